@@ -1,0 +1,75 @@
+using System.CommandLine;
+using PlanBot.Cli.Commands;
+
+namespace PlanBot.Cli;
+
+/// <summary>Builds the command tree; each command parses, calls a workflow and maps the result to an exit code.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.");
+        var context = new CliContext(stdout, stderr);
+        root.Subcommands.Add(PlanCommand.Create(context));
+        root.Subcommands.Add(RenderCommand.Create(context));
+        root.Subcommands.Add(ProjectsCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine($"planbot: {error.Message}");
+            }
+
+            stderr.WriteLine("Run `planbot --help` for the commands and their options.");
+            return ExitCodes.BadInput;
+        }
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // let running terraform processes be killed and the report written
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+            return await parsed.InvokeAsync(invocation, cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ExitCodes.ForError(e, stderr) is { } code)
+        {
+            return code;
+        }
+#pragma warning disable CA1031 // the last line of defence: a bug still gets one readable line, not a stack trace
+        catch (Exception e)
+        {
+            stderr.WriteLine($"planbot: unexpected {e.GetType().Name}: {e.Message} (a bug in PlanBot; please report it with the terraform logs)");
+            return ExitCodes.ProjectFailed;
+        }
+#pragma warning restore CA1031
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}
+
+/// <summary>What every command writes to.</summary>
+public sealed record CliContext(TextWriter Stdout, TextWriter Stderr)
+{
+    public IProgress<string> Progress => new StderrProgress(Stderr);
+
+    private sealed class StderrProgress(TextWriter stderr) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (stderr)
+            {
+                stderr.WriteLine($"planbot: {value}");
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Workflows;
+using PlanBot.Terraform;
+using PlanBot.Terraform.Git;
+
+namespace PlanBot.Cli.Commands;
+
+/// <summary>Wires the engine's ports to their local adapters, in one place.</summary>
+public static class Engine
+{
+    /// <summary>PLANBOT_DATA_DIR (default ./.planbot): plans, logs, worktrees and the provider cache.</summary>
+    public static string DataDir => Path.GetFullPath(Environment.GetEnvironmentVariable("PLANBOT_DATA_DIR") is { Length: > 0 } dir ? dir : ".planbot");
+
+    public static ITerraform Terraform(TerraformSettings settings, string dataDir) => new TerraformCli(new TerraformOptions
+    {
+        Binary = settings.Binary,
+        StepTimeout = settings.StepTimeout,
+        LockTimeout = settings.LockTimeout,
+        PluginCacheDir = Environment.GetEnvironmentVariable("TF_PLUGIN_CACHE_DIR") is { Length: > 0 } cache ? cache : Path.Combine(dataDir, "plugin-cache"),
+    });
+
+    public static PlanWorkflow PlanWorkflow(IProgress<string>? progress, string dataDir) =>
+        new(settings => Terraform(settings, dataDir), new GitCli(), progress);
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using PlanBot.Core.Config;
+using PlanBot.Core.Rendering;
+using PlanBot.Core.Workflows;
+using PlanBot.Terraform.Files;
+using PlanBot.Terraform.Git;
+
+namespace PlanBot.Cli.Commands;
+
+/// <summary>`planbot plan`: plan the projects affected between two refs of a local checkout; no network needed.</summary>
+public static class PlanCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var repo = new Option<string>("--repo") { Description = "The git checkout to plan", DefaultValueFactory = _ => "." };
+        var baseRef = new Option<string>("--base") { Description = "The ref the change is compared with", DefaultValueFactory = _ => "origin/HEAD" };
+        var headRef = new Option<string>("--head") { Description = "The ref to plan", DefaultValueFactory = _ => "HEAD" };
+        var projects = new Option<string[]>("--project", "-p") { Description = "Plan this project (repeatable) instead of the affected ones", AllowMultipleArgumentsPerToken = false };
+        var commentOut = new Option<string?>("--comment-out") { Description = "Write the comment parts here, each starting with its marker line" };
+        var jsonOut = new Option<string?>("--json-out") { Description = "Write the JSON report here" };
+        var command = new Command("plan", "Plan the Terraform projects a change affects, in dependency order") { repo, baseRef, headRef, projects, commentOut, jsonOut };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var report = await RunAsync(cli, parse.GetValue(repo)!, parse.GetValue(baseRef)!, parse.GetValue(headRef)!, parse.GetValue(projects) ?? [], Engine.DataDir, cancellationToken).ConfigureAwait(false);
+            var config = ConfigLoader.Load(Path.GetFullPath(parse.GetValue(repo)!));
+            var parts = MarkdownComment.Render(report, config.Comments);
+            var markdown = string.Join("\n", parts);
+            await cli.Stdout.WriteAsync(markdown).ConfigureAwait(false);
+            if (parse.GetValue(commentOut) is { } commentFile)
+            {
+                await File.WriteAllTextAsync(commentFile, markdown, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (parse.GetValue(jsonOut) is { } jsonFile)
+            {
+                await File.WriteAllTextAsync(jsonFile, JsonReport.Serialize(report) + "\n", cancellationToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.For(report);
+        });
+        return command;
+    }
+
+    /// <summary>Plans in place when head is the checked-out commit; otherwise in a temporary worktree at head.</summary>
+    public static async Task<RunReport> RunAsync(CliContext cli, string repoDir, string baseRef, string headRef, IReadOnlyList<string> projects, string dataDir, CancellationToken cancellationToken)
+    {
+        var repo = Path.GetFullPath(repoDir);
+        if (!Directory.Exists(repo))
+        {
+            throw new UsageException($"--repo {repoDir}: no such directory");
+        }
+
+        var git = new GitCli();
+        var headSha = await git.ResolveAsync(repo, headRef, cancellationToken).ConfigureAwait(false);
+        string baseSha;
+        try
+        {
+            baseSha = await git.ResolveAsync(repo, baseRef, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException) when (baseRef == "origin/HEAD")
+        {
+            throw new UsageException("origin/HEAD does not exist in this checkout: pass the branch the change is compared with, e.g. --base main");
+        }
+
+        var checkedOut = await git.ResolveAsync(repo, "HEAD", cancellationToken).ConfigureAwait(false);
+        var workTree = repo;
+        string? temporary = null;
+        if (checkedOut != headSha)
+        {
+            temporary = Path.Combine(dataDir, "worktrees", headSha[..12]);
+            if (Directory.Exists(temporary))
+            {
+                await git.RemoveWorktreeAsync(repo, temporary, cancellationToken).ConfigureAwait(false);
+            }
+
+            cli.Progress.Report($"{headRef} is not checked out; planning it in a worktree at {temporary}");
+            await git.AddWorktreeAsync(repo, headSha, temporary, cancellationToken).ConfigureAwait(false);
+            workTree = temporary;
+        }
+
+        try
+        {
+            var request = new PlanRequest
+            {
+                Tree = new DiskFileTree(workTree),
+                RepoDir = repo,
+                BaseSha = baseSha,
+                HeadSha = headSha,
+                Projects = projects,
+                ArtifactsDir = Path.Combine(dataDir, "runs", headSha[..12]),
+            };
+            return await Engine.PlanWorkflow(cli.Progress, dataDir).RunAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (temporary is not null)
+            {
+                await git.RemoveWorktreeAsync(repo, temporary, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+}

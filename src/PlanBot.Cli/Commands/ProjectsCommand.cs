@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PlanBot.Core.Config;
+using PlanBot.Core.Discovery;
+using PlanBot.Core.Graph;
+using PlanBot.Core.Workflows;
+using PlanBot.Terraform.Files;
+
+namespace PlanBot.Cli.Commands;
+
+/// <summary>`planbot projects`: what discovery finds, with dirs, workspaces and dependency levels.</summary>
+public static class ProjectsCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var repo = new Option<string>("--repo") { Description = "The working tree to read", DefaultValueFactory = _ => "." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var command = new Command("projects", "List discovered projects, their dirs, workspaces and dependency levels") { repo, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var root = Path.GetFullPath(parse.GetValue(repo)!);
+            if (!Directory.Exists(root))
+            {
+                throw new UsageException($"--repo {parse.GetValue(repo)}: no such directory");
+            }
+
+            var config = ConfigLoader.Load(root);
+            var discovery = ProjectDiscovery.Discover(new DiskFileTree(root), config);
+            var graph = ProjectGraph.Build(discovery.Projects, config.SourceFile ?? "planbot.yaml");
+            var levels = graph.Levels(discovery.Projects.Select(p => p.Name).ToArray());
+            var levelOf = levels.SelectMany((names, i) => names.Select(n => (n, i + 1))).ToDictionary(x => x.n, x => x.Item2);
+            var rows = discovery.Projects.Select(p => new ProjectRow(
+                p.Name, p.Dir, p.Workspace, levelOf[p.Name],
+                graph.DependenciesOf(p.Name).Select(e => e.To).ToArray(),
+                p.ModuleDirs, p.ParseErrors)).OrderBy(r => r.Level).ThenBy(r => r.Name, StringComparer.Ordinal).ToArray();
+            if (parse.GetValue(json))
+            {
+                await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(rows, ProjectsJsonContext.Default.ProjectRowArray)).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var row in rows)
+                {
+                    var after = row.DependsOn.Count > 0 ? $"  after {string.Join(", ", row.DependsOn)}" : "";
+                    var errors = row.ParseErrors.Count > 0 ? $"  ({row.ParseErrors.Count} HCL errors: {row.ParseErrors[0]})" : "";
+                    await cli.Stdout.WriteLineAsync($"{row.Level}  {row.Name}  dir={row.Dir}  workspace={row.Workspace}{after}{errors}").ConfigureAwait(false);
+                }
+            }
+
+            foreach (var warning in discovery.Warnings.Concat(graph.Warnings))
+            {
+                cli.Stderr.WriteLine($"planbot: warning: {warning}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
+
+public sealed record ProjectRow(string Name, string Dir, string Workspace, int Level, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Modules, IReadOnlyList<string> ParseErrors);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(ProjectRow[]))]
+internal sealed partial class ProjectsJsonContext : JsonSerializerContext;

@@ -1,0 +1,31 @@
+using PlanBot.Core.Config;
+using PlanBot.Core.Plans;
+using PlanBot.Core.Workflows;
+
+namespace PlanBot.Cli;
+
+/// <summary>The one place results and errors become exit codes (PRODUCT.md "Exit codes").</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int ProjectFailed = 1;
+    public const int BadInput = 2;
+
+    public static int For(RunReport report) => report.AnyFailed ? ProjectFailed : Success;
+
+    /// <summary>Known, user-caused errors: one clear message on stderr, never a stack trace.</summary>
+    public static int? ForError(Exception error, TextWriter stderr)
+    {
+        switch (error)
+        {
+            case ConfigException or UsageException or PlanFormatException:
+                stderr.WriteLine($"planbot: {error.Message}");
+                return BadInput;
+            case OperationCanceledException:
+                stderr.WriteLine("planbot: cancelled");
+                return ProjectFailed;
+            default:
+                return null;
+        }
+    }
+}

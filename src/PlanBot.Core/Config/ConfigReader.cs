@@ -1,0 +1,258 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PlanBot.Core.Config;
+
+/// <summary>
+/// Stage one: reads planbot.yaml into <see cref="RawConfig"/>. Knows every key, so unknown keys and
+/// wrong types are reported with their line instead of being silently ignored.
+/// </summary>
+public sealed class ConfigReader
+{
+    private readonly string _file;
+    private readonly List<ConfigError> _errors = [];
+
+    private ConfigReader(string file) => _file = file;
+
+    public static (RawConfig Raw, IReadOnlyList<ConfigError> Errors) Read(string file, string text)
+    {
+        var reader = new ConfigReader(file);
+        var raw = reader.ReadDocument(text);
+        return (raw, reader._errors);
+    }
+
+    private RawConfig ReadDocument(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException?.Message ?? e.Message;
+            var cut = message.IndexOf("): ", StringComparison.Ordinal);
+            _errors.Add(new ConfigError(_file, (int)e.Start.Line, (int)e.Start.Column,
+                $"invalid YAML: {(cut > 0 ? message[(cut + 3)..] : message)} (check indentation and quoting)"));
+            return new RawConfig { File = _file };
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return new RawConfig { File = _file };
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            var second = stream.Documents[1].RootNode;
+            Error(second, "planbot.yaml must hold one YAML document: remove the '---' separator and everything after it");
+        }
+
+        var raw = new RawConfig { File = _file };
+        Mapping(stream.Documents[0].RootNode, "the top level", new()
+        {
+            ["version"] = n => raw = raw with { Version = Int(n, "version") },
+            ["terraform"] = n => Mapping(n, "terraform", new()
+            {
+                ["binary"] = m => raw = raw with { TerraformBinary = Str(m, "terraform.binary") },
+                ["timeout"] = m => raw = raw with { TerraformTimeout = Str(m, "terraform.timeout") },
+                ["lock_timeout"] = m => raw = raw with { TerraformLockTimeout = Str(m, "terraform.lock_timeout") },
+            }),
+            ["parallelism"] = n => raw = raw with { Parallelism = Int(n, "parallelism") },
+            ["discovery"] = n => Mapping(n, "discovery", new()
+            {
+                ["enabled"] = m => raw = raw with { DiscoveryEnabled = Bool(m, "discovery.enabled") },
+                ["ignore"] = m => raw = raw with { DiscoveryIgnore = StrList(m, "discovery.ignore") },
+            }),
+            ["projects"] = n => raw = raw with { Projects = Projects(n) },
+            ["approval"] = n => Mapping(n, "approval", new()
+            {
+                ["destructive"] = m => raw = raw with { ApprovalDestructive = Bool(m, "approval.destructive") },
+                ["foundational_paths"] = m => raw = raw with { FoundationalPaths = StrList(m, "approval.foundational_paths") },
+                ["foundational_types"] = m => raw = raw with { FoundationalTypes = StrList(m, "approval.foundational_types") },
+                ["approvers"] = m => Mapping(m, "approval.approvers", new()
+                {
+                    ["users"] = a => raw = raw with { ApproverUsers = StrList(a, "approval.approvers.users") },
+                    ["teams"] = a => raw = raw with { ApproverTeams = StrList(a, "approval.approvers.teams") },
+                    ["min_permission"] = a => raw = raw with { ApproverMinPermission = Str(a, "approval.approvers.min_permission") },
+                }),
+                ["allow_self_approval"] = m => raw = raw with { AllowSelfApproval = Bool(m, "approval.allow_self_approval") },
+                ["required"] = m => raw = raw with { ApprovalsRequired = Int(m, "approval.required") },
+            }),
+            ["apply"] = n => Mapping(n, "apply", new()
+            {
+                ["mode"] = m => raw = raw with { ApplyMode = Str(m, "apply.mode") },
+            }),
+            ["locks"] = n => Mapping(n, "locks", new()
+            {
+                ["backend"] = m => raw = raw with { LocksBackend = Str(m, "locks.backend") },
+                ["ttl"] = m => raw = raw with { LocksTtl = Str(m, "locks.ttl") },
+            }),
+            ["plans"] = n => Mapping(n, "plans", new()
+            {
+                ["store"] = m => raw = raw with { PlansStore = Str(m, "plans.store") },
+            }),
+            ["comments"] = n => Mapping(n, "comments", new()
+            {
+                ["max_chars"] = m => raw = raw with { CommentsMaxChars = Int(m, "comments.max_chars") },
+                ["max_parts"] = m => raw = raw with { CommentsMaxParts = Int(m, "comments.max_parts") },
+                ["mask"] = m => raw = raw with { CommentsMask = StrList(m, "comments.mask") },
+            }),
+        });
+        return raw;
+    }
+
+    private List<RawProject> Projects(YamlNode node)
+    {
+        var projects = new List<RawProject>();
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(node, "'projects' must be a list of projects, each starting with '- dir: …'");
+            return projects;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var item = sequence.Children[i];
+            var where = $"projects[{i}]";
+            var project = new RawProject { Line = (int)item.Start.Line, Column = (int)item.Start.Column };
+            Mapping(item, where, new()
+            {
+                ["name"] = m => project = project with { Name = Str(m, where + ".name") },
+                ["dir"] = m => project = project with { Dir = Str(m, where + ".dir") },
+                ["workspace"] = m => project = project with { Workspace = Str(m, where + ".workspace") },
+                ["depends_on"] = m => project = project with { DependsOn = StrList(m, where + ".depends_on") },
+                ["when_modified"] = m => project = project with { WhenModified = StrList(m, where + ".when_modified") },
+                ["foundational"] = m => project = project with { Foundational = Bool(m, where + ".foundational") },
+            });
+            projects.Add(project);
+        }
+
+        return projects;
+    }
+
+    private void Error(YamlNode node, string message) =>
+        _errors.Add(new ConfigError(_file, (int)node.Start.Line, (int)node.Start.Column, message));
+
+    private void Mapping(YamlNode node, string where, Dictionary<string, Action<YamlNode>> keys)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            Error(node, $"{where} must be a mapping of 'key: value' lines; expected keys: {string.Join(", ", keys.Keys)}");
+            return;
+        }
+
+        var seen = new HashSet<string>();
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            if (!seen.Add(key))
+            {
+                Error(keyNode, $"duplicate key '{key}' in {where}: keep only one");
+                continue;
+            }
+
+            if (keys.TryGetValue(key, out var read))
+            {
+                read(valueNode);
+                continue;
+            }
+
+            var suggestion = Suggest(key, keys.Keys);
+            Error(keyNode, $"unknown key '{key}' in {where}" +
+                           (suggestion is null ? "" : $" (did you mean '{suggestion}'?)") +
+                           $"; allowed keys: {string.Join(", ", keys.Keys)}");
+        }
+    }
+
+    private Located<string>? Str(YamlNode node, string key)
+    {
+        if (node is YamlScalarNode { Value: { } value })
+        {
+            return new Located<string>(value, (int)node.Start.Line, (int)node.Start.Column);
+        }
+
+        Error(node, $"'{key}' must be a single text value, not a {Kind(node)}");
+        return null;
+    }
+
+    private Located<int>? Int(YamlNode node, string key)
+    {
+        if (node is YamlScalarNode { Value: { } value } &&
+            int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        {
+            return new Located<int>(number, (int)node.Start.Line, (int)node.Start.Column);
+        }
+
+        Error(node, $"'{key}' must be a whole number, got {Show(node)}");
+        return null;
+    }
+
+    private Located<bool>? Bool(YamlNode node, string key)
+    {
+        if (node is YamlScalarNode { Value: { } value } && bool.TryParse(value, out var flag))
+        {
+            return new Located<bool>(flag, (int)node.Start.Line, (int)node.Start.Column);
+        }
+
+        Error(node, $"'{key}' must be true or false, got {Show(node)}");
+        return null;
+    }
+
+    private List<Located<string>> StrList(YamlNode node, string key)
+    {
+        // A single string is accepted as a one-item list, as users of Atlantis' when_modified expect.
+        if (node is YamlScalarNode)
+        {
+            return Str(node, key) is { } one ? [one] : [];
+        }
+
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(node, $"'{key}' must be a list of text values, not a {Kind(node)}");
+            return [];
+        }
+
+        var items = new List<Located<string>>();
+        foreach (var child in sequence.Children)
+        {
+            if (Str(child, key + "[]") is { } item)
+            {
+                items.Add(item);
+            }
+        }
+
+        return items;
+    }
+
+    private static string Kind(YamlNode node) => node switch
+    {
+        YamlMappingNode => "mapping",
+        YamlSequenceNode => "list",
+        _ => "value",
+    };
+
+    private static string Show(YamlNode node) => node is YamlScalarNode s ? $"'{s.Value}'" : $"a {Kind(node)}";
+
+    private static string? Suggest(string key, IEnumerable<string> known) =>
+        known.Select(k => (k, d: Distance(key, k))).Where(x => x.d <= Math.Max(2, x.k.Length / 3)).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
+
+    private static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
+    }
+}

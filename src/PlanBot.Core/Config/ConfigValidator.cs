@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using PlanBot.Core.Common;
+
+namespace PlanBot.Core.Config;
+
+/// <summary>Stage two: checks what the file says and builds the immutable <see cref="PlanBotConfig"/>.</summary>
+public static class ConfigValidator
+{
+    private static readonly string[] Permissions = ["read", "triage", "write", "maintain", "admin"];
+    private static readonly string[] LockBackends = ["local", "dynamodb", "azure", "github"];
+    private static readonly string[] PlanStores = ["local", "s3", "azure"];
+    private static readonly Regex WorkspaceName = new("^[A-Za-z0-9_.-]+$", RegexOptions.CultureInvariant);
+
+    public static (PlanBotConfig Config, IReadOnlyList<ConfigError> Errors) Validate(RawConfig raw)
+    {
+        var errors = new List<ConfigError>();
+        var file = raw.File;
+        void Fail(int line, int column, string message) => errors.Add(new ConfigError(file, line, column, message));
+
+        var defaults = PlanBotConfig.Default;
+        if (raw.Version is { Value: not 1 } version)
+        {
+            Fail(version.Line, version.Column, $"unsupported version {version.Value}: this PlanBot reads version 1");
+        }
+
+        var terraform = defaults.Terraform;
+        if (raw.TerraformBinary is { } binary)
+        {
+            if (string.IsNullOrWhiteSpace(binary.Value))
+            {
+                Fail(binary.Line, binary.Column, "'terraform.binary' is empty: use terraform, tofu or a path to either");
+            }
+            else
+            {
+                terraform = terraform with { Binary = binary.Value };
+            }
+        }
+
+        terraform = terraform with
+        {
+            StepTimeout = Duration(raw.TerraformTimeout, "terraform.timeout", terraform.StepTimeout, Fail),
+            LockTimeout = Duration(raw.TerraformLockTimeout, "terraform.lock_timeout", terraform.LockTimeout, Fail),
+        };
+
+        var parallelism = Range(raw.Parallelism, "parallelism", 1, 64, defaults.Parallelism, Fail);
+        var projects = raw.Projects.Select(p => Project(p, Fail)).OfType<ProjectConfig>().ToList();
+        CheckUniqueNames(projects, file, errors);
+
+        var approval = new ApprovalSettings
+        {
+            Destructive = raw.ApprovalDestructive?.Value ?? true,
+            FoundationalPaths = Globs(raw.FoundationalPaths, "approval.foundational_paths", Fail),
+            FoundationalTypes = Globs(raw.FoundationalTypes, "approval.foundational_types", Fail),
+            Users = raw.ApproverUsers.Select(u => u.Value.TrimStart('@')).ToArray(),
+            Teams = raw.ApproverTeams.Select(t => t.Value.TrimStart('@')).ToArray(),
+            MinPermission = OneOf(raw.ApproverMinPermission, "approval.approvers.min_permission", Permissions, "maintain", Fail),
+            AllowSelfApproval = raw.AllowSelfApproval?.Value ?? false,
+            Required = Range(raw.ApprovalsRequired, "approval.required", 1, 10, 1, Fail),
+        };
+
+        var mode = OneOf(raw.ApplyMode, "apply.mode", ["on_merge", "comment"], "on_merge", Fail);
+        var masks = new List<string>();
+        foreach (var mask in raw.CommentsMask)
+        {
+            try
+            {
+                _ = new Regex(mask.Value, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                masks.Add(mask.Value);
+            }
+            catch (ArgumentException e)
+            {
+                Fail(mask.Line, mask.Column, $"'comments.mask' entry is not a valid regular expression: {e.Message}");
+            }
+        }
+
+        var config = new PlanBotConfig
+        {
+            SourceFile = file,
+            Version = 1,
+            Terraform = terraform,
+            Parallelism = parallelism,
+            Discovery = new DiscoverySettings
+            {
+                Enabled = raw.DiscoveryEnabled?.Value ?? true,
+                Ignore = Globs(raw.DiscoveryIgnore, "discovery.ignore", Fail),
+            },
+            Projects = projects,
+            Approval = approval,
+            ApplyMode = mode == "comment" ? ApplyMode.Comment : ApplyMode.OnMerge,
+            LocksBackend = OneOf(raw.LocksBackend, "locks.backend", LockBackends, "local", Fail),
+            LocksTtl = Duration(raw.LocksTtl, "locks.ttl", defaults.LocksTtl, Fail),
+            PlansStore = OneOf(raw.PlansStore, "plans.store", PlanStores, "local", Fail),
+            Comments = new CommentSettings
+            {
+                MaxChars = Range(raw.CommentsMaxChars, "comments.max_chars", 1_000, 65_536, 65_000, Fail),
+                MaxParts = Range(raw.CommentsMaxParts, "comments.max_parts", 1, 100, 5, Fail),
+                Mask = masks,
+            },
+        };
+        return (config, errors);
+    }
+
+    private static ProjectConfig? Project(RawProject raw, Action<int, int, string> fail)
+    {
+        if (raw.Dir is not { } dir)
+        {
+            fail(raw.Line, raw.Column, "a project needs 'dir': the root module's directory relative to the repository root");
+            return null;
+        }
+
+        var normalized = RepoPath.Combine(RepoPath.Root, dir.Value);
+        if (normalized is null || Path.IsPathRooted(dir.Value))
+        {
+            fail(dir.Line, dir.Column, $"project dir '{dir.Value}' must be relative and stay inside the repository");
+            return null;
+        }
+
+        var workspace = raw.Workspace?.Value ?? "default";
+        if (!WorkspaceName.IsMatch(workspace))
+        {
+            fail(raw.Workspace!.Value.Line, raw.Workspace.Value.Column, $"workspace '{workspace}' may hold only letters, digits, '-', '_' and '.'");
+        }
+
+        if (raw.Name is { } name && (name.Value.Length == 0 || name.Value.Any(char.IsWhiteSpace)))
+        {
+            fail(name.Line, name.Column, $"project name '{name.Value}' must be non-empty and hold no spaces");
+        }
+
+        // when_modified is written relative to the project dir (as in Atlantis) and resolved here.
+        var when = new List<Glob>();
+        foreach (var pattern in raw.WhenModified)
+        {
+            var rooted = pattern.Value.StartsWith('/')
+                ? RepoPath.Normalize(pattern.Value)
+                : RepoPath.Combine(normalized, pattern.Value);
+            if (rooted is null)
+            {
+                fail(pattern.Line, pattern.Column, $"when_modified pattern '{pattern.Value}' leaves the repository");
+            }
+            else if (!Glob.TryParse(rooted, out var glob, out var error))
+            {
+                fail(pattern.Line, pattern.Column, $"bad glob '{pattern.Value}' in when_modified: {error}");
+            }
+            else
+            {
+                when.Add(glob!);
+            }
+        }
+
+        return new ProjectConfig
+        {
+            Name = raw.Name?.Value,
+            Dir = normalized,
+            Workspace = workspace,
+            DependsOn = raw.DependsOn.Select(d => d.Value).ToArray(),
+            WhenModified = when,
+            Foundational = raw.Foundational?.Value ?? false,
+            Line = raw.Line,
+        };
+    }
+
+    private static void CheckUniqueNames(List<ProjectConfig> projects, string file, List<ConfigError> errors)
+    {
+        foreach (var group in projects.GroupBy(p => p.Name ?? Naming.ProjectName(p.Dir, p.Workspace)).Where(g => g.Count() > 1))
+        {
+            var lines = string.Join(", ", group.Select(p => p.Line));
+            errors.Add(new ConfigError(file, group.Last().Line, 1,
+                $"project name '{group.Key}' is used by the projects on lines {lines}: give each a distinct 'name'"));
+        }
+    }
+
+    private static List<Glob> Globs(IReadOnlyList<Located<string>> patterns, string key, Action<int, int, string> fail)
+    {
+        var globs = new List<Glob>();
+        foreach (var pattern in patterns)
+        {
+            if (Glob.TryParse(pattern.Value, out var glob, out var error))
+            {
+                globs.Add(glob!);
+            }
+            else
+            {
+                fail(pattern.Line, pattern.Column, $"bad glob '{pattern.Value}' in '{key}': {error}");
+            }
+        }
+
+        return globs;
+    }
+
+    private static int Range(Located<int>? value, string key, int min, int max, int fallback, Action<int, int, string> fail)
+    {
+        if (value is not { } v)
+        {
+            return fallback;
+        }
+
+        if (v.Value < min || v.Value > max)
+        {
+            fail(v.Line, v.Column, $"'{key}' is {v.Value}: use a number from {min} to {max}");
+            return fallback;
+        }
+
+        return v.Value;
+    }
+
+    private static string OneOf(Located<string>? value, string key, string[] allowed, string fallback, Action<int, int, string> fail)
+    {
+        if (value is not { } v)
+        {
+            return fallback;
+        }
+
+        if (!allowed.Contains(v.Value))
+        {
+            fail(v.Line, v.Column, $"'{key}' is '{v.Value}': use one of {string.Join(", ", allowed)}");
+            return fallback;
+        }
+
+        return v.Value;
+    }
+
+    private static TimeSpan Duration(Located<string>? value, string key, TimeSpan fallback, Action<int, int, string> fail)
+    {
+        if (value is not { } v)
+        {
+            return fallback;
+        }
+
+        if (TryParseDuration(v.Value, out var duration))
+        {
+            return duration;
+        }
+
+        fail(v.Line, v.Column, $"'{key}' is '{v.Value}': write a duration like 90s, 30m, 2h or 7d");
+        return fallback;
+    }
+
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (text.Length < 2 || !double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
+        {
+            return false;
+        }
+
+        duration = text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            'd' => TimeSpan.FromDays(amount),
+            _ => TimeSpan.Zero,
+        };
+        return duration > TimeSpan.Zero;
+    }
+}

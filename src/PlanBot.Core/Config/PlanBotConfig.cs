@@ -1,0 +1,74 @@
+using PlanBot.Core.Common;
+
+namespace PlanBot.Core.Config;
+
+/// <summary>Stage two: the validated, immutable configuration the engine runs on.</summary>
+public sealed record PlanBotConfig
+{
+    public static readonly PlanBotConfig Default = new();
+
+    /// <summary>Where the configuration came from, or null when there was no planbot.yaml.</summary>
+    public string? SourceFile { get; init; }
+    public int Version { get; init; } = 1;
+    public TerraformSettings Terraform { get; init; } = new();
+    public int Parallelism { get; init; } = 4;
+    public DiscoverySettings Discovery { get; init; } = new();
+    public IReadOnlyList<ProjectConfig> Projects { get; init; } = [];
+    public ApprovalSettings Approval { get; init; } = new();
+    public ApplyMode ApplyMode { get; init; } = ApplyMode.OnMerge;
+    public string LocksBackend { get; init; } = "local";
+    public TimeSpan LocksTtl { get; init; } = TimeSpan.FromDays(7);
+    public string PlansStore { get; init; } = "local";
+    public CommentSettings Comments { get; init; } = new();
+}
+
+public sealed record TerraformSettings
+{
+    /// <summary>The executable: <c>terraform</c> or <c>tofu</c>, or a path to either.</summary>
+    public string Binary { get; init; } = "terraform";
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+public sealed record DiscoverySettings
+{
+    public bool Enabled { get; init; } = true;
+    public IReadOnlyList<Glob> Ignore { get; init; } = [];
+}
+
+public sealed record ProjectConfig
+{
+    public string? Name { get; init; }
+    public required string Dir { get; init; }
+    public string Workspace { get; init; } = "default";
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+    /// <summary>Repository-relative globs (written relative to the project dir, resolved at load).</summary>
+    public IReadOnlyList<Glob> WhenModified { get; init; } = [];
+    public bool Foundational { get; init; }
+    public int Line { get; init; }
+}
+
+public sealed record ApprovalSettings
+{
+    public bool Destructive { get; init; } = true;
+    public IReadOnlyList<Glob> FoundationalPaths { get; init; } = [];
+    public IReadOnlyList<Glob> FoundationalTypes { get; init; } = [];
+    public IReadOnlyList<string> Users { get; init; } = [];
+    public IReadOnlyList<string> Teams { get; init; } = [];
+    public string MinPermission { get; init; } = "maintain";
+    public bool AllowSelfApproval { get; init; }
+    public int Required { get; init; } = 1;
+}
+
+public enum ApplyMode
+{
+    OnMerge,
+    Comment,
+}
+
+public sealed record CommentSettings
+{
+    public int MaxChars { get; init; } = 65_000;
+    public int MaxParts { get; init; } = 5;
+    public IReadOnlyList<string> Mask { get; init; } = [];
+}

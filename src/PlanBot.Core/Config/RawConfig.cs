@@ -1,0 +1,45 @@
+namespace PlanBot.Core.Config;
+
+/// <summary>A value as written in planbot.yaml, with the line it was written on.</summary>
+public readonly record struct Located<T>(T Value, int Line, int Column);
+
+/// <summary>Stage one: exactly what planbot.yaml says, typed, with positions; nothing checked beyond syntax and types.</summary>
+public sealed record RawConfig
+{
+    public string File { get; init; } = "planbot.yaml";
+    public Located<int>? Version { get; init; }
+    public Located<string>? TerraformBinary { get; init; }
+    public Located<string>? TerraformTimeout { get; init; }
+    public Located<string>? TerraformLockTimeout { get; init; }
+    public Located<int>? Parallelism { get; init; }
+    public Located<bool>? DiscoveryEnabled { get; init; }
+    public IReadOnlyList<Located<string>> DiscoveryIgnore { get; init; } = [];
+    public IReadOnlyList<RawProject> Projects { get; init; } = [];
+    public Located<bool>? ApprovalDestructive { get; init; }
+    public IReadOnlyList<Located<string>> FoundationalPaths { get; init; } = [];
+    public IReadOnlyList<Located<string>> FoundationalTypes { get; init; } = [];
+    public IReadOnlyList<Located<string>> ApproverUsers { get; init; } = [];
+    public IReadOnlyList<Located<string>> ApproverTeams { get; init; } = [];
+    public Located<string>? ApproverMinPermission { get; init; }
+    public Located<bool>? AllowSelfApproval { get; init; }
+    public Located<int>? ApprovalsRequired { get; init; }
+    public Located<string>? ApplyMode { get; init; }
+    public Located<string>? LocksBackend { get; init; }
+    public Located<string>? LocksTtl { get; init; }
+    public Located<string>? PlansStore { get; init; }
+    public Located<int>? CommentsMaxChars { get; init; }
+    public Located<int>? CommentsMaxParts { get; init; }
+    public IReadOnlyList<Located<string>> CommentsMask { get; init; } = [];
+}
+
+public sealed record RawProject
+{
+    public int Line { get; init; }
+    public int Column { get; init; }
+    public Located<string>? Name { get; init; }
+    public Located<string>? Dir { get; init; }
+    public Located<string>? Workspace { get; init; }
+    public IReadOnlyList<Located<string>> DependsOn { get; init; } = [];
+    public IReadOnlyList<Located<string>> WhenModified { get; init; } = [];
+    public Located<bool>? Foundational { get; init; }
+}

@@ -1,0 +1,119 @@
+using PlanBot.Core.Common;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Core.Discovery;
+
+/// <summary>A project a change touches, and why.</summary>
+public sealed record AffectedProject(Project Project, IReadOnlyList<string> Reasons);
+
+/// <summary>A dir that held Terraform files before the change and holds none after it.</summary>
+public sealed record DeletedProject(string Dir, IReadOnlyList<string> DeletedFiles);
+
+public sealed record ChangeSet(IReadOnlyList<AffectedProject> Affected, IReadOnlyList<DeletedProject> Deleted);
+
+/// <summary>
+/// Decides which projects a set of changed files touches: a file in the project's dir (the deepest
+/// project dir holding it; Markdown excepted), a file in a local module it calls (transitively), or a
+/// file matching its when_modified globs. Renames count both paths.
+/// </summary>
+public static class ChangeDetector
+{
+    public static ChangeSet Detect(DiscoveryResult discovery, IReadOnlyList<ChangedFile> changes)
+    {
+        var projectsByDir = discovery.Projects.Where(p => p.Exists).ToLookup(p => p.Dir, StringComparer.Ordinal);
+        var projectsByModule = new Dictionary<string, List<Project>>(StringComparer.Ordinal);
+        foreach (var project in discovery.Projects)
+        {
+            foreach (var module in project.ModuleDirs)
+            {
+                if (!projectsByModule.TryGetValue(module, out var users))
+                {
+                    projectsByModule[module] = users = [];
+                }
+
+                users.Add(project);
+            }
+        }
+
+        var withGlobs = discovery.Projects.Where(p => p.WhenModified.Count > 0).ToArray();
+        var reasons = new Dictionary<Project, List<string>>();
+        void Hit(Project project, string reason)
+        {
+            if (!reasons.TryGetValue(project, out var list))
+            {
+                reasons[project] = list = [];
+            }
+
+            if (list.Count < 20 && !list.Contains(reason))
+            {
+                list.Add(reason);
+            }
+        }
+
+        foreach (var path in changes.SelectMany(c => c.Paths).Distinct(StringComparer.Ordinal))
+        {
+            var isDoc = path.EndsWith(".md", StringComparison.OrdinalIgnoreCase);
+            if (!isDoc && DeepestDir(RepoPath.DirectoryOf(path), d => projectsByDir.Contains(d)) is { } projectDir)
+            {
+                foreach (var project in projectsByDir[projectDir])
+                {
+                    Hit(project, $"changed {path}");
+                }
+            }
+
+            if (!isDoc && DeepestDir(RepoPath.DirectoryOf(path), projectsByModule.ContainsKey) is { } moduleDir)
+            {
+                foreach (var project in projectsByModule[moduleDir])
+                {
+                    Hit(project, $"uses module {moduleDir} ({path} changed)");
+                }
+            }
+
+            foreach (var project in withGlobs)
+            {
+                var glob = project.WhenModified.FirstOrDefault(g => g.IsMatch(path));
+                if (glob is not null)
+                {
+                    Hit(project, $"{path} matches when_modified '{glob.Pattern}'");
+                }
+            }
+        }
+
+        var affected = reasons
+            .Select(kv => new AffectedProject(kv.Key, kv.Value))
+            .OrderBy(a => a.Project.Name, StringComparer.Ordinal)
+            .ToArray();
+        return new ChangeSet(affected, DeletedProjects(discovery, changes));
+    }
+
+    /// <summary>The deepest dir from <paramref name="dir"/> up to the root for which <paramref name="match"/> holds.</summary>
+    private static string? DeepestDir(string dir, Func<string, bool> match)
+    {
+        while (true)
+        {
+            if (match(dir))
+            {
+                return dir;
+            }
+
+            if (dir == RepoPath.Root)
+            {
+                return null;
+            }
+
+            dir = RepoPath.DirectoryOf(dir);
+        }
+    }
+
+    private static DeletedProject[] DeletedProjects(DiscoveryResult discovery, IReadOnlyList<ChangedFile> changes)
+    {
+        var gone = changes
+            .SelectMany(c => c.Kind == FileChangeKind.Deleted ? [c.Path] : c.Kind == FileChangeKind.Renamed && c.OldPath is { } old ? new[] { old } : [])
+            .Where(Discovery.DirFactsReader.IsTerraformFile)
+            .GroupBy(RepoPath.DirectoryOf)
+            .Where(g => !discovery.Dirs.ContainsKey(g.Key) && !discovery.ModuleDirs.Contains(g.Key) && !RepoPath.Segments(g.Key).Contains("modules"));
+        return gone.Select(g => new DeletedProject(g.Key, g.Order(StringComparer.Ordinal).ToArray()))
+            .OrderBy(d => d.Dir, StringComparer.Ordinal)
+            .ToArray();
+    }
+}

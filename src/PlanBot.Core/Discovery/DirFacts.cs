@@ -1,0 +1,25 @@
+using PlanBot.Core.Discovery.Hcl;
+
+namespace PlanBot.Core.Discovery;
+
+/// <summary>A backend (or a terraform_remote_state data source) as configured: its type and config.</summary>
+public sealed record BackendRef(string Type, HclObject Config, string File, int Line);
+
+public sealed record ModuleCall(string Name, string Source, string File, int Line);
+
+public sealed record RemoteStateRef(string Name, BackendRef Backend, string Workspace, string File, int Line);
+
+/// <summary>What discovery learnt from the Terraform files of one directory.</summary>
+public sealed record DirFacts
+{
+    public required string Dir { get; init; }
+    public IReadOnlyList<string> Files { get; init; } = [];
+    public BackendRef? Backend { get; init; }
+    public bool HasCloudBlock { get; init; }
+    public IReadOnlyList<ModuleCall> ModuleCalls { get; init; } = [];
+    public IReadOnlyList<RemoteStateRef> RemoteStates { get; init; } = [];
+    /// <summary>Syntax errors as "file:line:column: message".</summary>
+    public IReadOnlyList<string> Errors { get; init; } = [];
+
+    public bool DeclaresBackend => Backend is not null || HasCloudBlock;
+}

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using PlanBot.Core.Common;
+using PlanBot.Core.Config;
+using PlanBot.Core.Discovery.Hcl;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Core.Discovery;
+
+/// <summary>
+/// Finds the projects of a working tree (PRODUCT.md "Projects, changes, order"): dirs that declare a
+/// backend or cloud block, dirs listed in config, and dirs no other dir calls as a module that are not
+/// under a modules/ dir. examples/ dirs and discovery.ignore globs are skipped.
+/// </summary>
+public static class ProjectDiscovery
+{
+    public static DiscoveryResult Discover(IFileTree tree, PlanBotConfig config)
+    {
+        var warnings = new ConcurrentBag<string>();
+        var dirs = ReadDirs(tree, config);
+        var calledBy = ModuleCallers(dirs, warnings);
+        var moduleDirs = new HashSet<string>(calledBy.Keys);
+
+        var projects = new List<Project>();
+        var configuredDirs = new HashSet<string>();
+        foreach (var configured in config.Projects)
+        {
+            configuredDirs.Add(configured.Dir);
+            dirs.TryGetValue(configured.Dir, out var facts);
+            projects.Add(Build(configured.Dir, configured.Workspace, facts, dirs, ProjectSource.Configured) with
+            {
+                Name = configured.Name ?? Naming.ProjectName(configured.Dir, configured.Workspace),
+                DependsOn = configured.DependsOn,
+                WhenModified = configured.WhenModified,
+                Foundational = configured.Foundational,
+                Exists = facts is not null,
+                ConfigLine = configured.Line,
+            });
+        }
+
+        if (config.Discovery.Enabled)
+        {
+            foreach (var facts in dirs.Values.OrderBy(d => d.Dir, StringComparer.Ordinal))
+            {
+                if (configuredDirs.Contains(facts.Dir) || IsUnderExamples(facts.Dir))
+                {
+                    continue;
+                }
+
+                var isModule = moduleDirs.Contains(facts.Dir) || RepoPath.Segments(facts.Dir).Contains("modules");
+                if (facts.DeclaresBackend || !isModule)
+                {
+                    projects.Add(Build(facts.Dir, "default", facts, dirs, ProjectSource.Discovered));
+                }
+            }
+        }
+
+        foreach (var duplicate in projects.GroupBy(p => p.Name).Where(g => g.Count() > 1))
+        {
+            throw new ConfigException($"{config.SourceFile ?? "planbot.yaml"}: project name '{duplicate.Key}' is used twice: give one of them a distinct 'name'");
+        }
+
+        return new DiscoveryResult
+        {
+            Projects = projects.OrderBy(p => p.Name, StringComparer.Ordinal).ToArray(),
+            Dirs = dirs,
+            ModuleDirs = moduleDirs,
+            Warnings = warnings.Order(StringComparer.Ordinal).ToArray(),
+        };
+    }
+
+    private static bool IsUnderExamples(string dir) => RepoPath.Segments(dir).Contains("examples");
+
+    private static Dictionary<string, DirFacts> ReadDirs(IFileTree tree, PlanBotConfig config)
+    {
+        var ignore = config.Discovery.Ignore;
+        var byDir = tree.ListFiles()
+            .Where(DirFactsReader.IsTerraformFile)
+            .Where(f => !ignore.Any(g => g.IsMatch(f) || g.IsMatch(RepoPath.DirectoryOf(f))))
+            .GroupBy(RepoPath.DirectoryOf)
+            .ToArray();
+
+        var result = new ConcurrentDictionary<string, DirFacts>(StringComparer.Ordinal);
+        Parallel.ForEach(byDir, group =>
+        {
+            var files = group.Select(f => ParseSafely(tree, f)).ToArray();
+            result[group.Key] = DirFactsReader.Read(group.Key, files);
+        });
+        return new Dictionary<string, DirFacts>(result, StringComparer.Ordinal);
+    }
+
+    private static HclFile ParseSafely(IFileTree tree, string path)
+    {
+        try
+        {
+            return DirFactsReader.ParseFile(path, tree.ReadText(path));
+        }
+        catch (IOException e)
+        {
+            return new HclFile(path, HclBody.Empty, [new HclDiagnostic(0, 0, "could not read file: " + e.Message)]);
+        }
+    }
+
+    /// <summary>Local module dir → the dirs that call it (a dir calling itself is not counted).</summary>
+    private static Dictionary<string, HashSet<string>> ModuleCallers(Dictionary<string, DirFacts> dirs, ConcurrentBag<string> warnings)
+    {
+        var calledBy = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var facts in dirs.Values)
+        {
+            foreach (var target in LocalModuleTargets(facts, warnings))
+            {
+                if (target == facts.Dir)
+                {
+                    continue;
+                }
+
+                if (!calledBy.TryGetValue(target, out var callers))
+                {
+                    calledBy[target] = callers = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                callers.Add(facts.Dir);
+            }
+        }
+
+        return calledBy;
+    }
+
+    /// <summary>Dirs of the local (./ or ../) module sources a dir calls.</summary>
+    public static IEnumerable<string> LocalModuleTargets(DirFacts facts, ConcurrentBag<string>? warnings = null)
+    {
+        foreach (var call in facts.ModuleCalls)
+        {
+            if (!call.Source.StartsWith("./", StringComparison.Ordinal) && !call.Source.StartsWith("../", StringComparison.Ordinal) && call.Source is not ("." or ".."))
+            {
+                continue; // registry, git, http sources: not in this repository
+            }
+
+            var target = RepoPath.Combine(facts.Dir, call.Source.Split("//")[0]);
+            if (target is null)
+            {
+                warnings?.Add($"{call.File}:{call.Line}: module \"{call.Name}\" source '{call.Source}' leaves the repository; changes there are not tracked");
+                continue;
+            }
+
+            yield return target;
+        }
+    }
+
+    private static Project Build(string dir, string workspace, DirFacts? facts, Dictionary<string, DirFacts> dirs, ProjectSource source)
+    {
+        var modules = TransitiveModules(dir, dirs);
+        var errors = new List<string>(facts?.Errors ?? []);
+        foreach (var module in modules)
+        {
+            if (dirs.TryGetValue(module, out var moduleFacts))
+            {
+                errors.AddRange(moduleFacts.Errors);
+            }
+        }
+
+        var backend = facts?.Backend;
+        var stateAddress = facts?.HasCloudBlock == true
+            ? null
+            : StateAddress.For(backend?.Type ?? "local", backend?.Config ?? new HclObject([]), dir, workspace);
+        return new Project
+        {
+            Name = Naming.ProjectName(dir, workspace),
+            Dir = dir,
+            Workspace = workspace,
+            Source = source,
+            ModuleDirs = modules,
+            StateAddress = stateAddress,
+            RemoteStates = facts?.RemoteStates ?? [],
+            ParseErrors = errors,
+        };
+    }
+
+    private static string[] TransitiveModules(string dir, Dictionary<string, DirFacts> dirs)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>();
+        stack.Push(dir);
+        while (stack.Count > 0)
+        {
+            if (!dirs.TryGetValue(stack.Pop(), out var facts))
+            {
+                continue;
+            }
+
+            foreach (var target in LocalModuleTargets(facts))
+            {
+                if (target != dir && seen.Add(target))
+                {
+                    stack.Push(target);
+                }
+            }
+        }
+
+        return seen.Order(StringComparer.Ordinal).ToArray();
+    }
+}

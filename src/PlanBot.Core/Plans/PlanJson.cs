@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PlanBot.Core.Plans;
+
+// The `terraform show -json PLANFILE` document, formats 0.1 to 1.2. Only what PlanBot reads is declared;
+// the deserializer skips the rest (planned_values, prior_state, configuration) without buffering it.
+
+public sealed class PlanJson
+{
+    [JsonPropertyName("format_version")] public string? FormatVersion { get; set; }
+    [JsonPropertyName("terraform_version")] public string? TerraformVersion { get; set; }
+    [JsonPropertyName("errored")] public bool? Errored { get; set; }
+    [JsonPropertyName("complete")] public bool? Complete { get; set; }
+    [JsonPropertyName("applyable")] public bool? Applyable { get; set; }
+    [JsonPropertyName("resource_changes")] public List<ResourceChangeJson>? ResourceChanges { get; set; }
+    [JsonPropertyName("resource_drift")] public List<ResourceChangeJson>? ResourceDrift { get; set; }
+    [JsonPropertyName("output_changes")] public Dictionary<string, ChangeJson>? OutputChanges { get; set; }
+    [JsonPropertyName("variables")] public Dictionary<string, VariableJson>? Variables { get; set; }
+}
+
+public sealed class VariableJson
+{
+    [JsonPropertyName("value")] public JsonElement? Value { get; set; }
+}
+
+public sealed class ResourceChangeJson
+{
+    [JsonPropertyName("address")] public string? Address { get; set; }
+    [JsonPropertyName("previous_address")] public string? PreviousAddress { get; set; }
+    [JsonPropertyName("module_address")] public string? ModuleAddress { get; set; }
+    [JsonPropertyName("mode")] public string? Mode { get; set; }
+    [JsonPropertyName("type")] public string? Type { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    [JsonPropertyName("deposed")] public string? Deposed { get; set; }
+    [JsonPropertyName("provider_name")] public string? ProviderName { get; set; }
+    [JsonPropertyName("action_reason")] public string? ActionReason { get; set; }
+    [JsonPropertyName("change")] public ChangeJson? Change { get; set; }
+}
+
+public sealed class ChangeJson
+{
+    [JsonPropertyName("actions")] public List<string>? Actions { get; set; }
+    [JsonPropertyName("before")] public JsonElement? Before { get; set; }
+    [JsonPropertyName("after")] public JsonElement? After { get; set; }
+    [JsonPropertyName("after_unknown")] public JsonElement? AfterUnknown { get; set; }
+    [JsonPropertyName("before_sensitive")] public JsonElement? BeforeSensitive { get; set; }
+    [JsonPropertyName("after_sensitive")] public JsonElement? AfterSensitive { get; set; }
+    [JsonPropertyName("replace_paths")] public JsonElement? ReplacePaths { get; set; }
+    [JsonPropertyName("importing")] public JsonElement? Importing { get; set; }
+}
+
+[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Disallow, NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(PlanJson))]
+internal sealed partial class PlanJsonContext : JsonSerializerContext;

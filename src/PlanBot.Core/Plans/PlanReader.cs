@@ -1,0 +1,191 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace PlanBot.Core.Plans;
+
+/// <summary>A plan JSON document that cannot be read; the message is one line naming the file and the fix.</summary>
+public sealed class PlanFormatException : Exception
+{
+    public PlanFormatException(string message)
+        : base(message)
+    {
+    }
+
+    public PlanFormatException()
+        : this("invalid plan JSON")
+    {
+    }
+
+    public PlanFormatException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>Reads a `terraform show -json` plan from a stream and summarizes it.</summary>
+public static partial class PlanReader
+{
+    [GeneratedRegex(@"^\d+\.\d+$", RegexOptions.CultureInvariant)]
+    private static partial Regex FormatVersion();
+
+    /// <exception cref="PlanFormatException">Not JSON, not a plan, or a format this PlanBot does not read.</exception>
+    public static async Task<PlanSummary> ReadAsync(Stream stream, string name, CancellationToken cancellationToken = default)
+    {
+        PlanJson? plan;
+        try
+        {
+            plan = await JsonSerializer.DeserializeAsync(stream, PlanJsonContext.Default.PlanJson, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $":{line + 1}" : "";
+            var what = e.Path is { Length: > 1 } path ? $" at {path}" : "";
+            throw new PlanFormatException($"{name}{where}: not a valid terraform plan JSON document{what} ({FirstLine(e.Message)}); produce it with `terraform show -json PLANFILE`", e);
+        }
+
+        return Summarize(plan ?? throw new PlanFormatException($"{name}: the document is 'null', not a plan; produce it with `terraform show -json PLANFILE`"), name);
+    }
+
+    public static async Task<PlanSummary> ReadFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return await ReadAsync(stream, path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PlanFormatException($"{path}: cannot read the plan file ({e.Message})", e);
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        var cut = message.IndexOfAny(['\n', '|']);
+        var text = (cut > 0 ? message[..cut] : message).Trim();
+        var path = text.IndexOf(" Path:", StringComparison.Ordinal);
+        return (path > 0 ? text[..path] : text).TrimEnd('.');
+    }
+
+    public static PlanSummary Summarize(PlanJson plan, string name)
+    {
+        if (plan.FormatVersion is null)
+        {
+            throw new PlanFormatException($"{name}: no format_version: this is not `terraform show -json` output of a plan file");
+        }
+
+        if (!FormatVersion().IsMatch(plan.FormatVersion) || !plan.FormatVersion.StartsWith("0.", StringComparison.Ordinal) && !plan.FormatVersion.StartsWith("1.", StringComparison.Ordinal))
+        {
+            throw new PlanFormatException($"{name}: unsupported format_version '{plan.FormatVersion}': PlanBot reads plan formats 0.x and 1.x (Terraform 0.12 and later, OpenTofu)");
+        }
+
+        var changes = ReadChanges(plan.ResourceChanges, name, "resource_changes", checkDuplicates: true);
+        var drift = ReadChanges(plan.ResourceDrift, name, "resource_drift", checkDuplicates: false);
+        var outputs = (plan.OutputChanges ?? [])
+            .Select(kv => new OutputChange(kv.Key, ChangeActions.FromList(kv.Value.Actions ?? []) ?? ChangeAction.NoOp, IsSensitive(kv.Value)))
+            .Where(o => o.Action != ChangeAction.NoOp)
+            .OrderBy(o => o.Name, StringComparer.Ordinal)
+            .ToArray();
+
+        return new PlanSummary
+        {
+            FormatVersion = plan.FormatVersion,
+            TerraformVersion = plan.TerraformVersion,
+            Errored = plan.Errored == true,
+            Counts = Count(changes),
+            Changes = changes,
+            OutputChanges = outputs,
+            Drift = drift,
+            Fingerprint = PlanFingerprint.Compute(changes),
+        };
+    }
+
+    private static bool IsSensitive(ChangeJson change) =>
+        change.BeforeSensitive is { ValueKind: JsonValueKind.True } || change.AfterSensitive is { ValueKind: JsonValueKind.True };
+
+    private static ResourceChange[] ReadChanges(List<ResourceChangeJson>? raw, string name, string field, bool checkDuplicates)
+    {
+        if (raw is null)
+        {
+            return []; // absent, not empty, when nothing changes, on refresh-only and on errored plans
+        }
+
+        var result = new List<ResourceChange>(raw.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < raw.Count; i++)
+        {
+            var item = raw[i];
+            if (string.IsNullOrEmpty(item.Address) || item.Change?.Actions is not { } actions)
+            {
+                throw new PlanFormatException($"{name}: {field}[{i}] has no address or no change.actions; the plan JSON is damaged, regenerate it with `terraform show -json`");
+            }
+
+            var action = ChangeActions.FromList(actions)
+                ?? throw new PlanFormatException($"{name}: {field}[{i}] ({item.Address}) has actions [{string.Join(", ", actions)}], which Terraform never produces; the plan JSON is damaged");
+            var key = item.Deposed is null ? item.Address : $"{item.Address} deposed {item.Deposed}";
+            if (checkDuplicates && !seen.Add(key))
+            {
+                throw new PlanFormatException($"{name}: {field} lists {item.Address} twice; the plan JSON is damaged, regenerate it with `terraform show -json`");
+            }
+
+            var importing = item.Change.Importing is { ValueKind: JsonValueKind.Object };
+            var moved = item.PreviousAddress is not null && item.PreviousAddress != item.Address;
+            if (action == ChangeAction.NoOp && !importing && !moved)
+            {
+                continue;
+            }
+
+            result.Add(new ResourceChange
+            {
+                Address = item.Address,
+                PreviousAddress = item.PreviousAddress,
+                Type = item.Type ?? "",
+                Mode = item.Mode ?? "managed",
+                Action = action,
+                ActionList = string.Join(',', actions),
+                ActionReason = item.ActionReason,
+                Importing = importing,
+                Deposed = item.Deposed,
+                ReplacePaths = ReplacePaths(item.Change.ReplacePaths),
+            });
+        }
+
+        return result.ToArray();
+    }
+
+    private static string[] ReplacePaths(JsonElement? paths)
+    {
+        if (paths is not { ValueKind: JsonValueKind.Array } array)
+        {
+            return [];
+        }
+
+        return array.EnumerateArray()
+            .Select(path => path.ValueKind != JsonValueKind.Array
+                ? path.ToString()
+                : string.Concat(path.EnumerateArray().Select((step, i) => step.ValueKind == JsonValueKind.Number ? $"[{step}]" : (i == 0 ? "" : ".") + step.GetString())))
+            .ToArray();
+    }
+
+    private static ActionCounts Count(IReadOnlyList<ResourceChange> changes)
+    {
+        int create = 0, update = 0, delete = 0, replace = 0, read = 0, move = 0, import = 0, forget = 0;
+        foreach (var change in changes)
+        {
+            switch (change.Action)
+            {
+                case ChangeAction.Create: create++; break;
+                case ChangeAction.Update: update++; break;
+                case ChangeAction.Delete: delete++; break;
+                case ChangeAction.Replace: replace++; break;
+                case ChangeAction.Read: read++; break;
+                case ChangeAction.Forget: forget++; break;
+            }
+
+            move += change.IsMove ? 1 : 0;
+            import += change.Importing ? 1 : 0;
+        }
+
+        return new ActionCounts { Create = create, Update = update, Delete = delete, Replace = replace, Read = read, Move = move, Import = import, Forget = forget };
+    }
+}

@@ -1,0 +1,58 @@
+namespace PlanBot.Core.Ports;
+
+public enum TerraformOutcome
+{
+    /// <summary>Exit 0 (for plan: no changes).</summary>
+    Succeeded,
+    /// <summary>plan -detailed-exitcode returned 2: the plan has changes.</summary>
+    Changes,
+    Failed,
+    /// <summary>Terraform could not take its own state lock.</summary>
+    StateLocked,
+    TimedOut,
+    Cancelled,
+    /// <summary>The terraform/tofu binary could not be started.</summary>
+    NotFound,
+}
+
+/// <summary>Terraform's own state lock, as its "Error acquiring the state lock" diagnostic describes it.</summary>
+public sealed record StateLockInfo(string? Id, string? Path, string? Operation, string? Who, string? Created);
+
+public sealed record TerraformResult
+{
+    public required TerraformOutcome Outcome { get; init; }
+    public int ExitCode { get; init; }
+    /// <summary>The first error line terraform printed, for tables and one-line reports.</summary>
+    public string? Error { get; init; }
+    /// <summary>Terraform's full diagnostics (bounded), for the project's details.</summary>
+    public string? Diagnostics { get; init; }
+    public StateLockInfo? StateLock { get; init; }
+    public TimeSpan Duration { get; init; }
+
+    public bool Ok => Outcome is TerraformOutcome.Succeeded or TerraformOutcome.Changes;
+}
+
+/// <summary>Where and how to run terraform for one project.</summary>
+public sealed record TerraformContext
+{
+    public required string WorkingDir { get; init; }
+    public string Workspace { get; init; } = "default";
+    /// <summary>Everything terraform prints is appended here, never held in memory.</summary>
+    public required string LogFile { get; init; }
+}
+
+/// <summary>The terraform (or tofu) steps the workflows run.</summary>
+public interface ITerraform
+{
+    Task<TerraformResult> InitAsync(TerraformContext context, CancellationToken cancellationToken);
+
+    Task<TerraformResult> SelectWorkspaceAsync(TerraformContext context, CancellationToken cancellationToken);
+
+    /// <summary>terraform plan -out; <see cref="TerraformOutcome.Changes"/> when the plan is not empty.</summary>
+    Task<TerraformResult> PlanAsync(TerraformContext context, string planFile, CancellationToken cancellationToken);
+
+    /// <summary>terraform show -json of a plan file, written to <paramref name="jsonFile"/>.</summary>
+    Task<TerraformResult> ShowJsonAsync(TerraformContext context, string planFile, string jsonFile, CancellationToken cancellationToken);
+
+    Task<TerraformResult> ApplyAsync(TerraformContext context, string planFile, CancellationToken cancellationToken);
+}

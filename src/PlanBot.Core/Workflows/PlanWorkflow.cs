@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using PlanBot.Core.Common;
+using PlanBot.Core.Config;
+using PlanBot.Core.Discovery;
+using PlanBot.Core.Graph;
+using PlanBot.Core.Plans;
+using PlanBot.Core.Policy;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Core.Workflows;
+
+public sealed record PlanRequest
+{
+    /// <summary>The working tree checked out at <see cref="HeadSha"/>; terraform runs here.</summary>
+    public required IFileTree Tree { get; init; }
+    /// <summary>The git checkout that holds both commits (usually the tree's own repository).</summary>
+    public required string RepoDir { get; init; }
+    public required string BaseSha { get; init; }
+    public required string HeadSha { get; init; }
+    /// <summary>Plan exactly these projects (by name) instead of the affected ones.</summary>
+    public IReadOnlyList<string> Projects { get; init; } = [];
+    /// <summary>Where plan files, plan JSON and terraform logs of this run are written.</summary>
+    public required string ArtifactsDir { get; init; }
+}
+
+/// <summary>
+/// The plan engine: checkout → discover → affected set → graph levels → per project terraform
+/// init/workspace/plan/show → summary + approval requirement, in dependency order.
+/// </summary>
+/// <param name="terraformFor">Creates the terraform runner for the repository's terraform settings (binary, timeouts).</param>
+public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFor, IGit git, IProgress<string>? progress = null)
+{
+    /// <exception cref="ConfigException">Invalid planbot.yaml, unknown depends_on, or a dependency cycle.</exception>
+    /// <exception cref="UsageException">A -p name that is not a project.</exception>
+    public async Task<RunReport> RunAsync(PlanRequest request, CancellationToken cancellationToken)
+    {
+        var config = ConfigLoader.Load(request.Tree.Root);
+        var discovery = ProjectDiscovery.Discover(request.Tree, config);
+        var graph = ProjectGraph.Build(discovery.Projects, config.SourceFile ?? "planbot.yaml");
+
+        var mergeBase = await git.MergeBaseAsync(request.RepoDir, request.BaseSha, request.HeadSha, cancellationToken).ConfigureAwait(false);
+        var changes = await git.DiffAsync(request.RepoDir, mergeBase, request.HeadSha, cancellationToken).ConfigureAwait(false);
+        var changeSet = ChangeDetector.Detect(discovery, changes);
+        var selected = Select(request, discovery, changeSet);
+        Report($"{changes.Count} changed files; {selected.Count} of {discovery.Projects.Count} projects affected");
+
+        var names = selected.Keys.ToHashSet(StringComparer.Ordinal);
+        var levels = graph.Levels(names);
+        var order = levels.SelectMany(l => l).ToArray();
+        var dependencies = order.ToDictionary(n => n, n => graph.SelectedDependencies(n, names), StringComparer.Ordinal);
+        for (var i = 0; i < levels.Count; i++)
+        {
+            Report($"level {i + 1}: {string.Join(", ", levels[i])}");
+        }
+
+        var policy = ApprovalPolicy.For(config);
+        var terraform = terraformFor(config.Terraform);
+        var results = await DagScheduler.RunAsync(
+            order,
+            n => dependencies[n],
+            config.Parallelism,
+            (name, ct) => PlanProjectAsync(terraform, selected[name], request, policy, ct),
+            (name, reason) => new ProjectResult { Project = selected[name].Project, Status = ProjectStatus.Skipped, Error = reason, Reasons = selected[name].Reasons },
+            cancellationToken).ConfigureAwait(false);
+
+        return new RunReport
+        {
+            Head = request.HeadSha,
+            Base = request.BaseSha,
+            Levels = levels,
+            Projects = order.Select(n => results[n]).ToArray(),
+            Deleted = changeSet.Deleted,
+            Dependencies = dependencies.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            Warnings = discovery.Warnings.Concat(graph.Warnings)
+                .Concat(selected.Values.SelectMany(a => a.Project.ParseErrors.Select(e => $"{a.Project.Name}: HCL syntax error at {e}")))
+                .Distinct().ToArray(),
+        };
+    }
+
+    private static Dictionary<string, AffectedProject> Select(PlanRequest request, DiscoveryResult discovery, ChangeSet changeSet)
+    {
+        if (request.Projects.Count == 0)
+        {
+            return changeSet.Affected.ToDictionary(a => a.Project.Name, StringComparer.Ordinal);
+        }
+
+        var result = new Dictionary<string, AffectedProject>(StringComparer.Ordinal);
+        foreach (var name in request.Projects)
+        {
+            var project = discovery.Find(name) ?? throw new UsageException(
+                $"--project '{name}' is not a project here; known projects: {string.Join(", ", discovery.Projects.Select(p => p.Name))} (see `planbot projects`)");
+            result[name] = new AffectedProject(project, ["requested with --project"]);
+        }
+
+        return result;
+    }
+
+    private void Report(string message) => progress?.Report(message);
+
+    private async Task<ProjectResult> PlanProjectAsync(ITerraform terraform, AffectedProject affected, PlanRequest request, ApprovalPolicy policy, CancellationToken cancellationToken)
+    {
+        var project = affected.Project;
+        var started = Stopwatch.GetTimestamp();
+        var artifacts = Path.Combine(request.ArtifactsDir, SafeName(project.Name));
+        Directory.CreateDirectory(artifacts);
+        var context = new TerraformContext
+        {
+            WorkingDir = project.Dir == RepoPath.Root ? request.Tree.Root : Path.Combine(request.Tree.Root, project.Dir),
+            Workspace = project.Workspace,
+            LogFile = Path.Combine(artifacts, "terraform.log"),
+        };
+        var planFile = Path.Combine(artifacts, "plan.tfplan");
+        var jsonFile = Path.Combine(artifacts, "plan.json");
+        ProjectResult Result(ProjectStatus status) => new()
+        {
+            Project = project,
+            Status = status,
+            Reasons = affected.Reasons,
+            LogFile = context.LogFile,
+            Duration = Stopwatch.GetElapsedTime(started),
+        };
+
+        if (!project.Exists)
+        {
+            return Result(ProjectStatus.Failed) with { Error = $"{project.Dir} holds no Terraform files; fix 'dir' of project '{project.Name}' in planbot.yaml" };
+        }
+
+        Report($"{project.Name}: terraform init");
+        var step = await terraform.InitAsync(context, cancellationToken).ConfigureAwait(false);
+        if (step.Ok && project.Workspace != "default")
+        {
+            step = await terraform.SelectWorkspaceAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (step.Ok)
+        {
+            Report($"{project.Name}: terraform plan");
+            step = await terraform.PlanAsync(context, planFile, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!step.Ok)
+        {
+            Report($"{project.Name}: {step.Outcome}: {step.Error}");
+            return Result(step.Outcome == TerraformOutcome.StateLocked ? ProjectStatus.Locked : ProjectStatus.Failed) with
+            {
+                Error = step.Error ?? $"terraform {step.Outcome}",
+                Diagnostics = step.Diagnostics,
+                StateLock = step.StateLock,
+            };
+        }
+
+        var show = await terraform.ShowJsonAsync(context, planFile, jsonFile, cancellationToken).ConfigureAwait(false);
+        if (!show.Ok)
+        {
+            return Result(ProjectStatus.Failed) with { Error = show.Error ?? "terraform show -json failed", Diagnostics = show.Diagnostics };
+        }
+
+        PlanSummary plan;
+        try
+        {
+            plan = await PlanReader.ReadFileAsync(jsonFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlanFormatException e)
+        {
+            return Result(ProjectStatus.Failed) with { Error = e.Message };
+        }
+
+        var status = plan.HasChanges ? ProjectStatus.Planned : ProjectStatus.NoChanges;
+        Report($"{project.Name}: {(plan.HasChanges ? $"{plan.Counts.Create} to add, {plan.Counts.Update} to change, {plan.Counts.Delete} to destroy, {plan.Counts.Replace} to replace" : "no changes")}");
+        return Result(status) with
+        {
+            Plan = plan,
+            Approval = policy.Evaluate(project, plan),
+            PlanFile = planFile,
+            PlanJsonFile = jsonFile,
+        };
+    }
+
+    /// <summary>A file-system-safe, collision-free directory name for a project's artifacts.</summary>
+    public static string SafeName(string name) =>
+        string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')) + "-" +
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+}
