@@ -1,0 +1,27 @@
+namespace PlanBot.Testing;
+
+/// <summary>A temporary directory deleted on dispose.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir(string prefix = "planbot-test")
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a process may still hold a file on a slow shutdown
+        }
+    }
+}
