@@ -9,6 +9,8 @@ namespace PlanBot.Core.Plans;
 public sealed class PlanJson
 {
     [JsonPropertyName("format_version")] public string? FormatVersion { get; set; }
+    /// <summary>The redacted JSON plan Terraform Cloud's API serves names its version this way.</summary>
+    [JsonPropertyName("plan_format_version")] public string? PlanFormatVersion { get; set; }
     [JsonPropertyName("terraform_version")] public string? TerraformVersion { get; set; }
     [JsonPropertyName("errored")] public bool? Errored { get; set; }
     [JsonPropertyName("complete")] public bool? Complete { get; set; }

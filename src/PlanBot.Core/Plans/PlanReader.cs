@@ -69,6 +69,7 @@ public static partial class PlanReader
 
     public static PlanSummary Summarize(PlanJson plan, string name)
     {
+        plan.FormatVersion ??= plan.PlanFormatVersion;
         if (plan.FormatVersion is null)
         {
             throw new PlanFormatException($"{name}: no format_version: this is not `terraform show -json` output of a plan file");

@@ -1,0 +1,66 @@
+using PlanBot.Core.Plans;
+using PlanBot.Testing;
+
+namespace PlanBot.Core.Tests.Plans;
+
+/// <summary>Every plan of ../shared/fixtures/plans (listed in FEATURES.tsv) loads; the broken ones give one line.</summary>
+public class PlanCorpusTests
+{
+    public static TheoryData<string, string> Corpus()
+    {
+        var data = new TheoryData<string, string>();
+        if (Fixtures.Root is null)
+        {
+            data.Add("(absent)", "");
+            return data;
+        }
+
+        foreach (var line in File.ReadLines(Fixtures.Path("plans", "FEATURES.tsv")).Skip(1))
+        {
+            var columns = line.Split('\t');
+            data.Add(columns[0], columns[3]);
+        }
+
+        return data;
+    }
+
+    [FixtureTheory]
+    [MemberData(nameof(Corpus))]
+    public async Task Every_plan_in_the_corpus_loads_or_gives_a_one_line_error(string file, string actions)
+    {
+        var path = Fixtures.Path("plans", file);
+        var broken = file.Contains(".ARTIFICIAL.", StringComparison.Ordinal) || file.Contains(".INVALID-JSON.", StringComparison.Ordinal);
+        if (broken)
+        {
+            var error = await Should.ThrowAsync<PlanFormatException>(() => PlanReader.ReadFileAsync(path));
+            error.Message.ShouldNotContain("\n");
+            error.Message.ShouldStartWith(path);
+            return;
+        }
+
+        var plan = await PlanReader.ReadFileAsync(path);
+        plan.Fingerprint.ShouldStartWith("sha256:");
+
+        // FEATURES.tsv counts actions as "create:7 no-op:1 delete,create:1"; ours must agree.
+        var expected = actions.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(a => a.Split(':'))
+            .Where(a => a.Length == 2)
+            .ToDictionary(a => a[0], a => int.Parse(a[1]));
+        int Expected(params string[] keys) => keys.Sum(k => expected.GetValueOrDefault(k));
+        plan.Counts.Create.ShouldBe(Expected("create"), "create");
+        plan.Counts.Update.ShouldBe(Expected("update"), "update");
+        plan.Counts.Delete.ShouldBe(Expected("delete"), "delete");
+        plan.Counts.Replace.ShouldBe(Expected("delete-create", "create-delete"), "replace");
+        plan.Counts.Read.ShouldBe(Expected("read"), "read");
+    }
+
+    [FixtureFact]
+    public async Task The_corpus_has_replaces_of_both_orders_and_errored_plans()
+    {
+        var deleteCreate = await PlanReader.ReadFileAsync(Fixtures.Path("plans", "jond3k-tfplan-validator", "delete-create.json"));
+        deleteCreate.Changes.Single(c => c.Action == ChangeAction.Replace).ActionList.ShouldBe("delete,create");
+        var createDelete = await PlanReader.ReadFileAsync(Fixtures.Path("plans", "jond3k-tfplan-validator", "create-delete.json"));
+        createDelete.Changes.Single(c => c.Action == ChangeAction.Replace).ActionList.ShouldBe("create,delete");
+        deleteCreate.Fingerprint.ShouldNotBe(createDelete.Fingerprint);
+    }
+}
