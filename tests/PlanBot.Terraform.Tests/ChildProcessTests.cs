@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using PlanBot.Core.Ports;
+using PlanBot.Terraform.Processes;
+using PlanBot.Testing;
+
+namespace PlanBot.Terraform.Tests;
+
+public class ChildProcessTests
+{
+    [Fact]
+    public async Task A_timeout_kills_the_whole_process_tree()
+    {
+        using var dir = new TempDir();
+        var marker = dir.Combine("child.pid");
+        var started = Stopwatch.StartNew();
+        var outcome = await ChildProcess.RunAsync(new ProcessSpec
+        {
+            FileName = "bash",
+            Arguments = ["-c", $"sleep 60 & echo $! > {marker}; wait"],
+            WorkingDirectory = dir.Path,
+            Timeout = TimeSpan.FromSeconds(1),
+        }, CancellationToken.None);
+        outcome.TimedOut.ShouldBeTrue();
+        started.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30));
+        var child = int.Parse((await File.ReadAllTextAsync(marker)).Trim());
+        await Task.Delay(200);
+        IsAlive(child).ShouldBeFalse("the grandchild sleep must be killed too");
+    }
+
+    /// <summary>Running or sleeping; a killed process may linger as a zombie until its new parent reaps it.</summary>
+    private static bool IsAlive(int pid)
+    {
+        var status = $"/proc/{pid}/status";
+        return File.Exists(status) && !File.ReadLines(status).Any(l => l.StartsWith("State:", StringComparison.Ordinal) && (l.Contains("Z (zombie)") || l.Contains("X (dead)")));
+    }
+
+    [Fact]
+    public async Task Output_streams_to_the_log_and_only_a_bounded_tail_is_kept()
+    {
+        using var dir = new TempDir();
+        var log = dir.Combine("out.log");
+        var outcome = await ChildProcess.RunAsync(new ProcessSpec
+        {
+            FileName = "bash",
+            Arguments = ["-c", "head -c 300000 /dev/zero | tr '\\0' 'x'; echo; echo done >&2; exit 3"],
+            WorkingDirectory = dir.Path,
+            LogFile = log,
+        }, CancellationToken.None);
+        outcome.ExitCode.ShouldBe(3);
+        new FileInfo(log).Length.ShouldBeGreaterThan(300_000);
+        outcome.StdoutTail.Length.ShouldBeLessThanOrEqualTo(64 * 1024);
+        outcome.StderrTail.Trim().ShouldBe("done");
+    }
+
+    [Fact]
+    public async Task A_missing_binary_is_reported_not_thrown()
+    {
+        var result = await new TerraformCli(new TerraformOptions { Binary = "no-such-terraform" })
+            .InitAsync(new TerraformContext { WorkingDir = Path.GetTempPath(), LogFile = Path.Combine(Path.GetTempPath(), "x.log") }, CancellationToken.None);
+        result.Outcome.ShouldBe(TerraformOutcome.NotFound);
+        result.Error.ShouldNotBeNull().ShouldContain("set terraform.binary in planbot.yaml");
+    }
+
+    [Fact]
+    public void The_state_lock_diagnostic_is_parsed_into_its_fields()
+    {
+        const string stderr = """
+            ╷
+            │ Error: Error acquiring the state lock
+            │
+            │ Error message: ConditionalCheckFailedException: The conditional request failed
+            │ Lock Info:
+            │   ID:        8f1c2a6e-7f0e-4c1b-9e2e-3d1f8a9b0c1d
+            │   Path:      tf-state/prod/network.tfstate
+            │   Operation: OperationTypeApply
+            │   Who:       alice@runner-1
+            │   Version:   1.11.4
+            │   Created:   2026-11-24 10:00:00.123 +0000 UTC
+            │   Info:
+            ╵
+            """;
+        var result = TerraformOutput.Interpret("plan", "terraform", new ProcessOutcome(1, false, false, false, "", stderr, TimeSpan.FromSeconds(1)));
+        result.Outcome.ShouldBe(TerraformOutcome.StateLocked);
+        result.StateLock.ShouldBe(new StateLockInfo("8f1c2a6e-7f0e-4c1b-9e2e-3d1f8a9b0c1d", "tf-state/prod/network.tfstate", "OperationTypeApply", "alice@runner-1", "2026-11-24 10:00:00.123 +0000 UTC"));
+        result.Error.ShouldBe("state lock held by alice@runner-1 since 2026-11-24 10:00:00.123 +0000 UTC (OperationTypeApply, lock ID 8f1c2a6e-7f0e-4c1b-9e2e-3d1f8a9b0c1d)");
+        result.Diagnostics.ShouldNotBeNull().ShouldNotContain("│");
+    }
+}
