@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using PlanBot.Benchmarks;
+
+// `dotnet run -c Release --project tests/PlanBot.Benchmarks` prints the figures issue 2 asks for.
+// Each measurement runs in its own child process so its peak memory is its own.
+if (args.Length == 0)
+{
+    foreach (var mode in new[] { "discovery", "plan", "scheduler" })
+    {
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { RedirectStandardOutput = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(Bench).Assembly.Location);
+        }
+
+        info.ArgumentList.Add(mode);
+        using var child = Process.Start(info)!;
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0)
+        {
+            return child.ExitCode;
+        }
+    }
+
+    return 0;
+}
+
+return args[0] switch
+{
+    "discovery" => Bench.Discovery(),
+    "plan" => await Bench.PlanAsync(),
+    "scheduler" => await Bench.SchedulerAsync(),
+    _ => 2,
+};
