@@ -17,8 +17,8 @@ public static class Bench
     /// <summary>5,000 projects / 50,000 files on disk: discovery + change detection, best of 3 after a warm-up.</summary>
     public static int Discovery()
     {
-        var root = Path.Combine(Path.GetTempPath(), "planbot-bench-monorepo");
-        Generate(root, projects: 5_000, filesPerProject: 9, modules: 100);
+        var root = Path.Combine(Path.GetTempPath(), "planbot-bench-monorepo-50k");
+        Generate(root, projects: 5_000, filesPerProject: 10, modules: 100);
         var tree = new DiskFileTree(root);
         var baseline = PeakMb;
         var changes = Enumerable.Range(0, 200).Select(i => new ChangedFile($"modules/m{i % 100}/main.tf", FileChangeKind.Modified))
@@ -27,20 +27,24 @@ public static class Bench
         var best = TimeSpan.MaxValue;
         var affected = 0;
         var files = 0;
+        var phases = "";
         for (var run = 0; run < 4; run++)
         {
             var watch = Stopwatch.StartNew();
+            files = tree.ListFiles().Count;
+            var listed = watch.Elapsed;
             var discovery = ProjectDiscovery.Discover(tree, PlanBotConfig.Default);
+            var discovered = watch.Elapsed;
             affected = ChangeDetector.Detect(discovery, changes).Affected.Count;
             watch.Stop();
-            files = tree.ListFiles().Count;
-            if (run > 0)
+            if (run > 0 && watch.Elapsed - listed < best)
             {
-                best = watch.Elapsed < best ? watch.Elapsed : best;
+                best = watch.Elapsed - listed; // the walk is counted once, inside Discover
+                phases = $"walk {listed.TotalMilliseconds:N0} ms, discover {(discovered - listed).TotalMilliseconds:N0} ms, detect {(watch.Elapsed - discovered).TotalMilliseconds:N0} ms";
             }
         }
 
-        Console.WriteLine($"discovery+changes: {files:N0} files, 5,000 projects, {affected:N0} affected: best {best.TotalMilliseconds:N0} ms, peak working set {PeakMb:N0} MB (process baseline {baseline:N0} MB)  [target < 1,000 ms, < 300 MB]");
+        Console.WriteLine($"discovery+changes: {files:N0} files, 5,000 projects, {affected:N0} affected: best {best.TotalMilliseconds:N0} ms ({phases}), peak working set {PeakMb:N0} MB (process baseline {baseline:N0} MB)  [target < 1,000 ms, < 300 MB]");
         return 0;
     }
 

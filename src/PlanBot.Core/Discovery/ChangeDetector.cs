@@ -21,21 +21,7 @@ public static class ChangeDetector
     public static ChangeSet Detect(DiscoveryResult discovery, IReadOnlyList<ChangedFile> changes)
     {
         var projectsByDir = discovery.Projects.Where(p => p.Exists).ToLookup(p => p.Dir, StringComparer.Ordinal);
-        var projectsByModule = new Dictionary<string, List<Project>>(StringComparer.Ordinal);
-        foreach (var project in discovery.Projects)
-        {
-            foreach (var module in project.ModuleDirs)
-            {
-                if (!projectsByModule.TryGetValue(module, out var users))
-                {
-                    projectsByModule[module] = users = [];
-                }
-
-                users.Add(project);
-            }
-        }
-
-        var withGlobs = discovery.Projects.Where(p => p.WhenModified.Count > 0).ToArray();
+        var paths = changes.SelectMany(c => c.Paths).Distinct(StringComparer.Ordinal).ToArray();
         var reasons = new Dictionary<Project, List<string>>();
         void Hit(Project project, string reason)
         {
@@ -50,10 +36,12 @@ public static class ChangeDetector
             }
         }
 
-        foreach (var path in changes.SelectMany(c => c.Paths).Distinct(StringComparer.Ordinal))
+        // Changed module dirs first (one entry per module, its first changed file), then one pass over
+        // the projects: a change to a module used by thousands of projects costs one lookup each.
+        var changedModules = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in paths.Where(p => !IsDoc(p)))
         {
-            var isDoc = path.EndsWith(".md", StringComparison.OrdinalIgnoreCase);
-            if (!isDoc && DeepestDir(RepoPath.DirectoryOf(path), d => projectsByDir.Contains(d)) is { } projectDir)
+            if (DeepestDir(RepoPath.DirectoryOf(path), projectsByDir.Contains) is { } projectDir)
             {
                 foreach (var project in projectsByDir[projectDir])
                 {
@@ -61,15 +49,29 @@ public static class ChangeDetector
                 }
             }
 
-            if (!isDoc && DeepestDir(RepoPath.DirectoryOf(path), projectsByModule.ContainsKey) is { } moduleDir)
+            if (DeepestDir(RepoPath.DirectoryOf(path), discovery.ModuleDirs.Contains) is { } moduleDir)
             {
-                foreach (var project in projectsByModule[moduleDir])
+                changedModules.TryAdd(moduleDir, path);
+            }
+        }
+
+        if (changedModules.Count > 0)
+        {
+            foreach (var project in discovery.Projects)
+            {
+                foreach (var module in project.ModuleDirs)
                 {
-                    Hit(project, $"uses module {moduleDir} ({path} changed)");
+                    if (changedModules.TryGetValue(module, out var path))
+                    {
+                        Hit(project, $"uses module {module} ({path} changed)");
+                    }
                 }
             }
+        }
 
-            foreach (var project in withGlobs)
+        foreach (var project in discovery.Projects.Where(p => p.WhenModified.Count > 0))
+        {
+            foreach (var path in paths)
             {
                 var glob = project.WhenModified.FirstOrDefault(g => g.IsMatch(path));
                 if (glob is not null)
@@ -85,6 +87,8 @@ public static class ChangeDetector
             .ToArray();
         return new ChangeSet(affected, DeletedProjects(discovery, changes));
     }
+
+    private static bool IsDoc(string path) => path.EndsWith(".md", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The deepest dir from <paramref name="dir"/> up to the root for which <paramref name="match"/> holds.</summary>
     private static string? DeepestDir(string dir, Func<string, bool> match)

@@ -17,7 +17,9 @@ public static class ProjectDiscovery
     {
         var warnings = new ConcurrentBag<string>();
         var dirs = ReadDirs(tree, config);
-        var calledBy = ModuleCallers(dirs, warnings);
+        var targets = dirs.Values.ToDictionary(d => d.Dir, d => LocalModuleTargets(d, warnings).Distinct().ToArray(), StringComparer.Ordinal);
+        var closures = new ModuleClosures(targets);
+        var calledBy = ModuleCallers(targets);
         var moduleDirs = new HashSet<string>(calledBy.Keys);
 
         var projects = new List<Project>();
@@ -26,7 +28,7 @@ public static class ProjectDiscovery
         {
             configuredDirs.Add(configured.Dir);
             dirs.TryGetValue(configured.Dir, out var facts);
-            projects.Add(Build(configured.Dir, configured.Workspace, facts, dirs, ProjectSource.Configured) with
+            projects.Add(Build(configured.Dir, configured.Workspace, facts, dirs, closures, ProjectSource.Configured) with
             {
                 Name = configured.Name ?? Naming.ProjectName(configured.Dir, configured.Workspace),
                 DependsOn = configured.DependsOn,
@@ -49,7 +51,7 @@ public static class ProjectDiscovery
                 var isModule = moduleDirs.Contains(facts.Dir) || RepoPath.Segments(facts.Dir).Contains("modules");
                 if (facts.DeclaresBackend || !isModule)
                 {
-                    projects.Add(Build(facts.Dir, "default", facts, dirs, ProjectSource.Discovered));
+                    projects.Add(Build(facts.Dir, "default", facts, dirs, closures, ProjectSource.Discovered));
                 }
             }
         }
@@ -101,24 +103,19 @@ public static class ProjectDiscovery
     }
 
     /// <summary>Local module dir → the dirs that call it (a dir calling itself is not counted).</summary>
-    private static Dictionary<string, HashSet<string>> ModuleCallers(Dictionary<string, DirFacts> dirs, ConcurrentBag<string> warnings)
+    private static Dictionary<string, HashSet<string>> ModuleCallers(Dictionary<string, string[]> targets)
     {
         var calledBy = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var facts in dirs.Values)
+        foreach (var (dir, called) in targets)
         {
-            foreach (var target in LocalModuleTargets(facts, warnings))
+            foreach (var target in called.Where(t => t != dir))
             {
-                if (target == facts.Dir)
-                {
-                    continue;
-                }
-
                 if (!calledBy.TryGetValue(target, out var callers))
                 {
                     calledBy[target] = callers = new HashSet<string>(StringComparer.Ordinal);
                 }
 
-                callers.Add(facts.Dir);
+                callers.Add(dir);
             }
         }
 
@@ -146,9 +143,9 @@ public static class ProjectDiscovery
         }
     }
 
-    private static Project Build(string dir, string workspace, DirFacts? facts, Dictionary<string, DirFacts> dirs, ProjectSource source)
+    private static Project Build(string dir, string workspace, DirFacts? facts, Dictionary<string, DirFacts> dirs, ModuleClosures closures, ProjectSource source)
     {
-        var modules = TransitiveModules(dir, dirs);
+        var modules = closures.Of(dir);
         var errors = new List<string>(facts?.Errors ?? []);
         foreach (var module in modules)
         {
@@ -175,27 +172,47 @@ public static class ProjectDiscovery
         };
     }
 
-    private static string[] TransitiveModules(string dir, Dictionary<string, DirFacts> dirs)
+    /// <summary>
+    /// The local modules each dir calls, directly or transitively, computed once per dir and shared:
+    /// monorepos call the same module chains from thousands of projects.
+    /// </summary>
+    private sealed class ModuleClosures(Dictionary<string, string[]> targets)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>();
-        stack.Push(dir);
-        while (stack.Count > 0)
+        private readonly Dictionary<string, string[]> _memo = new(StringComparer.Ordinal);
+
+        public string[] Of(string dir)
         {
-            if (!dirs.TryGetValue(stack.Pop(), out var facts))
+            if (_memo.TryGetValue(dir, out var known))
             {
-                continue;
+                return known;
             }
 
-            foreach (var target in LocalModuleTargets(facts))
+            // Iterative DFS over the call graph; cycles (a module calling back) simply stop.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var stack = new Stack<string>();
+            stack.Push(dir);
+            while (stack.Count > 0)
             {
-                if (target != dir && seen.Add(target))
+                var current = stack.Pop();
+                if (current != dir && _memo.TryGetValue(current, out var closure))
                 {
-                    stack.Push(target);
+                    seen.UnionWith(closure);
+                    continue;
+                }
+
+                foreach (var target in targets.GetValueOrDefault(current) ?? [])
+                {
+                    if (target != dir && seen.Add(target))
+                    {
+                        stack.Push(target);
+                    }
                 }
             }
-        }
 
-        return seen.Order(StringComparer.Ordinal).ToArray();
+            seen.Remove(dir);
+            var result = seen.Order(StringComparer.Ordinal).ToArray();
+            _memo[dir] = result;
+            return result;
+        }
     }
 }

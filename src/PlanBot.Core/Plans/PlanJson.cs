@@ -17,7 +17,7 @@ public sealed class PlanJson
     [JsonPropertyName("applyable")] public bool? Applyable { get; set; }
     [JsonPropertyName("resource_changes")] public List<ResourceChangeJson>? ResourceChanges { get; set; }
     [JsonPropertyName("resource_drift")] public List<ResourceChangeJson>? ResourceDrift { get; set; }
-    [JsonPropertyName("output_changes")] public Dictionary<string, ChangeJson>? OutputChanges { get; set; }
+    [JsonPropertyName("output_changes")] public Dictionary<string, OutputChangeJson>? OutputChanges { get; set; }
     [JsonPropertyName("variables")] public Dictionary<string, VariableJson>? Variables { get; set; }
 }
 
@@ -40,16 +40,23 @@ public sealed class ResourceChangeJson
     [JsonPropertyName("change")] public ChangeJson? Change { get; set; }
 }
 
+/// <summary>
+/// A resource change as the summary needs it. Attribute values (before, after, …) are not declared,
+/// so the summary never buffers them: that keeps memory near the file size on big plans.
+/// </summary>
 public sealed class ChangeJson
 {
     [JsonPropertyName("actions")] public List<string>? Actions { get; set; }
-    [JsonPropertyName("before")] public JsonElement? Before { get; set; }
-    [JsonPropertyName("after")] public JsonElement? After { get; set; }
-    [JsonPropertyName("after_unknown")] public JsonElement? AfterUnknown { get; set; }
-    [JsonPropertyName("before_sensitive")] public JsonElement? BeforeSensitive { get; set; }
-    [JsonPropertyName("after_sensitive")] public JsonElement? AfterSensitive { get; set; }
     [JsonPropertyName("replace_paths")] public JsonElement? ReplacePaths { get; set; }
     [JsonPropertyName("importing")] public JsonElement? Importing { get; set; }
+}
+
+/// <summary>An output change; outputs are few, and whether they are sensitive matters.</summary>
+public sealed class OutputChangeJson
+{
+    [JsonPropertyName("actions")] public List<string>? Actions { get; set; }
+    [JsonPropertyName("before_sensitive")] public JsonElement? BeforeSensitive { get; set; }
+    [JsonPropertyName("after_sensitive")] public JsonElement? AfterSensitive { get; set; }
 }
 
 [JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Disallow, NumberHandling = JsonNumberHandling.Strict)]

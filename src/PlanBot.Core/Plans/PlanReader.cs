@@ -101,7 +101,7 @@ public static partial class PlanReader
         };
     }
 
-    private static bool IsSensitive(ChangeJson change) =>
+    private static bool IsSensitive(OutputChangeJson change) =>
         change.BeforeSensitive is { ValueKind: JsonValueKind.True } || change.AfterSensitive is { ValueKind: JsonValueKind.True };
 
     private static ResourceChange[] ReadChanges(List<ResourceChangeJson>? raw, string name, string field, bool checkDuplicates)
