@@ -95,27 +95,33 @@ public static class Bench
         }
 
         var size = new FileInfo(path).Length / 1048576.0;
+        var small = Path.Combine(Path.GetTempPath(), "planbot-bench-plan-10.json");
+        await File.WriteAllTextAsync(small, GeneratePlan(10));
+        await PlanReader.ReadFileAsync(small); // JIT and JSON metadata warm-up, outside the measurement
+        GC.Collect();
         var baseline = Process.GetCurrentProcess().WorkingSet64 / 1048576.0;
-        var best = TimeSpan.MaxValue;
+        var heapBefore = GC.GetTotalMemory(true);
+        var first = Stopwatch.StartNew();
+        var plan = await PlanReader.ReadFileAsync(path);
+        first.Stop();
+        var peakAbove = PeakMb - baseline;
+        var retained = (GC.GetTotalMemory(true) - heapBefore) / 1048576.0;
+        GC.KeepAlive(plan);
+
+        var best = first.Elapsed;
         long allocated = 0;
-        PlanSummary? plan = null;
-        for (var run = 0; run < 6; run++)
+        for (var run = 0; run < 5; run++)
         {
-            GC.Collect();
             var before = GC.GetTotalAllocatedBytes(true);
             var watch = Stopwatch.StartNew();
             plan = await PlanReader.ReadFileAsync(path);
             watch.Stop();
             allocated = GC.GetTotalAllocatedBytes(true) - before;
-            if (run > 0)
-            {
-                best = watch.Elapsed < best ? watch.Elapsed : best;
-            }
+            best = watch.Elapsed < best ? watch.Elapsed : best;
         }
 
-        var retained = GC.GetTotalMemory(true) / 1048576.0;
-        Console.WriteLine($"plan parse+summary: {plan!.Changes.Count:N0} changes from {size:N1} MB JSON: best {best.TotalMilliseconds:N0} ms, " +
-                          $"allocated {allocated / 1048576.0:N0} MB per parse, peak working set {PeakMb:N0} MB (baseline {baseline:N0} MB; {(PeakMb - baseline) / size:N1}× file size above it)  [target < 500 ms, < 3× file size]");
+        Console.WriteLine($"plan parse+summary: {plan.Changes.Count:N0} changes from {size:N1} MB JSON: first {first.Elapsed.TotalMilliseconds:N0} ms, best {best.TotalMilliseconds:N0} ms; " +
+                          $"one parse raises the peak working set {peakAbove:N0} MB ({peakAbove / size:N1}× file size), allocates {allocated / 1048576.0:N0} MB ({allocated / 1048576.0 / size:N1}×), retains {retained:N1} MB  [target < 500 ms, < 3× file size]");
         return 0;
     }
 
