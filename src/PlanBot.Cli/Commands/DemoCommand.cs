@@ -23,9 +23,9 @@ public static class DemoCommand
     {
         var example = new Option<string?>("--example") { Description = "The example monorepo (default: examples/monorepo of this checkout)" };
         var keep = new Option<bool>("--keep") { Description = "Keep the temporary repository to look around in" };
-        var commentOut = new Option<string?>("--comment-out") { Description = "Also write the comment here" };
-        var jsonOut = new Option<string?>("--json-out") { Description = "Also write the JSON report here" };
-        var command = new Command("demo", "Plan a realistic pull request on the bundled example monorepo (offline, local state)") { example, keep, commentOut, jsonOut };
+        var output = new ReportOutput();
+        var command = new Command("demo", "Plan a realistic pull request on the bundled example monorepo (offline, local state)") { example, keep };
+        output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var source = Locate(parse.GetValue(example));
@@ -35,18 +35,7 @@ public static class DemoCommand
             {
                 var report = await RunAsync(cli, source, patch, repo, cancellationToken).ConfigureAwait(false);
                 var config = ConfigLoader.Load(repo);
-                var markdown = string.Join("\n", MarkdownComment.Render(report, config.Comments));
-                await cli.Stdout.WriteAsync(markdown).ConfigureAwait(false);
-                if (parse.GetValue(commentOut) is { } file)
-                {
-                    await File.WriteAllTextAsync(file, markdown, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (parse.GetValue(jsonOut) is { } json)
-                {
-                    await File.WriteAllTextAsync(json, JsonReport.Serialize(report) + "\n", cancellationToken).ConfigureAwait(false);
-                }
-
+                await output.WriteAsync(cli, parse, report, config.Comments, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.For(report);
             }
             finally

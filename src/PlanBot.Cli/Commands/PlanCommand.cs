@@ -16,26 +16,14 @@ public static class PlanCommand
         var baseRef = new Option<string>("--base") { Description = "The ref the change is compared with", DefaultValueFactory = _ => "origin/HEAD" };
         var headRef = new Option<string>("--head") { Description = "The ref to plan", DefaultValueFactory = _ => "HEAD" };
         var projects = new Option<string[]>("--project", "-p") { Description = "Plan this project (repeatable) instead of the affected ones", AllowMultipleArgumentsPerToken = false };
-        var commentOut = new Option<string?>("--comment-out") { Description = "Write the comment parts here, each starting with its marker line" };
-        var jsonOut = new Option<string?>("--json-out") { Description = "Write the JSON report here" };
-        var command = new Command("plan", "Plan the Terraform projects a change affects, in dependency order") { repo, baseRef, headRef, projects, commentOut, jsonOut };
+        var output = new ReportOutput();
+        var command = new Command("plan", "Plan the Terraform projects a change affects, in dependency order") { repo, baseRef, headRef, projects };
+        output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var report = await RunAsync(cli, parse.GetValue(repo)!, parse.GetValue(baseRef)!, parse.GetValue(headRef)!, parse.GetValue(projects) ?? [], Engine.DataDir, cancellationToken).ConfigureAwait(false);
             var config = ConfigLoader.Load(Path.GetFullPath(parse.GetValue(repo)!));
-            var parts = MarkdownComment.Render(report, config.Comments);
-            var markdown = string.Join("\n", parts);
-            await cli.Stdout.WriteAsync(markdown).ConfigureAwait(false);
-            if (parse.GetValue(commentOut) is { } commentFile)
-            {
-                await File.WriteAllTextAsync(commentFile, markdown, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (parse.GetValue(jsonOut) is { } jsonFile)
-            {
-                await File.WriteAllTextAsync(jsonFile, JsonReport.Serialize(report) + "\n", cancellationToken).ConfigureAwait(false);
-            }
-
+            await output.WriteAsync(cli, parse, report, config.Comments, cancellationToken).ConfigureAwait(false);
             return ExitCodes.For(report);
         });
         return command;

@@ -3,7 +3,6 @@ using PlanBot.Core.Config;
 using PlanBot.Core.Discovery;
 using PlanBot.Core.Plans;
 using PlanBot.Core.Policy;
-using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
 
 namespace PlanBot.Cli.Commands;
@@ -15,11 +14,14 @@ public static class RenderCommand
     {
         var planJson = new Option<string>("--plan-json") { Description = "A `terraform show -json PLANFILE` document", Required = true };
         var project = new Option<string>("--project") { Description = "The project name to show", DefaultValueFactory = _ => "project" };
-        var command = new Command("render", "Render the comment for one plan JSON file") { planJson, project };
+        var repo = new Option<string?>("--repo") { Description = "Take the comments settings (mask, max_chars, max_parts) and approval rules from this dir's planbot.yaml" };
+        var output = new ReportOutput();
+        var command = new Command("render", "Render the comment for one plan JSON file") { planJson, project, repo };
+        output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var path = parse.GetValue(planJson)!;
-            var plan = await PlanReader.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
+            var config = parse.GetValue(repo) is { } dir ? ConfigLoader.Load(Path.GetFullPath(dir)) : PlanBotConfig.Default;
+            var plan = await PlanReader.ReadDetailedFileAsync(parse.GetValue(planJson)!, PlanDetails.CompileMasks(config.Comments.Mask), cancellationToken).ConfigureAwait(false);
             var name = parse.GetValue(project)!;
             var target = new Project { Name = name, Dir = name };
             var result = new ProjectResult
@@ -27,10 +29,10 @@ public static class RenderCommand
                 Project = target,
                 Status = plan.HasChanges ? ProjectStatus.Planned : ProjectStatus.NoChanges,
                 Plan = plan,
-                Approval = ApprovalPolicy.For(PlanBotConfig.Default).Evaluate(target, plan),
+                Approval = ApprovalPolicy.For(config).Evaluate(target, plan),
             };
             var report = new RunReport { Head = "(not a git run)", Base = "(none)", Levels = [[name]], Projects = [result] };
-            await cli.Stdout.WriteAsync(string.Join("\n", MarkdownComment.Render(report, PlanBotConfig.Default.Comments))).ConfigureAwait(false);
+            await output.WriteAsync(cli, parse, report, config.Comments, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

@@ -38,13 +38,73 @@ public static partial class PlanReader
         }
         catch (JsonException e)
         {
-            var where = e.LineNumber is { } line ? $":{line + 1}" : "";
-            var what = e.Path is { Length: > 1 } path ? $" at {path}" : "";
-            throw new PlanFormatException($"{name}{where}: not a valid terraform plan JSON document{what} ({FirstLine(e.Message)}); produce it with `terraform show -json PLANFILE`", e);
+            throw NotJson(name, e);
         }
 
-        return Summarize(plan ?? throw new PlanFormatException($"{name}: the document is 'null', not a plan; produce it with `terraform show -json PLANFILE`"), name);
+        return Summarize(plan ?? throw NullDocument(name), name);
     }
+
+    /// <summary>
+    /// Reads the summary and the masked attribute diffs (<see cref="PlanDetails"/>) of a plan held in
+    /// memory: one parse, the document's bytes shared, not copied.
+    /// </summary>
+    /// <exception cref="PlanFormatException">Not JSON, not a plan, or a format this PlanBot does not read.</exception>
+    public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks)
+    {
+        JsonDocument document;
+        PlanJson? plan;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow });
+        }
+        catch (JsonException e)
+        {
+            throw NotJson(name, e);
+        }
+
+        try
+        {
+            plan = document.RootElement.Deserialize(PlanJsonContext.Default.PlanJson);
+            var summary = Summarize(plan ?? throw NullDocument(name), name);
+            return summary with { Details = PlanDetails.Build(document, masks) }; // the details own the document from here
+        }
+        catch (JsonException e)
+        {
+            document.Dispose();
+            throw NotJson(name, e);
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc cref="ReadDetailed"/>
+    public static async Task<PlanSummary> ReadDetailedFileAsync(string path, IReadOnlyList<Regex> masks, CancellationToken cancellationToken = default)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PlanFormatException($"{path}: cannot read the plan file ({e.Message})", e);
+        }
+
+        return ReadDetailed(bytes, path, masks);
+    }
+
+    private static PlanFormatException NotJson(string name, JsonException e)
+    {
+        var where = e.LineNumber is { } line ? $":{line + 1}" : "";
+        var what = e.Path is { Length: > 1 } path ? $" at {path}" : "";
+        return new PlanFormatException($"{name}{where}: not a valid terraform plan JSON document{what} ({FirstLine(e.Message)}); produce it with `terraform show -json PLANFILE`", e);
+    }
+
+    private static PlanFormatException NullDocument(string name) =>
+        new($"{name}: the document is 'null', not a plan; produce it with `terraform show -json PLANFILE`");
 
     public static async Task<PlanSummary> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {

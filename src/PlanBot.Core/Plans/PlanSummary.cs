@@ -52,6 +52,8 @@ public sealed record PlanSummary
     public IReadOnlyList<ResourceChange> Drift { get; init; } = [];
     /// <summary>SHA-256 over the sorted (address, action set) pairs; see <see cref="PlanFingerprint"/>.</summary>
     public required string Fingerprint { get; init; }
+    /// <summary>Attribute diffs, when the plan was read with <see cref="PlanReader.ReadDetailed"/>; null when only summarized.</summary>
+    public PlanDetails? Details { get; init; }
 
     public bool HasChanges => Counts.Any || OutputChanges.Count > 0;
 

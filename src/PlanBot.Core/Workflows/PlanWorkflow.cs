@@ -55,11 +55,12 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
 
         var policy = ApprovalPolicy.For(config);
         var terraform = terraformFor(config.Terraform);
+        var masks = PlanDetails.CompileMasks(config.Comments.Mask);
         var results = await DagScheduler.RunAsync(
             order,
             n => dependencies[n],
             config.Parallelism,
-            (name, ct) => PlanProjectAsync(terraform, selected[name], request, policy, ct),
+            (name, ct) => PlanProjectAsync(terraform, selected[name], request, policy, masks, ct),
             (name, reason) => new ProjectResult { Project = selected[name].Project, Status = ProjectStatus.Skipped, Error = reason, Reasons = selected[name].Reasons },
             cancellationToken).ConfigureAwait(false);
 
@@ -97,7 +98,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
 
     private void Report(string message) => progress?.Report(message);
 
-    private async Task<ProjectResult> PlanProjectAsync(ITerraform terraform, AffectedProject affected, PlanRequest request, ApprovalPolicy policy, CancellationToken cancellationToken)
+    private async Task<ProjectResult> PlanProjectAsync(ITerraform terraform, AffectedProject affected, PlanRequest request, ApprovalPolicy policy, IReadOnlyList<System.Text.RegularExpressions.Regex> masks, CancellationToken cancellationToken)
     {
         var project = affected.Project;
         var started = Stopwatch.GetTimestamp();
@@ -158,7 +159,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         PlanSummary plan;
         try
         {
-            plan = await PlanReader.ReadFileAsync(jsonFile, cancellationToken).ConfigureAwait(false);
+            plan = await PlanReader.ReadDetailedFileAsync(jsonFile, masks, cancellationToken).ConfigureAwait(false);
         }
         catch (PlanFormatException e)
         {

@@ -21,6 +21,8 @@ public sealed record ProjectResult : IScheduledResult
     public required ProjectStatus Status { get; init; }
     public PlanSummary? Plan { get; init; }
     public ApprovalRequirement Approval { get; init; } = ApprovalRequirement.NotRequired;
+    /// <summary>Who approved this project's plan for the head SHA (shown in the comment's table).</summary>
+    public IReadOnlyList<string> ApprovedBy { get; init; } = [];
     /// <summary>One line: why it failed or was skipped.</summary>
     public string? Error { get; init; }
     /// <summary>Terraform's diagnostics when it failed (bounded).</summary>
