@@ -120,6 +120,20 @@ public class CliTests
         errors.Trim().Split('\n').Length.ShouldBe(1);
     }
 
+    [FixtureFact]
+    public async Task Render_writes_the_job_summary_to_summary_out_without_markers()
+    {
+        using var dir = new TempDir();
+        var summary = dir.Combine("summary.md");
+        var (code, output, errors) = await Run("render", "--plan-json", Fixtures.Path("plans", "opentofu", "show-json-sensitive.json"), "--summary-out", summary);
+        code.ShouldBe(0, errors);
+        output.ShouldStartWith(MarkdownComment.Marker);
+        var text = await File.ReadAllTextAsync(summary);
+        text.ShouldStartWith("### PlanBot plan for");
+        text.ShouldContain("+ password = (sensitive)");
+        text.ShouldNotContain("\"secret\"");
+    }
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("plan", "--no-such-flag")]
