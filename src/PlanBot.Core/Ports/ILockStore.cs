@@ -1,0 +1,53 @@
+namespace PlanBot.Core.Ports;
+
+/// <summary>
+/// Project locks (a PR holds <c>repo/dir/workspace</c> from its first plan until merged and applied,
+/// closed, or unlocked) and run locks (a short lease while terraform runs, so two runners never run
+/// one project at once). Every backend answers with explicit results and never throws for a held lock.
+/// </summary>
+public interface ILockStore
+{
+    /// <summary>Takes the lock, or renews it when <paramref name="owner"/> already holds it (keeping its Since).</summary>
+    Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>Releases the lock when <paramref name="owner"/> holds it; <see cref="LockResult.NotOwner"/> otherwise.</summary>
+    Task<LockResult> ReleaseAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken);
+
+    /// <summary>The unexpired locks, optionally of one repository.</summary>
+    Task<IReadOnlyList<LockRecord>> ListAsync(string? repo, CancellationToken cancellationToken);
+}
+
+public enum LockKind
+{
+    Project,
+    Run,
+}
+
+/// <summary>What is locked: one project of one repository, as a project lock or a run lock.</summary>
+public sealed record LockKey(LockKind Kind, string Repo, string Dir, string Workspace)
+{
+    /// <summary>The stored key; prefixed so it never collides with terraform's own <c>LockID</c> items in a shared table.</summary>
+    public string Id => $"planbot:{(Kind == LockKind.Project ? "project" : "run")}:{Repo}/{Dir}/{Workspace}";
+}
+
+/// <summary>Who holds a lock: the pull request (and its head SHA) and the run that took it.</summary>
+public sealed record LockOwner(string Repo, int PullRequest, string HeadSha, string User, string RunId)
+{
+    /// <summary>A project lock belongs to the PR (re-planning a new head keeps it); a run lock to one run.</summary>
+    public bool Holds(LockKind kind, LockOwner holder) =>
+        Repo == holder.Repo && PullRequest == holder.PullRequest && (kind == LockKind.Project || RunId == holder.RunId);
+}
+
+public sealed record LockRecord(LockKey Key, LockOwner Owner, DateTimeOffset Since, DateTimeOffset Expires);
+
+public abstract record LockResult
+{
+    public sealed record Acquired(LockRecord Lock) : LockResult;
+
+    public sealed record HeldBy(LockOwner Owner, DateTimeOffset Since, DateTimeOffset Expires) : LockResult;
+
+    public sealed record Released : LockResult;
+
+    /// <summary>Someone else holds it (null when nobody does: releasing a free lock is not an error).</summary>
+    public sealed record NotOwner(LockRecord? Current) : LockResult;
+}
