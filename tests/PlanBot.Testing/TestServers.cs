@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PlanBot.Testing;
+
+/// <summary>
+/// The real servers integration tests use, from npm (.ci/emulators). `.ci/run` starts them and
+/// exports their endpoints (PLANBOT_TEST_DYNAMODB, _S3, _AZURITE); without those, the first test
+/// that needs one starts it on a free loopback port for the test process. A missing install is a
+/// failure with the fix, never a skip.
+/// </summary>
+public static class TestServers
+{
+    private static readonly Lazy<string> DynamoDbServer = new(() => Start("PLANBOT_TEST_DYNAMODB", "dynalite", port => ["--port", port]));
+    private static readonly Lazy<string> S3Server = new(() => Start("PLANBOT_TEST_S3", "s3rver", port => ["--address", "127.0.0.1", "--port", port, "--silent", "--directory", Temp("s3rver")]));
+    private static readonly Lazy<string> AzuriteServer = new(() => Start("PLANBOT_TEST_AZURITE", "azurite-blob",
+        port => ["--blobHost", "127.0.0.1", "--blobPort", port, "--location", Temp("azurite"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"]));
+
+    private static readonly List<Process> Started = [];
+
+    /// <summary>Azurite's well-known development account.</summary>
+    public const string AzuriteAccount = "devstoreaccount1";
+    public const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    public static string DynamoDb => DynamoDbServer.Value;
+
+    public static string S3 => S3Server.Value;
+
+    /// <summary>The blob endpoint including the account path (http://127.0.0.1:port/devstoreaccount1).</summary>
+    public static string Azurite => AzuriteServer.Value + "/" + AzuriteAccount;
+
+    private static string Temp(string name)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"planbot-{name}-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static string Start(string variable, string bin, Func<string, string[]> arguments)
+    {
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } endpoint)
+        {
+            return endpoint.TrimEnd('/');
+        }
+
+        var executable = Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", ".bin", bin);
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException($"{bin} is not installed: run `npm ci --prefix .ci/emulators` (CI's .ci/run does), or set {variable} to a running server");
+        }
+
+        var port = FreePort();
+        var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments(port.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {bin}");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        lock (Started)
+        {
+            if (Started.Count == 0)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
+            }
+
+            Started.Add(process);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{bin} exited at start with code {process.ExitCode}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, port);
+                return $"http://127.0.0.1:{port}";
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+
+        throw new InvalidOperationException($"{bin} did not listen on port {port} within 30 s");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void StopAll()
+    {
+        lock (Started)
+        {
+            foreach (var process in Started)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // already gone
+                }
+            }
+        }
+    }
+}
