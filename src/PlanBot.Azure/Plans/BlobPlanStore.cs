@@ -1,0 +1,30 @@
+using PlanBot.Azure.Blob;
+using PlanBot.Core.Plans;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Azure.Plans;
+
+/// <summary>The <c>azure</c> plan store: one sealed blob per plan under <c>plans/</c> (Blob Storage encrypts at rest itself).</summary>
+public sealed class BlobPlanStore(BlobContainer container, byte[]? key) : IPlanStore
+{
+    public async Task PutAsync(PlanKey planKey, StoredPlan plan, CancellationToken cancellationToken) =>
+        await container.PutAsync(BlobName(planKey), PlanEnvelope.Seal(plan, key), createOnly: false, null, null, cancellationToken).ConfigureAwait(false);
+
+    public async Task<StoredPlan?> GetAsync(PlanKey planKey, CancellationToken cancellationToken) =>
+        await container.GetAsync(BlobName(planKey), cancellationToken).ConfigureAwait(false) is { } blob
+            ? PlanEnvelope.Open(blob.Content, key, $"{container.Name}/{BlobName(planKey)}")
+            : null;
+
+    public async Task<int> DeletePullRequestAsync(string repo, int pullRequest, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var name in await container.ListAsync("plans/" + new PlanKey(repo, pullRequest, "x", "x").PullRequestPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            deleted += await container.DeleteAsync(name, null, null, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    public static string BlobName(PlanKey planKey) => "plans/" + planKey.Name;
+}
