@@ -49,9 +49,10 @@ public sealed class Scenario : IDisposable
     }
 
     /// <summary>Commits the change on a branch and runs the plan workflow for it against main.</summary>
-    public async Task<RunReport> PlanChangeAsync(IReadOnlyDictionary<string, string?> changes, IReadOnlyList<string>? projects = null, ITerraform? terraform = null)
+    public async Task<RunReport> PlanChangeAsync(IReadOnlyDictionary<string, string?> changes, IReadOnlyList<string>? projects = null, ITerraform? terraform = null,
+        LockOwner? owner = null, ILockStore? locks = null, string branch = "change")
     {
-        await Repo.GitAsync("checkout", "-q", "-B", "change");
+        await Repo.GitAsync("checkout", "-q", "-B", branch, "main");
         foreach (var (path, content) in changes)
         {
             if (content is null)
@@ -65,9 +66,15 @@ public sealed class Scenario : IDisposable
         }
 
         var head = await Repo.CommitAsync("the change");
+        return await PlanHeadAsync(head, projects, terraform, owner, locks);
+    }
+
+    /// <summary>Plans the checked-out commit against main again (a re-run, e.g. after `/planbot plan`).</summary>
+    public async Task<RunReport> PlanHeadAsync(string head, IReadOnlyList<string>? projects = null, ITerraform? terraform = null, LockOwner? owner = null, ILockStore? locks = null)
+    {
         var git = new GitCli();
         var baseSha = await git.ResolveAsync(Repo.Root, "main", CancellationToken.None);
-        var workflow = new PlanWorkflow(_ => terraform ?? Terraform, git);
+        var workflow = new PlanWorkflow(_ => terraform ?? Terraform, git, locksFor: locks is null ? null : _ => locks);
         return await workflow.RunAsync(new PlanRequest
         {
             Tree = new DiskFileTree(Repo.Root),
@@ -75,7 +82,8 @@ public sealed class Scenario : IDisposable
             BaseSha = baseSha,
             HeadSha = head,
             Projects = projects ?? [],
-            ArtifactsDir = Path.Combine(DataDir, "runs"),
+            ArtifactsDir = Path.Combine(DataDir, "runs", head[..12]),
+            Owner = owner,
         }, CancellationToken.None);
     }
 

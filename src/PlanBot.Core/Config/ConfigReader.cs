@@ -88,10 +88,14 @@ public sealed class ConfigReader
             {
                 ["backend"] = m => raw = raw with { LocksBackend = Str(m, "locks.backend") },
                 ["ttl"] = m => raw = raw with { LocksTtl = Str(m, "locks.ttl") },
+                ["dynamodb"] = m => raw = raw with { Backends = With(raw.Backends, "locks.dynamodb", Settings(m, "locks.dynamodb", BackendKeys.DynamoDb)) },
+                ["azure"] = m => raw = raw with { Backends = With(raw.Backends, "locks.azure", Settings(m, "locks.azure", BackendKeys.Azure)) },
             }),
             ["plans"] = n => Mapping(n, "plans", new()
             {
                 ["store"] = m => raw = raw with { PlansStore = Str(m, "plans.store") },
+                ["s3"] = m => raw = raw with { Backends = With(raw.Backends, "plans.s3", Settings(m, "plans.s3", BackendKeys.S3)) },
+                ["azure"] = m => raw = raw with { Backends = With(raw.Backends, "plans.azure", Settings(m, "plans.azure", BackendKeys.Azure)) },
             }),
             ["comments"] = n => Mapping(n, "comments", new()
             {
@@ -101,6 +105,24 @@ public sealed class ConfigReader
             }),
         });
         return raw;
+    }
+
+    private static Dictionary<string, IReadOnlyDictionary<string, Located<string>>> With(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, Located<string>>> backends, string name, IReadOnlyDictionary<string, Located<string>> settings) =>
+        new(backends) { [name] = settings };
+
+    /// <summary>A backend's settings: a mapping of known string keys.</summary>
+    private Dictionary<string, Located<string>> Settings(YamlNode node, string where, string[] keys)
+    {
+        var settings = new Dictionary<string, Located<string>>(StringComparer.Ordinal);
+        Mapping(node, where, keys.ToDictionary(k => k, k => (Action<YamlNode>)(m =>
+        {
+            if (Str(m, $"{where}.{k}") is { } value)
+            {
+                settings[k] = value;
+            }
+        })));
+        return settings;
     }
 
     private List<RawProject> Projects(YamlNode node)

@@ -74,6 +74,8 @@ public static class ConfigValidator
             }
         }
 
+        var locksBackend = OneOf(raw.LocksBackend, "locks.backend", LockBackends, "local", Fail);
+        var plansStore = OneOf(raw.PlansStore, "plans.store", PlanStores, "local", Fail);
         var config = new PlanBotConfig
         {
             SourceFile = file,
@@ -88,9 +90,10 @@ public static class ConfigValidator
             Projects = projects,
             Approval = approval,
             ApplyMode = mode == "comment" ? ApplyMode.Comment : ApplyMode.OnMerge,
-            LocksBackend = OneOf(raw.LocksBackend, "locks.backend", LockBackends, "local", Fail),
+            LocksBackend = locksBackend,
             LocksTtl = Duration(raw.LocksTtl, "locks.ttl", defaults.LocksTtl, Fail),
-            PlansStore = OneOf(raw.PlansStore, "plans.store", PlanStores, "local", Fail),
+            PlansStore = plansStore,
+            Backends = Backends(raw, locksBackend, plansStore, Fail),
             Comments = new CommentSettings
             {
                 MaxChars = Range(raw.CommentsMaxChars, "comments.max_chars", 1_000, 65_536, 65_000, Fail),
@@ -99,6 +102,22 @@ public static class ConfigValidator
             },
         };
         return (config, errors);
+    }
+
+    /// <summary>The chosen backends' sections, with their required keys checked.</summary>
+    private static Dictionary<string, BackendSettings> Backends(RawConfig raw, string locks, string plans, Action<int, int, string> fail)
+    {
+        var result = raw.Backends.ToDictionary(kv => kv.Key, kv => new BackendSettings(kv.Value.ToDictionary(v => v.Key, v => v.Value.Value, StringComparer.Ordinal)), StringComparer.Ordinal);
+        foreach (var (section, line) in new[] { ($"locks.{locks}", raw.LocksBackend), ($"plans.{plans}", raw.PlansStore) })
+        {
+            var missing = BackendKeys.Required(section).Where(k => !result.TryGetValue(section, out var s) || string.IsNullOrEmpty(s[k])).ToArray();
+            if (missing.Length > 0)
+            {
+                fail(line?.Line ?? 1, line?.Column ?? 1, $"'{section}' needs {string.Join(" and ", missing.Select(k => $"'{k}'"))}; add e.g. `{section.Split('.')[0]}: {{ {section.Split('.')[1]}: {{ {string.Join(", ", missing.Select(k => k + ": …"))} }} }}`");
+            }
+        }
+
+        return result;
     }
 
     private static ProjectConfig? Project(RawProject raw, Action<int, int, string> fail)

@@ -19,6 +19,8 @@ public sealed record PlanBotConfig
     public string LocksBackend { get; init; } = "local";
     public TimeSpan LocksTtl { get; init; } = TimeSpan.FromDays(7);
     public string PlansStore { get; init; } = "local";
+    /// <summary>Settings of the chosen backends, by section (<c>locks.dynamodb</c>, <c>locks.azure</c>, <c>plans.s3</c>, <c>plans.azure</c>).</summary>
+    public IReadOnlyDictionary<string, BackendSettings> Backends { get; init; } = new Dictionary<string, BackendSettings>();
     public CommentSettings Comments { get; init; } = new();
 }
 
@@ -64,6 +66,29 @@ public enum ApplyMode
 {
     OnMerge,
     Comment,
+}
+
+/// <summary>The keys each backend section takes; all strings.</summary>
+public static class BackendKeys
+{
+    public static readonly string[] DynamoDb = ["table", "region", "endpoint"];
+    public static readonly string[] Azure = ["account", "container", "endpoint"];
+    public static readonly string[] S3 = ["bucket", "prefix", "region", "endpoint", "sse", "kms_key_id"];
+
+    /// <summary>The keys a backend cannot work without.</summary>
+    public static IReadOnlyList<string> Required(string section) => section switch
+    {
+        "locks.dynamodb" => ["table"],
+        "locks.azure" or "plans.azure" => ["account", "container"],
+        "plans.s3" => ["bucket"],
+        _ => [],
+    };
+}
+
+/// <summary>One backend section, as validated key/value strings.</summary>
+public sealed record BackendSettings(IReadOnlyDictionary<string, string> Values)
+{
+    public string? this[string key] => Values.TryGetValue(key, out var value) ? value : null;
 }
 
 public sealed record CommentSettings

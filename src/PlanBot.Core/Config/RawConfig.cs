@@ -27,6 +27,8 @@ public sealed record RawConfig
     public Located<string>? LocksBackend { get; init; }
     public Located<string>? LocksTtl { get; init; }
     public Located<string>? PlansStore { get; init; }
+    /// <summary>Settings of one lock or plan backend (<c>locks.dynamodb</c>, <c>plans.s3</c>, …), key by key.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, Located<string>>> Backends { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, Located<string>>>();
     public Located<int>? CommentsMaxChars { get; init; }
     public Located<int>? CommentsMaxParts { get; init; }
     public IReadOnlyList<Located<string>> CommentsMask { get; init; } = [];

@@ -21,6 +21,8 @@ public sealed record PlanRequest
     public IReadOnlyList<string> Projects { get; init; } = [];
     /// <summary>Where plan files, plan JSON and terraform logs of this run are written.</summary>
     public required string ArtifactsDir { get; init; }
+    /// <summary>The PR and run planning; with a lock store, each project's lock is taken for it first. Null: no locking (local CLI runs).</summary>
+    public LockOwner? Owner { get; init; }
 }
 
 /// <summary>
@@ -28,7 +30,8 @@ public sealed record PlanRequest
 /// init/workspace/plan/show → summary + approval requirement, in dependency order.
 /// </summary>
 /// <param name="terraformFor">Creates the terraform runner for the repository's terraform settings (binary, timeouts).</param>
-public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFor, IGit git, IProgress<string>? progress = null)
+/// <param name="locksFor">The lock store for the repository's configuration; null runs without project and run locks.</param>
+public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFor, IGit git, IProgress<string>? progress = null, Func<PlanBotConfig, ILockStore>? locksFor = null)
 {
     /// <exception cref="ConfigException">Invalid planbot.yaml, unknown depends_on, or a dependency cycle.</exception>
     /// <exception cref="UsageException">A -p name that is not a project.</exception>
@@ -56,11 +59,13 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var policy = ApprovalPolicy.For(config);
         var terraform = terraformFor(config.Terraform);
         var masks = PlanDetails.CompileMasks(config.Comments.Mask);
+        var locks = request.Owner is null ? null : locksFor?.Invoke(config);
+        var run = new ProjectRun(terraform, request, policy, masks, locks, config.LocksTtl);
         var results = await DagScheduler.RunAsync(
             order,
             n => dependencies[n],
             config.Parallelism,
-            (name, ct) => PlanProjectAsync(terraform, selected[name], request, policy, masks, ct),
+            (name, ct) => PlanLockedAsync(run, selected[name], ct),
             (name, reason) => new ProjectResult { Project = selected[name].Project, Status = ProjectStatus.Skipped, Error = reason, Reasons = selected[name].Reasons },
             cancellationToken).ConfigureAwait(false);
 
@@ -97,6 +102,41 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
     }
 
     private void Report(string message) => progress?.Report(message);
+
+    private sealed record ProjectRun(ITerraform Terraform, PlanRequest Request, ApprovalPolicy Policy, IReadOnlyList<System.Text.RegularExpressions.Regex> Masks, ILockStore? Locks, TimeSpan LockTtl);
+
+    /// <summary>
+    /// Takes the project lock for the PR (another PR's lock makes this project "locked by #N", the
+    /// others still plan) and a run lease for the terraform steps, then plans.
+    /// </summary>
+    private async Task<ProjectResult> PlanLockedAsync(ProjectRun run, AffectedProject affected, CancellationToken cancellationToken)
+    {
+        if (run.Locks is not { } locks || run.Request.Owner is not { } owner)
+        {
+            return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, cancellationToken).ConfigureAwait(false);
+        }
+
+        var project = affected.Project;
+        var key = new LockKey(LockKind.Project, owner.Repo, project.Dir, project.Workspace);
+        ProjectResult Locked(string why) => new() { Project = project, Status = ProjectStatus.Locked, Error = why, Reasons = affected.Reasons };
+        if (await locks.AcquireAsync(key, owner, run.LockTtl, cancellationToken).ConfigureAwait(false) is LockResult.HeldBy held)
+        {
+            Report($"{project.Name}: project lock held by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u})");
+            return Locked($"locked by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u}); this PR plans it once #{held.Owner.PullRequest} is merged and applied, closed, or unlocked there with `/planbot unlock`");
+        }
+
+        Report($"{project.Name}: project lock held for #{owner.PullRequest} (@{owner.User}, run {owner.RunId})");
+        var (lease, busy) = await RunLease.TakeAsync(locks, key with { Kind = LockKind.Run }, owner, cancellationToken).ConfigureAwait(false);
+        if (lease is null)
+        {
+            return Locked($"terraform is already running on this project (run {busy!.Owner.RunId} of #{busy.Owner.PullRequest}); try `/planbot plan` again when it ends");
+        }
+
+        await using (lease.ConfigureAwait(false))
+        {
+            return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private async Task<ProjectResult> PlanProjectAsync(ITerraform terraform, AffectedProject affected, PlanRequest request, ApprovalPolicy policy, IReadOnlyList<System.Text.RegularExpressions.Regex> masks, CancellationToken cancellationToken)
     {

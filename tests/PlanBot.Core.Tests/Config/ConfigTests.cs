@@ -35,8 +35,8 @@ public class ConfigTests
               allow_self_approval: true
               required: 2
             apply: { mode: comment }
-            locks: { backend: dynamodb, ttl: 3d }
-            plans: { store: s3 }
+            locks: { backend: dynamodb, ttl: 3d, dynamodb: { table: tf-locks } }
+            plans: { store: s3, s3: { bucket: acme-plans } }
             comments: { max_chars: 30000, max_parts: 3, mask: ["secret-[0-9]+"] }
             """);
         config.Terraform.Binary.ShouldBe("tofu");
@@ -99,6 +99,18 @@ public class ConfigTests
         error.ShouldNotBeNull(string.Join("; ", errors));
         error.File.ShouldBe("planbot.yaml");
         error.Line.ShouldBe(line);
+    }
+
+    [Fact]
+    public void Backend_settings_are_read_and_a_missing_required_one_names_its_line()
+    {
+        var valid = ConfigLoader.Parse("planbot.yaml", "locks:\n  backend: dynamodb\n  dynamodb: { table: tf-locks, region: eu-west-1, endpoint: http://127.0.0.1:8000 }\nplans:\n  store: s3\n  s3: { bucket: plans, sse: aws:kms, kms_key_id: alias/planbot }\n");
+        valid.LocksBackend.ShouldBe("dynamodb");
+        valid.Backends["locks.dynamodb"]["table"].ShouldBe("tf-locks");
+        valid.Backends["plans.s3"]["kms_key_id"].ShouldBe("alias/planbot");
+
+        Fails("locks:\n  backend: azure\n  azure: { account: acme }\n").Message.ShouldStartWith("planbot.yaml:2:12: 'locks.azure' needs 'container'");
+        Fails("plans:\n  store: s3\n  s3: { bucket: b, colour: red }\n").Message.ShouldContain("unknown key 'colour'");
     }
 
     [Fact]

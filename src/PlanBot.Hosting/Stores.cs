@@ -1,0 +1,90 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.S3;
+using Azure.Identity;
+using PlanBot.Aws.Locks;
+using PlanBot.Aws.Plans;
+using PlanBot.Azure.Blob;
+using PlanBot.Azure.Locks;
+using PlanBot.Azure.Plans;
+using PlanBot.Core.Config;
+using PlanBot.Core.Plans;
+using PlanBot.Core.Ports;
+using PlanBot.Local.Locks;
+using PlanBot.Local.Plans;
+
+namespace PlanBot.Hosting;
+
+/// <summary>
+/// Chooses the lock store and plan store from <c>locks.backend</c> / <c>plans.store</c> and their
+/// sections. Credentials come from the environment, never from planbot.yaml: the AWS default chain
+/// (AWS_ACCESS_KEY_ID, profiles, OIDC web identity, instance roles) and, for Azure, an account key
+/// in AZURE_STORAGE_KEY or else any Azure.Identity credential (DefaultAzureCredential).
+/// </summary>
+public static class Stores
+{
+    /// <exception cref="ConfigException">The backend cannot be used here.</exception>
+    public static ILockStore Locks(PlanBotConfig config, string dataDir, TimeProvider time) => config.LocksBackend switch
+    {
+        "dynamodb" => new DynamoDbLockStore(DynamoDb(config.Backends["locks.dynamodb"]), config.Backends["locks.dynamodb"]["table"]!, time),
+        "azure" => new BlobLockStore(Container(config.Backends["locks.azure"]), time),
+        "github" => throw new ConfigException([new ConfigError(config.SourceFile ?? "planbot.yaml", 1, 1,
+            "locks.backend 'github' keeps locks in PlanBot's PR comments and is only available to `planbot run` in GitHub Actions; use local, dynamodb or azure here")]),
+        _ => new SqliteLockStore(Path.Combine(dataDir, "state", "locks.db"), time),
+    };
+
+    /// <exception cref="ArgumentException">PLANBOT_PLAN_KEY is set but not a 32-byte base64 key.</exception>
+    public static IPlanStore Plans(PlanBotConfig config, string dataDir)
+    {
+        var key = PlanEnvelope.KeyFrom(Environment.GetEnvironmentVariable("PLANBOT_PLAN_KEY"));
+        return config.PlansStore switch
+        {
+            "s3" => S3Plans(config.Backends["plans.s3"], key),
+            "azure" => new BlobPlanStore(Container(config.Backends["plans.azure"]), key),
+            _ => new LocalPlanStore(Path.Combine(dataDir, "plans"), key),
+        };
+    }
+
+    private static S3PlanStore S3Plans(BackendSettings s3, byte[]? key)
+    {
+        var options = new AmazonS3Config { RegionEndpoint = Region(s3) };
+        if (s3["endpoint"] is { } endpoint)
+        {
+            // S3-compatible servers (MinIO, s3rver): path-style, and no trailing checksums they would store literally.
+            options.ServiceURL = endpoint;
+            options.ForcePathStyle = true;
+            options.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            options.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+
+        var sse = s3["sse"] switch { null => "AES256", "none" => null, var v => v };
+        return new S3PlanStore(new AmazonS3Client(options), new S3PlanStoreOptions { Bucket = s3["bucket"]!, Prefix = s3["prefix"] ?? "planbot/", ServerSideEncryption = sse, KmsKeyId = s3["kms_key_id"] }, key);
+    }
+
+    private static AmazonDynamoDBClient DynamoDb(BackendSettings settings)
+    {
+        var options = new AmazonDynamoDBConfig { RegionEndpoint = Region(settings) };
+        if (settings["endpoint"] is { } endpoint)
+        {
+            options.ServiceURL = endpoint;
+        }
+
+        return new AmazonDynamoDBClient(options);
+    }
+
+    private static RegionEndpoint? Region(BackendSettings settings) =>
+        (settings["region"] ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")) is { Length: > 0 } region
+            ? RegionEndpoint.GetBySystemName(region)
+            : null;
+
+    private static BlobContainer Container(BackendSettings azure)
+    {
+        var account = azure["account"]!;
+        var endpoint = new Uri(azure["endpoint"] ?? $"https://{account}.blob.core.windows.net");
+        BlobAuth auth = Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY") is { Length: > 0 } accountKey
+            ? new BlobAuth.SharedKey(account, accountKey)
+            : new BlobAuth.Token(new DefaultAzureCredential());
+        return new BlobContainer(endpoint, azure["container"]!, auth);
+    }
+}
