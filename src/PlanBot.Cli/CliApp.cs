@@ -14,6 +14,7 @@ public static class CliApp
         root.Subcommands.Add(RenderCommand.Create(context));
         root.Subcommands.Add(ProjectsCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(LocksCommand.Create(context));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -18,9 +18,12 @@ public static class ExitCodes
     {
         switch (error)
         {
-            case ConfigException or UsageException or PlanFormatException:
+            case ConfigException or UsageException or PlanFormatException or ArgumentException:
                 stderr.WriteLine($"planbot: {error.Message}");
                 return BadInput;
+            case PlanIntegrityException:
+                stderr.WriteLine($"planbot: {error.Message}");
+                return ProjectFailed;
             case OperationCanceledException:
                 stderr.WriteLine("planbot: cancelled");
                 return ProjectFailed;
