@@ -52,7 +52,8 @@ public sealed class Scenario : IDisposable
     public async Task<RunReport> PlanChangeAsync(IReadOnlyDictionary<string, string?> changes, IReadOnlyList<string>? projects = null, ITerraform? terraform = null,
         LockOwner? owner = null, ILockStore? locks = null, string branch = "change")
     {
-        await Repo.GitAsync("checkout", "-q", "-B", branch, "main");
+        // "change" builds on whatever is checked out (a follow-up push); any other branch starts from main (another PR).
+        await Repo.GitAsync(branch == "change" ? ["checkout", "-q", "-B", branch] : ["checkout", "-q", "-B", branch, "main"]);
         foreach (var (path, content) in changes)
         {
             if (content is null)
