@@ -11,6 +11,7 @@ using PlanBot.Azure.Plans;
 using PlanBot.Core.Config;
 using PlanBot.Core.Plans;
 using PlanBot.Core.Ports;
+using PlanBot.GitHub.Locks;
 using PlanBot.Local.Locks;
 using PlanBot.Local.Plans;
 
@@ -25,10 +26,12 @@ namespace PlanBot.Hosting;
 public static class Stores
 {
     /// <exception cref="ConfigException">The backend cannot be used here.</exception>
-    public static ILockStore Locks(PlanBotConfig config, string dataDir, TimeProvider time) => config.LocksBackend switch
+    /// <param name="github">The GitHub client, when running against GitHub (Action mode or the service).</param>
+    public static ILockStore Locks(PlanBotConfig config, string dataDir, TimeProvider time, IVcs? github = null) => config.LocksBackend switch
     {
         "dynamodb" => new DynamoDbLockStore(DynamoDb(config.Backends["locks.dynamodb"]), config.Backends["locks.dynamodb"]["table"]!, time),
         "azure" => new BlobLockStore(Container(config.Backends["locks.azure"]), time),
+        "github" when github is not null => new CommentLockStore(github, time),
         "github" => throw new ConfigException([new ConfigError(config.SourceFile ?? "planbot.yaml", 1, 1,
             "locks.backend 'github' keeps locks in PlanBot's PR comments and is only available to `planbot run` in GitHub Actions; use local, dynamodb or azure here")]),
         _ => new SqliteLockStore(Path.Combine(dataDir, "state", "locks.db"), time),

@@ -18,6 +18,10 @@ public sealed record CommentOptions
     public int MaxLineChars { get; init; } = 1_000;
     /// <summary>The <c>comments.mask</c> regexes, applied to terraform's diagnostics as well as to plan values.</summary>
     public IReadOnlyList<System.Text.RegularExpressions.Regex> Masks { get; init; } = [];
+    /// <summary>A line for the footer, e.g. that the github lock backend is best-effort.</summary>
+    public string? FooterNote { get; init; }
+
+    public const string GitHubLocksNote = "Project locks are kept in PlanBot's PR comments (`locks.backend: github`): best-effort when two runs race; `dynamodb` or `azure` give strict locks.";
 
     public static CommentOptions ForComment(Config.CommentSettings settings, string? runUrl = null) =>
         new() { MaxChars = settings.MaxChars, MaxParts = settings.MaxParts, RunUrl = runUrl, Masks = Plans.PlanDetails.CompileMasks(settings.Mask) };

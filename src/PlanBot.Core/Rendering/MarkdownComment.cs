@@ -36,7 +36,7 @@ public static class MarkdownComment
             return size;
         }
 
-        var footer = Footer(report);
+        var footer = Footer(report, options);
         while (true)
         {
             var head = Head(report, options, sections, levels);
@@ -211,7 +211,7 @@ public static class MarkdownComment
         _ => p.Status.ToString(),
     };
 
-    private static string Footer(RunReport report)
+    private static string Footer(RunReport report, CommentOptions options)
     {
         var sb = new StringBuilder();
         foreach (var warning in report.Warnings.Take(10))
@@ -230,6 +230,10 @@ public static class MarkdownComment
         }
 
         sb.Append("Next: `/planbot approve` · `/planbot plan` · `/planbot unlock` · `/planbot help`\n");
+        if (options.FooterNote is { } note)
+        {
+            sb.Append($"\n<sub>{Html(note)}</sub>\n");
+        }
         return sb.ToString();
     }
 }

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Workflows;
+
+namespace PlanBot.GitHub.Locks;
+
+/// <summary>
+/// The <c>github</c> lock backend, the Action-mode default (a runner's disk is empty on every run):
+/// each PR's project locks live in the hidden metadata of PlanBot's own comment on it, and the
+/// locks held are read back from the repository's open PRs. A closed PR's locks vanish with it.
+/// Best-effort: two runs deciding at the same instant can both win (there is no compare-and-swap on
+/// comments); <c>dynamodb</c> or <c>azure</c> give strict locks. Run locks are not kept here
+/// (Actions <c>concurrency</c> groups serialize a PR's runs): they are always granted.
+/// </summary>
+public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
+{
+    public async Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (key.Kind == LockKind.Run)
+        {
+            return new LockResult.Acquired(new LockRecord(key, owner, now, now + ttl));
+        }
+
+        var held = (await HeldAsync(key.Repo, cancellationToken).ConfigureAwait(false)).FirstOrDefault(l => l.Key == key && l.Owner.PullRequest != owner.PullRequest);
+        if (held is not null)
+        {
+            return new LockResult.HeldBy(held.Owner, held.Since, held.Expires);
+        }
+
+        var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
+        var mine = meta.Locks.FirstOrDefault(l => Matches(l, key));
+        var since = mine is not null && mine.Expires > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(mine.Since) : now;
+        var entry = new MetaLock(key.Dir, key.Workspace, since.ToUnixTimeMilliseconds(), (now + ttl).ToUnixTimeMilliseconds(), owner.User, owner.HeadSha, owner.RunId);
+        await SaveAsync(key.Repo, owner, comment, meta with { Locks = [.. meta.Locks.Where(l => !Matches(l, key)), entry] }, cancellationToken).ConfigureAwait(false);
+        return new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl));
+    }
+
+    public async Task<LockResult> ReleaseAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
+    {
+        if (key.Kind == LockKind.Run)
+        {
+            return new LockResult.Released();
+        }
+
+        var held = (await HeldAsync(key.Repo, cancellationToken).ConfigureAwait(false)).FirstOrDefault(l => l.Key == key);
+        if (held is null)
+        {
+            return new LockResult.NotOwner(null);
+        }
+
+        if (!owner.Holds(key.Kind, held.Owner))
+        {
+            return new LockResult.NotOwner(held);
+        }
+
+        var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
+        await SaveAsync(key.Repo, owner, comment, meta with { Locks = [.. meta.Locks.Where(l => !Matches(l, key))] }, cancellationToken).ConfigureAwait(false);
+        return new LockResult.Released();
+    }
+
+    public async Task<IReadOnlyList<LockRecord>> ListAsync(string? repo, CancellationToken cancellationToken) =>
+        repo is null ? throw new ArgumentException("the github lock backend lists one repository's locks; pass the repository", nameof(repo))
+            : [.. (await HeldAsync(repo, cancellationToken).ConfigureAwait(false)).OrderBy(l => l.Key.Id, StringComparer.Ordinal)];
+
+    /// <summary>The live project locks recorded on the repository's open PRs.</summary>
+    private async Task<List<LockRecord>> HeldAsync(string repo, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var result = new List<LockRecord>();
+        foreach (var pr in await vcs.ListOpenPullRequestsAsync(repo, cancellationToken).ConfigureAwait(false))
+        {
+            var meta = Meta(await vcs.ListCommentsAsync(repo, pr.Number, cancellationToken).ConfigureAwait(false));
+            result.AddRange(meta.Meta.Locks.Where(l => l.Expires > now).Select(l => new LockRecord(
+                new LockKey(LockKind.Project, repo, l.Dir, l.Workspace),
+                new LockOwner(repo, pr.Number, l.Head, l.User, l.Run),
+                DateTimeOffset.FromUnixTimeMilliseconds(l.Since),
+                DateTimeOffset.FromUnixTimeMilliseconds(l.Expires))));
+        }
+
+        return result;
+    }
+
+    private async Task<(IssueComment? Comment, MetaJson Meta)> OwnAsync(string repo, int pr, CancellationToken cancellationToken) =>
+        Meta(await vcs.ListCommentsAsync(repo, pr, cancellationToken).ConfigureAwait(false));
+
+    private static (IssueComment? Comment, MetaJson Meta) Meta(IReadOnlyList<IssueComment> comments)
+    {
+        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
+        if (first is null || PlanCommentMeta.Read(first.Body) is not { } json)
+        {
+            return (first, new MetaJson([]));
+        }
+
+        try
+        {
+            return (first, JsonSerializer.Deserialize(json, MetaJsonContext.Default.MetaJson) ?? new MetaJson([]));
+        }
+        catch (JsonException)
+        {
+            return (first, new MetaJson([])); // damaged by an edit: no locks rather than a crash
+        }
+    }
+
+    private async Task SaveAsync(string repo, LockOwner owner, IssueComment? comment, MetaJson meta, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.Serialize(meta, MetaJsonContext.Default.MetaJson);
+        if (comment is null)
+        {
+            await vcs.CreateCommentAsync(repo, owner.PullRequest, PlanCommentMeta.With(PlanCommentMeta.Placeholder(owner.HeadSha), json), cancellationToken).ConfigureAwait(false);
+        }
+        else if (PlanCommentMeta.Read(comment.Body) != json)
+        {
+            await vcs.UpdateCommentAsync(repo, comment.Id, PlanCommentMeta.With(comment.Body, json), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool Matches(MetaLock l, LockKey key) => l.Dir == key.Dir && l.Workspace == key.Workspace;
+}
+
+internal sealed record MetaLock(string Dir, string Workspace, long Since, long Expires, string User, string Head, string Run);
+
+internal sealed record MetaJson(MetaLock[] Locks);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(MetaJson))]
+internal sealed partial class MetaJsonContext : JsonSerializerContext;

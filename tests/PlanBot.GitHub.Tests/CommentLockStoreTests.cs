@@ -1,0 +1,54 @@
+using PlanBot.Core.Ports;
+using PlanBot.Core.Workflows;
+using PlanBot.GitHub.Auth;
+using PlanBot.GitHub.Locks;
+using PlanBot.GitHub.Rest;
+using PlanBot.Testing;
+
+namespace PlanBot.GitHub.Tests;
+
+/// <summary>The lock contract on the github backend, against the fake GitHub (best-effort: no 32-way race, no run locks).</summary>
+public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
+{
+    private FakeGitHub _github = null!;
+
+    protected override bool Strict => false;
+
+    protected override bool KeepsRunLocks => false;
+
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        for (var pr = 1; pr <= 40; pr++)
+        {
+            _github.AddPull(pr, $"head{pr}", "base");
+        }
+    }
+
+    public async Task DisposeAsync() => await _github.DisposeAsync();
+
+    protected override ILockStore CreateStore() => new CommentLockStore(Client(_github), Clock);
+
+    internal static GitHubClient Client(FakeGitHub github) =>
+        new(GitHubClient.CreateHttp(github.Url, new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(10) }), new StaticToken(FakeGitHub.Token));
+
+    [Fact]
+    public async Task Locks_live_in_the_hidden_metadata_of_the_prs_plan_comment_and_vanish_when_the_pr_closes()
+    {
+        var store = CreateStore();
+        var key = new LockKey(LockKind.Project, "acme/infra", "envs/prod/network", "default");
+        (await store.AcquireAsync(key, new("acme/infra", 7, "abc", "alice", "r"), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+
+        var comment = _github.CommentsOn(7).Single();
+        comment.Body.ShouldStartWith("<!-- planbot:plan -->\n### PlanBot is planning `abc`");
+        PlanCommentMeta.Read(comment.Body)!.ShouldContain("\"dir\":\"envs/prod/network\"");
+
+        // the plan comment replaces the placeholder and keeps the metadata
+        await PlanCommentWriter.WriteAsync(Client(_github), "acme/infra", 7, ["<!-- planbot:plan -->\nthe plan\n"], CancellationToken.None);
+        PlanCommentMeta.Read(_github.CommentsOn(7).Single().Body).ShouldNotBeNull();
+        (await store.AcquireAsync(key, new("acme/infra", 8, "def", "bob", "r"), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.HeldBy>().Owner.User.ShouldBe("alice");
+
+        _github.Pulls[7]["state"] = "closed";
+        (await store.AcquireAsync(key, new("acme/infra", 8, "def", "bob", "r"), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+    }
+}
