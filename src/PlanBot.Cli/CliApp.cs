@@ -15,6 +15,7 @@ public static class CliApp
         root.Subcommands.Add(ProjectsCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(LocksCommand.Create(context));
+        root.Subcommands.Add(RunCommand.Create(context));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

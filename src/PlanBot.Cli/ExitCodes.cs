@@ -21,7 +21,7 @@ public static class ExitCodes
             case ConfigException or UsageException or PlanFormatException or ArgumentException:
                 stderr.WriteLine($"planbot: {error.Message}");
                 return BadInput;
-            case PlanIntegrityException:
+            case PlanIntegrityException or Core.Ports.VcsException or GitHub.Rest.RateLimitException:
                 stderr.WriteLine($"planbot: {error.Message}");
                 return ProjectFailed;
             case OperationCanceledException:

@@ -20,6 +20,6 @@ public static class Engine
         PluginCacheDir = Environment.GetEnvironmentVariable("TF_PLUGIN_CACHE_DIR") is { Length: > 0 } cache ? cache : Path.Combine(dataDir, "plugin-cache"),
     });
 
-    public static PlanWorkflow PlanWorkflow(IProgress<string>? progress, string dataDir) =>
-        new(settings => Terraform(settings, dataDir), new GitCli(), progress);
+    public static PlanWorkflow PlanWorkflow(IProgress<string>? progress, string dataDir, ILockStore? locks = null) =>
+        new(settings => Terraform(settings, dataDir), new GitCli(), progress, locks is null ? null : _ => locks);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
 using PlanBot.Terraform.Files;
@@ -29,8 +30,23 @@ public static class PlanCommand
         return command;
     }
 
+    /// <summary>`dir:X` (from `/planbot plan -d X`) becomes the names of the projects in that dir.</summary>
+    private static List<string> ResolveDirs(string tree, IReadOnlyList<string> projects)
+    {
+        if (!projects.Any(p => p.StartsWith("dir:", StringComparison.Ordinal)))
+        {
+            return [.. projects];
+        }
+
+        var discovered = Core.Discovery.ProjectDiscovery.Discover(new DiskFileTree(tree), ConfigLoader.Load(tree)).Projects;
+        return [.. projects.SelectMany(p => !p.StartsWith("dir:", StringComparison.Ordinal) ? [p]
+            : discovered.Where(d => d.Dir == p[4..].Trim('/')).Select(d => d.Name).DefaultIfEmpty("").Select(n => n.Length > 0 ? n
+                : throw new UsageException($"-d {p[4..]} is not a project dir here; project dirs: {string.Join(", ", discovered.Select(d => d.Dir).Distinct())}")))];
+    }
+
     /// <summary>Plans in place when head is the checked-out commit; otherwise in a temporary worktree at head.</summary>
-    public static async Task<RunReport> RunAsync(CliContext cli, string repoDir, string baseRef, string headRef, IReadOnlyList<string> projects, string dataDir, CancellationToken cancellationToken)
+    public static async Task<RunReport> RunAsync(CliContext cli, string repoDir, string baseRef, string headRef, IReadOnlyList<string> projects, string dataDir, CancellationToken cancellationToken,
+        LockOwner? owner = null, IReadOnlyList<ChangedFile>? changedFiles = null, ILockStore? locks = null)
     {
         var repo = Path.GetFullPath(repoDir);
         if (!Directory.Exists(repo))
@@ -74,10 +90,12 @@ public static class PlanCommand
                 RepoDir = repo,
                 BaseSha = baseSha,
                 HeadSha = headSha,
-                Projects = projects,
+                Projects = ResolveDirs(workTree, projects),
                 ArtifactsDir = Path.Combine(dataDir, "runs", headSha[..12]),
+                Owner = owner,
+                ChangedFiles = changedFiles,
             };
-            return await Engine.PlanWorkflow(cli.Progress, dataDir).RunAsync(request, cancellationToken).ConfigureAwait(false);
+            return await Engine.PlanWorkflow(cli.Progress, dataDir, locks).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -97,6 +97,11 @@ public sealed class ConfigReader
                 ["s3"] = m => raw = raw with { Backends = With(raw.Backends, "plans.s3", Settings(m, "plans.s3", BackendKeys.S3)) },
                 ["azure"] = m => raw = raw with { Backends = With(raw.Backends, "plans.azure", Settings(m, "plans.azure", BackendKeys.Azure)) },
             }),
+            ["pull_requests"] = n => Mapping(n, "pull_requests", new()
+            {
+                ["plan_drafts"] = m => raw = raw with { PlanDrafts = Bool(m, "pull_requests.plan_drafts") },
+                ["plan_forks"] = m => raw = raw with { PlanForks = Bool(m, "pull_requests.plan_forks") },
+            }),
             ["comments"] = n => Mapping(n, "comments", new()
             {
                 ["max_chars"] = m => raw = raw with { CommentsMaxChars = Int(m, "comments.max_chars") },

@@ -94,6 +94,8 @@ public static class ConfigValidator
             LocksTtl = Duration(raw.LocksTtl, "locks.ttl", defaults.LocksTtl, Fail),
             PlansStore = plansStore,
             Backends = Backends(raw, locksBackend, plansStore, Fail),
+            LocksBackendChosen = raw.LocksBackend is not null,
+            PullRequests = new PullRequestSettings { PlanDrafts = raw.PlanDrafts?.Value ?? false, PlanForks = raw.PlanForks?.Value ?? false },
             Comments = new CommentSettings
             {
                 MaxChars = Range(raw.CommentsMaxChars, "comments.max_chars", 1_000, 65_536, 65_000, Fail),

@@ -22,6 +22,16 @@ public sealed record PlanBotConfig
     /// <summary>Settings of the chosen backends, by section (<c>locks.dynamodb</c>, <c>locks.azure</c>, <c>plans.s3</c>, <c>plans.azure</c>).</summary>
     public IReadOnlyDictionary<string, BackendSettings> Backends { get; init; } = new Dictionary<string, BackendSettings>();
     public CommentSettings Comments { get; init; } = new();
+    public PullRequestSettings PullRequests { get; init; } = new();
+    /// <summary>Whether planbot.yaml chose locks.backend (in Action mode the default is github, elsewhere local).</summary>
+    public bool LocksBackendChosen { get; init; }
+}
+
+public sealed record PullRequestSettings
+{
+    public bool PlanDrafts { get; init; }
+    /// <summary>Planning a fork runs its code with this repository's credentials: off unless asked for.</summary>
+    public bool PlanForks { get; init; }
 }
 
 public sealed record TerraformSettings

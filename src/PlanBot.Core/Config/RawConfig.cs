@@ -32,6 +32,8 @@ public sealed record RawConfig
     public Located<int>? CommentsMaxChars { get; init; }
     public Located<int>? CommentsMaxParts { get; init; }
     public IReadOnlyList<Located<string>> CommentsMask { get; init; } = [];
+    public Located<bool>? PlanDrafts { get; init; }
+    public Located<bool>? PlanForks { get; init; }
 }
 
 public sealed record RawProject

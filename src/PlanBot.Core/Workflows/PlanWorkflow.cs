@@ -23,6 +23,8 @@ public sealed record PlanRequest
     public required string ArtifactsDir { get; init; }
     /// <summary>The PR and run planning; with a lock store, each project's lock is taken for it first. Null: no locking (local CLI runs).</summary>
     public LockOwner? Owner { get; init; }
+    /// <summary>The changed files when the code host listed them; null: git diff from the merge base.</summary>
+    public IReadOnlyList<ChangedFile>? ChangedFiles { get; init; }
 }
 
 /// <summary>
@@ -41,8 +43,8 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var discovery = ProjectDiscovery.Discover(request.Tree, config);
         var graph = ProjectGraph.Build(discovery.Projects, config.SourceFile ?? "planbot.yaml");
 
-        var mergeBase = await git.MergeBaseAsync(request.RepoDir, request.BaseSha, request.HeadSha, cancellationToken).ConfigureAwait(false);
-        var changes = await git.DiffAsync(request.RepoDir, mergeBase, request.HeadSha, cancellationToken).ConfigureAwait(false);
+        var changes = request.ChangedFiles ?? await git.DiffAsync(
+            request.RepoDir, await git.MergeBaseAsync(request.RepoDir, request.BaseSha, request.HeadSha, cancellationToken).ConfigureAwait(false), request.HeadSha, cancellationToken).ConfigureAwait(false);
         var changeSet = ChangeDetector.Detect(discovery, changes);
         var selected = Select(request, discovery, changeSet);
         Report($"{changes.Count} changed files; {selected.Count} of {discovery.Projects.Count} projects affected");

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Text.Json;
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Rendering;
+using PlanBot.Core.Workflows;
+using PlanBot.GitHub.Auth;
+using PlanBot.GitHub.Rest;
+using PlanBot.GitHub.Webhooks;
+using PlanBot.Hosting;
+
+namespace PlanBot.Cli.Commands;
+
+/// <summary>
+/// `planbot run`: the GitHub Actions entry. Reads GITHUB_EVENT_NAME / GITHUB_EVENT_PATH and does what
+/// the event asks: plan a PR, clean up a closed one, run a /planbot command. Every Action run starts
+/// on an empty disk, so state lives in GitHub (locks.backend github, the default here) or in the
+/// configured backend, never in a local file expected to survive.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var repo = new Option<string?>("--repo") { Description = "The checkout (default: GITHUB_WORKSPACE, else the current directory)" };
+        var command = new Command("run", "GitHub Actions entry: act on the event that triggered the workflow") { repo };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value
+                : throw new UsageException($"{name} is not set: `planbot run` is the GitHub Actions entry (Actions sets GITHUB_EVENT_NAME, GITHUB_EVENT_PATH and GITHUB_REPOSITORY); locally use `planbot plan`");
+            string? Optional(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+            var eventName = Env("GITHUB_EVENT_NAME");
+            var eventPath = Env("GITHUB_EVENT_PATH");
+            WebhookEvent webhook;
+            try
+            {
+                webhook = WebhookParser.Parse(eventName, await File.ReadAllBytesAsync(eventPath, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is JsonException or IOException)
+            {
+                throw new UsageException($"GITHUB_EVENT_PATH {eventPath}: cannot read the {eventName} event ({e.Message})");
+            }
+
+            var repository = webhook.Repo.Length > 0 ? webhook.Repo : Env("GITHUB_REPOSITORY");
+            var repoDir = Path.GetFullPath(parse.GetValue(repo) ?? Optional("GITHUB_WORKSPACE") ?? ".");
+            var dataDir = Optional("PLANBOT_DATA_DIR") is { } data ? Path.GetFullPath(data) : Path.Combine(Optional("RUNNER_TEMP") ?? repoDir, ".planbot");
+            var config = ConfigLoader.Load(repoDir);
+            var vcs = Client(Optional);
+            var github = !config.LocksBackendChosen || config.LocksBackend == "github";
+            var locks = Stores.Locks(github ? config with { LocksBackend = "github" } : config, dataDir, TimeProvider.System, vcs);
+            var runUrl = ReportOutput.RunUrl();
+            var options = CommentOptions.ForComment(config.Comments, runUrl) with
+            {
+                FullReportLocation = "the job summary of this run" + (runUrl is null ? "" : $" ({runUrl})"),
+                FooterNote = github ? CommentOptions.GitHubLocksNote : null,
+            };
+
+            Task<RunReport> Plan(PullRequestContext context, LockOwner owner, IReadOnlyList<ChangedFile>? files, CancellationToken ct) =>
+                PlanCommand.RunAsync(cli, context.RepoDir, context.PullRequest.BaseSha, context.PullRequest.HeadSha, context.Projects, dataDir, ct, owner, files, locks);
+
+            var pullRequests = new PullRequestWorkflow(vcs, Plan, cli.Progress);
+            PullRequestContext Context(PullRequestInfo pr) => new() { Repo = repository, PullRequest = pr, RepoDir = repoDir, RunId = Optional("GITHUB_RUN_ID") ?? "local", RunUrl = runUrl };
+            PullRequestOutcome? outcome = null;
+            switch (webhook)
+            {
+                case WebhookEvent.PullRequestChanged changed:
+                    outcome = await pullRequests.RunAsync(Context(changed.PullRequest), config, options, cancellationToken).ConfigureAwait(false);
+                    break;
+                case WebhookEvent.PullRequestClosed closed:
+                    await new PullRequestClosedWorkflow(locks, Stores.Plans(config, dataDir), cli.Progress).RunAsync(repository, closed.PullRequest.Number, cancellationToken).ConfigureAwait(false);
+                    break;
+                case WebhookEvent.Command slash:
+                    var pr = await vcs.GetPullRequestAsync(repository, slash.Number, cancellationToken).ConfigureAwait(false);
+                    outcome = await new CommandWorkflow(vcs, pullRequests, locks, cli.Progress).RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
+                    break;
+                case WebhookEvent.PushToDefaultBranch push:
+                    cli.Progress.Report($"push of {push.Sha[..Math.Min(7, push.Sha.Length)]} to the default branch: the apply gate is not part of this version; nothing to do");
+                    break;
+                case WebhookEvent.Scheduled:
+                    cli.Progress.Report($"{eventName}: drift detection is not part of this version; nothing to do");
+                    break;
+                case WebhookEvent.Ignored ignored:
+                    cli.Progress.Report($"{eventName}: {ignored.Why}; nothing to do");
+                    break;
+            }
+
+            await WriteOutputsAsync(outcome, config, dataDir, runUrl, Optional, cancellationToken).ConfigureAwait(false);
+            return outcome?.Report is { } report ? ExitCodes.For(report) : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>GITHUB_TOKEN, or a GitHub App (PLANBOT_GITHUB_APP_ID + PLANBOT_GITHUB_APP_PRIVATE_KEY); GITHUB_API_URL for GitHub Enterprise.</summary>
+    public static GitHubClient Client(Func<string, string?> env)
+    {
+        var http = GitHubClient.CreateHttp(new Uri(env("GITHUB_API_URL") ?? "https://api.github.com"));
+        ITokenSource tokens = env("PLANBOT_GITHUB_APP_ID") is { } appId
+            ? new GitHubAppTokens(http, appId, env("PLANBOT_GITHUB_APP_PRIVATE_KEY") ?? throw new UsageException("PLANBOT_GITHUB_APP_ID is set but PLANBOT_GITHUB_APP_PRIVATE_KEY is not"), TimeProvider.System)
+            : new StaticToken(env("GITHUB_TOKEN") ?? throw new UsageException("GITHUB_TOKEN is not set: pass `token: ${{ secrets.GITHUB_TOKEN }}` to the action, or set PLANBOT_GITHUB_APP_ID and PLANBOT_GITHUB_APP_PRIVATE_KEY"));
+        return new GitHubClient(http, tokens);
+    }
+
+    /// <summary>The JSON report, the job summary (GITHUB_STEP_SUMMARY) and the Action outputs (GITHUB_OUTPUT).</summary>
+    private static async Task WriteOutputsAsync(PullRequestOutcome? outcome, PlanBotConfig config, string dataDir, string? runUrl, Func<string, string?> env, CancellationToken cancellationToken)
+    {
+        string? reportPath = null;
+        if (outcome?.Report is { } report)
+        {
+            Directory.CreateDirectory(dataDir);
+            reportPath = Path.Combine(dataDir, "report.json");
+            await File.WriteAllTextAsync(reportPath, JsonReport.Serialize(report) + "\n", cancellationToken).ConfigureAwait(false);
+            if (env("GITHUB_STEP_SUMMARY") is { } summary)
+            {
+                await File.AppendAllTextAsync(summary, MarkdownComment.Render(report, CommentOptions.ForJobSummary(config.Comments, runUrl))[0], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (env("GITHUB_OUTPUT") is { } output)
+        {
+            var changes = outcome?.Report?.Projects.Any(p => p.Plan?.HasChanges == true) == true;
+            var approval = outcome?.Report?.Projects.Any(p => p.Approval.Required && p.ApprovedBy.Count == 0) == true;
+            await File.AppendAllTextAsync(output, $"has-changes={(changes ? "true" : "false")}\nneeds-approval={(approval ? "true" : "false")}\nreport-path={reportPath}\n", cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

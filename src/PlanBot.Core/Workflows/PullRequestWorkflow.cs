@@ -1,0 +1,105 @@
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Rendering;
+
+namespace PlanBot.Core.Workflows;
+
+/// <summary>One pull request event to plan, as the Action entry or the service sees it.</summary>
+public sealed record PullRequestContext
+{
+    public required string Repo { get; init; }
+    public required PullRequestInfo PullRequest { get; init; }
+    /// <summary>A checkout holding both the base and the head commit.</summary>
+    public required string RepoDir { get; init; }
+    public required string RunId { get; init; }
+    public string? RunUrl { get; init; }
+    /// <summary>Plan exactly these projects (from `/planbot plan -p`), else the affected ones.</summary>
+    public IReadOnlyList<string> Projects { get; init; } = [];
+}
+
+/// <summary>How to run the plan engine for a PR: the caller owns checkouts and adapters.</summary>
+public delegate Task<RunReport> PlanRunner(PullRequestContext context, LockOwner owner, IReadOnlyList<ChangedFile>? changedFiles, CancellationToken cancellationToken);
+
+public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string> Parts, CommitState Gate, string? NotPlanned);
+
+/// <summary>
+/// A PR event end to end: skip drafts and forks unless allowed, plan (project locks taken for the
+/// PR), write the comment parts, set <c>planbot/apply-gate</c>, and one check run per project whose
+/// output holds that project's full report.
+/// </summary>
+public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<string>? progress = null)
+{
+    public const string GateContext = "planbot/apply-gate";
+
+    public async Task<PullRequestOutcome> RunAsync(PullRequestContext context, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
+    {
+        var pr = context.PullRequest;
+        if (pr.Draft && !config.PullRequests.PlanDrafts)
+        {
+            progress?.Report($"#{pr.Number} is a draft: not planned (set pull_requests.plan_drafts: true to plan drafts)");
+            return new PullRequestOutcome(null, [], CommitState.Pending, "draft");
+        }
+
+        if (pr.FromFork && !config.PullRequests.PlanForks)
+        {
+            var why = $"{MarkdownComment.Marker}\n### PlanBot did not plan this pull request\n\nIt comes from a fork. Planning runs the PR's Terraform code (providers, external data sources, local-exec) with this repository's cloud credentials, so PlanBot does not plan forks unless `pull_requests.plan_forks: true` is set in `planbot.yaml`. A maintainer can push the branch to this repository to get a plan.\n";
+            await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, [why], cancellationToken).ConfigureAwait(false);
+            await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(CommitState.Failure, GateContext, "not planned: pull requests from forks are not planned", context.RunUrl), cancellationToken).ConfigureAwait(false);
+            return new PullRequestOutcome(null, [why], CommitState.Failure, "fork");
+        }
+
+        var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
+        var files = context.Projects.Count > 0 ? null : await vcs.GetChangedFilesAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        if (files is null && context.Projects.Count == 0)
+        {
+            progress?.Report($"#{pr.Number} changes more files than GitHub lists ({3_000:N0}): using git diff");
+        }
+
+        var report = await plan(context, owner, files, cancellationToken).ConfigureAwait(false);
+        var parts = MarkdownComment.Render(report, options);
+        await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken).ConfigureAwait(false);
+
+        var (gate, description) = Gate(report);
+        await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(gate, GateContext, description, context.RunUrl), cancellationToken).ConfigureAwait(false);
+        foreach (var project in report.Projects)
+        {
+            await vcs.CreateCheckRunAsync(context.Repo, CheckRunFor(report, project, options), cancellationToken).ConfigureAwait(false);
+        }
+
+        progress?.Report($"#{pr.Number}: {parts.Count} comment part(s), {GateContext} {gate.ToString().ToLowerInvariant()}: {description}");
+        return new PullRequestOutcome(report, parts, gate, null);
+    }
+
+    /// <summary>failure when a project could not be planned; pending while one needs approval; success otherwise.</summary>
+    public static (CommitState State, string Description) Gate(RunReport report)
+    {
+        var notPlanned = report.Projects.Where(p => !p.Succeeded).Select(p => p.Project.Name).ToArray();
+        if (notPlanned.Length > 0)
+        {
+            return (CommitState.Failure, $"not planned: {string.Join(", ", notPlanned)}");
+        }
+
+        var waiting = report.Projects.Where(p => p.Approval.Required && p.ApprovedBy.Count == 0).Select(p => p.Project.Name).ToArray();
+        return waiting.Length > 0
+            ? (CommitState.Pending, $"approval needed for {string.Join(", ", waiting)}: comment /planbot approve")
+            : (CommitState.Success, report.Projects.Any(p => p.Plan?.HasChanges == true) ? "planned; no approval needed" : "no changes");
+    }
+
+    private static CheckRun CheckRunFor(RunReport report, ProjectResult project, CommentOptions options)
+    {
+        var single = report with { Projects = [project], Levels = [[project.Project.Name]], Deleted = [], Warnings = [] };
+        var summary = MarkdownComment.Render(single, options with { MaxChars = 65_000, MaxParts = 1, Markers = false, FooterNote = null, FullReportLocation = "the job summary of this run and the plan artifact" })[0];
+        var conclusion = project.Status switch
+        {
+            ProjectStatus.Failed => "failure",
+            ProjectStatus.Skipped => "skipped",
+            ProjectStatus.Locked => "action_required",
+            _ when project.Approval.Required && project.ApprovedBy.Count == 0 => "action_required",
+            _ => "success",
+        };
+        var c = project.Plan?.Counts;
+        var title = c is null ? JsonReport.StatusName(project.Status).Replace('_', ' ') + (project.Error is { } e ? $": {e.Split('\n')[0]}" : "")
+            : $"{c.Create} to add, {c.Update} to change, {c.Delete} to destroy, {c.Replace} to replace";
+        return new CheckRun($"planbot: {project.Project.Name}", report.Head, conclusion, title, summary);
+    }
+}

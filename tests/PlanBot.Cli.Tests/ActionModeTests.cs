@@ -1,0 +1,202 @@
+using System.Text.Json.Nodes;
+using PlanBot.Cli;
+using PlanBot.Core.Workflows;
+using PlanBot.Testing;
+using static PlanBot.Testing.TerraformFiles;
+
+namespace PlanBot.Cli.Tests;
+
+/// <summary>
+/// `planbot run` as GitHub Actions runs it: an event file, a fresh data dir every run (a runner keeps
+/// nothing), real git and terraform, and the stateful fake GitHub asserting what was called.
+/// </summary>
+public sealed class ActionModeTests : IAsyncLifetime
+{
+    private FakeGitHub _github = null!;
+    private Scenario _scenario = null!;
+    private readonly TempDir _dir = new("planbot-action");
+    private readonly Dictionary<string, string?> _saved = [];
+
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        _scenario = await Scenario.CreateAsync(new Dictionary<string, string>
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v1", triggersReplace: "1"),
+            ["planbot.yaml"] = "locks: { backend: local }\ncomments: { max_chars: 3000, max_parts: 20 }\n",
+        });
+        await _scenario.ApplyAsync("network");
+        await _scenario.ApplyAsync("app");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (name, value) in _saved)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        await _github.DisposeAsync();
+        _scenario.Dispose();
+        _dir.Dispose();
+    }
+
+    private async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var eventPath = _dir.Combine($"event-{run}.json");
+        await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
+        Set("GITHUB_EVENT_NAME", eventName);
+        Set("GITHUB_EVENT_PATH", eventPath);
+        Set("GITHUB_REPOSITORY", "acme/infra");
+        Set("GITHUB_TOKEN", FakeGitHub.Token);
+        Set("GITHUB_API_URL", _github.Url.ToString());
+        Set("GITHUB_WORKSPACE", _scenario.Repo.Root);
+        Set("GITHUB_RUN_ID", run);
+        Set("PLANBOT_DATA_DIR", _dir.Combine($"data-{run}")); // an empty disk on every run
+        Set("GITHUB_OUTPUT", _dir.Combine("output"));
+        Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(["run"], stdout, stderr);
+        return (code, stderr.ToString());
+    }
+
+    private void Set(string name, string? value)
+    {
+        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
+        Environment.SetEnvironmentVariable(name, value);
+    }
+
+    private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}");
+        foreach (var (path, content) in files)
+        {
+            _scenario.Repo.Write(path, content);
+        }
+
+        var head = await _scenario.Repo.CommitAsync($"push to #{pr}");
+        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        var pull = _github.AddPull(pr, head, baseSha);
+        _github.PullFiles[pr] = [.. files.Keys];
+        return head;
+    }
+
+    private JsonObject PullRequestEvent(int pr, string action = "synchronize") => new()
+    {
+        ["action"] = action,
+        ["number"] = pr,
+        ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()),
+        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+    };
+
+    [Fact]
+    public async Task Pushes_edit_one_plan_comment_in_place_parts_grow_and_shrink_and_the_gate_follows_the_plan()
+    {
+        // 1. a small change: one part, success (nothing destructive)
+        var head = await PushAsync(5, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.1.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
+        _github.Calls.Clear();
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(5, "opened"));
+        code.ShouldBe(0, errors);
+        var comments = _github.CommentsOn(5);
+        comments.Count.ShouldBe(1);
+        comments[0].Body.ShouldStartWith("<!-- planbot:plan -->\n### PlanBot plan for `" + head[..7] + "`");
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "planned; no approval needed"));
+        // the API calls one PR plan costs: files, comments, the comment, the status, one check run per project
+        _github.Calls.ShouldBe([
+            "GET /repos/acme/infra/pulls/5/files?per_page=100",
+            "GET /repos/acme/infra/issues/5/comments?per_page=100",
+            "POST /repos/acme/infra/issues/5/comments",
+            $"POST /repos/acme/infra/statuses/{head}",
+            "POST /repos/acme/infra/check-runs",
+        ]);
+        ((string)_github.CheckRuns.Single()["name"]!).ShouldBe("planbot: network");
+        (await File.ReadAllTextAsync(_dir.Combine("output"))).ShouldContain("has-changes=true\nneeds-approval=false\nreport-path=");
+        (await File.ReadAllTextAsync(_dir.Combine("summary.md"))).ShouldContain("### PlanBot plan for");
+
+        // 2. a bigger change (a replace, many resources): more parts, edited in place, gate pending on approval
+        var big = string.Concat(Enumerable.Range(0, 30).Select(i => Resource($"extra{i}", $"value-{i}")));
+        head = await PushAsync(5, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v2", triggersReplace: "2") + big });
+        _github.FailNext(1, 502); // survived: retried with backoff
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(5));
+        code.ShouldBe(0, errors);
+        comments = _github.CommentsOn(5);
+        comments.Count.ShouldBeGreaterThan(1);
+        comments.Select(c => PlanCommentWriter.PartOf(c.Body)).ShouldBe(Enumerable.Range(1, comments.Count).Select(i => (int?)i));
+        comments[0].Body.ShouldContain("will be **replaced**");
+        _github.Statuses.Last().State.ShouldBe("pending");
+        _github.Statuses.Last().Description.ShouldContain("approval needed for app");
+
+        // 3. back to a small change: leftover parts are deleted, part 1 is the same comment as before
+        var firstId = comments[0].Id;
+        head = await PushAsync(5, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v3", triggersReplace: "1") });
+        _github.FailNext(1, 403, retryAfter: 1); // a secondary rate limit: waited out, then retried
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(5));
+        code.ShouldBe(0, errors);
+        comments = _github.CommentsOn(5);
+        comments.Count.ShouldBe(1);
+        comments[0].Id.ShouldBe(firstId);
+        comments[0].Body.ShouldContain(head[..7]);
+    }
+
+    [Fact]
+    public async Task A_fork_is_not_planned_and_says_why_and_a_draft_is_skipped()
+    {
+        await PushAsync(6, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.9.0.0/16") });
+        _github.Pulls[6]["head"]!["repo"]!["full_name"] = "mallory/infra";
+        var (code, _) = await RunAsync("pull_request", PullRequestEvent(6, "opened"));
+        code.ShouldBe(0);
+        _github.CommentsOn(6).Single().Body.ShouldContain("It comes from a fork.");
+        _github.Statuses.Last().State.ShouldBe("failure");
+        _github.CheckRuns.ShouldBeEmpty();
+
+        await PushAsync(7, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.8.0.0/16") });
+        _github.Pulls[7]["draft"] = true;
+        _github.Calls.Clear();
+        (code, _) = await RunAsync("pull_request", PullRequestEvent(7, "opened"));
+        code.ShouldBe(0);
+        _github.Calls.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Slash_commands_react_plan_the_named_project_and_answer_unknown_ones_with_usage()
+    {
+        await PushAsync(8, new()
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.2.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v9", triggersReplace: "1"),
+        });
+        JsonObject CommentEvent(string body)
+        {
+            var comment = _github.AddComment(8, body, "carol");
+            return new JsonObject
+            {
+                ["action"] = "created",
+                ["issue"] = new JsonObject { ["number"] = 8, ["pull_request"] = new JsonObject { ["url"] = "x" } },
+                ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = body, ["user"] = new JsonObject { ["login"] = "carol", ["type"] = "User" }, ["created_at"] = "2026-12-01T09:00:00Z", ["updated_at"] = "2026-12-01T09:00:00Z" },
+                ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
+            };
+        }
+
+        var plan = CommentEvent("/planbot plan -p app");
+        var (code, errors) = await RunAsync("issue_comment", plan);
+        code.ShouldBe(0, errors);
+        var id = (long)plan["comment"]!["id"]!;
+        _github.Reactions.Where(r => r.CommentId == id).Select(r => r.Content).ShouldBe(["eyes", "+1"]);
+        _github.CheckRuns.Select(c => (string)c["name"]!).ShouldBe(["planbot: app"]);
+
+        var unknown = CommentEvent("/planbot frobnicate --now");
+        (code, _) = await RunAsync("issue_comment", unknown);
+        code.ShouldBe(0);
+        _github.CommentsOn(8).Last().Body.ShouldStartWith("@carol unknown command 'frobnicate'.");
+        _github.CommentsOn(8).Last().Body.ShouldContain("`/planbot help`");
+        _github.Reactions.Where(r => r.CommentId == (long)unknown["comment"]!["id"]!).Select(r => r.Content).ShouldBe(["eyes", "-1"]);
+
+        var badProject = CommentEvent("/planbot plan -p nope");
+        (code, _) = await RunAsync("issue_comment", badProject);
+        code.ShouldBe(0);
+        _github.CommentsOn(8).Last().Body.ShouldContain("'nope' is not a project here");
+    }
+}
