@@ -6,7 +6,7 @@ namespace PlanBot.Testing;
 
 /// <summary>
 /// The real servers integration tests use, from npm (.ci/emulators). `.ci/run` starts them and
-/// exports their endpoints (PLANBOT_TEST_DYNAMODB, _S3, _AZURITE); without those, the first test
+/// exports their endpoints (PLANBOT_TEST_DYNAMODB, _S3, _AZURITE, _PRISM); without those, the first test
 /// that needs one starts it on a free loopback port for the test process. A missing install is a
 /// failure with the fix, never a skip.
 /// </summary>
@@ -16,6 +16,9 @@ public static class TestServers
     private static readonly Lazy<string> S3Server = new(() => Start("PLANBOT_TEST_S3", "s3rver", port => ["--address", "127.0.0.1", "--port", port, "--silent", "--directory", Temp("s3rver")]));
     private static readonly Lazy<string> AzuriteServer = new(() => Start("PLANBOT_TEST_AZURITE", "azurite-blob",
         port => ["--blobHost", "127.0.0.1", "--blobPort", port, "--location", Temp("azurite"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"]));
+
+    private static readonly Lazy<string> PrismServer = new(() => Start("PLANBOT_TEST_PRISM", "prism", port =>
+        ["mock", "-h", "127.0.0.1", "-p", port, Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", "@octokit", "openapi", "generated", "api.github.com.json")], startSeconds: 120));
 
     private static readonly List<Process> Started = [];
 
@@ -27,6 +30,9 @@ public static class TestServers
 
     public static string S3 => S3Server.Value;
 
+    /// <summary>Prism mocking GitHub's official REST description (@octokit/openapi), validating every request.</summary>
+    public static string Prism => PrismServer.Value;
+
     /// <summary>The blob endpoint including the account path (http://127.0.0.1:port/devstoreaccount1).</summary>
     public static string Azurite => AzuriteServer.Value + "/" + AzuriteAccount;
 
@@ -37,7 +43,7 @@ public static class TestServers
         return dir;
     }
 
-    private static string Start(string variable, string bin, Func<string, string[]> arguments)
+    private static string Start(string variable, string bin, Func<string, string[]> arguments, int startSeconds = 30)
     {
         if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } endpoint)
         {
@@ -72,7 +78,7 @@ public static class TestServers
             Started.Add(process);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(startSeconds);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -92,7 +98,7 @@ public static class TestServers
             }
         }
 
-        throw new InvalidOperationException($"{bin} did not listen on port {port} within 30 s");
+        throw new InvalidOperationException($"{bin} did not listen on port {port} within {startSeconds} s");
     }
 
     private static int FreePort()

@@ -33,6 +33,8 @@ public sealed partial class GitHubClient : IVcs
         var handler = new ResilienceHandler(retry ?? new RetryPolicy(), time ?? TimeProvider.System) { InnerHandler = inner ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } };
         var http = new HttpClient(handler) { BaseAddress = new Uri(apiUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
+        // GitHub answers the vendor type; its OpenAPI description (and so any mock of it) declares application/json
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json", 0.9));
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", "2022-11-28");
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("PlanBot", "1.0"));
         return http;
@@ -159,6 +161,10 @@ public sealed partial class GitHubClient : IVcs
             await EnsureAsync(response, "GET /" + path.Split('?')[0], cancellationToken).ConfigureAwait(false);
             items.AddRange((await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false)) ?? []);
             next = response.Headers.TryGetValues("Link", out var links) && NextLink().Match(string.Join(',', links)) is { Success: true } match ? match.Groups[1].Value : null;
+            if (next is not null && Uri.TryCreate(next, UriKind.Absolute, out var link) && link.Authority != _http.BaseAddress!.Authority)
+            {
+                next = null; // never send the token to another host, whatever a Link header says
+            }
         }
 
         return items;

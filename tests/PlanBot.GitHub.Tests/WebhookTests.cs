@@ -1,0 +1,85 @@
+using System.Text;
+using PlanBot.GitHub.Webhooks;
+using PlanBot.Testing;
+
+namespace PlanBot.GitHub.Tests;
+
+/// <summary>Real webhook payloads (../shared/fixtures/webhooks) and GitHub's documented signature vector.</summary>
+public class WebhookTests
+{
+    public static TheoryData<string> Payloads()
+    {
+        var data = new TheoryData<string>();
+        if (Fixtures.Root is null)
+        {
+            data.Add("(absent)");
+            return data;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(Fixtures.Path("webhooks"), "*.json", SearchOption.AllDirectories).Where(f => !f.Contains("headers", StringComparison.Ordinal)).Order())
+        {
+            data.Add(Path.GetRelativePath(Fixtures.Path("webhooks"), file));
+        }
+
+        return data;
+    }
+
+    [FixtureTheory]
+    [MemberData(nameof(Payloads))]
+    public void Every_real_payload_parses_or_is_cleanly_ignored(string file)
+    {
+        var eventName = Path.GetFileName(file).Split('.')[0].Replace('-', '_') switch
+        {
+            "check_run_completed" or "check_run_created" or "check_run_requested_action" or "check_run_rerequested" => "check_run",
+            var name => name,
+        };
+        var parsed = WebhookParser.Parse(eventName, File.ReadAllBytes(Fixtures.Path("webhooks", file)));
+        parsed.ShouldNotBeNull();
+        if (parsed is WebhookEvent.Ignored ignored)
+        {
+            ignored.Why.ShouldNotBeNullOrWhiteSpace();
+        }
+    }
+
+    [FixtureFact]
+    public void The_events_planbot_acts_on_are_recognised_with_their_details()
+    {
+        WebhookEvent Parse(string name) => WebhookParser.Parse(name.Split('.')[0], File.ReadAllBytes(Fixtures.Path("webhooks", name)));
+        Parse("pull_request.opened.json").ShouldBeOfType<WebhookEvent.PullRequestChanged>().PullRequest.FromFork.ShouldBeFalse();
+        Parse("pull_request.opened.from-fork.json").ShouldBeOfType<WebhookEvent.PullRequestChanged>().PullRequest.FromFork.ShouldBeTrue();
+        Parse("pull_request.synchronize.json").ShouldBeOfType<WebhookEvent.PullRequestChanged>().Action.ShouldBe("synchronize");
+        Parse("pull_request.closed.merged.json").ShouldBeOfType<WebhookEvent.PullRequestClosed>().PullRequest.Merged.ShouldBeTrue();
+        Parse("pull_request.labeled.json").ShouldBeOfType<WebhookEvent.Ignored>();
+        Parse("issue_comment.edited.json").ShouldBeOfType<WebhookEvent.Ignored>().Why.ShouldContain("edits and deletions are ignored");
+        Parse("issue_comment.deleted.json").ShouldBeOfType<WebhookEvent.Ignored>();
+        Parse("issue_comment.created.on-issue.json").ShouldBeOfType<WebhookEvent.Ignored>();
+        Parse("push.branch-merge-to-default.json").ShouldBeOfType<WebhookEvent.PushToDefaultBranch>();
+        Parse("push.feature-branch.json").ShouldBeOfType<WebhookEvent.Ignored>();
+        Parse("push.branch-deleted.json").ShouldBeOfType<WebhookEvent.Ignored>();
+    }
+
+    [Theory]
+    [InlineData("/planbot plan", true)]
+    [InlineData("\n\n  /planbot   help  \nthanks", true)]
+    [InlineData("/planbotplan", false)]
+    [InlineData("please /planbot plan", false)]
+    [InlineData("", false)]
+    public void A_command_is_a_comment_whose_first_non_empty_line_starts_with_planbot(string body, bool command) =>
+        WebhookParser.IsCommand(body).ShouldBe(command);
+
+    [Fact]
+    public void Githubs_documented_signature_vector_verifies_and_tampering_does_not()
+    {
+        var body = Encoding.UTF8.GetBytes("Hello, World!");
+        const string header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        var signature = new WebhookSignature(["It's a Secret to Everybody"]);
+        signature.IsValid(body, header).ShouldBeTrue();
+        signature.IsValid(Encoding.UTF8.GetBytes("Hello, World?"), header).ShouldBeFalse();
+        signature.IsValid(body, null).ShouldBeFalse();
+        signature.IsValid(body, "sha1=757107ea0eb2509fc211221cce984b8a37570b6d").ShouldBeFalse();
+        signature.IsValid(body, "sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17").ShouldBeFalse();
+        new WebhookSignature(["wrong"]).IsValid(body, header).ShouldBeFalse();
+        WebhookSignature.FromEnvironment("new-secret, It's a Secret to Everybody").IsValid(body, header).ShouldBeTrue(); // rotation
+        Should.Throw<ArgumentException>(() => WebhookSignature.FromEnvironment(""));
+    }
+}
