@@ -14,7 +14,7 @@ public static class Engine
 
     public static ITerraform Terraform(TerraformSettings settings, string dataDir) => new TerraformCli(new TerraformOptions
     {
-        Binary = settings.Binary,
+        Binary = Environment.GetEnvironmentVariable("PLANBOT_TERRAFORM_BINARY") is { Length: > 0 } binary ? binary : settings.Binary, // the action's terraform-binary input
         StepTimeout = settings.StepTimeout,
         LockTimeout = settings.LockTimeout,
         PluginCacheDir = Environment.GetEnvironmentVariable("TF_PLUGIN_CACHE_DIR") is { Length: > 0 } cache ? cache : Path.Combine(dataDir, "plugin-cache"),
