@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(LocksCommand.Create(context));
         root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(ServeCommand.Create(context));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

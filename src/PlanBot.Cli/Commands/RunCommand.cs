@@ -45,7 +45,7 @@ public static class RunCommand
             var repoDir = Path.GetFullPath(parse.GetValue(repo) ?? Optional("GITHUB_WORKSPACE") ?? ".");
             var dataDir = Optional("PLANBOT_DATA_DIR") is { } data ? Path.GetFullPath(data) : Path.Combine(Optional("RUNNER_TEMP") ?? repoDir, ".planbot");
             var config = ConfigLoader.Load(Optional("PLANBOT_CONFIG_DIR") is { } configDir ? Path.GetFullPath(configDir, repoDir) : repoDir);
-            var vcs = Client(Optional);
+            var (vcs, _) = Connect(Optional);
             var github = !config.LocksBackendChosen || config.LocksBackend == "github";
             var locks = Stores.Locks(github ? config with { LocksBackend = "github" } : config, dataDir, TimeProvider.System, vcs);
             var runUrl = ReportOutput.RunUrl();
@@ -91,13 +91,13 @@ public static class RunCommand
     }
 
     /// <summary>GITHUB_TOKEN, or a GitHub App (PLANBOT_GITHUB_APP_ID + PLANBOT_GITHUB_APP_PRIVATE_KEY); GITHUB_API_URL for GitHub Enterprise.</summary>
-    public static GitHubClient Client(Func<string, string?> env)
+    public static (GitHubClient Client, ITokenSource Tokens) Connect(Func<string, string?> env)
     {
         var http = GitHubClient.CreateHttp(new Uri(env("GITHUB_API_URL") ?? "https://api.github.com"));
         ITokenSource tokens = env("PLANBOT_GITHUB_APP_ID") is { } appId
             ? new GitHubAppTokens(http, appId, env("PLANBOT_GITHUB_APP_PRIVATE_KEY") ?? throw new UsageException("PLANBOT_GITHUB_APP_ID is set but PLANBOT_GITHUB_APP_PRIVATE_KEY is not"), TimeProvider.System)
             : new StaticToken(env("GITHUB_TOKEN") ?? throw new UsageException("GITHUB_TOKEN is not set: pass `token: ${{ secrets.GITHUB_TOKEN }}` to the action, or set PLANBOT_GITHUB_APP_ID and PLANBOT_GITHUB_APP_PRIVATE_KEY"));
-        return new GitHubClient(http, tokens);
+        return (new GitHubClient(http, tokens), tokens);
     }
 
     /// <summary>The JSON report, the job summary (GITHUB_STEP_SUMMARY) and the Action outputs (GITHUB_OUTPUT).</summary>

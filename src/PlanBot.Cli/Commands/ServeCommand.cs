@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using PlanBot.Core.Workflows;
+using PlanBot.Server;
+
+namespace PlanBot.Cli.Commands;
+
+/// <summary>`planbot serve`: the webhook service (POST /webhooks/github, GET /healthz) over the same engine as the Action.</summary>
+public static class ServeCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://0.0.0.0:8080" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Pull requests handled at once", DefaultValueFactory = _ => 4 };
+        var command = new Command("serve", "Run the webhook service: POST /webhooks/github, GET /healthz") { urls, concurrency };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+            var options = new ServerOptions
+            {
+                WebhookSecret = Env("PLANBOT_WEBHOOK_SECRET") ?? throw new UsageException("PLANBOT_WEBHOOK_SECRET is required by `planbot serve`: set it to the webhook's secret (comma-separated while rotating)"),
+                DataDir = Engine.DataDir,
+                Concurrency = Math.Clamp(parse.GetValue(concurrency), 1, 64),
+            };
+            var (vcs, tokens) = RunCommand.Connect(Env);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(parse.GetValue(urls)!);
+            builder.Services.AddPlanBotServer(options);
+            builder.Services.AddSingleton<IDeliveryHandler>(new ServiceHandler(cli, vcs, tokens, options.DataDir, Env("PLANBOT_ALLOW_FILE_CLONE") == "1"));
+            await using var app = builder.Build();
+            WebhookEndpoints.Map(app);
+            cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {options.DataDir}");
+            using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
+            await app.RunAsync().ConfigureAwait(false); // SIGTERM and Ctrl-C stop it gracefully: queued work stays queued
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

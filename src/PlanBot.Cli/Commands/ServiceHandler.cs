@@ -1,0 +1,95 @@
+using System.Text;
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Rendering;
+using PlanBot.Core.Workflows;
+using PlanBot.GitHub.Auth;
+using PlanBot.GitHub.Rest;
+using PlanBot.GitHub.Webhooks;
+using PlanBot.Hosting;
+using PlanBot.Server;
+using PlanBot.Terraform.Git;
+
+namespace PlanBot.Cli.Commands;
+
+/// <summary>
+/// The service's work for one delivery: a per-PR workspace under PLANBOT_DATA_DIR/workspaces, cloned
+/// blobless from the repository's clone_url with the installation token passed as an
+/// <c>http.extraHeader</c> (never in the URL, never stored in .git/config), fetched and checked out at
+/// the head SHA, then the same workflows as the Action. file:// clone URLs only with
+/// PLANBOT_ALLOW_FILE_CLONE=1 (tests).
+/// </summary>
+public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSource tokens, string dataDir, bool allowFileClone) : IDeliveryHandler
+{
+    public async Task HandleAsync(Delivery delivery, WebhookEvent parsed, CancellationToken cancellationToken)
+    {
+        switch (parsed)
+        {
+            case WebhookEvent.PullRequestChanged changed:
+                await PlanAsync(changed.Repo, changed.PullRequest, null, cancellationToken).ConfigureAwait(false);
+                break;
+            case WebhookEvent.Command command:
+                var pr = await vcs.GetPullRequestAsync(command.Repo, command.Number, cancellationToken).ConfigureAwait(false);
+                await PlanAsync(command.Repo, pr, command.Comment, cancellationToken).ConfigureAwait(false);
+                break;
+            case WebhookEvent.PullRequestClosed closed:
+                var workspace = Workspace(closed.Repo, closed.PullRequest.Number);
+                var config = Directory.Exists(workspace) ? ConfigLoader.Load(workspace) : PlanBotConfig.Default;
+                await new PullRequestClosedWorkflow(Stores.Locks(config, dataDir, TimeProvider.System, vcs), Stores.Plans(config, dataDir), cli.Progress)
+                    .RunAsync(closed.Repo, closed.PullRequest.Number, cancellationToken).ConfigureAwait(false);
+                if (Directory.Exists(workspace))
+                {
+                    Directory.Delete(workspace, recursive: true);
+                }
+
+                break;
+            default:
+                cli.Progress.Report($"{delivery.Event} for {parsed.Repo}: not handled by this version");
+                break;
+        }
+    }
+
+    private async Task PlanAsync(string repo, PullRequestInfo pr, IssueComment? comment, CancellationToken cancellationToken)
+    {
+        var workspace = await CheckoutAsync(repo, pr, cancellationToken).ConfigureAwait(false);
+        var config = ConfigLoader.Load(workspace);
+        var locks = Stores.Locks(config, dataDir, TimeProvider.System, vcs);
+        var options = CommentOptions.ForComment(config.Comments) with { FooterNote = config.LocksBackend == "github" ? CommentOptions.GitHubLocksNote : null };
+        Task<RunReport> Plan(PullRequestContext context, LockOwner owner, IReadOnlyList<ChangedFile>? files, CancellationToken ct) =>
+            PlanCommand.RunAsync(cli, context.RepoDir, context.PullRequest.BaseSha, context.PullRequest.HeadSha, context.Projects, dataDir, ct, owner, files, locks);
+        var workflow = new PullRequestWorkflow(vcs, Plan, cli.Progress);
+        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = workspace, RunId = $"serve-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24] };
+        if (comment is null)
+        {
+            await workflow.RunAsync(context, config, options, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await new CommandWorkflow(vcs, workflow, locks, cli.Progress).RunAsync(context, comment, config, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private string Workspace(string repo, int pr) => Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), $"pr-{pr}");
+
+    private async Task<string> CheckoutAsync(string repo, PullRequestInfo pr, CancellationToken cancellationToken)
+    {
+        var url = pr.CloneUrl ?? $"https://github.com/{repo}.git";
+        if (url.StartsWith("file://", StringComparison.Ordinal) ? !allowFileClone : !url.StartsWith("https://", StringComparison.Ordinal))
+        {
+            throw new UsageException($"clone URL {url} refused: only https:// (file:// needs PLANBOT_ALLOW_FILE_CLONE=1, for tests)");
+        }
+
+        var token = await tokens.GetTokenAsync(repo, cancellationToken).ConfigureAwait(false);
+        string[] auth = ["-c", "http.extraHeader=AUTHORIZATION: basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + token))];
+        var workspace = Workspace(repo, pr.Number);
+        if (!Directory.Exists(Path.Combine(workspace, ".git")))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(workspace)!);
+            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, [.. auth, "clone", "--quiet", "--filter=blob:none", "--no-checkout", url, workspace], cancellationToken).ConfigureAwait(false);
+        }
+
+        await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", pr.HeadSha, pr.BaseSha], cancellationToken).ConfigureAwait(false);
+        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", pr.HeadSha], cancellationToken).ConfigureAwait(false);
+        return workspace;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PlanBot.GitHub.Webhooks;
+
+namespace PlanBot.Server;
+
+/// <summary>
+/// Runs queued deliveries in the background: one at a time per PR (in arrival order, an older push
+/// skipped when a newer one for the same PR is queued), up to <see cref="ServerOptions.Concurrency"/>
+/// PRs at once. On shutdown it stops taking work and cancels what runs; those deliveries stay
+/// queued in the database and run again at the next start.
+/// </summary>
+public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, ServerOptions options, ILogger<Worker> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
+    private readonly List<Task> _running = [];
+
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                IReadOnlyList<Delivery> next;
+                lock (_busy)
+                {
+                    next = _busy.Count >= options.Concurrency ? [] : queue.TakeNext(_busy, options.Concurrency - _busy.Count);
+                    foreach (var delivery in next)
+                    {
+                        _busy.Add(DeliveryQueue.KeyOf(delivery));
+                    }
+                }
+
+                foreach (var delivery in next)
+                {
+                    lock (_running)
+                    {
+                        _running.Add(RunAsync(delivery, stoppingToken));
+                    }
+                }
+
+                await _wake.WaitAsync(options.PollInterval, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down
+        }
+
+        Task[] inFlight;
+        lock (_running)
+        {
+            inFlight = [.. _running];
+        }
+
+        Log.Stopping(logger, inFlight.Count(t => !t.IsCompleted));
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(Delivery delivery, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var key = DeliveryQueue.KeyOf(delivery);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            if (queue.Newest(delivery) is { } newer && newer.Id != delivery.Id)
+            {
+                Log.Superseded(logger, delivery.Id, key);
+                queue.Complete(delivery.Id, "superseded");
+                return;
+            }
+
+            await handler.HandleAsync(delivery, WebhookParser.Parse(delivery.Event, delivery.Body), stoppingToken).ConfigureAwait(false);
+            queue.Complete(delivery.Id);
+            Log.Done(logger, delivery.Id, key, watch.ElapsedMilliseconds);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // left 'running': queued again at the next start
+        }
+#pragma warning disable CA1031 // one failed delivery must not stop the service; it is logged with its id
+        catch (Exception e)
+        {
+            Log.Failed(logger, e, delivery.Id, key);
+            queue.Complete(delivery.Id, "failed");
+        }
+#pragma warning restore CA1031
+        finally
+        {
+            lock (_busy)
+            {
+                _busy.Remove(key);
+            }
+
+            Wake();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+}
