@@ -9,112 +9,167 @@ public sealed record Delivery(string Id, string Event, string Repo, int? PullReq
 /// Accepted deliveries, persisted in SQLite under PLANBOT_DATA_DIR so a restart loses none: a
 /// delivery is stored before the 202 is sent, and one that was running when the process stopped is
 /// queued again at start. The delivery id is the key, so a redelivered id is refused, not run twice.
+/// Order is insertion order (rowid). One connection, used under a lock: SQLite has one writer
+/// anyway, and its busy-retry sleeps would otherwise dominate under a burst of deliveries.
 /// </summary>
-public sealed class DeliveryQueue
+public sealed class DeliveryQueue : IDisposable
 {
-    private readonly string _connectionString;
+    private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _checkpointer;
+    private readonly Timer _checkpoints;
+    private readonly Lock _gate = new();
 
     public DeliveryQueue(string file)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = file, Pooling = true, DefaultTimeout = 30 }.ToString();
-        using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
-        Execute(connection, """
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, DefaultTimeout = 30 }.ToString());
+        _connection.Open();
+        // WAL with synchronous=NORMAL: a committed delivery survives a crash of the process (not a power
+        // loss of the machine), without an fsync per webhook.
+        Execute(null, """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=NORMAL;
+            PRAGMA wal_autocheckpoint=0;
             CREATE TABLE IF NOT EXISTS deliveries (
-              id TEXT PRIMARY KEY, event TEXT NOT NULL, repo TEXT NOT NULL, pr INTEGER NULL, body BLOB NOT NULL,
-              received INTEGER NOT NULL, state TEXT NOT NULL, seq INTEGER NOT NULL);
+              id TEXT PRIMARY KEY, event TEXT NOT NULL, repo TEXT NOT NULL, pr INTEGER NULL,
+              received INTEGER NOT NULL, state TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS bodies (id TEXT PRIMARY KEY, body BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS queued_by_pr ON deliveries (state, repo, pr);
             UPDATE deliveries SET state = 'queued' WHERE state = 'running';
+            DELETE FROM deliveries WHERE state NOT IN ('queued', 'running') AND received < (strftime('%s', 'now') - 7 * 86400) * 1000;
             """);
+
+        // Checkpoints copy the WAL into the database; done here, on a connection of their own and
+        // outside the lock, they never stall an accepting request (PASSIVE waits for no one).
+        _checkpointer = new SqliteConnection(_connection.ConnectionString);
+        _checkpointer.Open();
+        _checkpoints = new Timer(_ => Checkpoint(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private void Checkpoint()
+    {
+        try
+        {
+            using var command = _checkpointer.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // busy or shutting down: the next tick checkpoints
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>False when this delivery id was accepted before (a replay or a redelivery).</summary>
     public bool TryEnqueue(Delivery delivery)
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT OR IGNORE INTO deliveries VALUES ($id, $event, $repo, $pr, $body, $received, 'queued', (SELECT IFNULL(MAX(seq), 0) + 1 FROM deliveries));
-            """;
-        command.Parameters.AddWithValue("$id", delivery.Id);
-        command.Parameters.AddWithValue("$event", delivery.Event);
-        command.Parameters.AddWithValue("$repo", delivery.Repo);
-        command.Parameters.AddWithValue("$pr", (object?)delivery.PullRequest ?? DBNull.Value);
-        command.Parameters.AddWithValue("$body", delivery.Body);
-        command.Parameters.AddWithValue("$received", delivery.Received.ToUnixTimeMilliseconds());
-        return command.ExecuteNonQuery() == 1;
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT OR IGNORE INTO deliveries VALUES ($id, $event, $repo, $pr, $received, 'queued');";
+            command.Parameters.AddWithValue("$id", delivery.Id);
+            command.Parameters.AddWithValue("$event", delivery.Event);
+            command.Parameters.AddWithValue("$repo", delivery.Repo);
+            command.Parameters.AddWithValue("$pr", (object?)delivery.PullRequest ?? DBNull.Value);
+            command.Parameters.AddWithValue("$received", delivery.Received.ToUnixTimeMilliseconds());
+            if (command.ExecuteNonQuery() != 1)
+            {
+                return false;
+            }
+
+            using var body = _connection.CreateCommand();
+            body.Transaction = transaction;
+            body.CommandText = "INSERT INTO bodies VALUES ($id, $body);";
+            body.Parameters.AddWithValue("$id", delivery.Id);
+            body.Parameters.AddWithValue("$body", delivery.Body);
+            body.ExecuteNonQuery();
+            transaction.Commit();
+            return true;
+        }
     }
 
-    /// <summary>The oldest queued delivery of each work key (repo#pr, or repo) not in <paramref name="busy"/>, marked running.</summary>
+    /// <summary>
+    /// The oldest queued delivery of each work key (repo#pr, or repo) not in <paramref name="busy"/>,
+    /// marked running. Pushes superseded by a newer queued push to the same PR are marked superseded
+    /// first: an older head needs no plan.
+    /// </summary>
     public IReadOnlyList<Delivery> TakeNext(ISet<string> busy, int max)
     {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT id, event, repo, pr, body, received FROM deliveries WHERE state = 'queued' ORDER BY seq;";
-        var taken = new List<Delivery>();
-        var keys = new HashSet<string>(busy, StringComparer.Ordinal);
-        using (var reader = command.ExecuteReader())
+        lock (_gate)
         {
-            while (reader.Read() && taken.Count < max)
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            Execute(transaction, """
+                UPDATE deliveries SET state = 'superseded' WHERE state = 'queued' AND event = 'pull_request' AND pr IS NOT NULL
+                AND rowid < (SELECT MAX(d.rowid) FROM deliveries d WHERE d.state = 'queued' AND d.event = 'pull_request' AND d.repo = deliveries.repo AND d.pr = deliveries.pr);
+                DELETE FROM bodies WHERE id IN (SELECT id FROM deliveries WHERE state = 'superseded');
+                """);
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                SELECT d.id, d.event, d.repo, d.pr, b.body, d.received FROM deliveries d JOIN bodies b ON b.id = d.id
+                WHERE d.rowid IN (SELECT MIN(rowid) FROM deliveries WHERE state = 'queued' GROUP BY repo, pr) ORDER BY d.rowid;
+                """;
+            var taken = new List<Delivery>();
+            var keys = new HashSet<string>(busy, StringComparer.Ordinal);
+            using (var reader = command.ExecuteReader())
             {
-                var delivery = new Delivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3), (byte[])reader[4], DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)));
-                if (keys.Add(KeyOf(delivery)))
+                while (reader.Read() && taken.Count < max)
                 {
-                    taken.Add(delivery);
+                    var delivery = new Delivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3), (byte[])reader[4], DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)));
+                    if (keys.Add(KeyOf(delivery)))
+                    {
+                        taken.Add(delivery);
+                    }
                 }
             }
-        }
 
-        foreach (var delivery in taken)
-        {
-            SetState(connection, transaction, delivery.Id, "running");
-        }
+            foreach (var delivery in taken)
+            {
+                SetState(transaction, delivery.Id, "running");
+            }
 
-        transaction.Commit();
-        return taken;
+            transaction.Commit();
+            return taken;
+        }
     }
 
-    /// <summary>The newest queued pull_request delivery for the same PR as <paramref name="delivery"/>, if newer (coalescing).</summary>
-    public Delivery? Newest(Delivery delivery)
-    {
-        if (delivery.PullRequest is null || delivery.Event != "pull_request")
-        {
-            return null;
-        }
-
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, event, repo, pr, body, received FROM deliveries WHERE state = 'queued' AND repo = $repo AND pr = $pr AND event = 'pull_request' ORDER BY seq DESC LIMIT 1;";
-        command.Parameters.AddWithValue("$repo", delivery.Repo);
-        command.Parameters.AddWithValue("$pr", delivery.PullRequest);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? new Delivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), (byte[])reader[4], DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))) : null;
-    }
-
+    /// <summary>Finished (done or failed): the body goes, the id stays a week to refuse redeliveries.</summary>
     public void Complete(string id, string state = "done")
     {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        SetState(connection, transaction, id, state);
-        transaction.Commit();
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            SetState(transaction, id, state);
+            using var delete = _connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM bodies WHERE id = $id;"; // the id comes from a request header: always a parameter
+            delete.Parameters.AddWithValue("$id", id);
+            delete.ExecuteNonQuery();
+            transaction.Commit();
+        }
     }
 
     public int Count(string state)
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM deliveries WHERE state = $state;";
-        command.Parameters.AddWithValue("$state", state);
-        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM deliveries WHERE state = $state;";
+            command.Parameters.AddWithValue("$state", state);
+            return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     public static string KeyOf(Delivery delivery) => delivery.PullRequest is { } pr ? $"{delivery.Repo}#{pr}" : delivery.Repo;
 
-    private static void SetState(SqliteConnection connection, SqliteTransaction transaction, string id, string state)
+    private void SetState(SqliteTransaction? transaction, string id, string state)
     {
-        using var command = connection.CreateCommand();
+        using var command = _connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "UPDATE deliveries SET state = $state WHERE id = $id;";
         command.Parameters.AddWithValue("$state", state);
@@ -122,17 +177,22 @@ public sealed class DeliveryQueue
         command.ExecuteNonQuery();
     }
 
-    private SqliteConnection Open()
+    private void Execute(SqliteTransaction? transaction, string sql)
     {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        _checkpoints.Dispose();
+        Checkpoint();
+        _checkpointer.Dispose();
+        lock (_gate)
+        {
+            _connection.Dispose();
+        }
     }
 }

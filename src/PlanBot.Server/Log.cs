@@ -14,9 +14,6 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "delivery {Delivery} ({Event}) for {Repo}: ignored, {Why}")]
     public static partial void Ignored(ILogger logger, string delivery, string @event, string repo, string why);
 
-    [LoggerMessage(4, LogLevel.Information, "delivery {Delivery} for {Key}: superseded by a newer push")]
-    public static partial void Superseded(ILogger logger, string delivery, string key);
-
     [LoggerMessage(5, LogLevel.Information, "delivery {Delivery} for {Key}: done in {Milliseconds} ms")]
     public static partial void Done(ILogger logger, string delivery, string key, long milliseconds);
 

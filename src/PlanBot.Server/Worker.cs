@@ -13,6 +13,8 @@ namespace PlanBot.Server;
 /// </summary>
 public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, ServerOptions options, ILogger<Worker> logger) : BackgroundService
 {
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
+
     private readonly SemaphoreSlim _wake = new(0);
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
     private readonly List<Task> _running = [];
@@ -49,7 +51,11 @@ public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, Server
                     }
                 }
 
-                await _wake.WaitAsync(options.PollInterval, stoppingToken).ConfigureAwait(false);
+                if (await _wake.WaitAsync(options.PollInterval, stoppingToken).ConfigureAwait(false))
+                {
+                    // let a burst of deliveries land first: fewer queue transactions, more superseded pushes
+                    await Task.Delay(Debounce, stoppingToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -74,13 +80,6 @@ public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, Server
         var watch = Stopwatch.StartNew();
         try
         {
-            if (queue.Newest(delivery) is { } newer && newer.Id != delivery.Id)
-            {
-                Log.Superseded(logger, delivery.Id, key);
-                queue.Complete(delivery.Id, "superseded");
-                return;
-            }
-
             await handler.HandleAsync(delivery, WebhookParser.Parse(delivery.Event, delivery.Body), stoppingToken).ConfigureAwait(false);
             queue.Complete(delivery.Id);
             Log.Done(logger, delivery.Id, key, watch.ElapsedMilliseconds);

@@ -28,6 +28,8 @@ public class PrismContractTests
         (await github.GetPermissionAsync("octocat/hello-world", "octocat", ct)).Permission.ShouldNotBeNullOrEmpty();
         await github.IsTeamMemberAsync("octo-org", "platform", "octocat", ct);
         await github.PullRequestsForCommitAsync("octocat/hello-world", "6dcb09b5b57875f334f61aebed695e2e4193db5e", ct);
+        await github.ListReviewsAsync("octocat/hello-world", 1347, ct);
+        await github.ListIssuesAsync("octocat/hello-world", "planbot-drift", "open", ct);
     }
 
     [Fact]
@@ -47,6 +49,10 @@ public class PrismContractTests
         {
             await github.SetStatusAsync("octocat/hello-world", "6dcb09b5b57875f334f61aebed695e2e4193db5e", new CommitStatus(state, "planbot/apply-gate", new string('x', 300), "https://github.com/o/r/actions/runs/1"), ct);
         }
+
+        var issue = await github.CreateIssueAsync("octocat/hello-world", "PlanBot drift report", "body", ["planbot-drift"], ct);
+        await github.UpdateIssueAsync("octocat/hello-world", issue.Number, "new body", "closed", ct);
+        await github.UpdateIssueAsync("octocat/hello-world", issue.Number, null, "open", ct);
 
         foreach (var conclusion in new[] { "success", "failure", "action_required", "skipped", "neutral" })
         {

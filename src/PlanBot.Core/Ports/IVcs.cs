@@ -35,7 +35,22 @@ public interface IVcs
     Task<bool> IsTeamMemberAsync(string org, string teamSlug, string user, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<PullRequestInfo>> PullRequestsForCommitAsync(string repo, string sha, CancellationToken cancellationToken);
+
+    /// <summary>The PR's reviews (who approved, requested changes or commented, on which commit).</summary>
+    Task<IReadOnlyList<Review>> ListReviewsAsync(string repo, int number, CancellationToken cancellationToken);
+
+    /// <summary>Issues (not PRs) with a label, for the drift report.</summary>
+    Task<IReadOnlyList<IssueInfo>> ListIssuesAsync(string repo, string label, string state, CancellationToken cancellationToken);
+
+    Task<IssueInfo> CreateIssueAsync(string repo, string title, string body, IReadOnlyList<string> labels, CancellationToken cancellationToken);
+
+    /// <summary>Edits an issue; null arguments are left as they are. State is open or closed.</summary>
+    Task UpdateIssueAsync(string repo, int number, string? body, string? state, CancellationToken cancellationToken);
 }
+
+public sealed record Review(long Id, string User, string State, string? CommitId);
+
+public sealed record IssueInfo(int Number, string Title, string Body, string State);
 
 public sealed record PullRequestInfo
 {

@@ -130,6 +130,22 @@ public sealed partial class GitHubClient : IVcs
     public async Task<IReadOnlyList<PullRequestInfo>> PullRequestsForCommitAsync(string repo, string sha, CancellationToken cancellationToken) =>
         [.. (await ListAsync(repo, $"repos/{repo}/commits/{sha}/pulls", GitHubJsonContext.Default.ListPullJson, int.MaxValue, cancellationToken).ConfigureAwait(false)).Select(p => Pull(p, repo))];
 
+    public async Task<IReadOnlyList<Review>> ListReviewsAsync(string repo, int number, CancellationToken cancellationToken) =>
+        [.. (await ListAsync(repo, $"repos/{repo}/pulls/{number}/reviews", GitHubJsonContext.Default.ListReviewJson, int.MaxValue, cancellationToken).ConfigureAwait(false))
+            .Select(r => new Review(r.Id, r.User?.Login ?? "", r.State, r.CommitId))];
+
+    public async Task<IReadOnlyList<IssueInfo>> ListIssuesAsync(string repo, string label, string state, CancellationToken cancellationToken) =>
+        [.. (await ListAsync(repo, $"repos/{repo}/issues?labels={Uri.EscapeDataString(label)}&state={state}", GitHubJsonContext.Default.ListIssueJson, int.MaxValue, cancellationToken).ConfigureAwait(false))
+            .Where(i => i.PullRequest is null).Select(Issue)]; // the issues API lists PRs too
+
+    public async Task<IssueInfo> CreateIssueAsync(string repo, string title, string body, IReadOnlyList<string> labels, CancellationToken cancellationToken) =>
+        Issue(await SendAsync(repo, HttpMethod.Post, $"repos/{repo}/issues", new NewIssueJson(title, body, [.. labels]), GitHubJsonContext.Default.NewIssueJson, GitHubJsonContext.Default.IssueJson, cancellationToken).ConfigureAwait(false));
+
+    public Task UpdateIssueAsync(string repo, int number, string? body, string? state, CancellationToken cancellationToken) =>
+        SendAsync(repo, HttpMethod.Patch, $"repos/{repo}/issues/{number}", new IssueUpdateJson(body, state), GitHubJsonContext.Default.IssueUpdateJson, GitHubJsonContext.Default.IssueJson, cancellationToken);
+
+    private static IssueInfo Issue(IssueJson i) => new(i.Number, i.Title, i.Body ?? "", i.State);
+
     private static PullRequestInfo Pull(PullJson p, string repo) => Webhooks.WebhookParser.Pull(p, repo);
 
     private static IssueComment Comment(CommentJson c) => new(c.Id, c.Body ?? "", c.User?.Login ?? "", c.CreatedAt, c.UpdatedAt);

@@ -34,6 +34,14 @@ internal sealed record InstallationJson(long Id);
 
 internal sealed record AccessTokenJson(string Token, DateTimeOffset ExpiresAt);
 
+internal sealed record ReviewJson(long Id, UserJson? User, string State, string? CommitId);
+
+internal sealed record IssueJson(int Number, string Title, string? Body, string State, System.Text.Json.JsonElement? PullRequest);
+
+internal sealed record NewIssueJson(string Title, string Body, string[] Labels);
+
+internal sealed record IssueUpdateJson(string? Body, string? State);
+
 internal sealed record ErrorJson(string? Message, string? DocumentationUrl);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -51,4 +59,9 @@ internal sealed record ErrorJson(string? Message, string? DocumentationUrl);
 [JsonSerializable(typeof(InstallationJson))]
 [JsonSerializable(typeof(AccessTokenJson))]
 [JsonSerializable(typeof(ErrorJson))]
+[JsonSerializable(typeof(List<ReviewJson>))]
+[JsonSerializable(typeof(IssueJson))]
+[JsonSerializable(typeof(List<IssueJson>))]
+[JsonSerializable(typeof(NewIssueJson))]
+[JsonSerializable(typeof(IssueUpdateJson))]
 internal sealed partial class GitHubJsonContext : JsonSerializerContext;

@@ -102,11 +102,11 @@ public static class WebhookParser
     };
 }
 
-internal sealed record IssueJson(int Number, JsonElement? PullRequest);
+internal sealed record PayloadIssueJson(int Number, JsonElement? PullRequest);
 
 internal sealed record PayloadCommentJson(long Id, string? Body, UserJson? User, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-internal sealed record PayloadJson(string? Action, RepoJson? Repository, InstallationJson? Installation, PullJson? PullRequest, IssueJson? Issue, PayloadCommentJson? Comment, string? Ref, string? After);
+internal sealed record PayloadJson(string? Action, RepoJson? Repository, InstallationJson? Installation, PullJson? PullRequest, PayloadIssueJson? Issue, PayloadCommentJson? Comment, string? Ref, string? After);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(PayloadJson))]

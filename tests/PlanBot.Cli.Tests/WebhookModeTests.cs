@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using PlanBot.Cli;
+using PlanBot.Testing;
+using static PlanBot.Testing.TerraformFiles;
+
+namespace PlanBot.Cli.Tests;
+
+/// <summary>`planbot serve` end to end: a signed delivery in, a clone of the repository, real terraform, the comment on the fake GitHub.</summary>
+public sealed class WebhookModeTests : IAsyncLifetime
+{
+    private FakeGitHub _github = null!;
+    private Scenario _scenario = null!;
+    private readonly TempDir _data = new("planbot-serve-e2e");
+    private readonly Dictionary<string, string?> _saved = [];
+
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        _scenario = await Scenario.CreateAsync(new Dictionary<string, string> { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") });
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (name, value) in _saved)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        await _github.DisposeAsync();
+        _scenario.Dispose();
+        _data.Dispose();
+    }
+
+    private void Set(string name, string? value)
+    {
+        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
+        Environment.SetEnvironmentVariable(name, value);
+    }
+
+    [Fact]
+    public async Task A_signed_pull_request_delivery_is_accepted_at_once_and_planned_in_the_background()
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-12");
+        _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", "10.4.0.0/16"));
+        var head = await _scenario.Repo.CommitAsync("change");
+        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        _github.AddPull(12, head, baseSha);
+        _github.Pulls[12]["base"]!["repo"]!["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri; // file://, allowed below for the test
+        _github.PullFiles[12] = ["network/main.tf"];
+
+        Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
+        Set("PLANBOT_DATA_DIR", _data.Path);
+        Set("GITHUB_API_URL", _github.Url.ToString());
+        Set("GITHUB_TOKEN", FakeGitHub.Token);
+        Set("PLANBOT_ALLOW_FILE_CLONE", "1");
+        var port = FreePort();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stderr = new StringWriter();
+        var serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", $"http://127.0.0.1:{port}"], new StringWriter(), stderr, stop.Token));
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        for (var i = 0; i < 100 && !await HealthyAsync(http); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var payload = new JsonObject { ["action"] = "opened", ["number"] = 12, ["pull_request"] = JsonNode.Parse(_github.Pulls[12].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } }.ToJsonString();
+        var body = Encoding.UTF8.GetBytes(payload);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
+        request.Headers.Add("X-GitHub-Event", "pull_request");
+        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
+        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cret"u8, body)));
+        (await http.SendAsync(request)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        for (var i = 0; i < 600 && _github.Statuses.Count == 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        _github.CommentsOn(12).Single().Body.ShouldContain($"### PlanBot plan for `{head[..7]}`");
+        _github.Statuses.Single().ShouldBe((head, "success", "planbot/apply-gate", "planned; no approval needed"));
+        var clone = Directory.GetDirectories(Path.Combine(_data.Path, "workspaces"), "pr-12", SearchOption.AllDirectories).Single();
+        (await File.ReadAllTextAsync(Path.Combine(clone, ".git", "config"))).ShouldNotContain(FakeGitHub.Token, Case.Sensitive, "the token is passed per command, never stored");
+        (await File.ReadAllTextAsync(Path.Combine(clone, ".git", "config"))).ShouldNotContain("extraHeader", Case.Insensitive);
+
+        await stop.CancelAsync();
+        (await serve).ShouldBe(0, stderr.ToString());
+    }
+
+    private static async Task<bool> HealthyAsync(HttpClient http)
+    {
+        try
+        {
+            return (await http.GetAsync("/healthz")).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
