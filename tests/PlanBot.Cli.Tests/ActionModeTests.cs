@@ -15,7 +15,7 @@ public sealed class ActionModeTests : IAsyncLifetime
     private FakeGitHub _github = null!;
     private Scenario _scenario = null!;
     private readonly TempDir _dir = new("planbot-action");
-    private readonly Dictionary<string, string?> _saved = [];
+    private readonly EnvironmentScope _environment = new();
 
     public async Task InitializeAsync()
     {
@@ -32,11 +32,7 @@ public sealed class ActionModeTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var (name, value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(name, value);
-        }
-
+        _environment.Dispose();
         await _github.DisposeAsync();
         _scenario.Dispose();
         _dir.Dispose();
@@ -63,11 +59,7 @@ public sealed class ActionModeTests : IAsyncLifetime
         return (code, stderr.ToString());
     }
 
-    private void Set(string name, string? value)
-    {
-        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
-        Environment.SetEnvironmentVariable(name, value);
-    }
+    private void Set(string name, string? value) => _environment.Set(name, value);
 
     private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
     {

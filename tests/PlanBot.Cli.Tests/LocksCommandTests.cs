@@ -15,8 +15,9 @@ public class LocksCommandTests
     [Fact]
     public async Task List_shows_planbot_and_terraform_locks_and_release_refuses_the_wrong_pr_then_releases()
     {
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "S3RVER");
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "S3RVER");
+        using var environment = new EnvironmentScope();
+        environment.Set("AWS_ACCESS_KEY_ID", "S3RVER");
+        environment.Set("AWS_SECRET_ACCESS_KEY", "S3RVER");
         var table = "cli-" + Guid.NewGuid().ToString("N")[..12];
         using var scenario = await Scenario.CreateAsync(new Dictionary<string, string>
         {

@@ -15,7 +15,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
     private FakeGitHub _github = null!;
     private Scenario _scenario = null!;
     private readonly TempDir _data = new("planbot-serve-e2e");
-    private readonly Dictionary<string, string?> _saved = [];
+    private readonly EnvironmentScope _environment = new();
 
     public async Task InitializeAsync()
     {
@@ -25,21 +25,13 @@ public sealed class WebhookModeTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var (name, value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(name, value);
-        }
-
+        _environment.Dispose();
         await _github.DisposeAsync();
         _scenario.Dispose();
         _data.Dispose();
     }
 
-    private void Set(string name, string? value)
-    {
-        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
-        Environment.SetEnvironmentVariable(name, value);
-    }
+    private void Set(string name, string? value) => _environment.Set(name, value);
 
     [Fact]
     public async Task A_signed_pull_request_delivery_is_accepted_at_once_and_planned_in_the_background()
