@@ -56,7 +56,9 @@ public class PrismContractTests
 
         foreach (var conclusion in new[] { "success", "failure", "action_required", "skipped", "neutral" })
         {
-            await github.CreateCheckRunAsync("octocat/hello-world", new CheckRun("planbot: envs/prod/network", "6dcb09b5b57875f334f61aebed695e2e4193db5e", conclusion, "1 to add", new string('s', 70_000), "text"), ct);
+            var run = new CheckRun("planbot: envs/prod/network", "6dcb09b5b57875f334f61aebed695e2e4193db5e", conclusion, "1 to add", new string('s', 70_000), "text");
+            var id = await github.CreateCheckRunAsync("octocat/hello-world", run, ct);
+            await github.UpdateCheckRunAsync("octocat/hello-world", id, run with { Title = "updated" }, ct);
         }
     }
 

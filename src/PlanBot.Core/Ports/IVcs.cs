@@ -27,7 +27,10 @@ public interface IVcs
 
     Task SetStatusAsync(string repo, string sha, CommitStatus status, CancellationToken cancellationToken);
 
-    Task CreateCheckRunAsync(string repo, CheckRun run, CancellationToken cancellationToken);
+    /// <returns>The check run's id, for <see cref="UpdateCheckRunAsync"/>.</returns>
+    Task<long> CreateCheckRunAsync(string repo, CheckRun run, CancellationToken cancellationToken);
+
+    Task UpdateCheckRunAsync(string repo, long checkRunId, CheckRun run, CancellationToken cancellationToken);
 
     /// <summary>The user's permission (admin/write/read/none) and finer role (admin, maintain, write, triage, read).</summary>
     Task<UserPermission> GetPermissionAsync(string repo, string user, CancellationToken cancellationToken);

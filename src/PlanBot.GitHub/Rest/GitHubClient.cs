@@ -98,14 +98,23 @@ public sealed partial class GitHubClient : IVcs
         await EnsureAsync(response, $"POST /repos/{repo}/statuses/{sha}", cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task CreateCheckRunAsync(string repo, CheckRun run, CancellationToken cancellationToken)
+    public async Task<long> CreateCheckRunAsync(string repo, CheckRun run, CancellationToken cancellationToken)
     {
-        const int limit = 65_535; // GitHub's limit for each of output.summary and output.text
+        var body = new CheckRunJson(Truncate(run.Name, 255), run.HeadSha, "completed", run.Conclusion, Output(run));
+        return (await SendAsync(repo, HttpMethod.Post, $"repos/{repo}/check-runs", body, GitHubJsonContext.Default.CheckRunJson, GitHubJsonContext.Default.CheckRunIdJson, cancellationToken).ConfigureAwait(false)).Id;
+    }
+
+    public Task UpdateCheckRunAsync(string repo, long checkRunId, CheckRun run, CancellationToken cancellationToken) =>
+        SendAsync(repo, HttpMethod.Patch, $"repos/{repo}/check-runs/{checkRunId}", new CheckRunUpdateJson(Truncate(run.Name, 255), "completed", run.Conclusion, Output(run)),
+            GitHubJsonContext.Default.CheckRunUpdateJson, GitHubJsonContext.Default.CheckRunIdJson, cancellationToken);
+
+    /// <summary>GitHub refuses more than 65,535 characters in each of output.summary and output.text: cut with a notice.</summary>
+    private static CheckOutputJson Output(CheckRun run)
+    {
+        const int limit = 65_535;
         const string notice = "\n\n… cut at GitHub's 65,535-character limit; the full plan is in the job summary and the plan artifact.";
         string? Fit(string? text) => text is null || text.Length <= limit ? text : text[..(limit - notice.Length)] + notice;
-        var body = new CheckRunJson(Truncate(run.Name, 255), run.HeadSha, "completed", run.Conclusion, new CheckOutputJson(Truncate(run.Title, 255), Fit(run.Summary)!, Fit(run.Text)));
-        using var response = await RawAsync(repo, HttpMethod.Post, $"repos/{repo}/check-runs", JsonContent.Create(body, GitHubJsonContext.Default.CheckRunJson), cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(response, $"POST /repos/{repo}/check-runs", cancellationToken).ConfigureAwait(false);
+        return new CheckOutputJson(Truncate(run.Title, 255), Fit(run.Summary)!, Fit(run.Text));
     }
 
     public async Task<UserPermission> GetPermissionAsync(string repo, string user, CancellationToken cancellationToken)

@@ -26,6 +26,10 @@ internal sealed record CheckOutputJson(string Title, string Summary, string? Tex
 
 internal sealed record CheckRunJson(string Name, string HeadSha, string Status, string Conclusion, CheckOutputJson Output);
 
+internal sealed record CheckRunUpdateJson(string Name, string Status, string Conclusion, CheckOutputJson Output);
+
+internal sealed record CheckRunIdJson(long Id);
+
 internal sealed record PermissionJson(string Permission, string? RoleName);
 
 internal sealed record MembershipJson(string State, string? Role);
@@ -54,6 +58,8 @@ internal sealed record ErrorJson(string? Message, string? DocumentationUrl);
 [JsonSerializable(typeof(ReactionJson))]
 [JsonSerializable(typeof(StatusJson))]
 [JsonSerializable(typeof(CheckRunJson))]
+[JsonSerializable(typeof(CheckRunUpdateJson))]
+[JsonSerializable(typeof(CheckRunIdJson))]
 [JsonSerializable(typeof(PermissionJson))]
 [JsonSerializable(typeof(MembershipJson))]
 [JsonSerializable(typeof(InstallationJson))]
