@@ -83,6 +83,36 @@ public sealed class WebhookModeTests : IAsyncLifetime
         (await serve).ShouldBe(0, stderr.ToString());
     }
 
+    [Fact]
+    public async Task The_service_checks_its_repositories_for_drift_on_its_interval_and_opens_the_drift_issue()
+    {
+        // the repository as the service clones it: a bare copy at <base>/acme/infra.git (the state is not in git, so every resource is missing)
+        var remotes = _data.Combine("remotes");
+        Directory.CreateDirectory(Path.Combine(remotes, "acme"));
+        await _scenario.Repo.GitAsync("clone", "-q", "--bare", _scenario.Repo.Root, Path.Combine(remotes, "acme", "infra.git"));
+        Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
+        Set("PLANBOT_DATA_DIR", _data.Combine("service"));
+        Set("GITHUB_API_URL", _github.Url.ToString());
+        Set("GITHUB_TOKEN", FakeGitHub.Token);
+        Set("PLANBOT_ALLOW_FILE_CLONE", "1");
+        Set("PLANBOT_DRIFT_REPOS", "acme/infra");
+        Set("PLANBOT_CLONE_BASE_URL", new Uri(remotes + "/").AbsoluteUri);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stderr = new StringWriter();
+        var serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", $"http://127.0.0.1:{FreePort()}", "--drift-interval", "1h"], new StringWriter(), stderr, stop.Token));
+
+        for (var i = 0; i < 600 && _github.Issues.Count == 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var issue = _github.Issues.Values.Single();
+        issue.Title.ShouldBe("PlanBot drift report", stderr.ToString());
+        issue.Body.ShouldContain("| `network` | `network` | ⚠️ drifted | 1 |");
+        await stop.CancelAsync();
+        (await serve).ShouldBe(0, stderr.ToString());
+    }
+
     private static async Task<bool> HealthyAsync(HttpClient http)
     {
         try

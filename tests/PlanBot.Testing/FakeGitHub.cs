@@ -44,6 +44,9 @@ public sealed class FakeGitHub : IAsyncDisposable
     public Dictionary<string, (string Permission, string Role)> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
     public HashSet<(string Team, string User)> TeamMembers { get; } = [];
     public Dictionary<string, List<int>> CommitPulls { get; } = new(StringComparer.Ordinal);
+    public Dictionary<int, FakeIssue> Issues { get; } = [];
+
+    public sealed record FakeIssue(int Number, string Title, string Body, string State, string[] Labels);
 
     public sealed record FakeComment(long Id, int Issue, string Body, string User, DateTimeOffset Created, DateTimeOffset Updated);
 
@@ -208,9 +211,39 @@ public sealed class FakeGitHub : IAsyncDisposable
             Permissions.TryGetValue(user, out var p) ? Results.Json(new { permission = p.Permission, role_name = p.Role, user = new { login = user } }) : Results.Json(new { permission = "none", role_name = "none" }));
         app.MapGet("/orgs/{org}/teams/{team}/memberships/{user}", (string team, string user) =>
             TeamMembers.Contains((team, user)) ? Results.Json(new { state = "active", role = "member" }) : Results.NotFound(new { message = "Not Found" }));
+        app.MapGet("/repos/{owner}/{repo}/issues", (string? labels, string? state) =>
+        {
+            lock (_gate)
+            {
+                return Results.Json(Issues.Values.Where(i => (state ?? "open") == "all" || i.State == (state ?? "open"))
+                    .Where(i => labels is null || labels.Split(',').All(i.Labels.Contains)).Select(IssueJson).ToArray());
+            }
+        });
+        app.MapPost("/repos/{owner}/{repo}/issues", async (HttpContext context) =>
+        {
+            var body = await Body(context);
+            lock (_gate)
+            {
+                var number = 900 + Issues.Count;
+                Issues[number] = new FakeIssue(number, (string)body["title"]!, (string?)body["body"] ?? "", "open", [.. body["labels"]!.AsArray().Select(l => (string)l!)]);
+                return Results.Json(IssueJson(Issues[number]), statusCode: 201);
+            }
+        });
+        app.MapMethods("/repos/{owner}/{repo}/issues/{number:int}", ["PATCH"], async (int number, HttpContext context) =>
+        {
+            var body = await Body(context);
+            lock (_gate)
+            {
+                var issue = Issues[number];
+                Issues[number] = issue with { Body = (string?)body["body"] ?? issue.Body, State = (string?)body["state"] ?? issue.State };
+                return Results.Json(IssueJson(Issues[number]));
+            }
+        });
         app.MapGet("/repos/{owner}/{repo}/commits/{sha}/pulls", (string sha) =>
             Results.Json(CommitPulls.GetValueOrDefault(sha, []).Select(n => Pulls[n]).ToArray()));
     }
+
+    private static object IssueJson(FakeIssue i) => new { number = i.Number, title = i.Title, body = i.Body, state = i.State, labels = i.Labels.Select(l => new { name = l }) };
 
     private static object Json(FakeComment c) => new { id = c.Id, body = c.Body, user = new { login = c.User, type = c.User.EndsWith("[bot]", StringComparison.Ordinal) ? "Bot" : "User" }, created_at = c.Created, updated_at = c.Updated };
 

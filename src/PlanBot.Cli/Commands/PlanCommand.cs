@@ -46,7 +46,7 @@ public static class PlanCommand
 
     /// <summary>Plans in place when head is the checked-out commit; otherwise in a temporary worktree at head.</summary>
     public static async Task<RunReport> RunAsync(CliContext cli, string repoDir, string baseRef, string headRef, IReadOnlyList<string> projects, string dataDir, CancellationToken cancellationToken,
-        LockOwner? owner = null, IReadOnlyList<ChangedFile>? changedFiles = null, ILockStore? locks = null)
+        LockOwner? owner = null, IReadOnlyList<ChangedFile>? changedFiles = null, ILockStore? locks = null, bool projectLocks = true)
     {
         var repo = Path.GetFullPath(repoDir);
         if (!Directory.Exists(repo))
@@ -94,6 +94,7 @@ public static class PlanCommand
                 ArtifactsDir = Path.Combine(dataDir, "runs", headSha[..12]),
                 Owner = owner,
                 ChangedFiles = changedFiles,
+                TakeProjectLocks = projectLocks,
             };
             return await Engine.PlanWorkflow(cli.Progress, dataDir, locks).RunAsync(request, cancellationToken).ConfigureAwait(false);
         }

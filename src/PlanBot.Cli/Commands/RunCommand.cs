@@ -77,8 +77,7 @@ public static class RunCommand
                     cli.Progress.Report($"push of {push.Sha[..Math.Min(7, push.Sha.Length)]} to the default branch: the apply gate is not part of this version; nothing to do");
                     break;
                 case WebhookEvent.Scheduled:
-                    cli.Progress.Report($"{eventName}: drift detection is not part of this version; nothing to do");
-                    break;
+                    return await DriftAsync(cli, vcs, repository, repoDir, dataDir, locks, config, runUrl, Optional, cancellationToken).ConfigureAwait(false);
                 case WebhookEvent.Ignored ignored:
                     cli.Progress.Report($"{eventName}: {ignored.Why}; nothing to do");
                     break;
@@ -98,6 +97,32 @@ public static class RunCommand
             ? new GitHubAppTokens(http, appId, env("PLANBOT_GITHUB_APP_PRIVATE_KEY") ?? throw new UsageException("PLANBOT_GITHUB_APP_ID is set but PLANBOT_GITHUB_APP_PRIVATE_KEY is not"), TimeProvider.System)
             : new StaticToken(env("GITHUB_TOKEN") ?? throw new UsageException("GITHUB_TOKEN is not set: pass `token: ${{ secrets.GITHUB_TOKEN }}` to the action, or set PLANBOT_GITHUB_APP_ID and PLANBOT_GITHUB_APP_PRIVATE_KEY"));
         return (new GitHubClient(http, tokens), tokens);
+    }
+
+    /// <summary>schedule / workflow_dispatch: the drift check, the drift issue kept in step, the job summary and `drifted-projects`.</summary>
+    private static async Task<int> DriftAsync(CliContext cli, GitHubClient vcs, string repository, string repoDir, string dataDir, ILockStore locks, PlanBotConfig config, string? runUrl,
+        Func<string, string?> env, CancellationToken cancellationToken)
+    {
+        var issues = new DriftIssueWorkflow(vcs);
+        var (open, firstSeen) = await issues.ReadAsync(repository, cancellationToken).ConfigureAwait(false);
+        var report = await DriftCommand.RunAsync(cli, repoDir, [], dataDir, locks, env("GITHUB_RUN_ID") ?? "drift", firstSeen, cancellationToken).ConfigureAwait(false);
+        var options = CommentOptions.ForComment(config.Comments, runUrl);
+        var action = await issues.SyncAsync(repository, report, open, options, cancellationToken).ConfigureAwait(false);
+        cli.Progress.Report($"drift issue: {action.ToString().ToLowerInvariant()}");
+        Directory.CreateDirectory(dataDir);
+        var reportPath = Path.Combine(dataDir, "drift.json");
+        await File.WriteAllTextAsync(reportPath, DriftCommand.Json(report) + "\n", cancellationToken).ConfigureAwait(false);
+        if (env("GITHUB_STEP_SUMMARY") is { } summary)
+        {
+            await File.AppendAllTextAsync(summary, DriftMarkdown.Render(report, options with { MaxChars = CommentOptions.JobSummaryMaxChars }), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (env("GITHUB_OUTPUT") is { } output)
+        {
+            await File.AppendAllTextAsync(output, $"drifted-projects={string.Join(',', report.Drifted.Select(p => p.Name))}\nreport-path={reportPath}\n", cancellationToken).ConfigureAwait(false);
+        }
+
+        return report.ExitCode;
     }
 
     /// <summary>The JSON report, the job summary (GITHUB_STEP_SUMMARY) and the Action outputs (GITHUB_OUTPUT).</summary>

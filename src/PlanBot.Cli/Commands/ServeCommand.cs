@@ -14,7 +14,8 @@ public static class ServeCommand
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://0.0.0.0:8080" };
         var concurrency = new Option<int>("--concurrency") { Description = "Pull requests handled at once", DefaultValueFactory = _ => 4 };
-        var command = new Command("serve", "Run the webhook service: POST /webhooks/github, GET /healthz") { urls, concurrency };
+        var driftInterval = new Option<string?>("--drift-interval") { Description = "Check these repositories for drift this often (e.g. 6h); the repositories are PLANBOT_DRIFT_REPOS (owner/name, comma-separated)" };
+        var command = new Command("serve", "Run the webhook service: POST /webhooks/github, GET /healthz") { urls, concurrency, driftInterval };
         command.SetAction(async (parse, cancellationToken) =>
         {
             string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
@@ -29,7 +30,18 @@ public static class ServeCommand
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
             builder.Services.AddPlanBotServer(options);
-            builder.Services.AddSingleton<IDeliveryHandler>(new ServiceHandler(cli, vcs, tokens, options.DataDir, Env("PLANBOT_ALLOW_FILE_CLONE") == "1"));
+            var handler = new ServiceHandler(cli, vcs, tokens, options.DataDir, Env("PLANBOT_ALLOW_FILE_CLONE") == "1");
+            builder.Services.AddSingleton<IDeliveryHandler>(handler);
+            if ((parse.GetValue(driftInterval) ?? Env("PLANBOT_DRIFT_INTERVAL")) is { } every)
+            {
+                var interval = Core.Config.ConfigValidator.TryParseDuration(every, out var parsed) && parsed > TimeSpan.Zero ? parsed
+                    : throw new UsageException($"--drift-interval {every}: not a duration; write e.g. 30m, 6h or 1d");
+                var repos = (Env("PLANBOT_DRIFT_REPOS") ?? throw new UsageException("--drift-interval needs PLANBOT_DRIFT_REPOS: the repositories to check, owner/name, comma-separated"))
+                    .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                var cloneBase = Env("PLANBOT_CLONE_BASE_URL") ?? "https://github.com/";
+                builder.Services.AddHostedService(_ => new DriftSchedule(handler, repos, cloneBase, interval, cli));
+            }
+
             await using var app = builder.Build();
             WebhookEndpoints.Map(app);
             cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {options.DataDir}");

@@ -71,16 +71,43 @@ public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSourc
 
     private string Workspace(string repo, int pr) => Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), $"pr-{pr}");
 
-    private async Task<string> CheckoutAsync(string repo, PullRequestInfo pr, CancellationToken cancellationToken)
+    /// <summary>The service's scheduled drift check of one repository's default branch, and its drift issue.</summary>
+    public async Task DriftAsync(string repo, string cloneUrl, CancellationToken cancellationToken)
     {
-        var url = pr.CloneUrl ?? $"https://github.com/{repo}.git";
+        var workspace = Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), "default-branch");
+        var auth = await AuthAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
+        if (!Directory.Exists(Path.Combine(workspace, ".git")))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(workspace)!);
+            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, [.. auth, "clone", "--quiet", "--filter=blob:none", cloneUrl, workspace], cancellationToken).ConfigureAwait(false);
+        }
+
+        await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin"], cancellationToken).ConfigureAwait(false);
+        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", "origin/HEAD"], cancellationToken).ConfigureAwait(false);
+        var config = ConfigLoader.Load(workspace);
+        var issues = new DriftIssueWorkflow(vcs);
+        var (open, firstSeen) = await issues.ReadAsync(repo, cancellationToken).ConfigureAwait(false);
+        var report = await DriftCommand.RunAsync(cli, workspace, [], dataDir, Stores.Locks(config, dataDir, TimeProvider.System, vcs), $"serve-drift-{Environment.ProcessId}", firstSeen, cancellationToken).ConfigureAwait(false);
+        var action = await issues.SyncAsync(repo, report, open, CommentOptions.ForComment(config.Comments), cancellationToken).ConfigureAwait(false);
+        cli.Progress.Report($"drift {repo}: {report.Drifted.Count} drifted; issue {action.ToString().ToLowerInvariant()}");
+    }
+
+    /// <summary>The one-command git config that authenticates a clone or fetch; refuses URLs that are not https (or file:// when allowed).</summary>
+    private async Task<string[]> AuthAsync(string repo, string url, CancellationToken cancellationToken)
+    {
         if (url.StartsWith("file://", StringComparison.Ordinal) ? !allowFileClone : !url.StartsWith("https://", StringComparison.Ordinal))
         {
             throw new UsageException($"clone URL {url} refused: only https:// (file:// needs PLANBOT_ALLOW_FILE_CLONE=1, for tests)");
         }
 
         var token = await tokens.GetTokenAsync(repo, cancellationToken).ConfigureAwait(false);
-        string[] auth = ["-c", "http.extraHeader=AUTHORIZATION: basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + token))];
+        return ["-c", "http.extraHeader=AUTHORIZATION: basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + token))];
+    }
+
+    private async Task<string> CheckoutAsync(string repo, PullRequestInfo pr, CancellationToken cancellationToken)
+    {
+        var url = pr.CloneUrl ?? $"https://github.com/{repo}.git";
+        var auth = await AuthAsync(repo, url, cancellationToken).ConfigureAwait(false);
         var workspace = Workspace(repo, pr.Number);
         if (!Directory.Exists(Path.Combine(workspace, ".git")))
         {

@@ -18,6 +18,8 @@ public sealed record CommentOptions
     public int MaxLineChars { get; init; } = 1_000;
     /// <summary>The <c>comments.mask</c> regexes, applied to terraform's diagnostics as well as to plan values.</summary>
     public IReadOnlyList<System.Text.RegularExpressions.Regex> Masks { get; init; } = [];
+    /// <summary>Leave out the header, the table and the next commands (the drift report has its own).</summary>
+    public bool Headless { get; init; }
     /// <summary>A line for the footer, e.g. that the github lock backend is best-effort.</summary>
     public string? FooterNote { get; init; }
 

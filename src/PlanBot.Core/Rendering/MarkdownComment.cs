@@ -76,8 +76,12 @@ public static class MarkdownComment
     {
         var head = new List<string>();
         var sb = new StringBuilder();
-        Header(sb, report, options);
-        Table(sb, report);
+        if (!options.Headless)
+        {
+            Header(sb, report, options);
+            Table(sb, report);
+        }
+
         head.Add(sb.ToString());
         head.AddRange(Warnings.Lines(report));
         var noDiffs = sections.Where(s => levels[s.Name] == DetailLevel.Addresses).ToArray();
@@ -229,7 +233,11 @@ public static class MarkdownComment
             sb.Append('\n');
         }
 
-        sb.Append("Next: `/planbot approve` · `/planbot plan` · `/planbot unlock` · `/planbot help`\n");
+        if (!options.Headless)
+        {
+            sb.Append("Next: `/planbot approve` · `/planbot plan` · `/planbot unlock` · `/planbot help`\n");
+        }
+
         if (options.FooterNote is { } note)
         {
             sb.Append($"\n<sub>{Html(note)}</sub>\n");

@@ -23,6 +23,8 @@ public sealed record PlanRequest
     public required string ArtifactsDir { get; init; }
     /// <summary>The PR and run planning; with a lock store, each project's lock is taken for it first. Null: no locking (local CLI runs).</summary>
     public LockOwner? Owner { get; init; }
+    /// <summary>Take PR project locks (a PR's plan); false for drift checks, which only take run locks.</summary>
+    public bool TakeProjectLocks { get; init; } = true;
     /// <summary>The changed files when the code host listed them; null: git diff from the merge base.</summary>
     public IReadOnlyList<ChangedFile>? ChangedFiles { get; init; }
 }
@@ -121,13 +123,17 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var project = affected.Project;
         var key = new LockKey(LockKind.Project, owner.Repo, project.Dir, project.Workspace);
         ProjectResult Locked(string why) => new() { Project = project, Status = ProjectStatus.Locked, Error = why, Reasons = affected.Reasons };
-        if (await locks.AcquireAsync(key, owner, run.LockTtl, cancellationToken).ConfigureAwait(false) is LockResult.HeldBy held)
+        if (run.Request.TakeProjectLocks && await locks.AcquireAsync(key, owner, run.LockTtl, cancellationToken).ConfigureAwait(false) is LockResult.HeldBy held)
         {
             Report($"{project.Name}: project lock held by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u})");
             return Locked($"locked by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u}); this PR plans it once #{held.Owner.PullRequest} is merged and applied, closed, or unlocked there with `/planbot unlock`");
         }
 
-        Report($"{project.Name}: project lock held for #{owner.PullRequest} (@{owner.User}, run {owner.RunId})");
+        if (run.Request.TakeProjectLocks)
+        {
+            Report($"{project.Name}: project lock held for #{owner.PullRequest} (@{owner.User}, run {owner.RunId})");
+        }
+
         var (lease, busy) = await RunLease.TakeAsync(locks, key with { Kind = LockKind.Run }, owner, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
