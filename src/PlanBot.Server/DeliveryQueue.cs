@@ -10,7 +10,8 @@ public sealed record Delivery(string Id, string Event, string Repo, int? PullReq
 /// delivery is stored before the 202 is sent, and one that was running when the process stopped is
 /// queued again at start. The delivery id is the key, so a redelivered id is refused, not run twice.
 /// Order is insertion order (rowid). One connection, used under a lock: SQLite has one writer
-/// anyway, and its busy-retry sleeps would otherwise dominate under a burst of deliveries.
+/// anyway, and its busy-retry sleeps would otherwise dominate under a burst of deliveries. Bodies
+/// live in their own table, so state changes rewrite small rows, and go once a delivery is done.
 /// </summary>
 public sealed class DeliveryQueue : IDisposable
 {
@@ -18,6 +19,8 @@ public sealed class DeliveryQueue : IDisposable
     private readonly SqliteConnection _checkpointer;
     private readonly Timer _checkpoints;
     private readonly Lock _gate = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingDelivery> _pending = new();
+    private int _writing;
 
     public DeliveryQueue(string file)
     {
@@ -63,34 +66,95 @@ public sealed class DeliveryQueue : IDisposable
         }
     }
 
-    /// <summary>False when this delivery id was accepted before (a replay or a redelivery).</summary>
-    public bool TryEnqueue(Delivery delivery)
+    /// <summary>
+    /// Stores a delivery; false when its id was accepted before (a replay or a redelivery). Concurrent
+    /// callers share one transaction (group commit): under a burst, one commit stores many deliveries.
+    /// </summary>
+    public async Task<bool> TryEnqueueAsync(Delivery delivery)
     {
-        lock (_gate)
+        var pending = new PendingDelivery(delivery);
+        _pending.Enqueue(pending);
+        if (Interlocked.Exchange(ref _writing, 1) == 0)
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
-            using var command = _connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT OR IGNORE INTO deliveries VALUES ($id, $event, $repo, $pr, $received, 'queued');";
-            command.Parameters.AddWithValue("$id", delivery.Id);
-            command.Parameters.AddWithValue("$event", delivery.Event);
-            command.Parameters.AddWithValue("$repo", delivery.Repo);
-            command.Parameters.AddWithValue("$pr", (object?)delivery.PullRequest ?? DBNull.Value);
-            command.Parameters.AddWithValue("$received", delivery.Received.ToUnixTimeMilliseconds());
-            if (command.ExecuteNonQuery() != 1)
+            _ = Task.Run(WriteBatches);
+        }
+
+        return await pending.Stored.Task.ConfigureAwait(false);
+    }
+
+    private sealed record PendingDelivery(Delivery Delivery)
+    {
+        public TaskCompletionSource<bool> Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Drains the pending deliveries in batches, one transaction each, until none are left.</summary>
+    private void WriteBatches()
+    {
+        while (true)
+        {
+            var batch = new List<PendingDelivery>();
+            while (batch.Count < 256 && _pending.TryDequeue(out var next))
             {
-                return false;
+                batch.Add(next);
             }
 
-            using var body = _connection.CreateCommand();
-            body.Transaction = transaction;
-            body.CommandText = "INSERT INTO bodies VALUES ($id, $body);";
-            body.Parameters.AddWithValue("$id", delivery.Id);
-            body.Parameters.AddWithValue("$body", delivery.Body);
-            body.ExecuteNonQuery();
-            transaction.Commit();
-            return true;
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    lock (_gate)
+                    {
+                        using var transaction = _connection.BeginTransaction(deferred: false);
+                        var stored = batch.Select(p => Insert(transaction, p.Delivery)).ToArray();
+                        transaction.Commit();
+                        for (var i = 0; i < batch.Count; i++)
+                        {
+                            batch[i].Stored.TrySetResult(stored[i]);
+                        }
+                    }
+                }
+                catch (SqliteException e)
+                {
+                    foreach (var pending in batch)
+                    {
+                        pending.Stored.TrySetException(e);
+                    }
+                }
+
+                continue;
+            }
+
+            Volatile.Write(ref _writing, 0);
+            if (_pending.IsEmpty || Interlocked.Exchange(ref _writing, 1) == 1)
+            {
+                return; // nothing left, or another writer took over what arrived meanwhile
+            }
         }
+    }
+
+    /// <summary>One delivery into the batch's transaction; false when its id is known already.</summary>
+    private bool Insert(SqliteTransaction transaction, Delivery delivery)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR IGNORE INTO deliveries VALUES ($id, $event, $repo, $pr, $received, 'queued');";
+        command.Parameters.AddWithValue("$id", delivery.Id);
+        command.Parameters.AddWithValue("$event", delivery.Event);
+        command.Parameters.AddWithValue("$repo", delivery.Repo);
+        command.Parameters.AddWithValue("$pr", (object?)delivery.PullRequest ?? DBNull.Value);
+        command.Parameters.AddWithValue("$received", delivery.Received.ToUnixTimeMilliseconds());
+        if (command.ExecuteNonQuery() != 1)
+        {
+            return false;
+        }
+
+        using var body = _connection.CreateCommand();
+        body.Transaction = transaction;
+        body.CommandText = "INSERT INTO bodies VALUES ($id, $body);";
+        body.Parameters.AddWithValue("$id", delivery.Id);
+        body.Parameters.AddWithValue("$body", delivery.Body);
+        body.ExecuteNonQuery();
+        return true;
     }
 
     /// <summary>
@@ -103,11 +167,26 @@ public sealed class DeliveryQueue : IDisposable
         lock (_gate)
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
-            Execute(transaction, """
-                UPDATE deliveries SET state = 'superseded' WHERE state = 'queued' AND event = 'pull_request' AND pr IS NOT NULL
-                AND rowid < (SELECT MAX(d.rowid) FROM deliveries d WHERE d.state = 'queued' AND d.event = 'pull_request' AND d.repo = deliveries.repo AND d.pr = deliveries.pr);
-                DELETE FROM bodies WHERE id IN (SELECT id FROM deliveries WHERE state = 'superseded');
-                """);
+            var superseded = new List<string>();
+            using (var older = _connection.CreateCommand())
+            {
+                older.Transaction = transaction;
+                older.CommandText = """
+                    SELECT id FROM deliveries WHERE state = 'queued' AND event = 'pull_request' AND pr IS NOT NULL
+                    AND rowid < (SELECT MAX(d.rowid) FROM deliveries d WHERE d.state = 'queued' AND d.event = 'pull_request' AND d.repo = deliveries.repo AND d.pr = deliveries.pr);
+                    """;
+                using var reader = older.ExecuteReader();
+                while (reader.Read())
+                {
+                    superseded.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var id in superseded)
+            {
+                SetState(transaction, id, "superseded");
+                DeleteBody(transaction, id);
+            }
             using var command = _connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = """
@@ -145,11 +224,7 @@ public sealed class DeliveryQueue : IDisposable
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
             SetState(transaction, id, state);
-            using var delete = _connection.CreateCommand();
-            delete.Transaction = transaction;
-            delete.CommandText = "DELETE FROM bodies WHERE id = $id;"; // the id comes from a request header: always a parameter
-            delete.Parameters.AddWithValue("$id", id);
-            delete.ExecuteNonQuery();
+            DeleteBody(transaction, id);
             transaction.Commit();
         }
     }
@@ -175,6 +250,15 @@ public sealed class DeliveryQueue : IDisposable
         command.Parameters.AddWithValue("$state", state);
         command.Parameters.AddWithValue("$id", id);
         command.ExecuteNonQuery();
+    }
+
+    private void DeleteBody(SqliteTransaction transaction, string id)
+    {
+        using var delete = _connection.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = "DELETE FROM bodies WHERE id = $id;"; // the id comes from a request header: always a parameter
+        delete.Parameters.AddWithValue("$id", id);
+        delete.ExecuteNonQuery();
     }
 
     private void Execute(SqliteTransaction? transaction, string sql)

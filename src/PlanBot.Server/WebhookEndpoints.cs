@@ -78,7 +78,7 @@ public static class WebhookEndpoints
             return Results.NoContent();
         }
 
-        if (!queue.TryEnqueue(new Delivery(delivery, eventName, parsed.Repo, parsed.PullRequestNumber, body, DateTimeOffset.UtcNow)))
+        if (!await queue.TryEnqueueAsync(new Delivery(delivery, eventName, parsed.Repo, parsed.PullRequestNumber, body, DateTimeOffset.UtcNow)).ConfigureAwait(false))
         {
             Log.Refused(logger, delivery, eventName, "delivery id seen before (replay or redelivery)");
             return Results.Json(new { message = "this delivery was accepted before" }, statusCode: StatusCodes.Status409Conflict);
