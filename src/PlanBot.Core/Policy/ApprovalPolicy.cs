@@ -23,28 +23,31 @@ public sealed class DestructiveRule(ApprovalSettings settings) : IApprovalRule
         settings.Destructive && plan.Counts.Destructive ? "destructive" : null;
 }
 
-/// <summary>The project is marked foundational, its dir matches foundational_paths, or a changed type matches foundational_types.</summary>
-public sealed class FoundationalRule(ApprovalSettings settings) : IApprovalRule
+/// <summary>The project is marked <c>foundational: true</c> in planbot.yaml and its plan changes something.</summary>
+public sealed class FoundationalProjectRule : IApprovalRule
 {
-    public string? Evaluate(Project project, PlanSummary plan)
-    {
-        if (!plan.HasChanges)
-        {
-            return null;
-        }
+    public string? Evaluate(Project project, PlanSummary plan) => plan.HasChanges && project.Foundational ? "foundational" : null;
+}
 
-        var foundational = project.Foundational
-            || settings.FoundationalPaths.Any(g => g.IsMatch(project.Dir))
-            || plan.ChangedTypes.Any(t => settings.FoundationalTypes.Any(g => g.IsMatch(t)));
-        return foundational ? "foundational" : null;
-    }
+/// <summary>The project's dir matches <c>approval.foundational_paths</c> and its plan changes something.</summary>
+public sealed class FoundationalPathRule(ApprovalSettings settings) : IApprovalRule
+{
+    public string? Evaluate(Project project, PlanSummary plan) =>
+        plan.HasChanges && settings.FoundationalPaths.Any(g => g.IsMatch(project.Dir)) ? "foundational" : null;
+}
+
+/// <summary>A resource type the plan changes (reads excluded) matches <c>approval.foundational_types</c> (globs like <c>aws_iam_*</c>).</summary>
+public sealed class FoundationalTypeRule(ApprovalSettings settings) : IApprovalRule
+{
+    public string? Evaluate(Project project, PlanSummary plan) =>
+        plan.ChangedTypes.Any(t => settings.FoundationalTypes.Any(g => g.IsMatch(t))) ? "foundational" : null;
 }
 
 /// <summary>The rules, registered in one place, evaluated in order.</summary>
 public sealed class ApprovalPolicy(IReadOnlyList<IApprovalRule> rules)
 {
     public static ApprovalPolicy For(PlanBotConfig config) =>
-        new([new DestructiveRule(config.Approval), new FoundationalRule(config.Approval)]);
+        new([new DestructiveRule(config.Approval), new FoundationalProjectRule(), new FoundationalPathRule(config.Approval), new FoundationalTypeRule(config.Approval)]);
 
     public ApprovalRequirement Evaluate(Project project, PlanSummary plan)
     {
