@@ -152,6 +152,71 @@ public sealed class ActionModeTests : IAsyncLifetime
         _github.Calls.ShouldBeEmpty();
     }
 
+    private JsonObject CommentEvent(int pr, string body, string user, DateTimeOffset? updated = null)
+    {
+        var comment = _github.AddComment(pr, body, user);
+        return new JsonObject
+        {
+            ["action"] = "created",
+            ["issue"] = new JsonObject { ["number"] = pr, ["pull_request"] = new JsonObject { ["url"] = "x" } },
+            ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = body, ["user"] = new JsonObject { ["login"] = user, ["type"] = "User" }, ["created_at"] = comment.Created, ["updated_at"] = updated ?? comment.Updated },
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
+        };
+    }
+
+    [Fact]
+    public async Task A_destructive_plan_waits_for_an_approval_that_counts_and_a_push_or_an_edit_voids_it()
+    {
+        _github.Permissions["bob"] = ("write", "write");
+        _github.Permissions["carol"] = ("write", "maintain");
+        var head = await PushAsync(20, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v2", triggersReplace: "2") });
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(20, "opened"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+
+        // the author may not approve their own change
+        (code, errors) = await RunAsync("issue_comment", CommentEvent(20, "/planbot approve", "alice"));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(20).Last().Body.ShouldBe("@alice your approval does not count: you opened this pull request, and approving your own changes is off (approval.allow_self_approval).");
+
+        // write access is not enough: approvals need maintain
+        (code, _) = await RunAsync("issue_comment", CommentEvent(20, "/planbot approve", "bob"));
+        code.ShouldBe(0);
+        _github.CommentsOn(20).Last().Body.ShouldBe("@bob your approval does not count: your role on acme/infra is write; approvals need at least maintain.");
+        _github.Statuses.Last().State.ShouldBe("pending");
+
+        // a maintainer's approval turns the gate green and shows in the table
+        var approval = CommentEvent(20, "/planbot approve -- the replace is intended", "carol");
+        (code, errors) = await RunAsync("issue_comment", approval);
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: app by @carol"));
+        _github.CommentsOn(20).First().Body.ShouldContain("| ✅ approved by @carol |");
+        _github.Reactions.Where(r => r.CommentId == (long)approval["comment"]!["id"]!).Select(r => r.Content).ShouldBe(["eyes", "+1"]);
+
+        // edited after it was posted: it no longer counts
+        var id = (long)approval["comment"]!["id"]!;
+        var index = _github.Comments.FindIndex(c => c.Id == id);
+        _github.Comments[index] = _github.Comments[index] with { Body = "/planbot approve -p app", Updated = DateTimeOffset.UtcNow.AddMinutes(5) };
+        (code, _) = await RunAsync("pull_request", PullRequestEvent(20));
+        code.ShouldBe(0);
+        _github.Statuses.Last().State.ShouldBe("pending");
+        _github.CommentsOn(20).First().Body.ShouldContain("@carol's approval was edited after it was posted, so it does not count");
+
+        // approved again, then a push: the approval of the old head is void
+        (code, _) = await RunAsync("issue_comment", CommentEvent(20, "/planbot approve", "carol"));
+        _github.Statuses.Last().State.ShouldBe("success");
+        var newHead = await PushAsync(20, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v3", triggersReplace: "3") });
+        (code, _) = await RunAsync("pull_request", PullRequestEvent(20));
+        _github.Statuses.Last().ShouldBe((newHead, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+        _github.CommentsOn(20).First().Body.ShouldContain($"approvals given on `{head[..7]}` are void");
+
+        // withdrawn by its author
+        (code, _) = await RunAsync("issue_comment", CommentEvent(20, "/planbot approve", "carol"));
+        _github.Statuses.Last().State.ShouldBe("success");
+        (code, _) = await RunAsync("issue_comment", CommentEvent(20, "/planbot unapprove", "carol"));
+        _github.Statuses.Last().State.ShouldBe("pending");
+    }
+
     [Fact]
     public async Task Slash_commands_react_plan_the_named_project_and_answer_unknown_ones_with_usage()
     {

@@ -44,14 +44,84 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             case CommandVerb.Unlock:
                 ok = await UnlockAsync(context, comment, command, cancellationToken).ConfigureAwait(false);
                 break;
+            case CommandVerb.Approve or CommandVerb.Unapprove:
+                (ok, outcome) = await ApproveAsync(context, comment, command, config, options, cancellationToken).ConfigureAwait(false);
+                break;
             default:
-                await ReplyAsync(context, $"@{comment.Author} `/planbot {command.Verb.ToString()!.ToLowerInvariant()}` is part of PlanBot's approval and apply gate, which this version does not run yet. Plans, locks and `/planbot unlock` work.", cancellationToken).ConfigureAwait(false);
+                await ReplyAsync(context, $"@{comment.Author} `/planbot {command.Verb.ToString()!.ToLowerInvariant()}` is part of PlanBot's apply gate, which this version does not run yet. Plans, approvals, locks and `/planbot unlock` work.", cancellationToken).ConfigureAwait(false);
                 ok = false;
                 break;
         }
 
         await vcs.AddReactionAsync(context.Repo, comment.Id, ok ? "+1" : "-1", cancellationToken).ConfigureAwait(false);
         return outcome;
+    }
+
+    /// <summary>
+    /// Records (or withdraws) an approval of the plans shown for the current head, bound to their
+    /// fingerprints, then plans again so the table, the gate and the check runs reflect it.
+    /// </summary>
+    private async Task<(bool Ok, PullRequestOutcome? Outcome)> ApproveAsync(PullRequestContext context, IssueComment comment, SlashCommand command, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
+    {
+        var pr = context.PullRequest;
+        var approve = command.Verb == CommandVerb.Approve;
+        if (approve)
+        {
+            var verdict = await new Policy.ApproverCheck(vcs, config.Approval).CheckAsync(context.Repo, comment.Author, pr.Author, cancellationToken).ConfigureAwait(false);
+            if (!verdict.Allowed)
+            {
+                await ReplyAsync(context, $"@{comment.Author} your approval does not count: {verdict.Why}.", cancellationToken).ConfigureAwait(false);
+                return (false, null);
+            }
+        }
+
+        var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
+        var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
+        var plan = Policy.ApprovalLedger.Plan(meta);
+        if (first is null || plan is null || plan.Head != pr.HeadSha)
+        {
+            await ReplyAsync(context, $"@{comment.Author} PlanBot has not posted the plan of the current head `{pr.HeadSha[..Math.Min(7, pr.HeadSha.Length)]}` yet; approve once it is there.", cancellationToken).ConfigureAwait(false);
+            return (false, null);
+        }
+
+        var unknown = command.Projects.Where(p => !plan.Fingerprints.ContainsKey(p)).ToArray();
+        if (unknown.Length > 0)
+        {
+            await ReplyAsync(context, $"@{comment.Author} not in this plan: {string.Join(", ", unknown.Select(u => $"`{u}`"))}; its projects are {string.Join(", ", plan.Fingerprints.Keys.Select(k => $"`{k}`"))}.", cancellationToken).ConfigureAwait(false);
+            return (false, null);
+        }
+
+        var entries = Policy.ApprovalLedger.Entries(meta).ToList();
+        if (approve)
+        {
+            var targets = command.Projects.Count > 0 ? [.. command.Projects] : plan.Required;
+            if (targets.Length == 0)
+            {
+                await ReplyAsync(context, $"@{comment.Author} nothing in this plan needs approval.", cancellationToken).ConfigureAwait(false);
+                return (true, null);
+            }
+
+            entries.Add(new Policy.ApprovalEntry(comment.Id, comment.Author, pr.HeadSha, targets.ToDictionary(t => t, t => plan.Fingerprints[t], StringComparer.Ordinal)));
+        }
+        else
+        {
+            var mine = entries.Where(e => string.Equals(e.User, comment.Author, StringComparison.OrdinalIgnoreCase)).ToArray();
+            if (mine.Length == 0)
+            {
+                await ReplyAsync(context, $"@{comment.Author} you have no approval on this plan to withdraw.", cancellationToken).ConfigureAwait(false);
+                return (true, null);
+            }
+
+            entries = [.. entries.Except(mine), .. mine
+                .Select(e => e with { Fingerprints = new(e.Fingerprints.Where(kv => command.Projects.Count > 0 && !command.Projects.Contains(kv.Key)), StringComparer.Ordinal) })
+                .Where(e => e.Fingerprints.Count > 0)];
+        }
+
+        await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, Policy.ApprovalLedger.WithEntries(meta, entries)), cancellationToken).ConfigureAwait(false);
+        progress?.Report($"#{pr.Number}: {(approve ? "approval by" : "approval withdrawn by")} @{comment.Author}; planning again to update the gate");
+        var outcome = await pullRequests.RunAsync(context, config, options, cancellationToken).ConfigureAwait(false);
+        return (outcome.Report is { AnyFailed: false }, outcome);
     }
 
     private async Task<bool> UnlockAsync(PullRequestContext context, IssueComment comment, SlashCommand command, CancellationToken cancellationToken)

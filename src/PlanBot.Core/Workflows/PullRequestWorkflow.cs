@@ -1,4 +1,5 @@
 using PlanBot.Core.Config;
+using PlanBot.Core.Policy;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 
@@ -56,8 +57,12 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
         }
 
         var report = await plan(context, owner, files, cancellationToken).ConfigureAwait(false);
-        var parts = MarkdownComment.Render(report, options);
-        await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken).ConfigureAwait(false);
+        var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
+        var (approved, meta) = await ApprovalsAsync(context, report, config, comments, cancellationToken).ConfigureAwait(false);
+        report = approved;
+        var parts = MarkdownComment.Render(report, options).ToArray();
+        parts[0] = PlanCommentMeta.With(parts[0], meta);
+        await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken, comments).ConfigureAwait(false);
 
         var (gate, description) = Gate(report);
         await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(gate, GateContext, description, context.RunUrl), cancellationToken).ConfigureAwait(false);
@@ -66,8 +71,66 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
             await vcs.CreateCheckRunAsync(context.Repo, CheckRunFor(report, project, options), cancellationToken).ConfigureAwait(false);
         }
 
-        progress?.Report($"#{pr.Number}: {parts.Count} comment part(s), {GateContext} {gate.ToString().ToLowerInvariant()}: {description}");
+        progress?.Report($"#{pr.Number}: {parts.Length} comment part(s), {GateContext} {gate.ToString().ToLowerInvariant()}: {description}");
         return new PullRequestOutcome(report, parts, gate, null);
+    }
+
+    /// <summary>
+    /// Records this plan (head, when that head was first planned, fingerprints) in the comment's
+    /// metadata and applies the approvals that still count to the report; approvals of an older head
+    /// are dropped with a note. Returns the report with ApprovedBy set, and the new metadata.
+    /// </summary>
+    private async Task<(RunReport Report, string Meta)> ApprovalsAsync(PullRequestContext context, RunReport report, PlanBotConfig config, IReadOnlyList<IssueComment> comments, CancellationToken cancellationToken)
+    {
+        var pr = context.PullRequest;
+        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
+        var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
+        var previous = ApprovalLedger.Plan(meta);
+        var plan = new PlanMeta(
+            pr.HeadSha,
+            previous?.Head == pr.HeadSha ? previous.PlannedAt : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            report.Projects.Where(p => p.Plan is not null).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal),
+            [.. report.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name)]);
+        if (previous is not null && previous.Head != pr.HeadSha)
+        {
+            plan = plan with { Fingerprints = new(plan.Fingerprints.Concat(previous.Fingerprints.Where(kv => !plan.Fingerprints.ContainsKey(kv.Key))), StringComparer.Ordinal) };
+        }
+
+        var entries = ApprovalLedger.Entries(meta);
+        var notes = new List<string>();
+        var stale = entries.Where(e => e.Head != pr.HeadSha).Select(e => e.Head).Distinct().ToArray();
+        if (stale.Length > 0)
+        {
+            notes.Add($"approvals given on {string.Join(", ", stale.Select(h => $"`{h[..Math.Min(7, h.Length)]}`"))} are void: the pull request was pushed since; approve the new plan with `/planbot approve`");
+        }
+
+        var current = entries.Where(e => e.Head == pr.HeadSha).ToList();
+        if (current.Count > 0)
+        {
+            var (approvers, ledgerNotes) = await ApprovalLedger.VerifyAsync(current, comments, plan, new Policy.ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
+            notes.AddRange(ledgerNotes);
+            report = report with
+            {
+                Projects = [.. report.Projects.Select(p =>
+                {
+                    if (!p.Approval.Required || !approvers.TryGetValue(p.Project.Name, out var users))
+                    {
+                        return p;
+                    }
+
+                    if (users.Count < config.Approval.Required)
+                    {
+                        notes.Add($"`{p.Project.Name}` has {users.Count} of the {config.Approval.Required} approvals it needs ({string.Join(", ", users.Select(u => "@" + u))})");
+                        return p;
+                    }
+
+                    return p with { ApprovedBy = users };
+                })],
+            };
+        }
+
+        report = report with { Warnings = [.. report.Warnings, .. notes] };
+        return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current));
     }
 
     /// <summary>failure when a project could not be planned; pending while one needs approval; success otherwise.</summary>
@@ -80,8 +143,9 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
         }
 
         var waiting = report.Projects.Where(p => p.Approval.Required && p.ApprovedBy.Count == 0).Select(p => p.Project.Name).ToArray();
-        return waiting.Length > 0
-            ? (CommitState.Pending, $"approval needed for {string.Join(", ", waiting)}: comment /planbot approve")
+        var approved = report.Projects.Where(p => p.Approval.Required && p.ApprovedBy.Count > 0).ToArray();
+        return waiting.Length > 0 ? (CommitState.Pending, $"approval needed for {string.Join(", ", waiting)}: comment /planbot approve")
+            : approved.Length > 0 ? (CommitState.Success, "approved: " + string.Join("; ", approved.Select(p => $"{p.Project.Name} by {string.Join(", ", p.ApprovedBy.Select(u => "@" + u))}")))
             : (CommitState.Success, report.Projects.Any(p => p.Plan?.HasChanges == true) ? "planned; no approval needed" : "no changes");
     }
 

@@ -105,7 +105,8 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
 
     private async Task SaveAsync(string repo, LockOwner owner, IssueComment? comment, MetaJson meta, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(meta, MetaJsonContext.Default.MetaJson);
+        // only the locks section is ours: the plan and approvals sections of the metadata stay as they are
+        var json = MetaSections.Set(comment is null ? null : PlanCommentMeta.Read(comment.Body), "locks", JsonSerializer.SerializeToNode(meta.Locks, MetaJsonContext.Default.MetaLockArray));
         if (comment is null)
         {
             await vcs.CreateCommentAsync(repo, owner.PullRequest, PlanCommentMeta.With(PlanCommentMeta.Placeholder(owner.HeadSha), json), cancellationToken).ConfigureAwait(false);
@@ -125,4 +126,5 @@ internal sealed record MetaJson(MetaLock[] Locks);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MetaJson))]
+[JsonSerializable(typeof(MetaLock[]))]
 internal sealed partial class MetaJsonContext : JsonSerializerContext;
