@@ -217,6 +217,77 @@ public sealed class ActionModeTests : IAsyncLifetime
         _github.Statuses.Last().State.ShouldBe("pending");
     }
 
+    private async Task<string> MergeAsync(int pr)
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", $"pr-{pr}", "-m", $"Merge #{pr}");
+        var sha = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        _github.Pulls[pr]["merged"] = true;
+        _github.Pulls[pr]["state"] = "closed";
+        _github.CommitPulls[sha] = [pr];
+        return sha;
+    }
+
+    private static JsonObject Push(string sha) => new()
+    {
+        ["ref"] = "refs/heads/main",
+        ["after"] = sha,
+        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+    };
+
+    private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
+
+    [Fact]
+    public async Task An_approved_merge_is_applied_a_plan_changed_since_approval_is_held_back_and_a_failed_apply_skips_its_dependents()
+    {
+        _github.Permissions["carol"] = ("write", "maintain");
+
+        // approved replace → merged → applied from the re-plan of the merged commit
+        await PushAsync(30, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v2", triggersReplace: "2") });
+        (await RunAsync("pull_request", PullRequestEvent(30, "opened"))).Code.ShouldBe(0);
+        (await RunAsync("issue_comment", CommentEvent(30, "/planbot approve", "carol"))).Code.ShouldBe(0);
+        var merge = await MergeAsync(30);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(30).Last().Body;
+        result.ShouldStartWith($"<!-- planbot:apply -->\n### PlanBot apply of `{merge[..7]}` (the merge of #30)");
+        result.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        State("app").ShouldContain("\"v2\"");
+
+        // approved, but main moved on before the merge: the merged plan is not the approved one
+        await PushAsync(31, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v3", triggersReplace: "3") });
+        (await RunAsync("pull_request", PullRequestEvent(31, "opened"))).Code.ShouldBe(0);
+        (await RunAsync("issue_comment", CommentEvent(31, "/planbot approve", "carol"))).Code.ShouldBe(0);
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write("app/extra.tf", Resource("extra", "surprise"));
+        await _scenario.Repo.CommitAsync("a direct push to main");
+        merge = await MergeAsync(31);
+        (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(31).Last().Body.ShouldContain("| `app` | ⏸️ held back: the plan of the merged commit differs from the one approved");
+        State("app").ShouldContain("\"v2\"", customMessage: "nothing was applied");
+
+        // no approval needed (creates and updates), network's apply fails: app, which reads its state, is skipped
+        var failing = "resource \"terraform_data\" \"broken\" {\n  input = \"x\"\n  provisioner \"local-exec\" {\n    command = \"exit 7\"\n  }\n}\n";
+        await PushAsync(32, new()
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output") + failing,
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v2", triggersReplace: "2") + Resource("extra", "surprise") + Resource("more", "m"),
+        });
+        _scenario.Repo.Delete("app/extra.tf");
+        await _scenario.Repo.CommitAsync("keep extra in main.tf");
+        _github.PullFiles[32] = ["network/main.tf", "app/main.tf", "app/extra.tf"];
+        _github.Pulls[32]["head"]!["sha"] = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        (await RunAsync("pull_request", PullRequestEvent(32, "opened"))).Code.ShouldBe(0);
+        _github.Statuses.Last().State.ShouldBe("success");
+        merge = await MergeAsync(32);
+        (code, _) = await RunAsync("push", Push(merge));
+        code.ShouldBe(1);
+        result = _github.CommentsOn(32).Last().Body;
+        result.ShouldContain("| `network` | ❌ failed:");
+        result.ShouldContain("| `app` | ⏭️ skipped: depends on network");
+    }
+
     [Fact]
     public async Task Slash_commands_react_plan_the_named_project_and_answer_unknown_ones_with_usage()
     {

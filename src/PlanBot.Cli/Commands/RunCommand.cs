@@ -74,8 +74,10 @@ public static class RunCommand
                     outcome = await new CommandWorkflow(vcs, pullRequests, locks, cli.Progress).RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
                     break;
                 case WebhookEvent.PushToDefaultBranch push:
-                    cli.Progress.Report($"push of {push.Sha[..Math.Min(7, push.Sha.Length)]} to the default branch: the apply gate is not part of this version; nothing to do");
-                    break;
+                    var apply = new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress);
+                    var context = new PullRequestContext { Repo = repository, PullRequest = new PullRequestInfo { Number = 0, HeadSha = push.Sha, BaseSha = push.Sha }, RepoDir = repoDir, RunId = Optional("GITHUB_RUN_ID") ?? "local", RunUrl = runUrl };
+                    var applied = await new MergeWorkflow(vcs, Plan, apply, locks, cli.Progress).RunAsync(context, push.Sha, config, cancellationToken).ConfigureAwait(false);
+                    return applied is not null && applied.Any(r => r.Status is ApplyStatus.Failed) ? ExitCodes.ProjectFailed : ExitCodes.Success;
                 case WebhookEvent.Scheduled:
                     return await DriftAsync(cli, vcs, repository, repoDir, dataDir, locks, config, runUrl, Optional, cancellationToken).ConfigureAwait(false);
                 case WebhookEvent.Ignored ignored:

@@ -1,0 +1,83 @@
+using PlanBot.Core.Plans;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Core.Workflows;
+
+public enum ApplyStatus
+{
+    Applied,
+    NoChanges,
+    HeldBack,
+    Failed,
+    Skipped,
+}
+
+public sealed record ApplyResult(string Project, ApplyStatus Status, string? Detail = null, ActionCounts? Counts = null) : IScheduledResult
+{
+    public bool Succeeded => Status is ApplyStatus.Applied or ApplyStatus.NoChanges;
+}
+
+/// <summary>
+/// Applies a re-plan of the merged commit: a project whose fingerprint equals the expected one (the
+/// approved plan, or the last plan when no approval was needed) is applied from the plan file of
+/// that same re-plan, in dependency order; one whose plan changed is held back; dependents of a
+/// failed or held-back project are skipped. Terraform's stale-plan error is reported as such.
+/// </summary>
+public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progress = null)
+{
+    public async Task<IReadOnlyList<ApplyResult>> RunAsync(RunReport replan, string treeRoot, IReadOnlyDictionary<string, string?> expected, int parallelism, CancellationToken cancellationToken)
+    {
+        var byName = replan.Projects.ToDictionary(p => p.Project.Name, StringComparer.Ordinal);
+        var order = replan.Projects.Select(p => p.Project.Name).ToArray();
+        var results = await DagScheduler.RunAsync(
+            order,
+            replan.DependenciesOf,
+            parallelism,
+            (name, ct) => ApplyAsync(byName[name], treeRoot, expected.TryGetValue(name, out var fingerprint) ? fingerprint : null, ct),
+            (name, reason) => new ApplyResult(name, ApplyStatus.Skipped, reason),
+            cancellationToken).ConfigureAwait(false);
+        return [.. order.Select(n => results[n])];
+    }
+
+    private async Task<ApplyResult> ApplyAsync(ProjectResult planned, string treeRoot, string? expected, CancellationToken cancellationToken)
+    {
+        var name = planned.Project.Name;
+        if (!planned.Succeeded || planned.Plan is null || planned.PlanFile is null)
+        {
+            return new ApplyResult(name, ApplyStatus.Failed, "the merged commit could not be planned: " + (planned.Error ?? planned.Status.ToString()));
+        }
+
+        if (!planned.Plan.HasChanges)
+        {
+            return new ApplyResult(name, ApplyStatus.NoChanges);
+        }
+
+        if (expected is null)
+        {
+            return new ApplyResult(name, ApplyStatus.HeldBack, "its plan was not approved");
+        }
+
+        if (planned.Plan.Fingerprint != expected)
+        {
+            return new ApplyResult(name, ApplyStatus.HeldBack, "the plan of the merged commit differs from the one approved (or planned) on the pull request");
+        }
+
+        progress?.Report($"{name}: terraform apply of the approved plan");
+        var context = new TerraformContext
+        {
+            WorkingDir = planned.Project.Dir == Common.RepoPath.Root ? treeRoot : Path.Combine(treeRoot, planned.Project.Dir),
+            Workspace = planned.Project.Workspace,
+            LogFile = Path.Combine(Path.GetDirectoryName(planned.PlanFile)!, "apply.log"),
+        };
+        var applied = await terraform.ApplyAsync(context, planned.PlanFile, cancellationToken).ConfigureAwait(false);
+        if (applied.Ok)
+        {
+            return new ApplyResult(name, ApplyStatus.Applied, null, planned.Plan.Counts);
+        }
+
+        var stale = (applied.Diagnostics ?? applied.Error ?? "").Contains("Saved plan is stale", StringComparison.OrdinalIgnoreCase);
+        return new ApplyResult(name, ApplyStatus.Failed, stale
+            ? "terraform refused the saved plan as stale (the state changed after it was made); run the apply again to re-plan"
+            : applied.Error ?? $"terraform apply {applied.Outcome}");
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text;
+using PlanBot.Core.Config;
+using PlanBot.Core.Policy;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Core.Workflows;
+
+/// <summary>
+/// The apply gate on a push to the default branch (<c>apply.mode: on_merge</c>): finds the merged PR
+/// (<c>commits/{sha}/pulls</c>), verifies its approvals as on every run, re-plans the merged commit for
+/// the PR's projects (taking their run locks), applies in dependency order exactly the projects whose
+/// plan matches what was approved (or planned, when no approval was needed), comments the result on
+/// the PR, and releases the project locks of what was applied. Never from a fork.
+/// </summary>
+public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply, ILockStore locks, IProgress<string>? progress = null)
+{
+    public const string Marker = "<!-- planbot:apply -->";
+
+    public async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
+    {
+        if (config.ApplyMode != ApplyMode.OnMerge)
+        {
+            progress?.Report("apply.mode is comment: nothing is applied on merge");
+            return null;
+        }
+
+        var pr = (await vcs.PullRequestsForCommitAsync(context.Repo, sha, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Merged);
+        if (pr is null)
+        {
+            progress?.Report($"{sha[..Math.Min(7, sha.Length)]} is not the merge of a pull request: nothing to apply");
+            return null;
+        }
+
+        if (pr.FromFork)
+        {
+            await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\nPlanBot never applies changes from a fork.", cancellationToken).ConfigureAwait(false);
+            return [];
+        }
+
+        var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
+        var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
+        if (ApprovalLedger.Plan(meta) is not { } planned || planned.Fingerprints.Count == 0)
+        {
+            progress?.Report($"#{pr.Number} has no PlanBot plan: nothing to apply");
+            return null;
+        }
+
+        var entries = ApprovalLedger.Entries(meta).Where(e => e.Head == planned.Head).ToArray();
+        var (approvers, notes) = await ApprovalLedger.VerifyAsync(entries, comments, planned, new ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
+        var expected = planned.Fingerprints.ToDictionary(
+            kv => kv.Key,
+            kv => !planned.Required.Contains(kv.Key) || (approvers.TryGetValue(kv.Key, out var users) && users.Count >= config.Approval.Required) ? kv.Value : null,
+            StringComparer.Ordinal);
+
+        var owner = new LockOwner(context.Repo, pr.Number, sha, pr.Author, context.RunId);
+        var merged = context with { PullRequest = pr with { HeadSha = sha, BaseSha = sha }, Projects = [.. planned.Fingerprints.Keys.Order(StringComparer.Ordinal)] };
+        RunReport replan;
+        try
+        {
+            replan = await plan(merged, owner, [], cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot did not apply the merge `{sha[..7]}`\n\n{e.Message}\n", cancellationToken).ConfigureAwait(false);
+            return [];
+        }
+
+        var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken).ConfigureAwait(false);
+        await vcs.CreateCommentAsync(context.Repo, pr.Number, Report(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
+        foreach (var done in results.Where(r => r.Status is ApplyStatus.Applied or ApplyStatus.NoChanges))
+        {
+            var project = replan.Projects.First(p => p.Project.Name == done.Project).Project;
+            await locks.ReleaseAsync(new LockKey(LockKind.Project, context.Repo, project.Dir, project.Workspace), owner, cancellationToken).ConfigureAwait(false);
+            progress?.Report($"{project.Name}: applied; project lock of #{pr.Number} released");
+        }
+
+        return results;
+    }
+
+    private static string Report(string sha, int pr, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes)
+    {
+        var sb = new StringBuilder($"{Marker}\n### PlanBot apply of `{sha[..Math.Min(7, sha.Length)]}` (the merge of #{pr})\n\n| Project | Result |\n|---|---|\n");
+        foreach (var r in results)
+        {
+            var what = r.Status switch
+            {
+                ApplyStatus.Applied => $"✅ applied: {r.Counts!.Create} added, {r.Counts.Update} changed, {r.Counts.Delete} destroyed, {r.Counts.Replace} replaced",
+                ApplyStatus.NoChanges => "✅ no changes",
+                ApplyStatus.HeldBack => $"⏸️ held back: {r.Detail}",
+                ApplyStatus.Skipped => $"⏭️ skipped: {r.Detail}",
+                _ => $"❌ failed: {r.Detail}",
+            };
+            sb.Append($"| `{r.Project}` | {what.Replace("|", "\\|", StringComparison.Ordinal).Split('\n')[0]} |\n");
+        }
+
+        foreach (var note in notes)
+        {
+            sb.Append($"\n> ⚠️ {note}");
+        }
+
+        if (results.Any(r => r.Status == ApplyStatus.HeldBack))
+        {
+            sb.Append("\n\nHeld-back projects were not applied: their plan is not the one that was approved. Review the plan of the merged commit and apply it with a new `/planbot approve` on this pull request, or a follow-up pull request.\n");
+        }
+
+        if (results.Any(r => r.Status == ApplyStatus.Failed))
+        {
+            sb.Append("\n\nA failed apply keeps its project locks: fix forward in a new pull request, or release them with `/planbot unlock` once the state is sound.\n");
+        }
+
+        return sb.ToString();
+    }
+}
