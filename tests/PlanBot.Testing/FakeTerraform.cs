@@ -73,8 +73,14 @@ public sealed class FakeTerraform : ITerraform
         return new TerraformResult { Outcome = TerraformOutcome.Succeeded };
     }
 
-    public Task<TerraformResult> ApplyAsync(TerraformContext context, string planFile, CancellationToken cancellationToken) =>
-        Task.FromResult(new TerraformResult { Outcome = TerraformOutcome.Succeeded });
+    /// <summary>The working dirs applied, in order.</summary>
+    public ConcurrentQueue<string> Applied { get; } = new();
+
+    public Task<TerraformResult> ApplyAsync(TerraformContext context, string planFile, CancellationToken cancellationToken)
+    {
+        Applied.Enqueue(Key(context));
+        return Task.FromResult(new TerraformResult { Outcome = TerraformOutcome.Succeeded });
+    }
 
     public const string EmptyPlan = """{"format_version":"1.2","terraform_version":"1.11.4","applyable":false,"complete":true}""";
 

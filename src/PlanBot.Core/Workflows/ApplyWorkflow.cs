@@ -25,7 +25,9 @@ public sealed record ApplyResult(string Project, ApplyStatus Status, string? Det
 /// </summary>
 public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progress = null)
 {
-    public async Task<IReadOnlyList<ApplyResult>> RunAsync(RunReport replan, string treeRoot, IReadOnlyDictionary<string, string?> expected, int parallelism, CancellationToken cancellationToken)
+    /// <param name="locks">With <paramref name="owner"/>: each apply runs under the project's run lease, so two applies never overlap.</param>
+    public async Task<IReadOnlyList<ApplyResult>> RunAsync(RunReport replan, string treeRoot, IReadOnlyDictionary<string, string?> expected, int parallelism, CancellationToken cancellationToken,
+        ILockStore? locks = null, LockOwner? owner = null)
     {
         var byName = replan.Projects.ToDictionary(p => p.Project.Name, StringComparer.Ordinal);
         var order = replan.Projects.Select(p => p.Project.Name).ToArray();
@@ -33,13 +35,13 @@ public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progr
             order,
             replan.DependenciesOf,
             parallelism,
-            (name, ct) => ApplyAsync(byName[name], treeRoot, expected.TryGetValue(name, out var fingerprint) ? fingerprint : null, ct),
+            (name, ct) => ApplyAsync(byName[name], treeRoot, expected.TryGetValue(name, out var fingerprint) ? fingerprint : null, locks, owner, ct),
             (name, reason) => new ApplyResult(name, ApplyStatus.Skipped, reason),
             cancellationToken).ConfigureAwait(false);
         return [.. order.Select(n => results[n])];
     }
 
-    private async Task<ApplyResult> ApplyAsync(ProjectResult planned, string treeRoot, string? expected, CancellationToken cancellationToken)
+    private async Task<ApplyResult> ApplyAsync(ProjectResult planned, string treeRoot, string? expected, ILockStore? locks, LockOwner? owner, CancellationToken cancellationToken)
     {
         var name = planned.Project.Name;
         if (!planned.Succeeded || planned.Plan is null || planned.PlanFile is null)
@@ -62,6 +64,17 @@ public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progr
             return new ApplyResult(name, ApplyStatus.HeldBack, "the plan of the merged commit differs from the one approved (or planned) on the pull request");
         }
 
+        RunLease? lease = null;
+        if (locks is not null && owner is not null)
+        {
+            (lease, var busy) = await RunLease.TakeAsync(locks, new LockKey(LockKind.Run, owner.Repo, planned.Project.Dir, planned.Project.Workspace), owner, cancellationToken).ConfigureAwait(false);
+            if (lease is null)
+            {
+                return new ApplyResult(name, ApplyStatus.Failed, $"terraform is already running on this project (run {busy!.Owner.RunId}); nothing was applied");
+            }
+        }
+
+        await using var held = lease;
         progress?.Report($"{name}: terraform apply of the approved plan");
         var context = new TerraformContext
         {

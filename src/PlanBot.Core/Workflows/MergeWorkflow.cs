@@ -66,8 +66,10 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
             return [];
         }
 
-        var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken).ConfigureAwait(false);
-        await vcs.CreateCommentAsync(context.Repo, pr.Number, Report(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
+        // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
+        var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{sha[..Math.Min(7, sha.Length)]}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
+        var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
+        await vcs.UpdateCommentAsync(context.Repo, status.Id, Report(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
         foreach (var done in results.Where(r => r.Status is ApplyStatus.Applied or ApplyStatus.NoChanges))
         {
             var project = replan.Projects.First(p => p.Project.Name == done.Project).Project;
