@@ -267,12 +267,22 @@ public sealed class ActionModeTests : IAsyncLifetime
         _github.CommentsOn(31).Last().Body.ShouldContain("| `app` | ⏸️ held back: the plan of the merged commit differs from the one approved");
         State("app").ShouldContain("\"v2\"", customMessage: "nothing was applied");
 
+        // a new approval on the merged PR approves the merged plan, and applies it (the merge is still main's head)
+        _github.Pulls[31]["merge_commit_sha"] = merge;
+        Set("GITHUB_SHA", merge);
+        (code, errors) = await RunAsync("issue_comment", CommentEvent(31, "/planbot approve", "carol"));
+        code.ShouldBe(0, errors);
+        Set("GITHUB_SHA", null);
+        _github.CommentsOn(31).Last().Body.ShouldContain("| `app` | ✅ applied: 1 added, 0 changed, 0 destroyed, 1 replaced |");
+        State("app").ShouldContain("\"v3\"");
+        State("app").ShouldContain("\"surprise\"");
+
         // no approval needed (creates and updates), network's apply fails: app, which reads its state, is skipped
         var failing = "resource \"terraform_data\" \"broken\" {\n  input = \"x\"\n  provisioner \"local-exec\" {\n    command = \"exit 7\"\n  }\n}\n";
         await PushAsync(32, new()
         {
             ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output") + failing,
-            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v2", triggersReplace: "2") + Resource("extra", "surprise") + Resource("more", "m"),
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v3", triggersReplace: "3") + Resource("extra", "surprise") + Resource("more", "m"),
         });
         _scenario.Repo.Delete("app/extra.tf");
         await _scenario.Repo.CommitAsync("keep extra in main.tf");

@@ -71,7 +71,20 @@ public static class RunCommand
                     break;
                 case WebhookEvent.Command slash:
                     var pr = await vcs.GetPullRequestAsync(repository, slash.Number, cancellationToken).ConfigureAwait(false);
-                    outcome = await new CommandWorkflow(vcs, pullRequests, locks, cli.Progress).RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
+                    var merges = new MergeWorkflow(vcs, Plan, new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress), locks, cli.Progress);
+                    async Task<IReadOnlyList<ApplyResult>?> ApplyMerged(PullRequestContext context, string sha, CancellationToken ct)
+                    {
+                        // Only the default branch's head is applied: an older merge would undo what came after it.
+                        if (Optional("GITHUB_SHA") != sha)
+                        {
+                            await vcs.CreateCommentAsync(repository, context.PullRequest.Number, $"{MergeWorkflow.Marker}\nThe default branch has moved on since `{sha[..Math.Min(7, sha.Length)]}`: PlanBot applies only its head. The held-back projects are applied by the next merge that plans them.", ct).ConfigureAwait(false);
+                            return null;
+                        }
+
+                        return await merges.RunAsync(context, sha, config, ct).ConfigureAwait(false);
+                    }
+
+                    outcome = await new CommandWorkflow(vcs, pullRequests, locks, cli.Progress, ApplyMerged).RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
                     break;
                 case WebhookEvent.PushToDefaultBranch push:
                     var apply = new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress);

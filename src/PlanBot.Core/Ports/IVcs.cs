@@ -69,6 +69,8 @@ public sealed record PullRequestInfo
     /// <summary>The head lives in another repository (a fork): its code must not run with our credentials.</summary>
     public bool FromFork { get; init; }
     public string? CloneUrl { get; init; }
+    /// <summary>The commit the merge made on the base branch, once merged.</summary>
+    public string? MergeCommitSha { get; init; }
 }
 
 public sealed record IssueComment(long Id, string Body, string Author, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

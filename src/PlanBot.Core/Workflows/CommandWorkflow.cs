@@ -9,7 +9,9 @@ namespace PlanBot.Core.Workflows;
 /// flags get the usage, never silence. Project names and dirs are checked against the discovered
 /// projects by the plan engine before anything runs.
 /// </summary>
-public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, ILockStore locks, IProgress<string>? progress = null)
+/// <param name="applyMerged">Applies a merged PR's held-back projects after a new approval (the merge workflow for its merge commit); null where merges are not applied.</param>
+public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, ILockStore locks, IProgress<string>? progress = null,
+    Func<PullRequestContext, string, CancellationToken, Task<IReadOnlyList<ApplyResult>?>>? applyMerged = null)
 {
     public async Task<PullRequestOutcome?> RunAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
@@ -79,7 +81,8 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var plan = Policy.ApprovalLedger.Plan(meta);
-        if (first is null || plan is null || plan.Head != pr.HeadSha)
+        var mergedPlan = pr.Merged && plan is not null && plan.Head == pr.MergeCommitSha;
+        if (first is null || plan is null || (plan.Head != pr.HeadSha && !mergedPlan))
         {
             await ReplyAsync(context, $"@{comment.Author} PlanBot has not posted the plan of the current head `{pr.HeadSha[..Math.Min(7, pr.HeadSha.Length)]}` yet; approve once it is there.", cancellationToken).ConfigureAwait(false);
             return (false, null);
@@ -102,7 +105,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
                 return (true, null);
             }
 
-            entries.Add(new Policy.ApprovalEntry(comment.Id, comment.Author, pr.HeadSha, targets.ToDictionary(t => t, t => plan.Fingerprints[t], StringComparer.Ordinal)));
+            entries.Add(new Policy.ApprovalEntry(comment.Id, comment.Author, plan.Head, targets.ToDictionary(t => t, t => plan.Fingerprints[t], StringComparer.Ordinal)));
         }
         else
         {
@@ -119,6 +122,18 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         }
 
         await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, Policy.ApprovalLedger.WithEntries(meta, entries)), cancellationToken).ConfigureAwait(false);
+        if (mergedPlan)
+        {
+            if (!approve || applyMerged is null)
+            {
+                return (true, null);
+            }
+
+            progress?.Report($"#{pr.Number}: approval by @{comment.Author} of the merged plan; applying what was held back");
+            var applied = await applyMerged(context, plan.Head, cancellationToken).ConfigureAwait(false);
+            return (applied is not null && applied.All(r => r.Status is not (ApplyStatus.Failed or ApplyStatus.HeldBack)), null);
+        }
+
         progress?.Report($"#{pr.Number}: {(approve ? "approval by" : "approval withdrawn by")} @{comment.Author}; planning again to update the gate");
         var outcome = await pullRequests.RunAsync(context, config, options, cancellationToken).ConfigureAwait(false);
         return (outcome.Report is { AnyFailed: false }, outcome);

@@ -70,6 +70,14 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{sha[..Math.Min(7, sha.Length)]}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
         var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
         await vcs.UpdateCommentAsync(context.Repo, status.Id, Report(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
+        var heldBack = results.Where(r => r.Status == ApplyStatus.HeldBack).Select(r => r.Project).ToArray();
+        if (heldBack.Length > 0 && first is not null)
+        {
+            // A new `/planbot approve` on the merged PR approves the plan of the merged commit, and applies it.
+            var mergedPlan = new PlanMeta(sha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                replan.Projects.Where(p => p.Plan is not null && heldBack.Contains(p.Project.Name)).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), heldBack);
+            await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, mergedPlan), [])), cancellationToken).ConfigureAwait(false);
+        }
         foreach (var done in results.Where(r => r.Status is ApplyStatus.Applied or ApplyStatus.NoChanges))
         {
             var project = replan.Projects.First(p => p.Project.Name == done.Project).Project;

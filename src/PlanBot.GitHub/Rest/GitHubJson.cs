@@ -10,7 +10,7 @@ internal sealed record RepoJson(string FullName, string? CloneUrl = null, string
 
 internal sealed record RefJson(string Sha, string Ref, RepoJson? Repo = null);
 
-internal sealed record PullJson(int Number, string State, bool? Draft, bool? Merged, string? MergedAt, UserJson User, RefJson Head, RefJson Base);
+internal sealed record PullJson(int Number, string State, bool? Draft, bool? Merged, string? MergedAt, UserJson User, RefJson Head, RefJson Base, string? MergeCommitSha = null);
 
 internal sealed record PullFileJson(string Filename, string Status, string? PreviousFilename = null);
 

@@ -99,6 +99,7 @@ public static class WebhookParser
         Merged = p.Merged == true || p.MergedAt is not null,
         FromFork = p.Head.Repo is { } head && !string.Equals(head.FullName, repo, StringComparison.OrdinalIgnoreCase),
         CloneUrl = p.Base.Repo?.CloneUrl,
+        MergeCommitSha = p.MergeCommitSha,
     };
 }
 
