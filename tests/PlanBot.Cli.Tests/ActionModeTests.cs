@@ -299,6 +299,42 @@ public sealed class ActionModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_apply_mode_comment_planbot_apply_applies_a_green_up_to_date_pr_and_refuses_otherwise()
+    {
+        _github.Permissions["carol"] = ("write", "maintain");
+        await PushAsync(40, new()
+        {
+            ["planbot.yaml"] = "locks: { backend: local }\napply: { mode: comment }\napproval: { foundational_paths: [\"network\"] }\n",
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.5.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v7", triggersReplace: "7"),
+        });
+        (await RunAsync("pull_request", PullRequestEvent(40, "opened"))).Code.ShouldBe(0);
+
+        (await RunAsync("issue_comment", CommentEvent(40, "/planbot apply", "carol"))).Code.ShouldBe(0);
+        // network only updates, but its dir is foundational: it needs an approval too
+        _github.CommentsOn(40).Last().Body.ShouldBe("@carol not applied: the gate is not green for `network`, `app`. Approve with `/planbot approve` first.");
+        State("network").ShouldContain("10.0.0.0/16");
+
+        (await RunAsync("issue_comment", CommentEvent(40, "/planbot approve", "carol"))).Code.ShouldBe(0);
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(40, "/planbot apply", "carol"));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(40).Last().Body;
+        result.ShouldContain("(#40, before the merge, asked by @carol)");
+        result.ShouldContain("| `network` | ✅ applied: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        result.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        State("network").ShouldContain("10.5.0.0/16");
+        State("app").ShouldContain("\"v7\"");
+
+        // main moves on: the PR is behind its base and is not applied
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write("README.md", "moved on\n");
+        await _scenario.Repo.CommitAsync("main moves on");
+        await _scenario.Repo.GitAsync("checkout", "-q", "pr-40");
+        (await RunAsync("issue_comment", CommentEvent(40, "/planbot apply", "carol"))).Code.ShouldBe(0);
+        _github.CommentsOn(40).Last().Body.ShouldStartWith("@carol this pull request is behind `main`");
+    }
+
+    [Fact]
     public async Task Slash_commands_react_plan_the_named_project_and_answer_unknown_ones_with_usage()
     {
         await PushAsync(8, new()

@@ -84,7 +84,24 @@ public static class RunCommand
                         return await merges.RunAsync(context, sha, config, ct).ConfigureAwait(false);
                     }
 
-                    outcome = await new CommandWorkflow(vcs, pullRequests, locks, cli.Progress, ApplyMerged).RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
+                    async Task<bool> UpToDate(PullRequestContext context, CancellationToken ct)
+                    {
+                        var git = new Terraform.Git.GitCli();
+                        string baseHead;
+                        try
+                        {
+                            baseHead = await git.ResolveAsync(context.RepoDir, $"origin/{context.PullRequest.BaseRef}", ct).ConfigureAwait(false);
+                        }
+                        catch (UsageException)
+                        {
+                            baseHead = await git.ResolveAsync(context.RepoDir, context.PullRequest.BaseRef, ct).ConfigureAwait(false);
+                        }
+
+                        return await git.MergeBaseAsync(context.RepoDir, baseHead, context.PullRequest.HeadSha, ct).ConfigureAwait(false) == baseHead;
+                    }
+
+                    var applyNow = new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress);
+                    outcome = await new CommandWorkflow(vcs, pullRequests, locks, cli.Progress, ApplyMerged, applyNow, UpToDate).RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
                     break;
                 case WebhookEvent.PushToDefaultBranch push:
                     var apply = new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress);

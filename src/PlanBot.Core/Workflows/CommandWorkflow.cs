@@ -10,8 +10,11 @@ namespace PlanBot.Core.Workflows;
 /// projects by the plan engine before anything runs.
 /// </summary>
 /// <param name="applyMerged">Applies a merged PR's held-back projects after a new approval (the merge workflow for its merge commit); null where merges are not applied.</param>
+/// <param name="apply">Applies a plan (apply.mode: comment); null where PlanBot does not apply.</param>
+/// <param name="upToDate">Whether the PR's head contains its base branch's head (git, in the checkout).</param>
 public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, ILockStore locks, IProgress<string>? progress = null,
-    Func<PullRequestContext, string, CancellationToken, Task<IReadOnlyList<ApplyResult>?>>? applyMerged = null)
+    Func<PullRequestContext, string, CancellationToken, Task<IReadOnlyList<ApplyResult>?>>? applyMerged = null,
+    ApplyWorkflow? apply = null, Func<PullRequestContext, CancellationToken, Task<bool>>? upToDate = null)
 {
     public async Task<PullRequestOutcome?> RunAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
@@ -48,6 +51,13 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
                 break;
             case CommandVerb.Approve or CommandVerb.Unapprove:
                 (ok, outcome) = await ApproveAsync(context, comment, command, config, options, cancellationToken).ConfigureAwait(false);
+                break;
+            case CommandVerb.Apply when config.ApplyMode == ApplyMode.Comment && apply is not null && upToDate is not null:
+                (ok, outcome) = await ApplyAsync(context, comment, command, config, options, apply, upToDate, cancellationToken).ConfigureAwait(false);
+                break;
+            case CommandVerb.Apply:
+                await ReplyAsync(context, $"@{comment.Author} this repository applies after the merge (`apply.mode: on_merge`): merge the pull request once the gate is green. `/planbot apply` is for `apply.mode: comment`.", cancellationToken).ConfigureAwait(false);
+                ok = false;
                 break;
             default:
                 await ReplyAsync(context, $"@{comment.Author} `/planbot {command.Verb.ToString()!.ToLowerInvariant()}` is part of PlanBot's apply gate, which this version does not run yet. Plans, approvals, locks and `/planbot unlock` work.", cancellationToken).ConfigureAwait(false);
@@ -137,6 +147,48 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         progress?.Report($"#{pr.Number}: {(approve ? "approval by" : "approval withdrawn by")} @{comment.Author}; planning again to update the gate");
         var outcome = await pullRequests.RunAsync(context, config, options, cancellationToken).ConfigureAwait(false);
         return (outcome.Report is { AnyFailed: false }, outcome);
+    }
+
+    /// <summary>
+    /// apply.mode: comment — applies before the merge, only for projects whose gate is green (planned,
+    /// and approved when approval is required) on a PR that is up to date with its base, from a fresh
+    /// plan whose fingerprints the approvals were verified against.
+    /// </summary>
+    private async Task<(bool Ok, PullRequestOutcome? Outcome)> ApplyAsync(PullRequestContext context, IssueComment comment, SlashCommand command, PlanBotConfig config, CommentOptions options,
+        ApplyWorkflow applyWorkflow, Func<PullRequestContext, CancellationToken, Task<bool>> isUpToDate, CancellationToken cancellationToken)
+    {
+        var pr = context.PullRequest;
+        if (pr.State != "open" || pr.FromFork)
+        {
+            await ReplyAsync(context, $"@{comment.Author} PlanBot applies only open pull requests from this repository.", cancellationToken).ConfigureAwait(false);
+            return (false, null);
+        }
+
+        if (!await isUpToDate(context, cancellationToken).ConfigureAwait(false))
+        {
+            await ReplyAsync(context, $"@{comment.Author} this pull request is behind `{pr.BaseRef}`: merge or rebase it first (then PlanBot plans again), and `/planbot apply` once the gate is green.", cancellationToken).ConfigureAwait(false);
+            return (false, null);
+        }
+
+        var outcome = await pullRequests.RunAsync(context with { Projects = [.. command.Projects] }, config, options, cancellationToken).ConfigureAwait(false);
+        if (outcome.Report is not { } report)
+        {
+            return (false, outcome);
+        }
+
+        var targets = report.Projects.Where(p => p.Plan?.HasChanges == true).ToArray();
+        var blocked = targets.Where(p => !p.Succeeded || (p.Approval.Required && p.ApprovedBy.Count == 0)).Select(p => p.Project.Name).ToArray();
+        if (blocked.Length > 0 || report.AnyFailed)
+        {
+            await ReplyAsync(context, $"@{comment.Author} not applied: the gate is not green for {string.Join(", ", blocked.DefaultIfEmpty("a project that could not be planned").Select(b => $"`{b}`"))}. Approve with `/planbot approve` first.", cancellationToken).ConfigureAwait(false);
+            return (false, outcome);
+        }
+
+        var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
+        var expected = targets.ToDictionary(p => p.Project.Name, p => (string?)p.Plan!.Fingerprint, StringComparer.Ordinal);
+        var results = await applyWorkflow.RunAsync(report with { Projects = targets }, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
+        await vcs.CreateCommentAsync(context.Repo, pr.Number, MergeWorkflow.Report($"PlanBot apply of `{pr.HeadSha[..Math.Min(7, pr.HeadSha.Length)]}` (#{pr.Number}, before the merge, asked by @{comment.Author})", results, []), cancellationToken).ConfigureAwait(false);
+        return (results.All(r => r.Succeeded), outcome);
     }
 
     private async Task<bool> UnlockAsync(PullRequestContext context, IssueComment comment, SlashCommand command, CancellationToken cancellationToken)

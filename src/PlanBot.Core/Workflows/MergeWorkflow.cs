@@ -88,9 +88,13 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         return results;
     }
 
-    private static string Report(string sha, int pr, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes)
+    private static string Report(string sha, int pr, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes) =>
+        Report($"PlanBot apply of `{sha[..Math.Min(7, sha.Length)]}` (the merge of #{pr})", results, notes);
+
+    /// <summary>The result comment of an apply: one row per project, then what to do about held-back and failed ones.</summary>
+    public static string Report(string title, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes)
     {
-        var sb = new StringBuilder($"{Marker}\n### PlanBot apply of `{sha[..Math.Min(7, sha.Length)]}` (the merge of #{pr})\n\n| Project | Result |\n|---|---|\n");
+        var sb = new StringBuilder($"{Marker}\n### {title}\n\n| Project | Result |\n|---|---|\n");
         foreach (var r in results)
         {
             var what = r.Status switch
