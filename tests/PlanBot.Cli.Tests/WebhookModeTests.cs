@@ -113,6 +113,88 @@ public sealed class WebhookModeTests : IAsyncLifetime
         (await serve).ShouldBe(0, stderr.ToString());
     }
 
+    private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload)
+    {
+        var body = Encoding.UTF8.GetBytes(payload);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
+        request.Headers.Add("X-GitHub-Event", eventName);
+        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
+        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cret"u8, body)));
+        return (await http.SendAsync(request)).StatusCode;
+    }
+
+    private static async Task WaitForAsync(Func<bool> done, string what)
+    {
+        for (var i = 0; i < 600 && !done(); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        done().ShouldBeTrue($"timed out waiting for {what}");
+    }
+
+    [Fact]
+    public async Task Through_webhooks_a_foundational_change_waits_for_a_maintainers_approval_and_is_applied_after_the_merge()
+    {
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [\"network\"] }\n");
+        await _scenario.Repo.CommitAsync("config");
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-50");
+        _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", "10.50.0.0/16"));
+        var head = await _scenario.Repo.CommitAsync("change");
+        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        var cloneUrl = new Uri(_scenario.Repo.Root).AbsoluteUri;
+        _github.AddPull(50, head, baseSha);
+        _github.Pulls[50]["base"]!["repo"]!["clone_url"] = cloneUrl;
+        _github.PullFiles[50] = ["network/main.tf"];
+        _github.Permissions["carol"] = ("write", "maintain");
+
+        Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
+        Set("PLANBOT_DATA_DIR", _data.Combine("service"));
+        Set("GITHUB_API_URL", _github.Url.ToString());
+        Set("GITHUB_TOKEN", FakeGitHub.Token);
+        Set("PLANBOT_ALLOW_FILE_CLONE", "1");
+        var port = FreePort();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var stderr = new StringWriter();
+        var serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", $"http://127.0.0.1:{port}"], new StringWriter(), stderr, stop.Token));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        for (var i = 0; i < 100 && !await HealthyAsync(http); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var opened = new JsonObject { ["action"] = "opened", ["number"] = 50, ["pull_request"] = JsonNode.Parse(_github.Pulls[50].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } };
+        (await DeliverAsync(http, "pull_request", opened.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.Statuses.Count == 1, "the plan");
+        _github.Statuses.Single().State.ShouldBe("pending", stderr.ToString());
+
+        var approval = _github.AddComment(50, "/planbot approve", "carol");
+        var comment = new JsonObject
+        {
+            ["action"] = "created",
+            ["issue"] = new JsonObject { ["number"] = 50, ["pull_request"] = new JsonObject { ["url"] = "x" } },
+            ["comment"] = new JsonObject { ["id"] = approval.Id, ["body"] = approval.Body, ["user"] = new JsonObject { ["login"] = "carol", ["type"] = "User" }, ["created_at"] = approval.Created, ["updated_at"] = approval.Updated },
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
+        };
+        (await DeliverAsync(http, "issue_comment", comment.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.Statuses.Count == 2, "the approval");
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: network by @carol"));
+
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", "pr-50", "-m", "Merge #50");
+        var merge = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        _github.Pulls[50]["merged"] = true;
+        _github.Pulls[50]["state"] = "closed";
+        _github.CommitPulls[merge] = [50];
+        var push = new JsonObject { ["ref"] = "refs/heads/main", ["after"] = merge, ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main", ["clone_url"] = cloneUrl } };
+        (await DeliverAsync(http, "push", push.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.Contains("| `network` | ✅ applied", StringComparison.Ordinal)), "the apply");
+        _github.CommentsOn(50).Last().Body.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #50)");
+
+        await stop.CancelAsync();
+        (await serve).ShouldBe(0, stderr.ToString());
+    }
+
     private static async Task<bool> HealthyAsync(HttpClient http)
     {
         try

@@ -55,10 +55,8 @@ public static class RunCommand
                 FooterNote = github ? CommentOptions.GitHubLocksNote : null,
             };
 
-            Task<RunReport> Plan(PullRequestContext context, LockOwner owner, IReadOnlyList<ChangedFile>? files, CancellationToken ct) =>
-                PlanCommand.RunAsync(cli, context.RepoDir, context.PullRequest.BaseSha, context.PullRequest.HeadSha, context.Projects, dataDir, ct, owner, files, locks);
-
-            var pullRequests = new PullRequestWorkflow(vcs, Plan, cli.Progress);
+            var workflows = new GitHubWorkflows(cli, vcs, locks, config, dataDir, _ => Task.FromResult(Optional("GITHUB_SHA")));
+            var pullRequests = workflows.PullRequests;
             PullRequestContext Context(PullRequestInfo pr) => new() { Repo = repository, PullRequest = pr, RepoDir = repoDir, RunId = Optional("GITHUB_RUN_ID") ?? "local", RunUrl = runUrl };
             PullRequestOutcome? outcome = null;
             switch (webhook)
@@ -71,42 +69,11 @@ public static class RunCommand
                     break;
                 case WebhookEvent.Command slash:
                     var pr = await vcs.GetPullRequestAsync(repository, slash.Number, cancellationToken).ConfigureAwait(false);
-                    var merges = new MergeWorkflow(vcs, Plan, new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress), locks, cli.Progress);
-                    async Task<IReadOnlyList<ApplyResult>?> ApplyMerged(PullRequestContext context, string sha, CancellationToken ct)
-                    {
-                        // Only the default branch's head is applied: an older merge would undo what came after it.
-                        if (Optional("GITHUB_SHA") != sha)
-                        {
-                            await vcs.CreateCommentAsync(repository, context.PullRequest.Number, $"{MergeWorkflow.Marker}\nThe default branch has moved on since `{sha[..Math.Min(7, sha.Length)]}`: PlanBot applies only its head. The held-back projects are applied by the next merge that plans them.", ct).ConfigureAwait(false);
-                            return null;
-                        }
-
-                        return await merges.RunAsync(context, sha, config, ct).ConfigureAwait(false);
-                    }
-
-                    async Task<bool> UpToDate(PullRequestContext context, CancellationToken ct)
-                    {
-                        var git = new Terraform.Git.GitCli();
-                        string baseHead;
-                        try
-                        {
-                            baseHead = await git.ResolveAsync(context.RepoDir, $"origin/{context.PullRequest.BaseRef}", ct).ConfigureAwait(false);
-                        }
-                        catch (UsageException)
-                        {
-                            baseHead = await git.ResolveAsync(context.RepoDir, context.PullRequest.BaseRef, ct).ConfigureAwait(false);
-                        }
-
-                        return await git.MergeBaseAsync(context.RepoDir, baseHead, context.PullRequest.HeadSha, ct).ConfigureAwait(false) == baseHead;
-                    }
-
-                    var applyNow = new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress);
-                    outcome = await new CommandWorkflow(vcs, pullRequests, locks, cli.Progress, ApplyMerged, applyNow, UpToDate).RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
+                    outcome = await workflows.Commands.RunAsync(Context(pr), slash.Comment, config, options, cancellationToken).ConfigureAwait(false);
                     break;
                 case WebhookEvent.PushToDefaultBranch push:
-                    var apply = new ApplyWorkflow(Engine.Terraform(config.Terraform, dataDir), cli.Progress);
                     var context = new PullRequestContext { Repo = repository, PullRequest = new PullRequestInfo { Number = 0, HeadSha = push.Sha, BaseSha = push.Sha }, RepoDir = repoDir, RunId = Optional("GITHUB_RUN_ID") ?? "local", RunUrl = runUrl };
-                    var applied = await new MergeWorkflow(vcs, Plan, apply, locks, cli.Progress).RunAsync(context, push.Sha, config, cancellationToken).ConfigureAwait(false);
+                    var applied = await workflows.Merges.RunAsync(context, push.Sha, config, cancellationToken).ConfigureAwait(false);
                     return applied is not null && applied.Any(r => r.Status is ApplyStatus.Failed) ? ExitCodes.ProjectFailed : ExitCodes.Success;
                 case WebhookEvent.Scheduled:
                     return await DriftAsync(cli, vcs, repository, repoDir, dataDir, locks, config, runUrl, Optional, cancellationToken).ConfigureAwait(false);

@@ -43,8 +43,11 @@ public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSourc
                 }
 
                 break;
+            case WebhookEvent.PushToDefaultBranch push:
+                await MergeAsync(push.Repo, push.Sha, CloneUrl(delivery, push.Repo), cancellationToken).ConfigureAwait(false);
+                break;
             default:
-                cli.Progress.Report($"{delivery.Event} for {parsed.Repo}: not handled by this version");
+                cli.Progress.Report($"{delivery.Event} for {parsed.Repo}: not handled by the service");
                 break;
         }
     }
@@ -53,26 +56,64 @@ public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSourc
     {
         var workspace = await CheckoutAsync(repo, pr, cancellationToken).ConfigureAwait(false);
         var config = ConfigLoader.Load(workspace);
-        var locks = Stores.Locks(config, dataDir, TimeProvider.System, vcs);
+        var workflows = Workflows(repo, pr.CloneUrl ?? $"https://github.com/{repo}.git", config);
         var options = CommentOptions.ForComment(config.Comments) with { FooterNote = config.LocksBackend == "github" ? CommentOptions.GitHubLocksNote : null };
-        Task<RunReport> Plan(PullRequestContext context, LockOwner owner, IReadOnlyList<ChangedFile>? files, CancellationToken ct) =>
-            PlanCommand.RunAsync(cli, context.RepoDir, context.PullRequest.BaseSha, context.PullRequest.HeadSha, context.Projects, dataDir, ct, owner, files, locks);
-        var workflow = new PullRequestWorkflow(vcs, Plan, cli.Progress);
-        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = workspace, RunId = $"serve-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24] };
+        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = workspace, RunId = RunId() };
         if (comment is null)
         {
-            await workflow.RunAsync(context, config, options, cancellationToken).ConfigureAwait(false);
+            await workflows.PullRequests.RunAsync(context, config, options, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await new CommandWorkflow(vcs, workflow, locks, cli.Progress).RunAsync(context, comment, config, options, cancellationToken).ConfigureAwait(false);
+            await workflows.Commands.RunAsync(context, comment, config, options, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A push to the default branch: the merge workflow in a workspace checked out at the pushed commit.</summary>
+    private async Task MergeAsync(string repo, string sha, string cloneUrl, CancellationToken cancellationToken)
+    {
+        var workspace = await DefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
+        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", sha], cancellationToken).ConfigureAwait(false);
+        var config = ConfigLoader.Load(workspace);
+        var context = new PullRequestContext { Repo = repo, PullRequest = new PullRequestInfo { Number = 0, HeadSha = sha, BaseSha = sha }, RepoDir = workspace, RunId = RunId() };
+        await Workflows(repo, cloneUrl, config).Merges.RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+    }
+
+    private GitHubWorkflows Workflows(string repo, string cloneUrl, PlanBotConfig config) =>
+        new(cli, vcs, Stores.Locks(config, dataDir, TimeProvider.System, vcs), config, dataDir, async ct =>
+        {
+            var workspace = await DefaultBranchAsync(repo, cloneUrl, ct).ConfigureAwait(false);
+            return (await GitCli.RunAsync(workspace, ["rev-parse", "origin/HEAD"], ct).ConfigureAwait(false)).Trim();
+        });
+
+    private static string RunId() => $"serve-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24];
+
+    /// <summary>The repository's clone URL from the delivery's payload (push events carry it), else github.com's.</summary>
+    private static string CloneUrl(Delivery delivery, string repo)
+    {
+        using var payload = System.Text.Json.JsonDocument.Parse(delivery.Body);
+        return payload.RootElement.TryGetProperty("repository", out var repository) && repository.TryGetProperty("clone_url", out var url) && url.GetString() is { Length: > 0 } clone
+            ? clone
+            : $"https://github.com/{repo}.git";
     }
 
     private string Workspace(string repo, int pr) => Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), $"pr-{pr}");
 
     /// <summary>The service's scheduled drift check of one repository's default branch, and its drift issue.</summary>
     public async Task DriftAsync(string repo, string cloneUrl, CancellationToken cancellationToken)
+    {
+        var workspace = await DefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
+        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", "origin/HEAD"], cancellationToken).ConfigureAwait(false);
+        var config = ConfigLoader.Load(workspace);
+        var issues = new DriftIssueWorkflow(vcs);
+        var (open, firstSeen) = await issues.ReadAsync(repo, cancellationToken).ConfigureAwait(false);
+        var report = await DriftCommand.RunAsync(cli, workspace, [], dataDir, Stores.Locks(config, dataDir, TimeProvider.System, vcs), $"serve-drift-{Environment.ProcessId}", firstSeen, cancellationToken).ConfigureAwait(false);
+        var action = await issues.SyncAsync(repo, report, open, CommentOptions.ForComment(config.Comments), cancellationToken).ConfigureAwait(false);
+        cli.Progress.Report($"drift {repo}: {report.Drifted.Count} drifted; issue {action.ToString().ToLowerInvariant()}");
+    }
+
+    /// <summary>The repository's default-branch workspace, cloned once (blobless) and fetched on every use.</summary>
+    private async Task<string> DefaultBranchAsync(string repo, string cloneUrl, CancellationToken cancellationToken)
     {
         var workspace = Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), "default-branch");
         var auth = await AuthAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
@@ -83,13 +124,7 @@ public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSourc
         }
 
         await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin"], cancellationToken).ConfigureAwait(false);
-        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", "origin/HEAD"], cancellationToken).ConfigureAwait(false);
-        var config = ConfigLoader.Load(workspace);
-        var issues = new DriftIssueWorkflow(vcs);
-        var (open, firstSeen) = await issues.ReadAsync(repo, cancellationToken).ConfigureAwait(false);
-        var report = await DriftCommand.RunAsync(cli, workspace, [], dataDir, Stores.Locks(config, dataDir, TimeProvider.System, vcs), $"serve-drift-{Environment.ProcessId}", firstSeen, cancellationToken).ConfigureAwait(false);
-        var action = await issues.SyncAsync(repo, report, open, CommentOptions.ForComment(config.Comments), cancellationToken).ConfigureAwait(false);
-        cli.Progress.Report($"drift {repo}: {report.Drifted.Count} drifted; issue {action.ToString().ToLowerInvariant()}");
+        return workspace;
     }
 
     /// <summary>The one-command git config that authenticates a clone or fetch; refuses URLs that are not https (or file:// when allowed).</summary>
