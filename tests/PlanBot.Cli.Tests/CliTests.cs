@@ -9,13 +9,7 @@ namespace PlanBot.Cli.Tests;
 /// <summary>The command line as users meet it: exit codes, stdout/stderr, files written.</summary>
 public class CliTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => Cli.RunAsync(args);
 
     [Fact]
     public async Task The_demo_plans_the_bundled_example_with_every_kind_of_change_in_order()

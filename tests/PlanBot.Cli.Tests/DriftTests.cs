@@ -45,13 +45,7 @@ public sealed class DriftTests : IAsyncLifetime
         return original;
     }
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => Cli.RunAsync(args);
 
     [Fact]
     public async Task A_state_changed_behind_terraforms_back_is_drifted_with_its_resources_and_in_sync_once_put_back()

@@ -53,11 +53,5 @@ public class LocksCommandTests
         (await store.ListTerraformLocksAsync(CancellationToken.None)).Count.ShouldBe(1, "terraform's lock is never released by PlanBot");
     }
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => Cli.RunAsync(args);
 }
