@@ -1,0 +1,46 @@
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Rendering;
+using PlanBot.Core.Workflows;
+using PlanBot.GitHub.Auth;
+using PlanBot.GitHub.Rest;
+using PlanBot.Local.Locks;
+using PlanBot.Testing;
+
+namespace PlanBot.Local.Tests.Locks;
+
+/// <summary>`/planbot unlock` releases the commenting PR's project locks, and nobody else's.</summary>
+public sealed class UnlockCommandTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new("planbot-unlock");
+    private FakeGitHub _github = null!;
+
+    public async Task InitializeAsync() => _github = await FakeGitHub.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _github.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Unlock_releases_this_prs_project_locks_only_and_says_which()
+    {
+        var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
+        LockKey Key(string dir) => new(LockKind.Project, "acme/infra", dir, "default");
+        var mine = new LockOwner("acme/infra", 5, "h", "alice", "r1");
+        await locks.AcquireAsync(Key("network"), mine, TimeSpan.FromDays(7), CancellationToken.None);
+        await locks.AcquireAsync(Key("app"), mine, TimeSpan.FromDays(7), CancellationToken.None);
+        await locks.AcquireAsync(Key("dns"), new LockOwner("acme/infra", 6, "h", "bob", "r2"), TimeSpan.FromDays(7), CancellationToken.None);
+
+        var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
+        var notPlanned = new PullRequestWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("unlock must not plan"));
+        var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
+        var comment = _github.AddComment(5, "/planbot unlock", "alice");
+        await new CommandWorkflow(vcs, notPlanned, locks).RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), PlanBotConfig.Default, new CommentOptions(), CancellationToken.None);
+
+        (await locks.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Key.Dir, l.Owner.PullRequest)).ShouldBe([("dns", 6)]);
+        _github.CommentsOn(5).Last().Body.ShouldStartWith("@alice released `app`, `network`.");
+        _github.Reactions.Select(r => r.Content).ShouldBe(["eyes", "+1"]);
+    }
+}
