@@ -53,7 +53,12 @@ public static class TestServers
         var executable = Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", ".bin", bin);
         if (!File.Exists(executable))
         {
-            throw new InvalidOperationException($"{bin} is not installed: run `npm ci --prefix .ci/emulators` (CI's .ci/run does), or set {variable} to a running server");
+            Install();
+        }
+
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException($"{bin} is not installed and `npm ci --prefix .ci/emulators` did not install it; run it by hand to see why, or set {variable} to a running server");
         }
 
         var port = FreePort();
@@ -99,6 +104,50 @@ public static class TestServers
         }
 
         throw new InvalidOperationException($"{bin} did not listen on port {port} within {startSeconds} s");
+    }
+
+    /// <summary>
+    /// `npm ci` from the lock file, once: so `dotnet test` alone works on a fresh clone. Test
+    /// assemblies run in parallel processes, so the install holds an exclusive lock file.
+    /// </summary>
+    private static void Install()
+    {
+        var dir = Path.Combine(Fixtures.RepoRoot, ".ci", "emulators");
+        var deadline = DateTime.UtcNow.AddMinutes(10);
+        FileStream? gate = null;
+        while (gate is null)
+        {
+            try
+            {
+                gate = new FileStream(Path.Combine(dir, ".install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(500); // another test process is installing
+            }
+        }
+
+        using (gate)
+        {
+            if (Directory.Exists(Path.Combine(dir, "node_modules", ".bin")))
+            {
+                return;
+            }
+
+            var info = new ProcessStartInfo("npm") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in (string[])["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            using var npm = Process.Start(info) ?? throw new InvalidOperationException("cannot start npm: install Node.js 20 and npm");
+            _ = npm.StandardOutput.ReadToEndAsync();
+            var errors = npm.StandardError.ReadToEndAsync();
+            if (!npm.WaitForExit(TimeSpan.FromMinutes(10)) || npm.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"`npm ci` in .ci/emulators failed: {errors.Result}");
+            }
+        }
     }
 
     private static int FreePort()
