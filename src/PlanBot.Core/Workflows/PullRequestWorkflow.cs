@@ -91,9 +91,15 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
             previous?.Head == pr.HeadSha ? previous.PlannedAt : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             report.Projects.Where(p => p.Plan is not null).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal),
             [.. report.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name)]);
-        if (previous is not null && previous.Head != pr.HeadSha)
+        if (previous is not null && previous.Head == pr.HeadSha)
         {
-            plan = plan with { Fingerprints = new(plan.Fingerprints.Concat(previous.Fingerprints.Where(kv => !plan.Fingerprints.ContainsKey(kv.Key))), StringComparer.Ordinal) };
+            // `/planbot plan -p x` re-plans some projects of the same head: the others keep their recorded plan
+            var kept = previous.Fingerprints.Where(kv => !plan.Fingerprints.ContainsKey(kv.Key)).ToArray();
+            plan = plan with
+            {
+                Fingerprints = new(plan.Fingerprints.Concat(kept), StringComparer.Ordinal),
+                Required = [.. plan.Required, .. previous.Required.Where(r => kept.Any(k => k.Key == r))],
+            };
         }
 
         var entries = ApprovalLedger.Entries(meta);
