@@ -44,21 +44,8 @@ public sealed class WebhookModeTests : IAsyncLifetime
         _github.Pulls[12]["base"]!["repo"]!["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri; // file://, allowed below for the test
         _github.PullFiles[12] = ["network/main.tf"];
 
-        Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
-        Set("PLANBOT_DATA_DIR", _data.Path);
-        Set("GITHUB_API_URL", _github.Url.ToString());
-        Set("GITHUB_TOKEN", FakeGitHub.Token);
-        Set("PLANBOT_ALLOW_FILE_CLONE", "1");
-        var port = FreePort();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var stderr = new StringWriter();
-        var serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", $"http://127.0.0.1:{port}"], new StringWriter(), stderr, stop.Token));
-
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        for (var i = 0; i < 100 && !await HealthyAsync(http); i++)
-        {
-            await Task.Delay(100);
-        }
+        await using var service = await Service.StartAsync(this, _data.Path);
+        var (http, stderr) = (service.Http, service.Errors);
 
         var payload = new JsonObject { ["action"] = "opened", ["number"] = 12, ["pull_request"] = JsonNode.Parse(_github.Pulls[12].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } }.ToJsonString();
         var body = Encoding.UTF8.GetBytes(payload);
@@ -79,8 +66,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
         (await File.ReadAllTextAsync(Path.Combine(clone, ".git", "config"))).ShouldNotContain(FakeGitHub.Token, Case.Sensitive, "the token is passed per command, never stored");
         (await File.ReadAllTextAsync(Path.Combine(clone, ".git", "config"))).ShouldNotContain("extraHeader", Case.Insensitive);
 
-        await stop.CancelAsync();
-        (await serve).ShouldBe(0, stderr.ToString());
+        (await service.StopAsync()).ShouldBe(0, stderr.ToString());
     }
 
     [Fact]
@@ -90,16 +76,10 @@ public sealed class WebhookModeTests : IAsyncLifetime
         var remotes = _data.Combine("remotes");
         Directory.CreateDirectory(Path.Combine(remotes, "acme"));
         await _scenario.Repo.GitAsync("clone", "-q", "--bare", _scenario.Repo.Root, Path.Combine(remotes, "acme", "infra.git"));
-        Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
-        Set("PLANBOT_DATA_DIR", _data.Combine("service"));
-        Set("GITHUB_API_URL", _github.Url.ToString());
-        Set("GITHUB_TOKEN", FakeGitHub.Token);
-        Set("PLANBOT_ALLOW_FILE_CLONE", "1");
         Set("PLANBOT_DRIFT_REPOS", "acme/infra");
         Set("PLANBOT_CLONE_BASE_URL", new Uri(remotes + "/").AbsoluteUri);
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var stderr = new StringWriter();
-        var serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", $"http://127.0.0.1:{FreePort()}", "--drift-interval", "1h"], new StringWriter(), stderr, stop.Token));
+        await using var service = await Service.StartAsync(this, _data.Combine("service"), "--drift-interval", "1h");
+        var stderr = service.Errors;
 
         for (var i = 0; i < 600 && _github.Issues.Count == 0; i++)
         {
@@ -109,8 +89,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
         var issue = _github.Issues.Values.Single();
         issue.Title.ShouldBe("PlanBot drift report", stderr.ToString());
         issue.Body.ShouldContain("| `network` | `network` | ⚠️ drifted | 1 |");
-        await stop.CancelAsync();
-        (await serve).ShouldBe(0, stderr.ToString());
+        (await service.StopAsync()).ShouldBe(0, stderr.ToString());
     }
 
     private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload)
@@ -148,20 +127,8 @@ public sealed class WebhookModeTests : IAsyncLifetime
         _github.PullFiles[50] = ["network/main.tf"];
         _github.Permissions["carol"] = ("write", "maintain");
 
-        Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
-        Set("PLANBOT_DATA_DIR", _data.Combine("service"));
-        Set("GITHUB_API_URL", _github.Url.ToString());
-        Set("GITHUB_TOKEN", FakeGitHub.Token);
-        Set("PLANBOT_ALLOW_FILE_CLONE", "1");
-        var port = FreePort();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var stderr = new StringWriter();
-        var serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", $"http://127.0.0.1:{port}"], new StringWriter(), stderr, stop.Token));
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        for (var i = 0; i < 100 && !await HealthyAsync(http); i++)
-        {
-            await Task.Delay(100);
-        }
+        await using var service = await Service.StartAsync(this, _data.Combine("service"));
+        var (http, stderr) = (service.Http, service.Errors);
 
         var opened = new JsonObject { ["action"] = "opened", ["number"] = 50, ["pull_request"] = JsonNode.Parse(_github.Pulls[50].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } };
         (await DeliverAsync(http, "pull_request", opened.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
@@ -191,8 +158,51 @@ public sealed class WebhookModeTests : IAsyncLifetime
         await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.Contains("| `network` | ✅ applied", StringComparison.Ordinal)), "the apply");
         _github.CommentsOn(50).Last().Body.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #50)");
 
-        await stop.CancelAsync();
-        (await serve).ShouldBe(0, stderr.ToString());
+        (await service.StopAsync()).ShouldBe(0, stderr.ToString());
+    }
+
+    /// <summary>`planbot serve` in-process on a free port, pointed at the fake GitHub, healthy before it is returned.</summary>
+    private sealed class Service : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
+        private Task<int> _serve = Task.FromResult(0);
+
+        public HttpClient Http { get; private set; } = null!;
+
+        public StringWriter Errors { get; } = new();
+
+        public static async Task<Service> StartAsync(WebhookModeTests test, string dataDir, params string[] arguments)
+        {
+            test.Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
+            test.Set("PLANBOT_DATA_DIR", dataDir);
+            test.Set("GITHUB_API_URL", test._github.Url.ToString());
+            test.Set("GITHUB_TOKEN", FakeGitHub.Token);
+            test.Set("PLANBOT_ALLOW_FILE_CLONE", "1");
+            var service = new Service();
+            var url = $"http://127.0.0.1:{FreePort()}";
+            service._serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", url, .. arguments], new StringWriter(), service.Errors, service._stop.Token));
+            service.Http = new HttpClient { BaseAddress = new Uri(url) };
+            for (var i = 0; i < 100 && !await HealthyAsync(service.Http); i++)
+            {
+                await Task.Delay(100);
+            }
+
+            return service;
+        }
+
+        /// <summary>Stops the service (as SIGTERM would) and returns its exit code.</summary>
+        public async Task<int> StopAsync()
+        {
+            await _stop.CancelAsync();
+            return await _serve;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            Http.Dispose();
+            _stop.Dispose();
+        }
     }
 
     private static async Task<bool> HealthyAsync(HttpClient http)

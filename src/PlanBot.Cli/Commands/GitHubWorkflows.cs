@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
@@ -28,7 +29,7 @@ public sealed class GitHubWorkflows(CliContext cli, IVcs vcs, ILockStore locks, 
     {
         if (await defaultBranchHead(cancellationToken).ConfigureAwait(false) != sha)
         {
-            await vcs.CreateCommentAsync(context.Repo, context.PullRequest.Number, $"{MergeWorkflow.Marker}\nThe default branch has moved on since `{sha[..Math.Min(7, sha.Length)]}`: PlanBot applies only its head. The held-back projects are applied by the next merge that plans them.", cancellationToken).ConfigureAwait(false);
+            await vcs.CreateCommentAsync(context.Repo, context.PullRequest.Number, $"{MergeWorkflow.Marker}\nThe default branch has moved on since `{Naming.ShortSha(sha)}`: PlanBot applies only its head. The held-back projects are applied by the next merge that plans them.", cancellationToken).ConfigureAwait(false);
             return null;
         }
 

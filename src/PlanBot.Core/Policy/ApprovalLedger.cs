@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -55,7 +56,7 @@ public static class ApprovalLedger
 
             if (entry.Head != plan.Head || comment.CreatedAt.ToUnixTimeMilliseconds() < plan.PlannedAt)
             {
-                notes.Add($"@{entry.User}'s approval was given on `{entry.Head[..Math.Min(7, entry.Head.Length)]}`; a push since then voids it");
+                notes.Add($"@{entry.User}'s approval was given on `{Naming.ShortSha(entry.Head)}`; a push since then voids it");
                 continue;
             }
 

@@ -14,7 +14,7 @@ internal static class Markdown
 
     public static string Plural(int n, string word) => $"{n:N0} {word}{(n == 1 ? "" : "s")}";
 
-    public static string Short(string sha) => sha.Length > 7 && sha.All(Uri.IsHexDigit) ? sha[..7] : sha;
+    public static string Short(string sha) => Common.Naming.ShortSha(sha);
 
     /// <summary>A code fence longer than any backtick run in the lines, so no line can close it.</summary>
     public static string Fence(IEnumerable<string> lines)

@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
@@ -88,13 +89,13 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         }
 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
-        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
+        var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var plan = Policy.ApprovalLedger.Plan(meta);
         var mergedPlan = pr.Merged && plan is not null && plan.Head == pr.MergeCommitSha;
         if (first is null || plan is null || (plan.Head != pr.HeadSha && !mergedPlan))
         {
-            await ReplyAsync(context, $"@{comment.Author} PlanBot has not posted the plan of the current head `{pr.HeadSha[..Math.Min(7, pr.HeadSha.Length)]}` yet; approve once it is there.", cancellationToken).ConfigureAwait(false);
+            await ReplyAsync(context, $"@{comment.Author} PlanBot has not posted the plan of the current head `{Naming.ShortSha(pr.HeadSha)}` yet; approve once it is there.", cancellationToken).ConfigureAwait(false);
             return (false, null);
         }
 
@@ -187,7 +188,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
         var expected = targets.ToDictionary(p => p.Project.Name, p => (string?)p.Plan!.Fingerprint, StringComparer.Ordinal);
         var results = await applyWorkflow.RunAsync(report with { Projects = targets }, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
-        await vcs.CreateCommentAsync(context.Repo, pr.Number, MergeWorkflow.Report($"PlanBot apply of `{pr.HeadSha[..Math.Min(7, pr.HeadSha.Length)]}` (#{pr.Number}, before the merge, asked by @{comment.Author})", results, []), cancellationToken).ConfigureAwait(false);
+        await vcs.CreateCommentAsync(context.Repo, pr.Number, MergeWorkflow.Report($"PlanBot apply of `{Naming.ShortSha(pr.HeadSha)}` (#{pr.Number}, before the merge, asked by @{comment.Author})", results, []), cancellationToken).ConfigureAwait(false);
         return (results.All(r => r.Succeeded), outcome);
     }
 

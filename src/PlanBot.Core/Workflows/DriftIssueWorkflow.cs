@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PlanBot.Core.Ports;
@@ -41,7 +42,7 @@ public sealed class DriftIssueWorkflow(IVcs vcs)
                 return DriftIssueAction.None; // a failed check proves nothing: keep the issue until a clean one
             }
 
-            await vcs.CreateCommentAsync(repo, open.Number, $"✅ Every project is back in sync at `{report.Run.Head[..Math.Min(7, report.Run.Head.Length)]}` ({report.CheckedAt:yyyy-MM-dd HH:mm} UTC). Closing.", cancellationToken).ConfigureAwait(false);
+            await vcs.CreateCommentAsync(repo, open.Number, $"✅ Every project is back in sync at `{Naming.ShortSha(report.Run.Head)}` ({report.CheckedAt:yyyy-MM-dd HH:mm} UTC). Closing.", cancellationToken).ConfigureAwait(false);
             await vcs.UpdateIssueAsync(repo, open.Number, null, "closed", cancellationToken).ConfigureAwait(false);
             return DriftIssueAction.Closed;
         }

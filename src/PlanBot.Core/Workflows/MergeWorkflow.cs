@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using System.Text;
 using PlanBot.Core.Config;
 using PlanBot.Core.Policy;
@@ -27,7 +28,7 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         var pr = (await vcs.PullRequestsForCommitAsync(context.Repo, sha, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Merged);
         if (pr is null)
         {
-            progress?.Report($"{sha[..Math.Min(7, sha.Length)]} is not the merge of a pull request: nothing to apply");
+            progress?.Report($"{Naming.ShortSha(sha)} is not the merge of a pull request: nothing to apply");
             return null;
         }
 
@@ -38,7 +39,7 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         }
 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
-        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
+        var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         if (ApprovalLedger.Plan(meta) is not { } planned || planned.Fingerprints.Count == 0)
         {
@@ -67,7 +68,7 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         }
 
         // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
-        var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{sha[..Math.Min(7, sha.Length)]}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
+        var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
         var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
         await vcs.UpdateCommentAsync(context.Repo, status.Id, Report(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
         var heldBack = results.Where(r => r.Status == ApplyStatus.HeldBack).Select(r => r.Project).ToArray();
@@ -89,7 +90,7 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
     }
 
     private static string Report(string sha, int pr, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes) =>
-        Report($"PlanBot apply of `{sha[..Math.Min(7, sha.Length)]}` (the merge of #{pr})", results, notes);
+        Report($"PlanBot apply of `{Naming.ShortSha(sha)}` (the merge of #{pr})", results, notes);
 
     /// <summary>The result comment of an apply: one row per project, then what to do about held-back and failed ones.</summary>
     public static string Report(string title, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes)

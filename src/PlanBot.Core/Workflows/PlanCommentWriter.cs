@@ -19,6 +19,10 @@ public static partial class PlanCommentWriter
     public static int? PartOf(string body) =>
         MarkerLine().Match(body) is { Success: true } m ? (m.Groups[1].Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 1) : null;
 
+    /// <summary>Part 1 of PlanBot's plan comment (the oldest, should a racing run have left two), or null.</summary>
+    public static IssueComment? FirstPart(IReadOnlyList<IssueComment> comments) =>
+        comments.Where(c => PartOf(c.Body) == 1).MinBy(c => c.Id);
+
     /// <returns>The comments now holding the parts, in order.</returns>
     public static async Task<IReadOnlyList<IssueComment>> WriteAsync(IVcs vcs, string repo, int pr, IReadOnlyList<string> parts, CancellationToken cancellationToken, IReadOnlyList<IssueComment>? existing = null)
     {

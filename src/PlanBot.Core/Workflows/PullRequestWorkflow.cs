@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using PlanBot.Core.Config;
 using PlanBot.Core.Policy;
 using PlanBot.Core.Ports;
@@ -83,7 +84,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
     private async Task<(RunReport Report, string Meta)> ApprovalsAsync(PullRequestContext context, RunReport report, PlanBotConfig config, IReadOnlyList<IssueComment> comments, CancellationToken cancellationToken)
     {
         var pr = context.PullRequest;
-        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
+        var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var previous = ApprovalLedger.Plan(meta);
         var plan = new PlanMeta(
@@ -107,7 +108,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
         var stale = entries.Where(e => e.Head != pr.HeadSha).Select(e => e.Head).Distinct().ToArray();
         if (stale.Length > 0)
         {
-            notes.Add($"approvals given on {string.Join(", ", stale.Select(h => $"`{h[..Math.Min(7, h.Length)]}`"))} are void: the pull request was pushed since; approve the new plan with `/planbot approve`");
+            notes.Add($"approvals given on {string.Join(", ", stale.Select(h => $"`{Naming.ShortSha(h)}`"))} are void: the pull request was pushed since; approve the new plan with `/planbot approve`");
         }
 
         var current = entries.Where(e => e.Head == pr.HeadSha).ToList();

@@ -30,10 +30,10 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
         }
 
         var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-        var mine = meta.Locks.FirstOrDefault(l => Matches(l, key));
+        var mine = meta.FirstOrDefault(l => Matches(l, key));
         var since = mine is not null && mine.Expires > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(mine.Since) : now;
         var entry = new MetaLock(key.Dir, key.Workspace, since.ToUnixTimeMilliseconds(), (now + ttl).ToUnixTimeMilliseconds(), owner.User, owner.HeadSha, owner.RunId);
-        await SaveAsync(key.Repo, owner, comment, meta with { Locks = [.. meta.Locks.Where(l => !Matches(l, key)), entry] }, cancellationToken).ConfigureAwait(false);
+        await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key)), entry], cancellationToken).ConfigureAwait(false);
         return new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl));
     }
 
@@ -56,7 +56,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
         }
 
         var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-        await SaveAsync(key.Repo, owner, comment, meta with { Locks = [.. meta.Locks.Where(l => !Matches(l, key))] }, cancellationToken).ConfigureAwait(false);
+        await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key))], cancellationToken).ConfigureAwait(false);
         return new LockResult.Released();
     }
 
@@ -72,7 +72,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
         foreach (var pr in await vcs.ListOpenPullRequestsAsync(repo, cancellationToken).ConfigureAwait(false))
         {
             var meta = Meta(await vcs.ListCommentsAsync(repo, pr.Number, cancellationToken).ConfigureAwait(false));
-            result.AddRange(meta.Meta.Locks.Where(l => l.Expires > now).Select(l => new LockRecord(
+            result.AddRange(meta.Locks.Where(l => l.Expires > now).Select(l => new LockRecord(
                 new LockKey(LockKind.Project, repo, l.Dir, l.Workspace),
                 new LockOwner(repo, pr.Number, l.Head, l.User, l.Run),
                 DateTimeOffset.FromUnixTimeMilliseconds(l.Since),
@@ -82,31 +82,27 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
         return result;
     }
 
-    private async Task<(IssueComment? Comment, MetaJson Meta)> OwnAsync(string repo, int pr, CancellationToken cancellationToken) =>
+    private async Task<(IssueComment? Comment, MetaLock[] Locks)> OwnAsync(string repo, int pr, CancellationToken cancellationToken) =>
         Meta(await vcs.ListCommentsAsync(repo, pr, cancellationToken).ConfigureAwait(false));
 
-    private static (IssueComment? Comment, MetaJson Meta) Meta(IReadOnlyList<IssueComment> comments)
+    /// <summary>PlanBot's part-1 comment on a PR and the locks section of its metadata.</summary>
+    private static (IssueComment? Comment, MetaLock[] Locks) Meta(IReadOnlyList<IssueComment> comments)
     {
-        var first = comments.Where(c => PlanCommentWriter.PartOf(c.Body) == 1).MinBy(c => c.Id);
-        if (first is null || PlanCommentMeta.Read(first.Body) is not { } json)
-        {
-            return (first, new MetaJson([]));
-        }
-
+        var first = PlanCommentWriter.FirstPart(comments);
         try
         {
-            return (first, JsonSerializer.Deserialize(json, MetaJsonContext.Default.MetaJson) ?? new MetaJson([]));
+            return (first, MetaSections.Get(first is null ? null : PlanCommentMeta.Read(first.Body), "locks")?.Deserialize(MetaJsonContext.Default.MetaLockArray) ?? []);
         }
         catch (JsonException)
         {
-            return (first, new MetaJson([])); // damaged by an edit: no locks rather than a crash
+            return (first, []); // damaged by an edit: no locks rather than a crash
         }
     }
 
-    private async Task SaveAsync(string repo, LockOwner owner, IssueComment? comment, MetaJson meta, CancellationToken cancellationToken)
+    private async Task SaveAsync(string repo, LockOwner owner, IssueComment? comment, MetaLock[] locks, CancellationToken cancellationToken)
     {
         // only the locks section is ours: the plan and approvals sections of the metadata stay as they are
-        var json = MetaSections.Set(comment is null ? null : PlanCommentMeta.Read(comment.Body), "locks", JsonSerializer.SerializeToNode(meta.Locks, MetaJsonContext.Default.MetaLockArray));
+        var json = MetaSections.Set(comment is null ? null : PlanCommentMeta.Read(comment.Body), "locks", JsonSerializer.SerializeToNode(locks, MetaJsonContext.Default.MetaLockArray));
         if (comment is null)
         {
             await vcs.CreateCommentAsync(repo, owner.PullRequest, PlanCommentMeta.With(PlanCommentMeta.Placeholder(owner.HeadSha), json), cancellationToken).ConfigureAwait(false);
@@ -122,9 +118,6 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
 
 internal sealed record MetaLock(string Dir, string Workspace, long Since, long Expires, string User, string Head, string Run);
 
-internal sealed record MetaJson(MetaLock[] Locks);
-
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(MetaJson))]
 [JsonSerializable(typeof(MetaLock[]))]
 internal sealed partial class MetaJsonContext : JsonSerializerContext;

@@ -79,12 +79,13 @@ public sealed class AttributeDiff
         _ => null,
     };
 
-    private static JsonElement? ChildAt(JsonElement? mask, int index) => mask switch
+    /// <summary>A list's masks (after_unknown, *_sensitive) read once, so each element's is found by index, not by walking the JSON.</summary>
+    private readonly record struct ListMask(JsonElement? Mask, JsonElement[]? Items)
     {
-        { ValueKind: JsonValueKind.True } => mask,
-        { ValueKind: JsonValueKind.Array } m when index < m.GetArrayLength() => m[index],
-        _ => null,
-    };
+        public static ListMask Of(JsonElement? mask) => new(mask, mask is { ValueKind: JsonValueKind.Array } m ? [.. m.EnumerateArray()] : null);
+
+        public JsonElement? At(int index) => Mask is { ValueKind: JsonValueKind.True } ? Mask : Items is not null && index < Items.Length ? Items[index] : null;
+    }
 
     private string Forces(string indexPath) =>
         _forcing.Count > 0 && _forcing.Any(p => indexPath == p || indexPath.StartsWith(p + ".", StringComparison.Ordinal) || indexPath.StartsWith(p + "[", StringComparison.Ordinal))
@@ -216,6 +217,7 @@ public sealed class AttributeDiff
             return;
         }
 
+        var (unknowns, beforeMarks, afterMarks) = (ListMask.Of(unknown), ListMask.Of(beforeSensitive), ListMask.Of(afterSensitive));
         if (FindIdentity(b, a) is { } identity)
         {
             var beforeAt = b.Select((e, i) => (Key: e.GetProperty(identity).ToString(), i)).ToDictionary(x => x.Key, x => x.i, StringComparer.Ordinal);
@@ -223,12 +225,12 @@ public sealed class AttributeDiff
             for (var i = 0; i < a.Length; i++)
             {
                 var had = beforeAt.Remove(afterKeys[i], out var j);
-                Walk($"{path}[{identity}={ValueText.Quote(afterKeys[i])}]", $"{index}[{i}]", had ? b[j] : null, a[i], ChildAt(unknown, i), had ? ChildAt(beforeSensitive, j) : null, ChildAt(afterSensitive, i));
+                Walk($"{path}[{identity}={ValueText.Quote(afterKeys[i])}]", $"{index}[{i}]", had ? b[j] : null, a[i], unknowns.At(i), had ? beforeMarks.At(j) : null, afterMarks.At(i));
             }
 
             foreach (var (key, j) in beforeAt.OrderBy(kv => kv.Value))
             {
-                Walk($"{path}[{identity}={ValueText.Quote(key)}]", $"{index}[{j}]", b[j], null, null, ChildAt(beforeSensitive, j), null);
+                Walk($"{path}[{identity}={ValueText.Quote(key)}]", $"{index}[{j}]", b[j], null, null, beforeMarks.At(j), null);
             }
 
             return;
@@ -255,7 +257,7 @@ public sealed class AttributeDiff
 
         for (var i = 0; i < Math.Max(b.Length, a.Length); i++)
         {
-            Walk($"{path}[{i}]", $"{index}[{i}]", i < b.Length ? b[i] : null, i < a.Length ? a[i] : null, ChildAt(unknown, i), ChildAt(beforeSensitive, i), ChildAt(afterSensitive, i));
+            Walk($"{path}[{i}]", $"{index}[{i}]", i < b.Length ? b[i] : null, i < a.Length ? a[i] : null, unknowns.At(i), beforeMarks.At(i), afterMarks.At(i));
         }
     }
 

@@ -68,16 +68,18 @@ public static class SensitiveValues
 
                 break;
             case JsonValueKind.Array when value.ValueKind == JsonValueKind.Array:
-                var length = value.GetArrayLength();
-                var i = 0;
-                foreach (var itemMask in mask.EnumerateArray())
+                // walk both lists together: indexing a JSON array walks it from the start every time
+                using (var values = value.EnumerateArray())
                 {
-                    if (i >= length)
+                    foreach (var itemMask in mask.EnumerateArray())
                     {
-                        break;
-                    }
+                        if (!values.MoveNext())
+                        {
+                            break;
+                        }
 
-                    AddMarked(value[i++], itemMask, found);
+                        AddMarked(values.Current, itemMask, found);
+                    }
                 }
 
                 break;
