@@ -16,6 +16,8 @@ public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
 
     protected override bool KeepsRunLocks => false;
 
+    protected override bool KeepsApprovals => false;
+
     public async Task InitializeAsync()
     {
         _github = await FakeGitHub.StartAsync();

@@ -21,6 +21,9 @@ public abstract class LockStoreContract
     /// <summary>Whether the backend keeps run locks itself (the github backend leaves them to Actions concurrency groups).</summary>
     protected virtual bool KeepsRunLocks => true;
 
+    /// <summary>Whether the backend keeps approvals with its project locks (the github backend keeps them in the PR comment).</summary>
+    protected virtual bool KeepsApprovals => true;
+
     private static readonly LockKey Network = new(LockKind.Project, "acme/infra", "envs/prod/network", "default");
 
     private static LockOwner Pr(int number, string sha = "aaaa", string run = "run-1") => new("acme/infra", number, sha, "alice", run);
@@ -95,5 +98,69 @@ public abstract class LockStoreContract
         (await store.AcquireAsync(Network, Pr(9), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
         run.Id.ShouldStartWith("planbot:run:");
         Network.Id.ShouldBe("planbot:project:acme/infra/envs/prod/network/default");
+    }
+
+    [Fact]
+    public async Task Approvals_live_with_the_project_lock_across_renewals_and_go_with_its_release()
+    {
+        var store = CreateStore();
+        store.KeepsApprovals.ShouldBe(KeepsApprovals);
+        if (!KeepsApprovals)
+        {
+            return;
+        }
+
+        (await store.UpdateApprovalsAsync(Network, Pr(7), _ => "{}", CancellationToken.None)).ShouldBe(new LockResult.NotOwner(null));
+        await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        var updated = (await store.UpdateApprovalsAsync(Network, Pr(7, "aaaa", "run-2"), current => current + "[alice]", CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        updated.Lock.Approvals.ShouldBe("[alice]");
+        (await store.ListAsync("acme/infra", CancellationToken.None)).Single().Approvals.ShouldBe("[alice]");
+
+        Clock.Advance(TimeSpan.FromHours(1));
+        var renewed = (await store.AcquireAsync(Network, Pr(7, "bbbb", "run-3"), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        renewed.Lock.Approvals.ShouldBe("[alice]");
+
+        var refused = (await store.UpdateApprovalsAsync(Network, Pr(8), _ => "[mallory]", CancellationToken.None)).ShouldBeOfType<LockResult.NotOwner>();
+        refused.Current!.Owner.PullRequest.ShouldBe(7);
+        (await store.ListAsync("acme/infra", CancellationToken.None)).Single().Approvals.ShouldBe("[alice]");
+
+        (await store.UpdateApprovalsAsync(Network, Pr(7), _ => null, CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>().Lock.Approvals.ShouldBeNull();
+        await store.UpdateApprovalsAsync(Network, Pr(7), _ => "[bob]", CancellationToken.None);
+        await store.ReleaseAsync(Network, Pr(7), CancellationToken.None);
+        (await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>().Lock.Approvals.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_takeover_of_an_expired_lock_does_not_inherit_the_previous_prs_approvals()
+    {
+        if (!KeepsApprovals)
+        {
+            return;
+        }
+
+        var store = CreateStore();
+        await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        await store.UpdateApprovalsAsync(Network, Pr(7), _ => "[alice]", CancellationToken.None);
+        Clock.Advance(TimeSpan.FromDays(8));
+        (await store.UpdateApprovalsAsync(Network, Pr(7), _ => "[late]", CancellationToken.None)).ShouldBe(new LockResult.NotOwner(null));
+        (await store.AcquireAsync(Network, Pr(8), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>().Lock.Approvals.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Concurrent_approval_updates_are_all_kept()
+    {
+        if (!KeepsApprovals)
+        {
+            return;
+        }
+
+        var store = CreateStore();
+        await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        var users = Enumerable.Range(1, 8).Select(i => $"user{i}").ToArray();
+        var results = await Task.WhenAll(users.Select(user => Task.Run(() =>
+            store.UpdateApprovalsAsync(Network, Pr(7, run: user), current => string.Join(',', (current ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Append(user)), CancellationToken.None))));
+        results.ShouldAllBe(r => r is LockResult.Acquired);
+        var kept = (await store.ListAsync("acme/infra", CancellationToken.None)).Single().Approvals!.Split(',');
+        kept.Order(StringComparer.Ordinal).ShouldBe(users.Order(StringComparer.Ordinal));
     }
 }

@@ -30,22 +30,48 @@ public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, Time
                 return new LockResult.HeldBy(current.Owner, current.Since, current.Expires);
             }
 
-            var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl);
-            try
+            var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl, live ? current!.Approvals : null);
+            if (await TryPutAsync(record, version, cancellationToken).ConfigureAwait(false))
             {
-                await client.PutItemAsync(new PutItemRequest
-                {
-                    TableName = table,
-                    Item = Item(record, version + 1),
-                    ConditionExpression = version == 0 ? "attribute_not_exists(LockID)" : "version = :version",
-                    ExpressionAttributeValues = version == 0 ? null : new() { [":version"] = Number(version) },
-                }, cancellationToken).ConfigureAwait(false);
                 return new LockResult.Acquired(record);
             }
-            catch (ConditionalCheckFailedException) when (attempt < Attempts)
+
+            Contended(key, attempt);
+        }
+    }
+
+    public bool KeepsApprovals => true;
+
+    public async Task<LockResult> UpdateApprovalsAsync(LockKey key, LockOwner owner, Func<string?, string?> update, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var (current, version) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            if (current is null || current.Expires <= time.GetUtcNow())
             {
-                // someone wrote between our read and our write: read again and decide again
+                return new LockResult.NotOwner(null);
             }
+
+            if (!owner.Holds(key.Kind, current.Owner))
+            {
+                return new LockResult.NotOwner(current);
+            }
+
+            var record = current with { Approvals = update(current.Approvals) };
+            if (await TryPutAsync(record, version, cancellationToken).ConfigureAwait(false))
+            {
+                return new LockResult.Acquired(record);
+            }
+
+            Contended(key, attempt);
+        }
+    }
+
+    private static void Contended(LockKey key, int attempt)
+    {
+        if (attempt >= Attempts)
+        {
+            throw new InvalidOperationException($"{key.Id}: another writer got in first {Attempts + 1} times in a row; nothing was changed, try again");
         }
     }
 
@@ -140,6 +166,26 @@ public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, Time
         }
     }
 
+    /// <summary>Writes the record if the item is still at <paramref name="version"/> (absent when 0); false when someone wrote between our read and this write, so the caller reads and decides again.</summary>
+    private async Task<bool> TryPutAsync(LockRecord record, long version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.PutItemAsync(new PutItemRequest
+            {
+                TableName = table,
+                Item = Item(record, version + 1),
+                ConditionExpression = version == 0 ? "attribute_not_exists(LockID)" : "version = :version",
+                ExpressionAttributeValues = version == 0 ? null : new() { [":version"] = Number(version) },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
     private async IAsyncEnumerable<Dictionary<string, AttributeValue>> ScanAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Dictionary<string, AttributeValue>? start = null;
@@ -172,23 +218,32 @@ public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, Time
         return (Record(item), long.Parse(item["version"].N, CultureInfo.InvariantCulture));
     }
 
-    private static Dictionary<string, AttributeValue> Item(LockRecord r, long version) => new()
+    private static Dictionary<string, AttributeValue> Item(LockRecord r, long version)
     {
-        [HashKey] = new AttributeValue { S = r.Key.Id },
-        ["kind"] = new AttributeValue { S = r.Key.Kind.ToString() },
-        ["repo"] = new AttributeValue { S = r.Key.Repo },
-        ["dir"] = new AttributeValue { S = r.Key.Dir },
-        ["workspace"] = new AttributeValue { S = r.Key.Workspace },
-        ["owner_repo"] = new AttributeValue { S = r.Owner.Repo },
-        ["pull_request"] = Number(r.Owner.PullRequest),
-        ["head_sha"] = new AttributeValue { S = r.Owner.HeadSha },
-        ["user"] = new AttributeValue { S = r.Owner.User },
-        ["run_id"] = new AttributeValue { S = r.Owner.RunId },
-        ["since"] = Number(r.Since.ToUnixTimeMilliseconds()),
-        ["expires"] = Number(r.Expires.ToUnixTimeMilliseconds()),
-        ["expires_at"] = Number(r.Expires.ToUnixTimeSeconds()),
-        ["version"] = Number(version),
-    };
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [HashKey] = new AttributeValue { S = r.Key.Id },
+            ["kind"] = new AttributeValue { S = r.Key.Kind.ToString() },
+            ["repo"] = new AttributeValue { S = r.Key.Repo },
+            ["dir"] = new AttributeValue { S = r.Key.Dir },
+            ["workspace"] = new AttributeValue { S = r.Key.Workspace },
+            ["owner_repo"] = new AttributeValue { S = r.Owner.Repo },
+            ["pull_request"] = Number(r.Owner.PullRequest),
+            ["head_sha"] = new AttributeValue { S = r.Owner.HeadSha },
+            ["user"] = new AttributeValue { S = r.Owner.User },
+            ["run_id"] = new AttributeValue { S = r.Owner.RunId },
+            ["since"] = Number(r.Since.ToUnixTimeMilliseconds()),
+            ["expires"] = Number(r.Expires.ToUnixTimeMilliseconds()),
+            ["expires_at"] = Number(r.Expires.ToUnixTimeSeconds()),
+            ["version"] = Number(version),
+        };
+        if (r.Approvals is { } approvals)
+        {
+            item["approvals"] = new AttributeValue { S = approvals };
+        }
+
+        return item;
+    }
 
     private static LockRecord? Record(Dictionary<string, AttributeValue> i)
     {
@@ -202,7 +257,8 @@ public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, Time
             new LockKey(kind, i["repo"].S, i["dir"].S, i["workspace"].S),
             new LockOwner(i["owner_repo"].S, (int)N("pull_request"), i["head_sha"].S, i["user"].S, i["run_id"].S),
             DateTimeOffset.FromUnixTimeMilliseconds(N("since")),
-            DateTimeOffset.FromUnixTimeMilliseconds(N("expires")));
+            DateTimeOffset.FromUnixTimeMilliseconds(N("expires")),
+            i.TryGetValue("approvals", out var approvals) ? approvals.S : null);
     }
 
     private static AttributeValue Number(long n) => new() { N = n.ToString(CultureInfo.InvariantCulture) };

@@ -77,7 +77,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
                 return new LockResult.HeldBy(current.Owner, current.Since, current.Expires);
             }
 
-            var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl);
+            var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl, live ? current!.Approvals : null);
             var written = await container.PutAsync(BlobName(key), Serialize(record), createOnly: etag is null, etag, null, cancellationToken).ConfigureAwait(false);
             if (written is not null)
             {
@@ -87,6 +87,41 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
             if (attempt >= Attempts)
             {
                 return current is null ? new LockResult.HeldBy(owner, now, now) : new LockResult.HeldBy(current.Owner, current.Since, current.Expires);
+            }
+        }
+    }
+
+    public bool KeepsApprovals => true;
+
+    public async Task<LockResult> UpdateApprovalsAsync(LockKey key, LockOwner owner, Func<string?, string?> update, CancellationToken cancellationToken)
+    {
+        if (key.Kind == LockKind.Run)
+        {
+            throw new ArgumentException("approvals are kept with project locks, not run locks", nameof(key));
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var (current, etag) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            if (current is null || current.Expires <= time.GetUtcNow())
+            {
+                return new LockResult.NotOwner(null);
+            }
+
+            if (!owner.Holds(key.Kind, current.Owner))
+            {
+                return new LockResult.NotOwner(current);
+            }
+
+            var record = current with { Approvals = update(current.Approvals) };
+            if (await container.PutAsync(BlobName(key), Serialize(record), createOnly: false, etag, null, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return new LockResult.Acquired(record);
+            }
+
+            if (attempt >= Attempts)
+            {
+                throw new InvalidOperationException($"{key.Id}: another writer got in first {Attempts + 1} times in a row; nothing was changed, try again");
             }
         }
     }
@@ -128,7 +163,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
 
     private static byte[] Serialize(LockRecord r) => JsonSerializer.SerializeToUtf8Bytes(new StoredLock(
         r.Key.Kind.ToString(), r.Key.Repo, r.Key.Dir, r.Key.Workspace, r.Owner.Repo, r.Owner.PullRequest, r.Owner.HeadSha, r.Owner.User, r.Owner.RunId,
-        r.Since.ToUnixTimeMilliseconds(), r.Expires.ToUnixTimeMilliseconds()), LockJsonContext.Default.StoredLock);
+        r.Since.ToUnixTimeMilliseconds(), r.Expires.ToUnixTimeMilliseconds(), r.Approvals), LockJsonContext.Default.StoredLock);
 
     private static LockRecord? Parse(byte[] content)
     {
@@ -144,7 +179,8 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
                 new LockKey(kind, s.Repo, s.Dir, s.Workspace),
                 new LockOwner(s.OwnerRepo, s.PullRequest, s.HeadSha, s.User, s.RunId),
                 DateTimeOffset.FromUnixTimeMilliseconds(s.Since),
-                DateTimeOffset.FromUnixTimeMilliseconds(s.Expires));
+                DateTimeOffset.FromUnixTimeMilliseconds(s.Expires),
+                s.Approvals);
         }
         catch (JsonException)
         {
@@ -153,7 +189,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
     }
 }
 
-internal sealed record StoredLock(string Kind, string Repo, string Dir, string Workspace, string OwnerRepo, int PullRequest, string HeadSha, string User, string RunId, long Since, long Expires);
+internal sealed record StoredLock(string Kind, string Repo, string Dir, string Workspace, string OwnerRepo, int PullRequest, string HeadSha, string User, string RunId, long Since, long Expires, string? Approvals = null);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(StoredLock))]
 internal sealed partial class LockJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

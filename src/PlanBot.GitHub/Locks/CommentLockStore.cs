@@ -60,6 +60,12 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
         return new LockResult.Released();
     }
 
+    /// <summary>Approvals stay in PlanBot's PR comment, where the approval workflows read and re-verify them on every run.</summary>
+    public bool KeepsApprovals => false;
+
+    public Task<LockResult> UpdateApprovalsAsync(LockKey key, LockOwner owner, Func<string?, string?> update, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the github lock backend keeps approvals in PlanBot's PR comment, not in its lock records (KeepsApprovals is false)");
+
     public async Task<IReadOnlyList<LockRecord>> ListAsync(string? repo, CancellationToken cancellationToken) =>
         repo is null ? throw new ArgumentException("the github lock backend lists one repository's locks; pass the repository", nameof(repo))
             : [.. (await HeldAsync(repo, cancellationToken).ConfigureAwait(false)).OrderBy(l => l.Key.Id, StringComparer.Ordinal)];

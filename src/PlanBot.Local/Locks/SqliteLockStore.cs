@@ -7,7 +7,7 @@ namespace PlanBot.Local.Locks;
 /// The <c>local</c> lock backend: one SQLite file under PLANBOT_DATA_DIR. Chosen over atomic files
 /// because taking over an expired lock is a read-then-write that files cannot make atomic across
 /// processes, while a <c>BEGIN IMMEDIATE</c> transaction serializes every writer on the machine
-/// (and later holds approvals beside the lock record). Time comes from the injected TimeProvider.
+/// (and keeps each project's approvals in its lock row). Time comes from the injected TimeProvider.
 /// </summary>
 public sealed class SqliteLockStore : ILockStore
 {
@@ -25,9 +25,15 @@ public sealed class SqliteLockStore : ILockStore
             CREATE TABLE IF NOT EXISTS locks (
               id TEXT PRIMARY KEY, kind INTEGER NOT NULL, repo TEXT NOT NULL, dir TEXT NOT NULL, workspace TEXT NOT NULL,
               owner_repo TEXT NOT NULL, pull_request INTEGER NOT NULL, head_sha TEXT NOT NULL, user TEXT NOT NULL, run_id TEXT NOT NULL,
-              since INTEGER NOT NULL, expires INTEGER NOT NULL);
+              since INTEGER NOT NULL, expires INTEGER NOT NULL, approvals TEXT);
             """);
+        if (!HasColumn(connection, "approvals"))
+        {
+            Execute(connection, null, "ALTER TABLE locks ADD COLUMN approvals TEXT;"); // a database from before approvals were kept here
+        }
     }
+
+    public bool KeepsApprovals => true;
 
     public Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken) => Task.Run(() =>
     {
@@ -40,14 +46,31 @@ public sealed class SqliteLockStore : ILockStore
             return (LockResult)new LockResult.HeldBy(current.Owner, current.Since, current.Expires);
         }
 
-        var since = current is not null && current.Expires > now ? current.Since : now;
-        var record = new LockRecord(key, owner, since, now + ttl);
+        var live = current is not null && current.Expires > now;
+        var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl, live ? current!.Approvals : null);
         Execute(connection, transaction, """
-            INSERT OR REPLACE INTO locks VALUES ($id, $kind, $repo, $dir, $workspace, $owner_repo, $pr, $sha, $user, $run, $since, $expires);
+            INSERT OR REPLACE INTO locks (id, kind, repo, dir, workspace, owner_repo, pull_request, head_sha, user, run_id, since, expires, approvals)
+            VALUES ($id, $kind, $repo, $dir, $workspace, $owner_repo, $pr, $sha, $user, $run, $since, $expires, $approvals);
             """,
             ("$id", key.Id), ("$kind", (int)key.Kind), ("$repo", key.Repo), ("$dir", key.Dir), ("$workspace", key.Workspace),
             ("$owner_repo", owner.Repo), ("$pr", owner.PullRequest), ("$sha", owner.HeadSha), ("$user", owner.User), ("$run", owner.RunId),
-            ("$since", since.ToUnixTimeMilliseconds()), ("$expires", record.Expires.ToUnixTimeMilliseconds()));
+            ("$since", record.Since.ToUnixTimeMilliseconds()), ("$expires", record.Expires.ToUnixTimeMilliseconds()), ("$approvals", (object?)record.Approvals ?? DBNull.Value));
+        transaction.Commit();
+        return new LockResult.Acquired(record);
+    }, cancellationToken);
+
+    public Task<LockResult> UpdateApprovalsAsync(LockKey key, LockOwner owner, Func<string?, string?> update, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false); // the transaction is the compare-and-swap: update runs once
+        var current = Read(connection, transaction, key);
+        if (current is null || current.Expires <= _time.GetUtcNow() || !owner.Holds(key.Kind, current.Owner))
+        {
+            return (LockResult)new LockResult.NotOwner(current is not null && current.Expires > _time.GetUtcNow() ? current : null);
+        }
+
+        var record = current with { Approvals = update(current.Approvals) };
+        Execute(connection, transaction, "UPDATE locks SET approvals = $approvals WHERE id = $id;", ("$id", key.Id), ("$approvals", (object?)record.Approvals ?? DBNull.Value));
         transaction.Commit();
         return new LockResult.Acquired(record);
     }, cancellationToken);
@@ -89,6 +112,14 @@ public sealed class SqliteLockStore : ILockStore
         return (IReadOnlyList<LockRecord>)result;
     }, cancellationToken);
 
+    private static bool HasColumn(SqliteConnection connection, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('locks') WHERE name = $name;";
+        command.Parameters.AddWithValue("$name", column);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
@@ -110,7 +141,8 @@ public sealed class SqliteLockStore : ILockStore
         new LockKey((LockKind)r.GetInt32(1), r.GetString(2), r.GetString(3), r.GetString(4)),
         new LockOwner(r.GetString(5), r.GetInt32(6), r.GetString(7), r.GetString(8), r.GetString(9)),
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(11)));
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(11)),
+        r.IsDBNull(12) ? null : r.GetString(12));
 
     private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
