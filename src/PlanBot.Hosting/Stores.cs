@@ -27,14 +27,16 @@ public static class Stores
 {
     /// <exception cref="ConfigException">The backend cannot be used here.</exception>
     /// <param name="github">The GitHub client, when running against GitHub (Action mode or the service).</param>
-    public static ILockStore Locks(PlanBotConfig config, string dataDir, TimeProvider time, IVcs? github = null) => config.LocksBackend switch
+    /// <param name="diskPerRun">The data dir does not outlive the run (GitHub Actions): a <c>local</c> lock file then cannot be
+    /// the record of approvals, so they stay in the PR comment as with the github backend.</param>
+    public static ILockStore Locks(PlanBotConfig config, string dataDir, TimeProvider time, IVcs? github = null, bool diskPerRun = false) => config.LocksBackend switch
     {
         "dynamodb" => new DynamoDbLockStore(DynamoDb(config.Backends["locks.dynamodb"]), config.Backends["locks.dynamodb"]["table"]!, time),
         "azure" => new BlobLockStore(Container(config.Backends["locks.azure"]), time),
         "github" when github is not null => new CommentLockStore(github, time),
         "github" => throw new ConfigException([new ConfigError(config.SourceFile ?? "planbot.yaml", 1, 1,
             "locks.backend 'github' keeps locks in PlanBot's PR comments and is only available to `planbot run` in GitHub Actions; use local, dynamodb or azure here")]),
-        _ => new SqliteLockStore(Path.Combine(dataDir, "state", "locks.db"), time),
+        _ => new SqliteLockStore(Path.Combine(dataDir, "state", "locks.db"), time, keepsApprovals: !diskPerRun),
     };
 
     /// <exception cref="ArgumentException">PLANBOT_PLAN_KEY is set but not a 32-byte base64 key.</exception>

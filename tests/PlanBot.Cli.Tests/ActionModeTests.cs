@@ -298,6 +298,100 @@ public sealed class ActionModeTests : IAsyncLifetime
         result.ShouldContain("| `app` | ⏭️ skipped: depends on network");
     }
 
+    /// <summary>A write user rewriting PlanBot's hidden metadata (base64 JSON at the end of its plan comment).</summary>
+    private void EditPlanMeta(int pr, Func<JsonObject, JsonObject?> edit)
+    {
+        var index = _github.Comments.FindIndex(c => c.Issue == pr && c.Body.StartsWith("<!-- planbot:plan -->", StringComparison.Ordinal));
+        var body = _github.Comments[index].Body;
+        var meta = JsonNode.Parse(PlanCommentMeta.Read(body)!)!.AsObject();
+        var edited = edit(meta);
+        _github.Comments[index] = _github.Comments[index] with
+        {
+            Body = edited is null ? body.Split("<!-- planbot:meta")[0] : PlanCommentMeta.With(body, edited.ToJsonString()),
+            Updated = DateTimeOffset.UtcNow,
+        };
+    }
+
+    [Fact]
+    public async Task On_a_dynamodb_backend_approvals_live_in_the_lock_records_across_empty_disks_and_edits_of_the_bots_comment_change_nothing()
+    {
+        Set("AWS_ACCESS_KEY_ID", "S3RVER");
+        Set("AWS_SECRET_ACCESS_KEY", "S3RVER");
+        var table = "action-" + Guid.NewGuid().ToString("N")[..12];
+        using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = TestServers.DynamoDb, AuthenticationRegion = "us-east-1" });
+        var store = new PlanBot.Aws.Locks.DynamoDbLockStore(client, table, TimeProvider.System);
+        await store.EnsureTableAsync(CancellationToken.None);
+        _github.Permissions["carol"] = ("write", "maintain");
+
+        var head = await PushAsync(60, new()
+        {
+            ["planbot.yaml"] = $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n",
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v6", triggersReplace: "6"),
+        });
+        (await RunAsync("pull_request", PullRequestEvent(60, "opened"))).Code.ShouldBe(0);
+        (await RunAsync("issue_comment", CommentEvent(60, "/planbot approve", "carol"))).Code.ShouldBe(0);
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: app by @carol"));
+        var record = (await store.ListAsync("acme/infra", CancellationToken.None)).Single(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project);
+        record.Owner.PullRequest.ShouldBe(60);
+        record.Approvals!.ShouldContain("\"user\":\"carol\"");
+
+        // wiping PlanBot's metadata does not withdraw the approval: the lock record is the record
+        EditPlanMeta(60, _ => null);
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(60));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: app by @carol"));
+
+        // and writing an approval into it approves nothing: carol withdraws, bob's forged entry does not count
+        _github.Permissions["bob"] = ("write", "write");
+        (await RunAsync("issue_comment", CommentEvent(60, "/planbot unapprove", "carol"))).Code.ShouldBe(0);
+        _github.Statuses.Last().State.ShouldBe("pending");
+        var carols = _github.Comments.Last(c => c.Issue == 60 && c.User == "carol" && c.Body == "/planbot approve");
+        EditPlanMeta(60, meta =>
+        {
+            meta["approvals"] = new JsonArray(new JsonObject { ["comment"] = carols.Id, ["user"] = "carol", ["head"] = head, ["fingerprints"] = meta["plan"]!["fingerprints"]!.DeepClone() });
+            return meta;
+        });
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(60));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+        (await RunAsync("issue_comment", CommentEvent(60, "/planbot approve", "carol"))).Code.ShouldBe(0);
+        _github.Statuses.Last().State.ShouldBe("success");
+
+        // the close arrives before the push: the locks (and approvals) stay for the apply, which then releases them
+        var merge = await MergeAsync(60);
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(60, "closed"));
+        code.ShouldBe(0, errors);
+        (await store.ListAsync("acme/infra", CancellationToken.None)).ShouldContain(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project && l.Owner.PullRequest == 60);
+        (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(60).Last().Body.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        State("app").ShouldContain("\"v6\"");
+        (await store.ListAsync("acme/infra", CancellationToken.None)).Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task On_the_github_backend_editing_the_bots_comment_to_drop_the_approval_requirement_does_not_get_a_replace_applied()
+    {
+        var head = await PushAsync(61, new()
+        {
+            ["planbot.yaml"] = "comments: { max_chars: 3000, max_parts: 20 }\n", // no locks section: the Action's github backend
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v8", triggersReplace: "8"),
+        });
+        (await RunAsync("pull_request", PullRequestEvent(61, "opened"))).Code.ShouldBe(0);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+
+        EditPlanMeta(61, meta =>
+        {
+            meta["plan"]!["required"] = new JsonArray();
+            return meta;
+        });
+        var merge = await MergeAsync(61);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(61).Last().Body.ShouldContain("| `app` | ⏸️ held back: its plan was not approved |");
+        State("app").ShouldContain("\"v1\"", customMessage: "nothing was applied");
+    }
+
     [Fact]
     public async Task With_apply_mode_comment_planbot_apply_applies_a_green_up_to_date_pr_and_refuses_otherwise()
     {

@@ -147,18 +147,40 @@ public sealed class WebhookModeTests : IAsyncLifetime
         await WaitForAsync(() => _github.Statuses.Count == 2, "the approval");
         _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: network by @carol"));
 
+        // the approval is in the lock record, not only in the comment: it survives a restart, and a
+        // user with write access who wipes PlanBot's comment metadata does not undo it
+        (await service.StopAsync()).ShouldBe(0, stderr.ToString());
+        await using var restarted = await Service.StartAsync(this, _data.Combine("service"));
+        (http, stderr) = (restarted.Http, restarted.Errors);
+        var locksDb = _data.Combine("service", "state", "locks.db");
+        (await new PlanBot.Local.Locks.SqliteLockStore(locksDb, TimeProvider.System).ListAsync("acme/infra", CancellationToken.None))
+            .Single(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).Approvals!.ShouldContain("\"user\":\"carol\"");
+        var planComment = _github.Comments.FindIndex(c => c.Body.StartsWith("<!-- planbot:plan -->", StringComparison.Ordinal));
+        _github.Comments[planComment] = _github.Comments[planComment] with { Body = _github.Comments[planComment].Body.Split("<!-- planbot:meta")[0], Updated = DateTimeOffset.UtcNow };
+        opened["action"] = "synchronize";
+        (await DeliverAsync(http, "pull_request", opened.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.Statuses.Count == 3, "the re-plan");
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: network by @carol"), stderr.ToString());
+
         await _scenario.Repo.GitAsync("checkout", "-q", "main");
         await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", "pr-50", "-m", "Merge #50");
         var merge = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
         _github.Pulls[50]["merged"] = true;
         _github.Pulls[50]["state"] = "closed";
         _github.CommitPulls[merge] = [50];
+
+        // GitHub may deliver the close before the push: the merged PR keeps its locks (and approvals) for the apply
+        var closed = new JsonObject { ["action"] = "closed", ["number"] = 50, ["pull_request"] = JsonNode.Parse(_github.Pulls[50].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" } };
+        (await DeliverAsync(http, "pull_request", closed.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => stderr.ToString().Contains("#50 was merged: its project locks stay", StringComparison.Ordinal), "the close");
         var push = new JsonObject { ["ref"] = "refs/heads/main", ["after"] = merge, ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main", ["clone_url"] = cloneUrl } };
         (await DeliverAsync(http, "push", push.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.Contains("| `network` | ✅ applied", StringComparison.Ordinal)), "the apply");
         _github.CommentsOn(50).Last().Body.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #50)");
+        (await new PlanBot.Local.Locks.SqliteLockStore(locksDb, TimeProvider.System).ListAsync("acme/infra", CancellationToken.None))
+            .Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty("the apply released the project lock");
 
-        (await service.StopAsync()).ShouldBe(0, stderr.ToString());
+        (await restarted.StopAsync()).ShouldBe(0, stderr.ToString());
     }
 
     /// <summary>`planbot serve` in-process on a free port, pointed at the fake GitHub, healthy before it is returned.</summary>

@@ -48,7 +48,13 @@ public class WebhookTests
         Parse("pull_request.opened.json").ShouldBeOfType<WebhookEvent.PullRequestChanged>().PullRequest.FromFork.ShouldBeFalse();
         Parse("pull_request.opened.from-fork.json").ShouldBeOfType<WebhookEvent.PullRequestChanged>().PullRequest.FromFork.ShouldBeTrue();
         Parse("pull_request.synchronize.json").ShouldBeOfType<WebhookEvent.PullRequestChanged>().Action.ShouldBe("synchronize");
-        Parse("pull_request.closed.merged.json").ShouldBeOfType<WebhookEvent.PullRequestClosed>().PullRequest.Merged.ShouldBeTrue();
+        var merged = Parse("pull_request.closed.merged.json").ShouldBeOfType<WebhookEvent.PullRequestClosed>();
+        merged.PullRequest.Merged.ShouldBeTrue();
+        merged.MergedIntoDefaultBranch.ShouldBeTrue("merged into master, the repository's default branch: its locks wait for the apply");
+        Parse("pull_request.closed.json").ShouldBeOfType<WebhookEvent.PullRequestClosed>().MergedIntoDefaultBranch.ShouldBeFalse();
+        var intoRelease = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(Fixtures.Path("webhooks", "pull_request.closed.merged.json")))!;
+        intoRelease["pull_request"]!["base"]!["ref"] = "release-1";
+        WebhookParser.Parse("pull_request", System.Text.Encoding.UTF8.GetBytes(intoRelease.ToJsonString())).ShouldBeOfType<WebhookEvent.PullRequestClosed>().MergedIntoDefaultBranch.ShouldBeFalse();
         Parse("pull_request.labeled.json").ShouldBeOfType<WebhookEvent.Ignored>();
         Parse("issue_comment.edited.json").ShouldBeOfType<WebhookEvent.Ignored>().Why.ShouldContain("edits and deletions are ignored");
         Parse("issue_comment.deleted.json").ShouldBeOfType<WebhookEvent.Ignored>();

@@ -16,7 +16,7 @@ public sealed class GitHubWorkflows(CliContext cli, IVcs vcs, ILockStore locks, 
     public Task<RunReport> PlanAsync(PullRequestContext context, LockOwner owner, IReadOnlyList<ChangedFile>? files, CancellationToken cancellationToken) =>
         PlanCommand.RunAsync(cli, context.RepoDir, context.PullRequest.BaseSha, context.PullRequest.HeadSha, context.Projects, dataDir, cancellationToken, owner, files, locks);
 
-    public PullRequestWorkflow PullRequests => new(vcs, PlanAsync, cli.Progress);
+    public PullRequestWorkflow PullRequests => new(vcs, PlanAsync, locks, cli.Progress);
 
     public MergeWorkflow Merges => new(vcs, PlanAsync, Apply, locks, cli.Progress);
 

@@ -47,7 +47,7 @@ public static class RunCommand
             var config = ConfigLoader.Load(Optional("PLANBOT_CONFIG_DIR") is { } configDir ? Path.GetFullPath(configDir, repoDir) : repoDir);
             var (vcs, _) = Connect(Optional);
             var github = !config.LocksBackendChosen || config.LocksBackend == "github";
-            var locks = Stores.Locks(github ? config with { LocksBackend = "github" } : config, dataDir, TimeProvider.System, vcs);
+            var locks = Stores.Locks(github ? config with { LocksBackend = "github" } : config, dataDir, TimeProvider.System, vcs, diskPerRun: true);
             var runUrl = ReportOutput.RunUrl();
             var options = CommentOptions.ForComment(config.Comments, runUrl) with
             {
@@ -65,7 +65,8 @@ public static class RunCommand
                     outcome = await pullRequests.RunAsync(Context(changed.PullRequest), config, options, cancellationToken).ConfigureAwait(false);
                     break;
                 case WebhookEvent.PullRequestClosed closed:
-                    await new PullRequestClosedWorkflow(locks, Stores.Plans(config, dataDir), cli.Progress).RunAsync(repository, closed.PullRequest.Number, cancellationToken).ConfigureAwait(false);
+                    await new PullRequestClosedWorkflow(locks, Stores.Plans(config, dataDir), cli.Progress)
+                        .RunAsync(repository, closed.PullRequest.Number, cancellationToken, closed.MergedIntoDefaultBranch && config.ApplyMode == ApplyMode.OnMerge).ConfigureAwait(false);
                     break;
                 case WebhookEvent.Command slash:
                     var pr = await vcs.GetPullRequestAsync(repository, slash.Number, cancellationToken).ConfigureAwait(false);

@@ -36,7 +36,7 @@ public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSourc
                 var workspace = Workspace(closed.Repo, closed.PullRequest.Number);
                 var config = Directory.Exists(workspace) ? ConfigLoader.Load(workspace) : PlanBotConfig.Default;
                 await new PullRequestClosedWorkflow(Stores.Locks(config, dataDir, TimeProvider.System, vcs), Stores.Plans(config, dataDir), cli.Progress)
-                    .RunAsync(closed.Repo, closed.PullRequest.Number, cancellationToken).ConfigureAwait(false);
+                    .RunAsync(closed.Repo, closed.PullRequest.Number, cancellationToken, closed.MergedIntoDefaultBranch && config.ApplyMode == ApplyMode.OnMerge).ConfigureAwait(false);
                 if (Directory.Exists(workspace))
                 {
                     Directory.Delete(workspace, recursive: true);

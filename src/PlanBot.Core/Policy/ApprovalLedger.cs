@@ -95,4 +95,5 @@ public static class ApprovalLedger
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(List<ApprovalEntry>))]
 [JsonSerializable(typeof(PlanMeta))]
+[JsonSerializable(typeof(ProjectApprovals))]
 internal sealed partial class LedgerJson : JsonSerializerContext;

@@ -72,7 +72,8 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
 
     /// <summary>
     /// Records (or withdraws) an approval of the plans shown for the current head, bound to their
-    /// fingerprints, then plans again so the table, the gate and the check runs reflect it.
+    /// fingerprints (in the lock records on strict backends, and in the comment's metadata), then
+    /// plans again so the table, the gate and the check runs reflect it.
     /// </summary>
     private async Task<(bool Ok, PullRequestOutcome? Outcome)> ApproveAsync(PullRequestContext context, IssueComment comment, SlashCommand command, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
@@ -91,7 +92,9 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
-        var plan = Policy.ApprovalLedger.Plan(meta);
+        var records = new Policy.ApprovalRecords(locks);
+        var before = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
+        var plan = before.Plan;
         var mergedPlan = pr.Merged && plan is not null && plan.Head == pr.MergeCommitSha;
         if (first is null || plan is null || (plan.Head != pr.HeadSha && !mergedPlan))
         {
@@ -106,7 +109,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             return (false, null);
         }
 
-        var entries = Policy.ApprovalLedger.Entries(meta).ToList();
+        var entries = before.Entries.ToList();
         if (approve)
         {
             var targets = command.Projects.Count > 0 ? [.. command.Projects] : plan.Required;
@@ -132,6 +135,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
                 .Where(e => e.Fingerprints.Count > 0)];
         }
 
+        await records.SaveAsync(context.Repo, new LockOwner(context.Repo, pr.Number, plan.Head, comment.Author, context.RunId), before, before with { Entries = entries }, [], cancellationToken).ConfigureAwait(false);
         await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, Policy.ApprovalLedger.WithEntries(meta, entries)), cancellationToken).ConfigureAwait(false);
         if (mergedPlan)
         {

@@ -41,19 +41,16 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
-        if (ApprovalLedger.Plan(meta) is not { } planned || planned.Fingerprints.Count == 0)
+        var records = new ApprovalRecords(locks);
+        var state = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
+        if (state.Plan is not { } planned || planned.Fingerprints.Count == 0)
         {
             progress?.Report($"#{pr.Number} has no PlanBot plan: nothing to apply");
             return null;
         }
 
-        var entries = ApprovalLedger.Entries(meta).Where(e => e.Head == planned.Head).ToArray();
+        var entries = state.Entries.Where(e => e.Head == planned.Head).ToArray();
         var (approvers, notes) = await ApprovalLedger.VerifyAsync(entries, comments, planned, new ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
-        var expected = planned.Fingerprints.ToDictionary(
-            kv => kv.Key,
-            kv => !planned.Required.Contains(kv.Key) || (approvers.TryGetValue(kv.Key, out var users) && users.Count >= config.Approval.Required) ? kv.Value : null,
-            StringComparer.Ordinal);
-
         var owner = new LockOwner(context.Repo, pr.Number, sha, pr.Author, context.RunId);
         var merged = context with { PullRequest = pr with { HeadSha = sha, BaseSha = sha }, Projects = [.. planned.Fingerprints.Keys.Order(StringComparer.Ordinal)] };
         RunReport replan;
@@ -67,26 +64,53 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
             return [];
         }
 
+        // Approval is needed where the PR's plan needed it or the policy says so of the re-plan: the recorded list alone could have been edited.
+        var requiredNow = replan.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name).ToHashSet(StringComparer.Ordinal);
+        var expected = planned.Fingerprints.ToDictionary(
+            kv => kv.Key,
+            kv => !(planned.Required.Contains(kv.Key) || requiredNow.Contains(kv.Key)) || (approvers.TryGetValue(kv.Key, out var users) && users.Count >= config.Approval.Required) ? kv.Value : null,
+            StringComparer.Ordinal);
+
         // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
         var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
         var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
         await vcs.UpdateCommentAsync(context.Repo, status.Id, Report(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
         var heldBack = results.Where(r => r.Status == ApplyStatus.HeldBack).Select(r => r.Project).ToArray();
-        if (heldBack.Length > 0 && first is not null)
+        if (heldBack.Length > 0)
         {
             // A new `/planbot approve` on the merged PR approves the plan of the merged commit, and applies it.
             var mergedPlan = new PlanMeta(sha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 replan.Projects.Where(p => p.Plan is not null && heldBack.Contains(p.Project.Name)).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), heldBack);
-            await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, mergedPlan), [])), cancellationToken).ConfigureAwait(false);
-        }
-        foreach (var done in results.Where(r => r.Status is ApplyStatus.Applied or ApplyStatus.NoChanges))
-        {
-            var project = replan.Projects.First(p => p.Project.Name == done.Project).Project;
-            await locks.ReleaseAsync(new LockKey(LockKind.Project, context.Repo, project.Dir, project.Workspace), owner, cancellationToken).ConfigureAwait(false);
-            progress?.Report($"{project.Name}: applied; project lock of #{pr.Number} released");
+            await records.SaveAsync(context.Repo, owner, state, new ApprovalState(mergedPlan, []), replan.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
+            if (first is not null)
+            {
+                await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, mergedPlan), [])), cancellationToken).ConfigureAwait(false);
+            }
         }
 
+        await ReleaseAsync(context.Repo, owner, replan, results, cancellationToken).ConfigureAwait(false);
         return results;
+    }
+
+    /// <summary>
+    /// Releases the PR's project locks once its merge is done with them: all but the projects that
+    /// still need something (failed, held back, skipped), including locks of projects the PR touched
+    /// on an earlier head and no longer does.
+    /// </summary>
+    private async Task ReleaseAsync(string repo, LockOwner owner, RunReport replan, IReadOnlyList<ApplyResult> results, CancellationToken cancellationToken)
+    {
+        var pending = results.Where(r => r.Status is ApplyStatus.Failed or ApplyStatus.HeldBack or ApplyStatus.Skipped)
+            .Select(r => replan.Projects.First(p => p.Project.Name == r.Project).Project)
+            .Select(p => (p.Dir, p.Workspace))
+            .ToHashSet();
+        foreach (var held in await locks.ListAsync(repo, cancellationToken).ConfigureAwait(false))
+        {
+            if (held.Key.Kind == LockKind.Project && held.Owner.PullRequest == owner.PullRequest && !pending.Contains((held.Key.Dir, held.Key.Workspace)) &&
+                await locks.ReleaseAsync(held.Key, owner, cancellationToken).ConfigureAwait(false) is LockResult.Released)
+            {
+                progress?.Report($"{held.Key.Dir} ({held.Key.Workspace}): project lock of #{owner.PullRequest} released after the merge");
+            }
+        }
     }
 
     private static string Report(string sha, int pr, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes) =>

@@ -11,8 +11,19 @@ public sealed record PullRequestCleanup(IReadOnlyList<LockRecord> Released, int 
 /// </summary>
 public sealed class PullRequestClosedWorkflow(ILockStore locks, IPlanStore plans, IProgress<string>? progress = null)
 {
-    public async Task<PullRequestCleanup> RunAsync(string repo, int pullRequest, CancellationToken cancellationToken)
+    /// <param name="awaitsApply">
+    /// Merged into the default branch with <c>apply.mode: on_merge</c>: nothing is released. The apply
+    /// of the merge needs the locks (GitHub may deliver the close before the push) and the approvals
+    /// kept with them, and releases them itself; held-back and failed projects keep theirs.
+    /// </param>
+    public async Task<PullRequestCleanup> RunAsync(string repo, int pullRequest, CancellationToken cancellationToken, bool awaitsApply = false)
     {
+        if (awaitsApply)
+        {
+            progress?.Report($"#{pullRequest} was merged: its project locks stay until the apply of the merge releases them");
+            return new PullRequestCleanup([], 0);
+        }
+
         var released = new List<LockRecord>();
         foreach (var held in await locks.ListAsync(repo, cancellationToken).ConfigureAwait(false))
         {

@@ -27,9 +27,10 @@ public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string>
 /// <summary>
 /// A PR event end to end: skip drafts and forks unless allowed, plan (project locks taken for the
 /// PR), write the comment parts, set <c>planbot/apply-gate</c>, and one check run per project whose
-/// output holds that project's full report.
+/// output holds that project's full report. Approvals are read from and recorded in
+/// <see cref="ApprovalRecords"/> (the lock records on strict backends, the comment on github).
 /// </summary>
-public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<string>? progress = null)
+public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, ILockStore locks, IProgress<string>? progress = null)
 {
     public const string GateContext = "planbot/apply-gate";
 
@@ -59,7 +60,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
 
         var report = await plan(context, owner, files, cancellationToken).ConfigureAwait(false);
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
-        var (approved, meta) = await ApprovalsAsync(context, report, config, comments, cancellationToken).ConfigureAwait(false);
+        var (approved, meta) = await ApprovalsAsync(context, owner, report, config, comments, cancellationToken).ConfigureAwait(false);
         report = approved;
         var parts = MarkdownComment.Render(report, options).ToArray();
         parts[0] = PlanCommentMeta.With(parts[0], meta);
@@ -81,12 +82,14 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
     /// metadata and applies the approvals that still count to the report; approvals of an older head
     /// are dropped with a note. Returns the report with ApprovedBy set, and the new metadata.
     /// </summary>
-    private async Task<(RunReport Report, string Meta)> ApprovalsAsync(PullRequestContext context, RunReport report, PlanBotConfig config, IReadOnlyList<IssueComment> comments, CancellationToken cancellationToken)
+    private async Task<(RunReport Report, string Meta)> ApprovalsAsync(PullRequestContext context, LockOwner owner, RunReport report, PlanBotConfig config, IReadOnlyList<IssueComment> comments, CancellationToken cancellationToken)
     {
         var pr = context.PullRequest;
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
-        var previous = ApprovalLedger.Plan(meta);
+        var records = new ApprovalRecords(locks);
+        var before = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
+        var previous = before.Plan;
         var plan = new PlanMeta(
             pr.HeadSha,
             previous?.Head == pr.HeadSha ? previous.PlannedAt : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
@@ -103,7 +106,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
             };
         }
 
-        var entries = ApprovalLedger.Entries(meta);
+        var entries = before.Entries;
         var notes = new List<string>();
         var stale = entries.Where(e => e.Head != pr.HeadSha).Select(e => e.Head).Distinct().ToArray();
         if (stale.Length > 0)
@@ -137,6 +140,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, IProgress<str
         }
 
         report = report with { Warnings = [.. report.Warnings, .. notes] };
+        await records.SaveAsync(context.Repo, owner, before, new ApprovalState(plan, current), report.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
         return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current));
     }
 

@@ -10,7 +10,8 @@ public abstract record WebhookEvent(string Repo)
 {
     public sealed record PullRequestChanged(string Repo, PullRequestInfo PullRequest, string Action, long? Installation) : WebhookEvent(Repo);
 
-    public sealed record PullRequestClosed(string Repo, PullRequestInfo PullRequest, long? Installation) : WebhookEvent(Repo);
+    /// <param name="MergedIntoDefaultBranch">Merged into the repository's default branch: the push of the merge applies it.</param>
+    public sealed record PullRequestClosed(string Repo, PullRequestInfo PullRequest, long? Installation, bool MergedIntoDefaultBranch = false) : WebhookEvent(Repo);
 
     /// <summary>A new comment on a PR whose first non-empty line starts with /planbot.</summary>
     public sealed record Command(string Repo, int Number, IssueComment Comment, long? Installation) : WebhookEvent(Repo);
@@ -47,7 +48,7 @@ public static class WebhookParser
         {
             case "pull_request" when payload.PullRequest is { } pr && payload.Action is { } action:
                 var info = Pull(pr, repo);
-                return action == "closed" ? new WebhookEvent.PullRequestClosed(repo, info, installation)
+                return action == "closed" ? new WebhookEvent.PullRequestClosed(repo, info, installation, info.Merged && info.BaseRef == (payload.Repository?.DefaultBranch ?? "main"))
                     : PlanActions.Contains(action) ? new WebhookEvent.PullRequestChanged(repo, info, action, installation)
                     : new WebhookEvent.Ignored(repo, $"pull_request {action} needs no plan");
             case "issue_comment":

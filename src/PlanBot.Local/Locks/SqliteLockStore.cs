@@ -14,8 +14,10 @@ public sealed class SqliteLockStore : ILockStore
     private readonly string _connectionString;
     private readonly TimeProvider _time;
 
-    public SqliteLockStore(string file, TimeProvider time)
+    /// <param name="keepsApprovals">False when the file does not outlive the run (an Actions runner's empty disk): approvals then stay in the PR comment.</param>
+    public SqliteLockStore(string file, TimeProvider time, bool keepsApprovals = true)
     {
+        KeepsApprovals = keepsApprovals;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, DefaultTimeout = 30 }.ToString();
         _time = time;
@@ -33,7 +35,7 @@ public sealed class SqliteLockStore : ILockStore
         }
     }
 
-    public bool KeepsApprovals => true;
+    public bool KeepsApprovals { get; }
 
     public Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken) => Task.Run(() =>
     {

@@ -34,7 +34,7 @@ public sealed class UnlockCommandTests : IAsyncLifetime
         await locks.AcquireAsync(Key("dns"), new LockOwner("acme/infra", 6, "h", "bob", "r2"), TimeSpan.FromDays(7), CancellationToken.None);
 
         var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
-        var notPlanned = new PullRequestWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("unlock must not plan"));
+        var notPlanned = new PullRequestWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("unlock must not plan"), locks);
         var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
         var comment = _github.AddComment(5, "/planbot unlock", "alice");
         await new CommandWorkflow(vcs, notPlanned, locks).RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), PlanBotConfig.Default, new CommentOptions(), CancellationToken.None);

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using PlanBot.Core.Discovery;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Core.Policy;
+
+/// <summary>A PR's approval state: the plan approvals are checked against (null before the first plan) and the approvals given.</summary>
+public sealed record ApprovalState(PlanMeta? Plan, IReadOnlyList<ApprovalEntry> Entries);
+
+/// <summary>
+/// Where a PR's plan fingerprints and approvals are the record. Strict lock backends (local,
+/// dynamodb, azure) keep them with each project's lock record: only PlanBot writes there, so
+/// nobody who can edit a comment can forge them, and every service replica sees the same state.
+/// The github backend has no such record: there the hidden metadata of PlanBot's own comment is
+/// the record (every approval in it is re-verified against the PR each run). The comment's
+/// metadata is written in both cases, so the PR always shows what PlanBot recorded.
+/// </summary>
+public sealed class ApprovalRecords(ILockStore locks)
+{
+    /// <summary>The state from the lock records (strict backends) or from the comment's metadata (github).</summary>
+    public async Task<ApprovalState> ReadAsync(string repo, int pullRequest, string? commentMeta, CancellationToken cancellationToken)
+    {
+        if (!locks.KeepsApprovals)
+        {
+            return new ApprovalState(ApprovalLedger.Plan(commentMeta), ApprovalLedger.Entries(commentMeta));
+        }
+
+        var kept = (await HeldAsync(repo, pullRequest, cancellationToken).ConfigureAwait(false)).Select(r => Parse(r.Approvals)).OfType<ProjectApprovals>().ToArray();
+        if (kept.Length == 0)
+        {
+            return new ApprovalState(null, []);
+        }
+
+        // The newest head planned is the plan; projects still recorded on an older head (not re-planned since) only contribute their now-void approvals.
+        var head = kept.MaxBy(k => k.PlannedAt)!.Head;
+        var current = kept.Where(k => k.Head == head).ToArray();
+        var plan = new PlanMeta(head, current.Max(k => k.PlannedAt),
+            current.ToDictionary(k => k.Project, k => k.Fingerprint, StringComparer.Ordinal),
+            [.. current.Where(k => k.Required).Select(k => k.Project).Order(StringComparer.Ordinal)]);
+        var entries = kept
+            .SelectMany(k => k.Approvals.Select(a => (k.Project, Approval: a)))
+            .GroupBy(x => (x.Approval.Comment, x.Approval.User, x.Approval.Head))
+            .Select(g => new ApprovalEntry(g.Key.Comment, g.Key.User, g.Key.Head, g.ToDictionary(x => x.Project, x => x.Approval.Fingerprint, StringComparer.Ordinal)))
+            .OrderBy(e => e.Comment)
+            .ToArray();
+        return new ApprovalState(plan, entries);
+    }
+
+    /// <summary>
+    /// Records <paramref name="after"/> with each project lock the PR holds (nothing on the github
+    /// backend, whose record is the comment the caller writes). A project not in the plan loses its
+    /// state. Approvals merge three ways against <paramref name="before"/> (what this run read): what
+    /// this run added or removed is applied to the record as it is now, so an approval that another
+    /// runner recorded meanwhile is kept.
+    /// </summary>
+    /// <param name="projects">Names of projects by lock key, for projects whose lock has no state yet.</param>
+    public async Task SaveAsync(string repo, LockOwner owner, ApprovalState before, ApprovalState after, IEnumerable<Project> projects, CancellationToken cancellationToken)
+    {
+        if (!locks.KeepsApprovals)
+        {
+            return;
+        }
+
+        var names = projects.DistinctBy(p => (p.Dir, p.Workspace)).ToDictionary(p => (p.Dir, p.Workspace), p => p.Name);
+        foreach (var record in await HeldAsync(repo, owner.PullRequest, cancellationToken).ConfigureAwait(false))
+        {
+            var name = names.GetValueOrDefault((record.Key.Dir, record.Key.Workspace)) ?? Parse(record.Approvals)?.Project;
+            if (name is null)
+            {
+                continue;
+            }
+
+            var plan = after.Plan;
+            var ours = For(name, after.Entries);
+            var removed = For(name, before.Entries).Except(ours).ToArray();
+            await locks.UpdateApprovalsAsync(record.Key, owner, current =>
+            {
+                if (plan is null || !plan.Fingerprints.TryGetValue(name, out var fingerprint))
+                {
+                    return null;
+                }
+
+                var theirs = Parse(current) is { } now && now.Project == name ? now.Approvals : [];
+                var approvals = theirs.Except(removed).Union(ours).Where(a => a.Head == plan.Head).OrderBy(a => a.Comment).ToList();
+                return JsonSerializer.Serialize(new ProjectApprovals(name, plan.Head, plan.PlannedAt, fingerprint, plan.Required.Contains(name), approvals), LedgerJson.Default.ProjectApprovals);
+            }, cancellationToken).ConfigureAwait(false); // NotOwner: the lock went (released, or unlocked meanwhile), and its approvals with it
+        }
+    }
+
+    private async Task<IEnumerable<LockRecord>> HeldAsync(string repo, int pullRequest, CancellationToken cancellationToken) =>
+        (await locks.ListAsync(repo, cancellationToken).ConfigureAwait(false)).Where(r => r.Key.Kind == LockKind.Project && r.Owner.PullRequest == pullRequest);
+
+    private static ProjectApproval[] For(string project, IReadOnlyList<ApprovalEntry> entries) =>
+        [.. entries.Where(e => e.Fingerprints.ContainsKey(project)).Select(e => new ProjectApproval(e.Comment, e.User, e.Head, e.Fingerprints[project]))];
+
+    /// <summary>A record's state; null when there is none or it is not PlanBot's (a hand-edited item counts as no approval, never as a crash).</summary>
+    private static ProjectApprovals? Parse(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, LedgerJson.Default.ProjectApprovals) is { Project: not null, Head: not null, Fingerprint: not null, Approvals: not null } state ? state : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What one project lock record holds: the project's current plan and the approvals of it.</summary>
+internal sealed record ProjectApprovals(string Project, string Head, long PlannedAt, string Fingerprint, bool Required, List<ProjectApproval> Approvals);
+
+/// <summary>One approval of one project's plan: the <c>/planbot approve</c> comment, its author, the head and the fingerprint approved.</summary>
+internal sealed record ProjectApproval(long Comment, string User, string Head, string Fingerprint);
