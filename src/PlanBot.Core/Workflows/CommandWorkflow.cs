@@ -61,9 +61,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
                 ok = false;
                 break;
             default:
-                await ReplyAsync(context, $"@{comment.Author} `/planbot {command.Verb.ToString()!.ToLowerInvariant()}` is part of PlanBot's apply gate, which this version does not run yet. Plans, approvals, locks and `/planbot unlock` work.", cancellationToken).ConfigureAwait(false);
-                ok = false;
-                break;
+                throw new InvalidOperationException($"/planbot {command.Verb}: a verb the parser accepts but this switch does not handle");
         }
 
         await vcs.AddReactionAsync(context.Repo, comment.Id, ok ? "+1" : "-1", cancellationToken).ConfigureAwait(false);
