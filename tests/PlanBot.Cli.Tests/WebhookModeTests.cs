@@ -102,6 +102,22 @@ public sealed class WebhookModeTests : IAsyncLifetime
         return (await http.SendAsync(request)).StatusCode;
     }
 
+    /// <summary>An issue_comment delivery of a new comment, added to the fake GitHub first.</summary>
+    private string CommentPayload(int pr, string body, string user)
+    {
+        var comment = _github.AddComment(pr, body, user);
+        return new JsonObject
+        {
+            ["action"] = "created",
+            ["issue"] = new JsonObject { ["number"] = pr, ["pull_request"] = new JsonObject { ["url"] = "x" } },
+            ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = comment.Body, ["user"] = new JsonObject { ["login"] = user, ["type"] = "User" }, ["created_at"] = comment.Created, ["updated_at"] = comment.Updated },
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
+        }.ToJsonString();
+    }
+
+    private static string PushPayload(string sha, string cloneUrl) =>
+        new JsonObject { ["ref"] = "refs/heads/main", ["after"] = sha, ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main", ["clone_url"] = cloneUrl } }.ToJsonString();
+
     private static async Task WaitForAsync(Func<bool> done, string what)
     {
         for (var i = 0; i < 600 && !done(); i++)
@@ -135,15 +151,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
         await WaitForAsync(() => _github.Statuses.Count == 1, "the plan");
         _github.Statuses.Single().State.ShouldBe("pending", stderr.ToString());
 
-        var approval = _github.AddComment(50, "/planbot approve", "carol");
-        var comment = new JsonObject
-        {
-            ["action"] = "created",
-            ["issue"] = new JsonObject { ["number"] = 50, ["pull_request"] = new JsonObject { ["url"] = "x" } },
-            ["comment"] = new JsonObject { ["id"] = approval.Id, ["body"] = approval.Body, ["user"] = new JsonObject { ["login"] = "carol", ["type"] = "User" }, ["created_at"] = approval.Created, ["updated_at"] = approval.Updated },
-            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
-        };
-        (await DeliverAsync(http, "issue_comment", comment.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "issue_comment", CommentPayload(50, "/planbot approve", "carol"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count == 2, "the approval");
         _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: network by @carol"));
 
@@ -173,14 +181,57 @@ public sealed class WebhookModeTests : IAsyncLifetime
         var closed = new JsonObject { ["action"] = "closed", ["number"] = 50, ["pull_request"] = JsonNode.Parse(_github.Pulls[50].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" } };
         (await DeliverAsync(http, "pull_request", closed.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => stderr.ToString().Contains("#50 was merged: its project locks stay", StringComparison.Ordinal), "the close");
-        var push = new JsonObject { ["ref"] = "refs/heads/main", ["after"] = merge, ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main", ["clone_url"] = cloneUrl } };
-        (await DeliverAsync(http, "push", push.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "push", PushPayload(merge, cloneUrl))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.Contains("| `network` | ✅ applied", StringComparison.Ordinal)), "the apply");
         _github.CommentsOn(50).Last().Body.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #50)");
         (await new PlanBot.Local.Locks.SqliteLockStore(locksDb, TimeProvider.System).ListAsync("acme/infra", CancellationToken.None))
             .Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty("the apply released the project lock");
 
         (await restarted.StopAsync()).ShouldBe(0, stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Through_webhooks_a_project_held_back_at_the_merge_is_applied_by_a_new_approval_on_the_merged_pr()
+    {
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [\"network\"] }\n");
+        await _scenario.Repo.CommitAsync("config");
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-51");
+        _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", "10.51.0.0/16"));
+        var head = await _scenario.Repo.CommitAsync("change");
+        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        var cloneUrl = new Uri(_scenario.Repo.Root).AbsoluteUri;
+        _github.AddPull(51, head, baseSha);
+        _github.Pulls[51]["base"]!["repo"]!["clone_url"] = cloneUrl;
+        _github.PullFiles[51] = ["network/main.tf"];
+        _github.Permissions["carol"] = ("write", "maintain");
+        await using var service = await Service.StartAsync(this, _data.Combine("service"));
+        var (http, stderr) = (service.Http, service.Errors);
+
+        var opened = new JsonObject { ["action"] = "opened", ["number"] = 51, ["pull_request"] = JsonNode.Parse(_github.Pulls[51].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } };
+        (await DeliverAsync(http, "pull_request", opened.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.Statuses.Count == 1, "the plan");
+        (await DeliverAsync(http, "issue_comment", CommentPayload(51, "/planbot approve", "carol"))).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.Statuses.Count == 2, "the approval");
+        _github.Statuses.Last().State.ShouldBe("success", stderr.ToString());
+
+        // main moves on before the merge: the merged plan is not the approved one, so it is held back
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write("network/extra.tf", Resource("extra", "direct"));
+        await _scenario.Repo.CommitAsync("a direct push to main");
+        await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", "pr-51", "-m", "Merge #51");
+        var merge = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        _github.Pulls[51]["merged"] = true;
+        _github.Pulls[51]["state"] = "closed";
+        _github.Pulls[51]["merge_commit_sha"] = merge;
+        _github.CommitPulls[merge] = [51];
+        (await DeliverAsync(http, "push", PushPayload(merge, cloneUrl))).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.CommentsOn(51).Any(c => c.Body.Contains("| `network` | ⏸️ held back", StringComparison.Ordinal)), "the held-back apply");
+
+        // a new approval on the merged PR approves the merged plan and applies it: the merge is still main's head
+        (await DeliverAsync(http, "issue_comment", CommentPayload(51, "/planbot approve", "carol"))).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.CommentsOn(51).Any(c => c.Body.Contains("| `network` | ✅ applied: 2 added", StringComparison.Ordinal)), "the apply of the merged plan");
+        (await service.StopAsync()).ShouldBe(0, stderr.ToString());
+        Directory.EnumerateFiles(_data.Combine("service", "runs"), "*", SearchOption.AllDirectories).ShouldBeEmpty("plan files hold secrets: none stay on the service's disk");
     }
 
     /// <summary>`planbot serve` in-process on a free port, pointed at the fake GitHub, healthy before it is returned.</summary>

@@ -44,6 +44,16 @@ public static class PlanCommand
                 : throw new UsageException($"-d {p[4..]} is not a project dir here; project dirs: {string.Join(", ", discovered.Select(d => d.Dir).Distinct())}")))];
     }
 
+    /// <summary>
+    /// Where a run keeps its plan files: per head, and per run when there is one, so two runs of one
+    /// commit (the apply of a merge and a drift check of the same head) never share a plan file.
+    /// </summary>
+    public static string ArtifactsDir(string dataDir, string headSha, string? runId) =>
+        Path.Combine(dataDir, "runs", runId is null ? headSha[..12] : $"{headSha[..12]}-{RunDirSuffix(runId)}");
+
+    /// <summary>The file-system-safe form of a run id, as <see cref="ArtifactsDir"/> ends with it.</summary>
+    public static string RunDirSuffix(string runId) => Core.Workflows.PlanWorkflow.SafeName(runId);
+
     /// <summary>Plans in place when head is the checked-out commit; otherwise in a temporary worktree at head.</summary>
     public static async Task<RunReport> RunAsync(CliContext cli, string repoDir, string baseRef, string headRef, IReadOnlyList<string> projects, string dataDir, CancellationToken cancellationToken,
         LockOwner? owner = null, IReadOnlyList<ChangedFile>? changedFiles = null, ILockStore? locks = null, bool projectLocks = true)
@@ -91,7 +101,7 @@ public static class PlanCommand
                 BaseSha = baseSha,
                 HeadSha = headSha,
                 Projects = ResolveDirs(workTree, projects),
-                ArtifactsDir = Path.Combine(dataDir, "runs", headSha[..12]),
+                ArtifactsDir = ArtifactsDir(dataDir, headSha, owner?.RunId),
                 Owner = owner,
                 ChangedFiles = changedFiles,
                 TakeProjectLocks = projectLocks,
