@@ -20,7 +20,8 @@ public sealed class GitHubWorkflows(CliContext cli, IVcs vcs, ILockStore locks, 
 
     public MergeWorkflow Merges => new(vcs, PlanAsync, Apply, locks, cli.Progress);
 
-    public CommandWorkflow Commands => new(vcs, PullRequests, locks, cli.Progress, ApplyMergedAsync, Apply, UpToDateAsync);
+    public CommandWorkflow Commands => new(vcs, PullRequests, locks, cli.Progress, ApplyMergedAsync, Apply, UpToDateAsync,
+        context => Core.Discovery.ProjectDiscovery.Discover(new Terraform.Files.DiskFileTree(context.RepoDir), ConfigLoader.Load(context.RepoDir)).Projects);
 
     private ApplyWorkflow Apply => new(Engine.Terraform(config.Terraform, dataDir), cli.Progress);
 

@@ -13,9 +13,11 @@ namespace PlanBot.Core.Workflows;
 /// <param name="applyMerged">Applies a merged PR's held-back projects after a new approval (the merge workflow for its merge commit); null where merges are not applied.</param>
 /// <param name="apply">Applies a plan (apply.mode: comment); null where PlanBot does not apply.</param>
 /// <param name="upToDate">Whether the PR's head contains its base branch's head (git, in the checkout).</param>
+/// <param name="projectsOf">The projects discovered in the checkout, so `/planbot unlock -p NAME` takes project names.</param>
 public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, ILockStore locks, IProgress<string>? progress = null,
     Func<PullRequestContext, string, CancellationToken, Task<IReadOnlyList<ApplyResult>?>>? applyMerged = null,
-    ApplyWorkflow? apply = null, Func<PullRequestContext, CancellationToken, Task<bool>>? upToDate = null)
+    ApplyWorkflow? apply = null, Func<PullRequestContext, CancellationToken, Task<bool>>? upToDate = null,
+    Func<PullRequestContext, IReadOnlyList<Discovery.Project>>? projectsOf = null)
 {
     public async Task<PullRequestOutcome?> RunAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
@@ -194,13 +196,30 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         return (results.All(r => r.Succeeded), outcome);
     }
 
+    /// <summary>
+    /// Releases the PR's project locks: all of them, or those of the projects named with -p (by
+    /// project name, or by dir / dir@workspace for a lock whose project is no longer configured)
+    /// and the dirs given with -d. A name that is neither gets the known projects in reply.
+    /// </summary>
     private async Task<bool> UnlockAsync(PullRequestContext context, IssueComment comment, SlashCommand command, CancellationToken cancellationToken)
     {
         var pr = context.PullRequest.Number;
-        var held = (await locks.ListAsync(context.Repo, cancellationToken).ConfigureAwait(false))
+        var known = projectsOf?.Invoke(context) ?? [];
+        var mine = (await locks.ListAsync(context.Repo, cancellationToken).ConfigureAwait(false))
             .Where(l => l.Key.Kind == LockKind.Project && l.Owner.PullRequest == pr)
+            .ToArray();
+        bool Named(LockRecord l, string name) =>
+            name == l.Key.Dir || name == $"{l.Key.Dir}@{l.Key.Workspace}" || known.Any(p => p.Name == name && p.Dir == l.Key.Dir && p.Workspace == l.Key.Workspace);
+        var unknown = command.Projects.Where(name => !known.Any(p => p.Name == name) && !mine.Any(l => Named(l, name))).ToArray();
+        if (unknown.Length > 0)
+        {
+            await ReplyAsync(context, $"@{comment.Author} not a project here: {string.Join(", ", unknown.Select(u => $"`{u}`"))}. Projects: {string.Join(", ", known.Select(p => $"`{p.Name}`").DefaultIfEmpty("none found"))}.", cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        var held = mine
             .Where(l => command.Dirs.Count == 0 || command.Dirs.Contains(l.Key.Dir))
-            .Where(l => command.Projects.Count == 0 || command.Projects.Any(p => p == l.Key.Dir || p == $"{l.Key.Dir}@{l.Key.Workspace}"))
+            .Where(l => command.Projects.Count == 0 || command.Projects.Any(p => Named(l, p)))
             .ToArray();
         foreach (var record in held)
         {

@@ -43,4 +43,41 @@ public sealed class UnlockCommandTests : IAsyncLifetime
         _github.CommentsOn(5).Last().Body.ShouldStartWith("@alice released `app`, `network`.");
         _github.Reactions.Select(r => r.Content).ShouldBe(["eyes", "+1"]);
     }
+
+    [Fact]
+    public async Task Unlock_p_takes_project_names_and_answers_an_unknown_name_with_the_projects()
+    {
+        var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
+        var mine = new LockOwner("acme/infra", 5, "h", "alice", "r1");
+        LockKey Key(string dir, string workspace = "default") => new(LockKind.Project, "acme/infra", dir, workspace);
+        await locks.AcquireAsync(Key("envs/prod/network"), mine, TimeSpan.FromDays(7), CancellationToken.None);
+        await locks.AcquireAsync(Key("envs/prod/network", "blue"), mine, TimeSpan.FromDays(7), CancellationToken.None);
+        await locks.AcquireAsync(Key("envs/prod/app"), mine, TimeSpan.FromDays(7), CancellationToken.None);
+        Core.Discovery.Project[] projects =
+        [
+            new() { Name = "network", Dir = "envs/prod/network" },
+            new() { Name = "network-blue", Dir = "envs/prod/network", Workspace = "blue" },
+            new() { Name = "app", Dir = "envs/prod/app" },
+        ];
+        var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
+        var notPlanned = new PullRequestWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("unlock must not plan"), locks);
+        var commands = new CommandWorkflow(vcs, notPlanned, locks, projectsOf: _ => projects);
+        var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
+        async Task SayAsync(string body)
+        {
+            var comment = _github.AddComment(5, body, "alice");
+            await commands.RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), PlanBotConfig.Default, new CommentOptions(), CancellationToken.None);
+        }
+
+        await SayAsync("/planbot unlock -p nope");
+        _github.CommentsOn(5).Last().Body.ShouldBe("@alice not a project here: `nope`. Projects: `network`, `network-blue`, `app`.");
+        (await locks.ListAsync("acme/infra", CancellationToken.None)).Count.ShouldBe(3, "nothing is released on a typo");
+
+        await SayAsync("/planbot unlock -p network-blue");
+        (await locks.ListAsync("acme/infra", CancellationToken.None)).Select(l => l.Key.Workspace + ":" + l.Key.Dir).Order().ShouldBe(["default:envs/prod/app", "default:envs/prod/network"]);
+
+        await SayAsync("/planbot unlock -p envs/prod/app");
+        (await locks.ListAsync("acme/infra", CancellationToken.None)).Single().Key.Dir.ShouldBe("envs/prod/network", "a dir still names a lock whose project is gone");
+        _github.Reactions.Select(r => r.Content).ShouldBe(["eyes", "-1", "eyes", "+1", "eyes", "+1"]);
+    }
 }
