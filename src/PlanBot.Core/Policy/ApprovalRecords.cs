@@ -49,7 +49,8 @@ public sealed class ApprovalRecords(ILockStore locks)
     /// <summary>
     /// Records <paramref name="after"/> with each project lock the PR holds (nothing on the github
     /// backend, whose record is the comment the caller writes). A project not in the plan loses its
-    /// state. Approvals merge three ways against <paramref name="before"/> (what this run read): what
+    /// state, unless it is recorded on the same head (planned before, failed this time); a newer head
+    /// recorded meanwhile by another runner is never overwritten with an older one. Approvals merge three ways against <paramref name="before"/> (what this run read): what
     /// this run added or removed is applied to the record as it is now, so an approval that another
     /// runner recorded meanwhile is kept.
     /// </summary>
@@ -75,12 +76,18 @@ public sealed class ApprovalRecords(ILockStore locks)
             var removed = For(name, before.Entries).Except(ours).ToArray();
             await locks.UpdateApprovalsAsync(record.Key, owner, current =>
             {
+                var now = Parse(current) is { } state && state.Project == name ? state : null;
                 if (plan is null || !plan.Fingerprints.TryGetValue(name, out var fingerprint))
                 {
-                    return null;
+                    return now is not null && now.Head == plan?.Head ? current : null; // same head, not planned this time (failed): keeps its plan and approvals
                 }
 
-                var theirs = Parse(current) is { } now && now.Project == name ? now.Approvals : [];
+                if (now is not null && now.Head != plan.Head && now.PlannedAt > plan.PlannedAt)
+                {
+                    return current; // another runner recorded a newer head meanwhile: its state wins
+                }
+
+                var theirs = now?.Approvals ?? [];
                 var approvals = theirs.Except(removed).Union(ours).Where(a => a.Head == plan.Head).OrderBy(a => a.Comment).ToList();
                 return JsonSerializer.Serialize(new ProjectApprovals(name, plan.Head, plan.PlannedAt, fingerprint, plan.Required.Contains(name), approvals), LedgerJson.Default.ProjectApprovals);
             }, cancellationToken).ConfigureAwait(false); // NotOwner: the lock went (released, or unlocked meanwhile), and its approvals with it

@@ -131,4 +131,28 @@ public sealed class ApprovalRecordsTests : IDisposable
         read.Plan.ShouldBeNull();
         read.Entries.ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task A_project_that_fails_to_plan_on_the_same_head_keeps_its_approval_and_an_older_plan_never_overwrites_a_newer_one()
+    {
+        await HoldAsync(Pr7, Network, App);
+        var first = Plan("head1", 1000, ("network", "fp-n", true), ("app", "fp-a", true));
+        await _records.SaveAsync(Repo, Pr7, new ApprovalState(null, []), new ApprovalState(first, [Approval(11, "carol", "head1", ("network", "fp-n"), ("app", "fp-a"))]), [Network, App], CancellationToken.None);
+
+        // the same head again, app fails to plan: it is not in this plan, and keeps what it had
+        var before = await ReadAsync();
+        await _records.SaveAsync(Repo, Pr7, before, new ApprovalState(Plan("head1", 1000, ("network", "fp-n", true)), before.Entries), [Network, App], CancellationToken.None);
+        var kept = await ReadAsync();
+        kept.Plan!.Fingerprints.ShouldBe(first.Fingerprints, ignoreOrder: true);
+        kept.Entries.Single().Fingerprints.Keys.Order().ShouldBe(["app", "network"]);
+
+        // a runner that read head1 saves after another recorded head2: head2's state stays
+        var newer = Plan("head2", 2000, ("network", "fp-n2", true), ("app", "fp-a2", true));
+        await _records.SaveAsync(Repo, Pr7, kept, new ApprovalState(newer, []), [Network, App], CancellationToken.None);
+        await _records.SaveAsync(Repo, Pr7, kept, kept with { Entries = [.. kept.Entries, Approval(12, "dave", "head1", ("network", "fp-n"))] }, [], CancellationToken.None);
+        var now = await ReadAsync();
+        now.Plan!.Head.ShouldBe("head2");
+        now.Plan.Fingerprints.ShouldBe(newer.Fingerprints, ignoreOrder: true);
+        now.Entries.ShouldBeEmpty();
+    }
 }
