@@ -53,4 +53,18 @@ public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
         _github.Pulls[7]["state"] = "closed";
         (await store.AcquireAsync(key, new("acme/infra", 8, "def", "bob", "r"), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
     }
+
+    [Fact]
+    public async Task A_runs_projects_taking_their_locks_at_once_all_land_in_the_comment_from_one_read_of_the_open_prs()
+    {
+        var store = CreateStore();
+        var owner = new LockOwner("acme/infra", 7, "abc", "alice", "r");
+        var dirs = Enumerable.Range(1, 6).Select(i => $"envs/prod/p{i}").ToArray();
+        _github.Calls.Clear();
+        var results = await Task.WhenAll(dirs.Select(dir => store.AcquireAsync(new LockKey(LockKind.Project, "acme/infra", dir, "default"), owner, TimeSpan.FromDays(7), CancellationToken.None)));
+
+        results.ShouldAllBe(r => r is LockResult.Acquired);
+        (await store.ListAsync("acme/infra", CancellationToken.None)).Select(l => l.Key.Dir).Order(StringComparer.Ordinal).ShouldBe(dirs);
+        _github.Calls.Count(c => c.StartsWith("GET /repos/acme/infra/pulls?", StringComparison.Ordinal)).ShouldBe(2, "one shared read for the six acquisitions, one for the list");
+    }
 }

@@ -15,6 +15,15 @@ namespace PlanBot.GitHub.Locks;
 /// </summary>
 public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
 {
+    /// <summary>How long one read of the other PRs' locks answers further acquisitions: a run's projects planned side by side share it.</summary>
+    public static readonly TimeSpan SnapshotFor = TimeSpan.FromSeconds(10);
+
+    // The projects of one run take their locks in parallel, and the PR's comment is one record:
+    // its read-modify-write must not interleave, or one project's lock would overwrite another's.
+    private readonly SemaphoreSlim _ownComment = new(1, 1);
+    private readonly Lock _snapshotGate = new();
+    private (string Repo, int PullRequest, DateTimeOffset Taken, Task<List<LockRecord>> Locks)? _snapshot;
+
     public async Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -23,18 +32,60 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
             return new LockResult.Acquired(new LockRecord(key, owner, now, now + ttl));
         }
 
-        var held = (await HeldAsync(key.Repo, cancellationToken).ConfigureAwait(false)).FirstOrDefault(l => l.Key == key && l.Owner.PullRequest != owner.PullRequest);
-        if (held is not null)
+        if (await HeldByOtherAsync(key, owner, cancellationToken).ConfigureAwait(false) is { } held)
         {
             return new LockResult.HeldBy(held.Owner, held.Since, held.Expires);
         }
 
-        var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-        var mine = meta.FirstOrDefault(l => Matches(l, key));
-        var since = mine is not null && mine.Expires > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(mine.Since) : now;
-        var entry = new MetaLock(key.Dir, key.Workspace, since.ToUnixTimeMilliseconds(), (now + ttl).ToUnixTimeMilliseconds(), owner.User, owner.HeadSha, owner.RunId);
-        await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key)), entry], cancellationToken).ConfigureAwait(false);
-        return new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl));
+        await _ownComment.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
+            var mine = meta.FirstOrDefault(l => Matches(l, key));
+            var since = mine is not null && mine.Expires > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(mine.Since) : now;
+            var entry = new MetaLock(key.Dir, key.Workspace, since.ToUnixTimeMilliseconds(), (now + ttl).ToUnixTimeMilliseconds(), owner.User, owner.HeadSha, owner.RunId);
+            await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key)), entry], cancellationToken).ConfigureAwait(false);
+            return new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl));
+        }
+        finally
+        {
+            _ownComment.Release();
+        }
+    }
+
+    /// <summary>
+    /// Another open PR's live lock on the key. Answered from one read of the open PRs shared for
+    /// <see cref="SnapshotFor"/> (a read costs a list of open PRs plus a comment list per PR); a
+    /// lock the snapshot shows is confirmed by a fresh read, since the PR may have closed since.
+    /// </summary>
+    private async Task<LockRecord?> HeldByOtherAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
+    {
+        Task<List<LockRecord>> snapshot;
+        lock (_snapshotGate)
+        {
+            var now = time.GetUtcNow();
+            if (_snapshot is not { } s || s.Repo != key.Repo || s.PullRequest != owner.PullRequest || now - s.Taken > SnapshotFor || s.Locks.IsFaulted || s.Locks.IsCanceled)
+            {
+                _snapshot = s = (key.Repo, owner.PullRequest, now, ReadAllAsync(key.Repo, CancellationToken.None));
+            }
+
+            snapshot = s.Locks;
+        }
+
+        LockRecord? Other(IEnumerable<LockRecord> locks) =>
+            locks.FirstOrDefault(l => l.Key == key && l.Owner.PullRequest != owner.PullRequest && l.Expires > time.GetUtcNow());
+        if (Other(await snapshot.WaitAsync(cancellationToken).ConfigureAwait(false)) is null)
+        {
+            return null;
+        }
+
+        var fresh = ReadAllAsync(key.Repo, cancellationToken);
+        lock (_snapshotGate)
+        {
+            _snapshot = (key.Repo, owner.PullRequest, time.GetUtcNow(), fresh);
+        }
+
+        return Other(await fresh.ConfigureAwait(false));
     }
 
     public async Task<LockResult> ReleaseAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
@@ -55,9 +106,17 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
             return new LockResult.NotOwner(held);
         }
 
-        var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-        await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key))], cancellationToken).ConfigureAwait(false);
-        return new LockResult.Released();
+        await _ownComment.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
+            await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key))], cancellationToken).ConfigureAwait(false);
+            return new LockResult.Released();
+        }
+        finally
+        {
+            _ownComment.Release();
+        }
     }
 
     /// <summary>Approvals stay in PlanBot's PR comment, where the approval workflows read and re-verify them on every run.</summary>
@@ -73,12 +132,18 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
     /// <summary>The live project locks recorded on the repository's open PRs.</summary>
     private async Task<List<LockRecord>> HeldAsync(string repo, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = time.GetUtcNow();
+        return [.. (await ReadAllAsync(repo, cancellationToken).ConfigureAwait(false)).Where(l => l.Expires > now)];
+    }
+
+    /// <summary>Every project lock recorded on the repository's open PRs, expired ones included.</summary>
+    private async Task<List<LockRecord>> ReadAllAsync(string repo, CancellationToken cancellationToken)
+    {
         var result = new List<LockRecord>();
         foreach (var pr in await vcs.ListOpenPullRequestsAsync(repo, cancellationToken).ConfigureAwait(false))
         {
             var meta = Meta(await vcs.ListCommentsAsync(repo, pr.Number, cancellationToken).ConfigureAwait(false));
-            result.AddRange(meta.Locks.Where(l => l.Expires > now).Select(l => new LockRecord(
+            result.AddRange(meta.Locks.Select(l => new LockRecord(
                 new LockKey(LockKind.Project, repo, l.Dir, l.Workspace),
                 new LockOwner(repo, pr.Number, l.Head, l.User, l.Run),
                 DateTimeOffset.FromUnixTimeMilliseconds(l.Since),
