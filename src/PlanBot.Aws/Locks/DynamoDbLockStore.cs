@@ -47,14 +47,9 @@ public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, Time
         for (var attempt = 0; ; attempt++)
         {
             var (current, version) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            if (current is null || current.Expires <= time.GetUtcNow())
+            if (LockOwnership.Refuses(current, key, owner, time.GetUtcNow(), out var refused))
             {
-                return new LockResult.NotOwner(null);
-            }
-
-            if (!owner.Holds(key.Kind, current.Owner))
-            {
-                return new LockResult.NotOwner(current);
+                return refused;
             }
 
             var record = current with { Approvals = update(current.Approvals) };
@@ -80,14 +75,9 @@ public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, Time
         for (var attempt = 0; ; attempt++)
         {
             var (current, version) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            if (current is null || current.Expires <= time.GetUtcNow())
+            if (LockOwnership.Refuses(current, key, owner, time.GetUtcNow(), out var refused))
             {
-                return new LockResult.NotOwner(null);
-            }
-
-            if (!owner.Holds(key.Kind, current.Owner))
-            {
-                return new LockResult.NotOwner(current);
+                return refused;
             }
 
             try

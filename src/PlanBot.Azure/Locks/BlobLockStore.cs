@@ -26,14 +26,9 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
         for (var attempt = 0; ; attempt++)
         {
             var (current, etag) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            if (current is null || current.Expires <= Now(key))
+            if (LockOwnership.Refuses(current, key, owner, Now(key), out var refused))
             {
-                return new LockResult.NotOwner(null);
-            }
-
-            if (!owner.Holds(key.Kind, current.Owner))
-            {
-                return new LockResult.NotOwner(current);
+                return refused;
             }
 
             if (key.Kind == LockKind.Run)
@@ -103,14 +98,9 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
         for (var attempt = 0; ; attempt++)
         {
             var (current, etag) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            if (current is null || current.Expires <= time.GetUtcNow())
+            if (LockOwnership.Refuses(current, key, owner, time.GetUtcNow(), out var refused))
             {
-                return new LockResult.NotOwner(null);
-            }
-
-            if (!owner.Holds(key.Kind, current.Owner))
-            {
-                return new LockResult.NotOwner(current);
+                return refused;
             }
 
             var record = current with { Approvals = update(current.Approvals) };

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace PlanBot.Core.Ports;
 
 /// <summary>
@@ -67,4 +69,17 @@ public abstract record LockResult
 
     /// <summary>Someone else holds it (null when nobody does: releasing a free lock is not an error).</summary>
     public sealed record NotOwner(LockRecord? Current) : LockResult;
+}
+
+/// <summary>The check every backend makes before releasing or updating a lock.</summary>
+public static class LockOwnership
+{
+    /// <summary>Whether <paramref name="owner"/> may not release or update the lock, and why: it is free (absent or expired) or someone else's.</summary>
+    public static bool Refuses([NotNullWhen(false)] LockRecord? current, LockKey key, LockOwner owner, DateTimeOffset now, [NotNullWhen(true)] out LockResult.NotOwner? refused)
+    {
+        refused = current is null || current.Expires <= now ? new LockResult.NotOwner(null)
+            : !owner.Holds(key.Kind, current.Owner) ? new LockResult.NotOwner(current)
+            : null;
+        return refused is not null;
+    }
 }

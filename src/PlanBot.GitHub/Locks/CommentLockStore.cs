@@ -96,14 +96,9 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
         }
 
         var held = (await HeldAsync(key.Repo, cancellationToken).ConfigureAwait(false)).FirstOrDefault(l => l.Key == key);
-        if (held is null)
+        if (LockOwnership.Refuses(held, key, owner, time.GetUtcNow(), out var refused))
         {
-            return new LockResult.NotOwner(null);
-        }
-
-        if (!owner.Holds(key.Kind, held.Owner))
-        {
-            return new LockResult.NotOwner(held);
+            return refused;
         }
 
         await _ownComment.WaitAsync(cancellationToken).ConfigureAwait(false);

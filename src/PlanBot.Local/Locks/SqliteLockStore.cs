@@ -66,9 +66,9 @@ public sealed class SqliteLockStore : ILockStore
         using var connection = Open();
         using var transaction = connection.BeginTransaction(deferred: false); // the transaction is the compare-and-swap: update runs once
         var current = Read(connection, transaction, key);
-        if (current is null || current.Expires <= _time.GetUtcNow() || !owner.Holds(key.Kind, current.Owner))
+        if (LockOwnership.Refuses(current, key, owner, _time.GetUtcNow(), out var refused))
         {
-            return (LockResult)new LockResult.NotOwner(current is not null && current.Expires > _time.GetUtcNow() ? current : null);
+            return (LockResult)refused;
         }
 
         var record = current with { Approvals = update(current.Approvals) };
@@ -82,14 +82,9 @@ public sealed class SqliteLockStore : ILockStore
         using var connection = Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         var current = Read(connection, transaction, key);
-        if (current is null || current.Expires <= _time.GetUtcNow())
+        if (LockOwnership.Refuses(current, key, owner, _time.GetUtcNow(), out var refused))
         {
-            return (LockResult)new LockResult.NotOwner(null);
-        }
-
-        if (!owner.Holds(key.Kind, current.Owner))
-        {
-            return new LockResult.NotOwner(current);
+            return (LockResult)refused;
         }
 
         Execute(connection, transaction, "DELETE FROM locks WHERE id = $id;", ("$id", key.Id));
