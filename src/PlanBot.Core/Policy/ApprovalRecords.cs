@@ -5,7 +5,11 @@ using PlanBot.Core.Ports;
 namespace PlanBot.Core.Policy;
 
 /// <summary>A PR's approval state: the plan approvals are checked against (null before the first plan) and the approvals given.</summary>
-public sealed record ApprovalState(PlanMeta? Plan, IReadOnlyList<ApprovalEntry> Entries);
+public sealed record ApprovalState(PlanMeta? Plan, IReadOnlyList<ApprovalEntry> Entries)
+{
+    /// <summary>The PR's project lock records the state was read from: saving it back writes to these, without listing the locks again.</summary>
+    internal IReadOnlyList<LockRecord> Records { get; init; } = [];
+}
 
 /// <summary>
 /// Where a PR's plan fingerprints and approvals are the record. Strict lock backends (local,
@@ -25,10 +29,11 @@ public sealed class ApprovalRecords(ILockStore locks)
             return new ApprovalState(ApprovalLedger.Plan(commentMeta), ApprovalLedger.Entries(commentMeta));
         }
 
-        var kept = (await HeldAsync(repo, pullRequest, cancellationToken).ConfigureAwait(false)).Select(r => Parse(r.Approvals)).OfType<ProjectApprovals>().ToArray();
+        var records = (await locks.ListAsync(repo, cancellationToken).ConfigureAwait(false)).Where(r => r.Key.Kind == LockKind.Project && r.Owner.PullRequest == pullRequest).ToArray();
+        var kept = records.Select(r => Parse(r.Approvals)).OfType<ProjectApprovals>().ToArray();
         if (kept.Length == 0)
         {
-            return new ApprovalState(null, []);
+            return new ApprovalState(null, []) { Records = records };
         }
 
         // The newest head planned is the plan; projects still recorded on an older head (not re-planned since) only contribute their now-void approvals.
@@ -43,7 +48,7 @@ public sealed class ApprovalRecords(ILockStore locks)
             .Select(g => new ApprovalEntry(g.Key.Comment, g.Key.User, g.Key.Head, g.ToDictionary(x => x.Project, x => x.Approval.Fingerprint, StringComparer.Ordinal)))
             .OrderBy(e => e.Comment)
             .ToArray();
-        return new ApprovalState(plan, entries);
+        return new ApprovalState(plan, entries) { Records = records };
     }
 
     /// <summary>
@@ -54,8 +59,9 @@ public sealed class ApprovalRecords(ILockStore locks)
     /// this run added or removed is applied to the record as it is now, so an approval that another
     /// runner recorded meanwhile is kept.
     /// </summary>
+    /// <param name="before">As <see cref="ReadAsync"/> returned it: its lock records are the ones written.</param>
     /// <param name="projects">Names of projects by lock key, for projects whose lock has no state yet.</param>
-    public async Task SaveAsync(string repo, LockOwner owner, ApprovalState before, ApprovalState after, IEnumerable<Project> projects, CancellationToken cancellationToken)
+    public async Task SaveAsync(LockOwner owner, ApprovalState before, ApprovalState after, IEnumerable<Project> projects, CancellationToken cancellationToken)
     {
         if (!locks.KeepsApprovals)
         {
@@ -63,7 +69,7 @@ public sealed class ApprovalRecords(ILockStore locks)
         }
 
         var names = projects.DistinctBy(p => (p.Dir, p.Workspace)).ToDictionary(p => (p.Dir, p.Workspace), p => p.Name);
-        foreach (var record in await HeldAsync(repo, owner.PullRequest, cancellationToken).ConfigureAwait(false))
+        foreach (var record in before.Records)
         {
             var name = names.GetValueOrDefault((record.Key.Dir, record.Key.Workspace)) ?? Parse(record.Approvals)?.Project;
             if (name is null)
@@ -93,9 +99,6 @@ public sealed class ApprovalRecords(ILockStore locks)
             }, cancellationToken).ConfigureAwait(false); // NotOwner: the lock went (released, or unlocked meanwhile), and its approvals with it
         }
     }
-
-    private async Task<IEnumerable<LockRecord>> HeldAsync(string repo, int pullRequest, CancellationToken cancellationToken) =>
-        (await locks.ListAsync(repo, cancellationToken).ConfigureAwait(false)).Where(r => r.Key.Kind == LockKind.Project && r.Owner.PullRequest == pullRequest);
 
     private static ProjectApproval[] For(string project, IReadOnlyList<ApprovalEntry> entries) =>
         [.. entries.Where(e => e.Fingerprints.ContainsKey(project)).Select(e => new ProjectApproval(e.Comment, e.User, e.Head, e.Fingerprints[project]))];

@@ -135,7 +135,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
                 .Where(e => e.Fingerprints.Count > 0)];
         }
 
-        await records.SaveAsync(context.Repo, new LockOwner(context.Repo, pr.Number, plan.Head, comment.Author, context.RunId), before, before with { Entries = entries }, [], cancellationToken).ConfigureAwait(false);
+        await records.SaveAsync(new LockOwner(context.Repo, pr.Number, plan.Head, comment.Author, context.RunId), before, before with { Entries = entries }, [], cancellationToken).ConfigureAwait(false);
         await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, Policy.ApprovalLedger.WithEntries(meta, entries)), cancellationToken).ConfigureAwait(false);
         if (mergedPlan)
         {

@@ -81,7 +81,7 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
             // A new `/planbot approve` on the merged PR approves the plan of the merged commit, and applies it.
             var mergedPlan = new PlanMeta(sha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 replan.Projects.Where(p => p.Plan is not null && heldBack.Contains(p.Project.Name)).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), heldBack);
-            await records.SaveAsync(context.Repo, owner, state, new ApprovalState(mergedPlan, []), replan.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
+            await records.SaveAsync(owner, state, new ApprovalState(mergedPlan, []), replan.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
             if (first is not null)
             {
                 await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, mergedPlan), [])), cancellationToken).ConfigureAwait(false);

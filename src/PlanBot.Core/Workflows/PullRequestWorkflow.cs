@@ -140,7 +140,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, ILockStore lo
         }
 
         report = report with { Warnings = [.. report.Warnings, .. notes] };
-        await records.SaveAsync(context.Repo, owner, before, new ApprovalState(plan, current), report.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
+        await records.SaveAsync(owner, before, new ApprovalState(plan, current), report.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
         return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current));
     }
 

@@ -49,7 +49,7 @@ public sealed class ApprovalRecordsTests : IDisposable
         await HoldAsync(Pr7, Network, App);
         var plan = Plan("head1", 1000, ("network", "fp-n", true), ("app", "fp-a", false));
         var approvals = new[] { Approval(11, "carol", "head1", ("network", "fp-n"), ("app", "fp-a")), Approval(12, "dave", "head1", ("network", "fp-n")) };
-        await _records.SaveAsync(Repo, Pr7, new ApprovalState(null, []), new ApprovalState(plan, approvals), [Network, App], CancellationToken.None);
+        await _records.SaveAsync(Pr7, await ReadAsync(), new ApprovalState(plan, approvals), [Network, App], CancellationToken.None);
 
         var read = await ReadAsync();
         read.Plan!.Head.ShouldBe("head1");
@@ -83,16 +83,16 @@ public sealed class ApprovalRecordsTests : IDisposable
     {
         await HoldAsync(Pr7, Network);
         var plan = Plan("head1", 1000, ("network", "fp-n", true));
-        await _records.SaveAsync(Repo, Pr7, new ApprovalState(null, []), new ApprovalState(plan, []), [Network], CancellationToken.None);
+        await _records.SaveAsync(Pr7, await ReadAsync(), new ApprovalState(plan, []), [Network], CancellationToken.None);
         var before = await ReadAsync();
 
         // both read the same state, then each saves its own addition
-        await _records.SaveAsync(Repo, Pr7, before, before with { Entries = [Approval(11, "carol", "head1", ("network", "fp-n"))] }, [], CancellationToken.None);
-        await _records.SaveAsync(Repo, Pr7, before, before with { Entries = [Approval(12, "dave", "head1", ("network", "fp-n"))] }, [], CancellationToken.None);
+        await _records.SaveAsync(Pr7, before, before with { Entries = [Approval(11, "carol", "head1", ("network", "fp-n"))] }, [], CancellationToken.None);
+        await _records.SaveAsync(Pr7, before, before with { Entries = [Approval(12, "dave", "head1", ("network", "fp-n"))] }, [], CancellationToken.None);
         var both = await ReadAsync();
         both.Entries.Select(e => e.User).ShouldBe(["carol", "dave"]);
 
-        await _records.SaveAsync(Repo, Pr7, both, both with { Entries = [.. both.Entries.Where(e => e.User != "carol")] }, [], CancellationToken.None);
+        await _records.SaveAsync(Pr7, both, both with { Entries = [.. both.Entries.Where(e => e.User != "carol")] }, [], CancellationToken.None);
         (await ReadAsync()).Entries.Select(e => e.User).ShouldBe(["dave"]);
     }
 
@@ -101,7 +101,7 @@ public sealed class ApprovalRecordsTests : IDisposable
     {
         await HoldAsync(Pr7, Network, App);
         var first = Plan("head1", 1000, ("network", "fp-n", true), ("app", "fp-a", true));
-        await _records.SaveAsync(Repo, Pr7, new ApprovalState(null, []), new ApprovalState(first, [Approval(11, "carol", "head1", ("network", "fp-n"), ("app", "fp-a"))]), [Network, App], CancellationToken.None);
+        await _records.SaveAsync(Pr7, await ReadAsync(), new ApprovalState(first, [Approval(11, "carol", "head1", ("network", "fp-n"), ("app", "fp-a"))]), [Network, App], CancellationToken.None);
 
         // the next push changes only app: until its run saves, network's record is still of the old head
         var second = Plan("head2", 2000, ("app", "fp-a2", true));
@@ -112,7 +112,7 @@ public sealed class ApprovalRecordsTests : IDisposable
         mixed.Plan.Fingerprints.Keys.ShouldBe(["app"]);
         mixed.Entries.Single().Head.ShouldBe("head1", "the old head's approval is still there, to be reported void");
 
-        await _records.SaveAsync(Repo, Pr7, mixed, new ApprovalState(second, []), [App], CancellationToken.None);
+        await _records.SaveAsync(Pr7, mixed, new ApprovalState(second, []), [App], CancellationToken.None);
         (await _locks.ListAsync(Repo, CancellationToken.None)).Single(r => r.Key.Dir == Network.Dir).Approvals.ShouldBeNull("not in the plan: its state is cleared");
         var after = await ReadAsync();
         after.Plan!.Fingerprints.ShouldBe(second.Fingerprints);
@@ -137,19 +137,19 @@ public sealed class ApprovalRecordsTests : IDisposable
     {
         await HoldAsync(Pr7, Network, App);
         var first = Plan("head1", 1000, ("network", "fp-n", true), ("app", "fp-a", true));
-        await _records.SaveAsync(Repo, Pr7, new ApprovalState(null, []), new ApprovalState(first, [Approval(11, "carol", "head1", ("network", "fp-n"), ("app", "fp-a"))]), [Network, App], CancellationToken.None);
+        await _records.SaveAsync(Pr7, await ReadAsync(), new ApprovalState(first, [Approval(11, "carol", "head1", ("network", "fp-n"), ("app", "fp-a"))]), [Network, App], CancellationToken.None);
 
         // the same head again, app fails to plan: it is not in this plan, and keeps what it had
         var before = await ReadAsync();
-        await _records.SaveAsync(Repo, Pr7, before, new ApprovalState(Plan("head1", 1000, ("network", "fp-n", true)), before.Entries), [Network, App], CancellationToken.None);
+        await _records.SaveAsync(Pr7, before, new ApprovalState(Plan("head1", 1000, ("network", "fp-n", true)), before.Entries), [Network, App], CancellationToken.None);
         var kept = await ReadAsync();
         kept.Plan!.Fingerprints.ShouldBe(first.Fingerprints, ignoreOrder: true);
         kept.Entries.Single().Fingerprints.Keys.Order().ShouldBe(["app", "network"]);
 
         // a runner that read head1 saves after another recorded head2: head2's state stays
         var newer = Plan("head2", 2000, ("network", "fp-n2", true), ("app", "fp-a2", true));
-        await _records.SaveAsync(Repo, Pr7, kept, new ApprovalState(newer, []), [Network, App], CancellationToken.None);
-        await _records.SaveAsync(Repo, Pr7, kept, kept with { Entries = [.. kept.Entries, Approval(12, "dave", "head1", ("network", "fp-n"))] }, [], CancellationToken.None);
+        await _records.SaveAsync(Pr7, kept, new ApprovalState(newer, []), [Network, App], CancellationToken.None);
+        await _records.SaveAsync(Pr7, kept, kept with { Entries = [.. kept.Entries, Approval(12, "dave", "head1", ("network", "fp-n"))] }, [], CancellationToken.None);
         var now = await ReadAsync();
         now.Plan!.Head.ShouldBe("head2");
         now.Plan.Fingerprints.ShouldBe(newer.Fingerprints, ignoreOrder: true);
