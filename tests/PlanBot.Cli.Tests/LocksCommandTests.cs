@@ -30,6 +30,10 @@ public class LocksCommandTests
         await store.EnsureTableAsync(CancellationToken.None);
         await store.AcquireAsync(new LockKey(LockKind.Project, repository, "app", "default"), new LockOwner(repository, 3, "abc", "carol", "run-3"), TimeSpan.FromDays(7), CancellationToken.None);
         await client.PutItemAsync(new() { TableName = table, Item = new() { ["LockID"] = new() { S = "state/app.tfstate" }, ["Info"] = new() { S = """{"ID":"x1","Who":"dave@host"}""" } } });
+        var approvals = new PlanBot.Core.Policy.ApprovalRecords(store);
+        var plan = new PlanBot.Core.Policy.PlanMeta("abc", 1, new() { ["app"] = "fp" }, ["app"]);
+        await approvals.SaveAsync(new LockOwner(repository, 3, "abc", "carol", "run-3"), await approvals.ReadAsync(repository, 3, null, CancellationToken.None),
+            new PlanBot.Core.Policy.ApprovalState(plan, [new PlanBot.Core.Policy.ApprovalEntry(11, "erin", "abc", new() { ["app"] = "fp" })]), [new PlanBot.Core.Discovery.Project { Name = "app", Dir = "app" }], CancellationToken.None);
 
         var (code, output, errors) = await Run("locks", "list", "--repo", scenario.Repo.Root, "--json");
         code.ShouldBe(0, errors);
@@ -39,8 +43,13 @@ public class LocksCommandTests
             held.GetProperty("dir").GetString().ShouldBe("app");
             held.GetProperty("pull_request").GetInt32().ShouldBe(3);
             held.GetProperty("user").GetString().ShouldBe("carol");
+            held.GetProperty("approved_by").EnumerateArray().Select(u => u.GetString()).ShouldBe(["erin"]);
             json.RootElement.GetProperty("terraform_locks")[0].GetProperty("info").GetString()!.ShouldContain("dave@host");
         }
+
+        var (_, text, _) = await Run("locks", "list", "--repo", scenario.Repo.Root);
+        text.ShouldContain("APPROVED BY");
+        text.Split('\n').Single(l => l.StartsWith("project", StringComparison.Ordinal)).ShouldEndWith("@erin");
 
         var (wrong, _, wrongErrors) = await Run("locks", "release", "--repo", scenario.Repo.Root, "-p", "app", "--pr", "9");
         wrong.ShouldBe(1);

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using PlanBot.Aws.Locks;
 using PlanBot.Core.Config;
 using PlanBot.Core.Discovery;
+using PlanBot.Core.Policy;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.Hosting;
@@ -33,16 +34,16 @@ public static class LocksCommand
             if (parse.GetValue(json))
             {
                 var rows = new LocksJson(
-                    [.. locks.Select(l => new LockJson(l.Key.Kind.ToString().ToLowerInvariant(), l.Key.Repo, l.Key.Dir, l.Key.Workspace, l.Owner.PullRequest, l.Owner.User, l.Owner.HeadSha, l.Owner.RunId, l.Since, l.Expires))],
+                    [.. locks.Select(l => new LockJson(l.Key.Kind.ToString().ToLowerInvariant(), l.Key.Repo, l.Key.Dir, l.Key.Workspace, l.Owner.PullRequest, l.Owner.User, l.Owner.HeadSha, l.Owner.RunId, l.Since, l.Expires, ApprovalRecords.ApprovedBy(l.Approvals)))],
                     [.. terraform.Select(t => new TerraformLockJson(t.LockId, t.Info))]);
                 await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(rows, LocksJsonContext.Default.LocksJson)).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
 
-            await cli.Stdout.WriteLineAsync(locks.Count == 0 ? $"no PlanBot locks held in {repository}" : $"{"KIND",-8} {"PROJECT",-40} {"PR",-6} {"USER",-16} {"SINCE",-20} EXPIRES").ConfigureAwait(false);
+            await cli.Stdout.WriteLineAsync(locks.Count == 0 ? $"no PlanBot locks held in {repository}" : $"{"KIND",-8} {"PROJECT",-40} {"PR",-6} {"USER",-16} {"SINCE",-20} {"EXPIRES",-20} APPROVED BY").ConfigureAwait(false);
             foreach (var l in locks)
             {
-                await cli.Stdout.WriteLineAsync($"{l.Key.Kind.ToString().ToLowerInvariant(),-8} {l.Key.Dir + "@" + l.Key.Workspace,-40} #{l.Owner.PullRequest,-5} {l.Owner.User,-16} {l.Since:yyyy-MM-dd HH:mm:ss}  {l.Expires:yyyy-MM-dd HH:mm:ss}").ConfigureAwait(false);
+                await cli.Stdout.WriteLineAsync($"{l.Key.Kind.ToString().ToLowerInvariant(),-8} {l.Key.Dir + "@" + l.Key.Workspace,-40} #{l.Owner.PullRequest,-5} {l.Owner.User,-16} {l.Since:yyyy-MM-dd HH:mm:ss}  {l.Expires:yyyy-MM-dd HH:mm:ss}  {string.Join(", ", ApprovalRecords.ApprovedBy(l.Approvals).Select(u => "@" + u))}".TrimEnd()).ConfigureAwait(false);
             }
 
             foreach (var (id, info) in terraform)
@@ -126,7 +127,7 @@ public static class LocksCommand
     }
 }
 
-internal sealed record LockJson(string Kind, string Repo, string Dir, string Workspace, int PullRequest, string User, string HeadSha, string RunId, DateTimeOffset Since, DateTimeOffset Expires);
+internal sealed record LockJson(string Kind, string Repo, string Dir, string Workspace, int PullRequest, string User, string HeadSha, string RunId, DateTimeOffset Since, DateTimeOffset Expires, IReadOnlyList<string> ApprovedBy);
 
 internal sealed record TerraformLockJson(string LockId, string Info);
 

@@ -103,6 +103,12 @@ public sealed class ApprovalRecords(ILockStore locks)
     private static ProjectApproval[] For(string project, IReadOnlyList<ApprovalEntry> entries) =>
         [.. entries.Where(e => e.Fingerprints.ContainsKey(project)).Select(e => new ProjectApproval(e.Comment, e.User, e.Head, e.Fingerprints[project]))];
 
+    /// <summary>Who approved the plan a lock record holds (its head and fingerprint), for `planbot locks list`; empty when none did or there is no state.</summary>
+    public static IReadOnlyList<string> ApprovedBy(string? recordState) =>
+        Parse(recordState) is { } state
+            ? [.. state.Approvals.Where(a => a.Head == state.Head && a.Fingerprint == state.Fingerprint).Select(a => a.User).Distinct(StringComparer.OrdinalIgnoreCase)]
+            : [];
+
     /// <summary>A record's state; null when there is none or it is not PlanBot's (a hand-edited item counts as no approval, never as a crash).</summary>
     private static ProjectApprovals? Parse(string? json)
     {
