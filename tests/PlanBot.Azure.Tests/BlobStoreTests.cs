@@ -28,6 +28,27 @@ public sealed class BlobLockStoreTests : LockStoreContract
     }
 }
 
+/// <summary>Listing one repository's locks reads only the blobs whose metadata names it (and blobs without metadata).</summary>
+public sealed class BlobLockListingTests
+{
+    [Fact]
+    public async Task A_repositorys_listing_skips_other_repositories_locks_and_still_reads_blobs_written_without_metadata()
+    {
+        var container = AzuriteContainers.Create();
+        var store = new BlobLockStore(container, TimeProvider.System);
+        await store.AcquireAsync(new LockKey(LockKind.Project, "acme/infra", "app", "default"), new("acme/infra", 1, "a", "u", "r"), TimeSpan.FromDays(1), CancellationToken.None);
+        await store.AcquireAsync(new LockKey(LockKind.Project, "acme/other", "app", "default"), new("acme/other", 2, "b", "v", "r"), TimeSpan.FromDays(1), CancellationToken.None);
+        var expires = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds();
+        await container.PutAsync("locks/legacy", System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"Kind":"Project","Repo":"acme/infra","Dir":"old","Workspace":"default","OwnerRepo":"acme/infra","PullRequest":3,"HeadSha":"c","User":"w","RunId":"r","Since":1,"Expires":{{expires}}}"""),
+            false, null, null, CancellationToken.None);
+
+        (await container.ListAsync("locks/", CancellationToken.None)).Count(b => b.Metadata.GetValueOrDefault("planbotrepo") == "acme/other").ShouldBe(1);
+        (await store.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Key.Dir, l.Owner.PullRequest)).ShouldBe([("app", 1), ("old", 3)], ignoreOrder: true);
+        (await store.ListAsync(null, CancellationToken.None)).Count.ShouldBe(3);
+    }
+}
+
 /// <summary>The plan store contract on Blob Storage (azurite).</summary>
 public sealed class BlobPlanStoreTests : PlanStoreContract
 {

@@ -16,6 +16,9 @@ public abstract record BlobAuth
 /// <summary>A blob read back: its bytes and ETag.</summary>
 public sealed record BlobObject(byte[] Content, ETag ETag);
 
+/// <summary>A blob as a listing shows it: its name and metadata.</summary>
+public sealed record BlobListing(string Name, IReadOnlyDictionary<string, string> Metadata);
+
 /// <summary>
 /// The few Blob Storage operations PlanBot needs, on one container, over Azure.Core's HttpPipeline
 /// (retries with backoff on 5xx and throttling come from the pipeline). Conditional writes answer
@@ -57,11 +60,17 @@ public sealed class BlobContainer
     }
 
     /// <summary>Writes a block blob; <paramref name="ifMatch"/> null with <paramref name="createOnly"/> means If-None-Match: *. Null when the condition failed.</summary>
-    public async Task<ETag?> PutAsync(string blob, byte[] content, bool createOnly, ETag? ifMatch, string? leaseId, CancellationToken cancellationToken)
+    /// <param name="metadata">Name/value pairs (lowercase ASCII names, ASCII values) that <see cref="ListAsync"/> returns without reading the blob.</param>
+    public async Task<ETag?> PutAsync(string blob, byte[] content, bool createOnly, ETag? ifMatch, string? leaseId, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? metadata = null)
     {
         using var message = Message(RequestMethod.Put, blob);
         message.Request.Headers.SetValue("x-ms-blob-type", "BlockBlob");
         message.Request.Headers.SetValue("Content-Type", "application/octet-stream");
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+        {
+            message.Request.Headers.SetValue("x-ms-meta-" + name, value);
+        }
+
         Conditions(message.Request, createOnly, ifMatch, leaseId);
         message.Request.Content = RequestContent.Create(content);
         var response = await SendAsync(message, cancellationToken, 201, 409, 412).ConfigureAwait(false);
@@ -77,19 +86,21 @@ public sealed class BlobContainer
         return response.Status == 202;
     }
 
-    /// <summary>Names of the blobs under a prefix, all pages.</summary>
-    public async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken)
+    /// <summary>The blobs under a prefix with their metadata, all pages.</summary>
+    public async Task<IReadOnlyList<BlobListing>> ListAsync(string prefix, CancellationToken cancellationToken)
     {
-        var names = new List<string>();
+        var names = new List<BlobListing>();
         string? marker = null;
         do
         {
-            var query = $"restype=container&comp=list&prefix={Uri.EscapeDataString(prefix)}" + (marker is null ? "" : $"&marker={Uri.EscapeDataString(marker)}");
+            var query = $"restype=container&comp=list&include=metadata&prefix={Uri.EscapeDataString(prefix)}" + (marker is null ? "" : $"&marker={Uri.EscapeDataString(marker)}");
             using var message = Message(RequestMethod.Get, null, query);
             message.BufferResponse = true;
             var response = await SendAsync(message, cancellationToken, 200).ConfigureAwait(false);
             var xml = XDocument.Parse(response.Content.ToString());
-            names.AddRange(xml.Descendants("Blob").Select(b => (string?)b.Element("Name")).OfType<string>());
+            names.AddRange(xml.Descendants("Blob")
+                .Where(b => b.Element("Name") is not null)
+                .Select(b => new BlobListing((string)b.Element("Name")!, b.Element("Metadata")?.Elements().ToDictionary(e => e.Name.LocalName.ToLowerInvariant(), e => e.Value, StringComparer.Ordinal) ?? [])));
             marker = (string?)xml.Root?.Element("NextMarker") is { Length: > 0 } next ? next : null;
         }
         while (marker is not null);

@@ -18,6 +18,9 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
 {
     private const int Attempts = 8;
 
+    /// <summary>Each lock blob names its repository in its metadata, so listing one repository's locks reads only its blobs.</summary>
+    private const string RepoMetadata = "planbotrepo";
+
     public async Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken) =>
         key.Kind == LockKind.Run ? await AcquireRunAsync(key, owner, ttl, cancellationToken).ConfigureAwait(false) : await AcquireProjectAsync(key, owner, ttl, cancellationToken).ConfigureAwait(false);
 
@@ -48,9 +51,14 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
     public async Task<IReadOnlyList<LockRecord>> ListAsync(string? repo, CancellationToken cancellationToken)
     {
         var result = new List<LockRecord>();
-        foreach (var name in await container.ListAsync("locks/", cancellationToken).ConfigureAwait(false))
+        foreach (var listed in await container.ListAsync("locks/", cancellationToken).ConfigureAwait(false))
         {
-            if (await container.GetAsync(name, cancellationToken).ConfigureAwait(false) is { } blob && Parse(blob.Content) is { } record &&
+            if (repo is not null && listed.Metadata.TryGetValue(RepoMetadata, out var of) && of != repo)
+            {
+                continue; // another repository's lock: not read
+            }
+
+            if (await container.GetAsync(listed.Name, cancellationToken).ConfigureAwait(false) is { } blob && Parse(blob.Content) is { } record &&
                 record.Expires > time.GetUtcNow() && (repo is null || record.Key.Repo == repo))
             {
                 result.Add(record);
@@ -73,7 +81,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
             }
 
             var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl, live ? current!.Approvals : null);
-            var written = await container.PutAsync(BlobName(key), Serialize(record), createOnly: etag is null, etag, null, cancellationToken).ConfigureAwait(false);
+            var written = await container.PutAsync(BlobName(key), Serialize(record), createOnly: etag is null, etag, null, cancellationToken, Metadata(key)).ConfigureAwait(false);
             if (written is not null)
             {
                 return new LockResult.Acquired(record);
@@ -104,7 +112,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
             }
 
             var record = current with { Approvals = update(current.Approvals) };
-            if (await container.PutAsync(BlobName(key), Serialize(record), createOnly: false, etag, null, cancellationToken).ConfigureAwait(false) is not null)
+            if (await container.PutAsync(BlobName(key), Serialize(record), createOnly: false, etag, null, cancellationToken, Metadata(key)).ConfigureAwait(false) is not null)
             {
                 return new LockResult.Acquired(record);
             }
@@ -121,7 +129,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
         var name = BlobName(key);
         var lease = TimeSpan.FromSeconds(Math.Clamp(ttl.TotalSeconds, 15, 60)); // what Blob Storage allows for a finite lease
         var leaseId = LeaseId(owner);
-        await container.PutAsync(name, [], createOnly: true, null, null, cancellationToken).ConfigureAwait(false); // the blob a lease needs
+        await container.PutAsync(name, [], createOnly: true, null, null, cancellationToken, Metadata(key)).ConfigureAwait(false); // the blob a lease needs
         if (!await container.LeaseAsync(name, "acquire", leaseId, lease, cancellationToken).ConfigureAwait(false) &&
             !await container.LeaseAsync(name, "renew", leaseId, lease, cancellationToken).ConfigureAwait(false))
         {
@@ -132,7 +140,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
 
         var since = time.GetUtcNow();
         var record = new LockRecord(key, owner, since, since + lease);
-        await container.PutAsync(name, Serialize(record), createOnly: false, null, leaseId, cancellationToken).ConfigureAwait(false);
+        await container.PutAsync(name, Serialize(record), createOnly: false, null, leaseId, cancellationToken, Metadata(key)).ConfigureAwait(false);
         return new LockResult.Acquired(record);
     }
 
@@ -144,6 +152,8 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
         var blob = await container.GetAsync(BlobName(key), cancellationToken).ConfigureAwait(false);
         return blob is null ? (null, null) : (Parse(blob.Content), blob.ETag);
     }
+
+    private static Dictionary<string, string> Metadata(LockKey key) => new(StringComparer.Ordinal) { [RepoMetadata] = key.Repo };
 
     private static string BlobName(LockKey key) => "locks/" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Id)))[..40];
 

@@ -18,9 +18,9 @@ public sealed class BlobPlanStore(BlobContainer container, byte[]? key) : IPlanS
     public async Task<int> DeletePullRequestAsync(string repo, int pullRequest, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        foreach (var name in await container.ListAsync("plans/" + new PlanKey(repo, pullRequest, "x", "x").PullRequestPrefix, cancellationToken).ConfigureAwait(false))
+        foreach (var blob in await container.ListAsync("plans/" + new PlanKey(repo, pullRequest, "x", "x").PullRequestPrefix, cancellationToken).ConfigureAwait(false))
         {
-            deleted += await container.DeleteAsync(name, null, null, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            deleted += await container.DeleteAsync(blob.Name, null, null, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
         return deleted;
