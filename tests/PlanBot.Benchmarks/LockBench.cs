@@ -50,12 +50,48 @@ public static class LockBench
 
             times.Sort();
             var (operations, acquired) = await ContendAsync(store);
+            var approvals = await ApprovalsAsync(store);
             Console.WriteLine($"locks {name}: acquire+release p50 {times[times.Count / 2]:N1} ms, p99 {times[(int)(times.Count * 0.99)]:N1} ms; " +
-                              $"32 contending clients on 8 keys: {operations / 5.0:N0} operations/s, {acquired / 5.0:N0} acquisitions/s");
+                              $"32 contending clients on 8 keys: {operations / 5.0:N0} operations/s, {acquired / 5.0:N0} acquisitions/s; " +
+                              $"approval state of a PR holding 10 project locks, read + save: p50 {approvals[approvals.Count / 2]:N1} ms, p99 {approvals[(int)(approvals.Count * 0.99)]:N1} ms");
         }
 
         Directory.Delete(dir, recursive: true);
         return 0;
+    }
+
+    /// <summary>What recording approvals adds to each PR run: the PR's approval state read from its 10 lock records and saved back (200 rounds after 20 of warm-up), sorted.</summary>
+    private static async Task<List<double>> ApprovalsAsync(ILockStore store)
+    {
+        var owner = new LockOwner("bench/repo", 2, "sha", "bench", "run");
+        var projects = Enumerable.Range(0, 10).Select(i => new PlanBot.Core.Discovery.Project { Name = $"a{i}", Dir = $"a{i}" }).ToArray();
+        foreach (var project in projects)
+        {
+            await store.AcquireAsync(new LockKey(LockKind.Project, "bench/repo", project.Dir, "default"), owner, TimeSpan.FromMinutes(5), CancellationToken.None);
+        }
+
+        var records = new PlanBot.Core.Policy.ApprovalRecords(store);
+        var plan = new PlanBot.Core.Policy.PlanMeta("sha", 1, projects.ToDictionary(p => p.Name, p => "fp-" + p.Name), [.. projects.Select(p => p.Name)]);
+        var times = new List<double>();
+        for (var i = 0; i < 220; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var before = await records.ReadAsync("bench/repo", 2, null, CancellationToken.None);
+            var entry = new PlanBot.Core.Policy.ApprovalEntry(i, "carol", "sha", new(plan.Fingerprints));
+            await records.SaveAsync(owner, before, new PlanBot.Core.Policy.ApprovalState(plan, [.. before.Entries.TakeLast(2), entry]), projects, CancellationToken.None);
+            if (i >= 20)
+            {
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        foreach (var project in projects)
+        {
+            await store.ReleaseAsync(new LockKey(LockKind.Project, "bench/repo", project.Dir, "default"), owner, CancellationToken.None);
+        }
+
+        times.Sort();
+        return times;
     }
 
     /// <summary>32 clients, each acquiring one of 8 keys and releasing it when it wins, for 5 s.</summary>
