@@ -357,6 +357,15 @@ public sealed class ActionModeTests : IAsyncLifetime
         (await RunAsync("issue_comment", CommentEvent(60, "/planbot approve", "carol"))).Code.ShouldBe(0);
         _github.Statuses.Last().State.ShouldBe("success");
 
+        // a push voids the approval recorded in the lock record, and the comment says so
+        var newHead = await PushAsync(60, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v6b", triggersReplace: "6b") });
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(60));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((newHead, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+        _github.CommentsOn(60).First().Body.ShouldContain($"approvals given on `{head[..7]}` are void");
+        (await RunAsync("issue_comment", CommentEvent(60, "/planbot approve", "carol"))).Code.ShouldBe(0);
+        _github.Statuses.Last().ShouldBe((newHead, "success", "planbot/apply-gate", "approved: app by @carol"));
+
         // the close arrives before the push: the locks (and approvals) stay for the apply, which then releases them
         var merge = await MergeAsync(60);
         (code, errors) = await RunAsync("pull_request", PullRequestEvent(60, "closed"));
@@ -365,7 +374,7 @@ public sealed class ActionModeTests : IAsyncLifetime
         (code, errors) = await RunAsync("push", Push(merge));
         code.ShouldBe(0, errors);
         _github.CommentsOn(60).Last().Body.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
-        State("app").ShouldContain("\"v6\"");
+        State("app").ShouldContain("\"v6b\"");
         (await store.ListAsync("acme/infra", CancellationToken.None)).Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty();
     }
 
