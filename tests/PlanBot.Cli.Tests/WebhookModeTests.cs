@@ -90,6 +90,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
         issue.Title.ShouldBe("PlanBot drift report", stderr.ToString());
         issue.Body.ShouldContain("| `network` | `network` | ⚠️ drifted | 1 |");
         (await service.StopAsync()).ShouldBe(0, stderr.ToString());
+        Directory.EnumerateFiles(_data.Combine("service", "runs"), "*", SearchOption.AllDirectories).ShouldBeEmpty("the drift check's plan files are deleted too");
     }
 
     private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload)

@@ -153,16 +153,26 @@ public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSourc
     private string Workspace(string repo, int pr) => Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), $"pr-{pr}");
 
     /// <summary>The service's scheduled drift check of one repository's default branch, and its drift issue.</summary>
-    public Task DriftAsync(string repo, string cloneUrl, CancellationToken cancellationToken) =>
-        OnDefaultBranchAsync(repo, cloneUrl, workspace => DriftInAsync(repo, workspace, cancellationToken), cancellationToken);
+    public async Task DriftAsync(string repo, string cloneUrl, CancellationToken cancellationToken)
+    {
+        var runId = $"serve-drift-{Environment.ProcessId}";
+        try
+        {
+            await OnDefaultBranchAsync(repo, cloneUrl, workspace => DriftInAsync(repo, workspace, runId, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            DeleteRunFiles(runId);
+        }
+    }
 
-    private async Task<bool> DriftInAsync(string repo, string workspace, CancellationToken cancellationToken)
+    private async Task<bool> DriftInAsync(string repo, string workspace, string runId, CancellationToken cancellationToken)
     {
         await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", "origin/HEAD"], cancellationToken).ConfigureAwait(false);
         var config = ConfigLoader.Load(workspace);
         var issues = new DriftIssueWorkflow(vcs);
         var (open, firstSeen) = await issues.ReadAsync(repo, cancellationToken).ConfigureAwait(false);
-        var report = await DriftCommand.RunAsync(cli, workspace, [], dataDir, Stores.Locks(config, dataDir, TimeProvider.System, vcs), $"serve-drift-{Environment.ProcessId}", firstSeen, cancellationToken).ConfigureAwait(false);
+        var report = await DriftCommand.RunAsync(cli, workspace, [], dataDir, Stores.Locks(config, dataDir, TimeProvider.System, vcs), runId, firstSeen, cancellationToken).ConfigureAwait(false);
         var action = await issues.SyncAsync(repo, report, open, CommentOptions.ForComment(config.Comments), cancellationToken).ConfigureAwait(false);
         cli.Progress.Report($"drift {repo}: {report.Drifted.Count} drifted; issue {action.ToString().ToLowerInvariant()}");
         return report.Drifted.Count > 0;

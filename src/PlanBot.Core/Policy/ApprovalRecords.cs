@@ -54,10 +54,11 @@ public sealed class ApprovalRecords(ILockStore locks)
     /// <summary>
     /// Records <paramref name="after"/> with each project lock the PR holds (nothing on the github
     /// backend, whose record is the comment the caller writes). A project not in the plan loses its
-    /// state, unless it is recorded on the same head (planned before, failed this time); a newer head
-    /// recorded meanwhile by another runner is never overwritten with an older one. Approvals merge three ways against <paramref name="before"/> (what this run read): what
-    /// this run added or removed is applied to the record as it is now, so an approval that another
-    /// runner recorded meanwhile is kept.
+    /// state, unless it is recorded on the same head (planned before, failed this time); a newer
+    /// head recorded meanwhile by another runner is never overwritten with an older one. Approvals
+    /// merge three ways against <paramref name="before"/> (what this run read): what this run added
+    /// or removed is applied to the record as it is now, so an approval that another runner
+    /// recorded meanwhile is kept.
     /// </summary>
     /// <param name="before">As <see cref="ReadAsync"/> returned it: its lock records are the ones written.</param>
     /// <param name="projects">Names of projects by lock key, for projects whose lock has no state yet.</param>
