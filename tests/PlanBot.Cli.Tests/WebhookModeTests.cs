@@ -152,6 +152,15 @@ public sealed class WebhookModeTests : IAsyncLifetime
         await WaitForAsync(() => _github.Statuses.Count == 1, "the plan");
         _github.Statuses.Single().State.ShouldBe("pending", stderr.ToString());
 
+        // the author may not approve their own change, and write access is not enough
+        _github.Permissions["bob"] = ("write", "write");
+        (await DeliverAsync(http, "issue_comment", CommentPayload(50, "/planbot approve", "alice"))).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "issue_comment", CommentPayload(50, "/planbot approve", "bob"))).ShouldBe(HttpStatusCode.Accepted);
+        await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.StartsWith("@bob your approval does not count", StringComparison.Ordinal)), "the refusals");
+        _github.CommentsOn(50).ShouldContain(c => c.Body.StartsWith("@alice your approval does not count: you opened this pull request", StringComparison.Ordinal));
+        _github.CommentsOn(50).Single(c => c.Body.StartsWith("@bob", StringComparison.Ordinal)).Body.ShouldContain("your role on acme/infra is write; approvals need at least maintain");
+        _github.Statuses.Count.ShouldBe(1, "a refused approval changes nothing");
+
         (await DeliverAsync(http, "issue_comment", CommentPayload(50, "/planbot approve", "carol"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count == 2, "the approval");
         _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: network by @carol"));
