@@ -43,15 +43,16 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var records = new ApprovalRecords(locks);
         var state = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
+        var owner = new LockOwner(context.Repo, pr.Number, sha, pr.Author, context.RunId);
         if (state.Plan is not { } planned || planned.Fingerprints.Count == 0)
         {
             progress?.Report($"#{pr.Number} has no PlanBot plan: nothing to apply");
+            await ReleaseAsync(owner, new HashSet<(string, string)>(), cancellationToken).ConfigureAwait(false); // e.g. every project failed to plan: nothing waits for this merge
             return null;
         }
 
         var entries = state.Entries.Where(e => e.Head == planned.Head).ToArray();
         var (approvers, notes) = await ApprovalLedger.VerifyAsync(entries, comments, planned, new ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
-        var owner = new LockOwner(context.Repo, pr.Number, sha, pr.Author, context.RunId);
         var merged = context with { PullRequest = pr with { HeadSha = sha, BaseSha = sha }, Projects = [.. planned.Fingerprints.Keys.Order(StringComparer.Ordinal)] };
         RunReport replan;
         try
@@ -88,22 +89,22 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
             }
         }
 
-        await ReleaseAsync(context.Repo, owner, replan, results, cancellationToken).ConfigureAwait(false);
-        return results;
-    }
-
-    /// <summary>
-    /// Releases the PR's project locks once its merge is done with them: all but the projects that
-    /// still need something (failed, held back, skipped), including locks of projects the PR touched
-    /// on an earlier head and no longer does.
-    /// </summary>
-    private async Task ReleaseAsync(string repo, LockOwner owner, RunReport replan, IReadOnlyList<ApplyResult> results, CancellationToken cancellationToken)
-    {
         var pending = results.Where(r => r.Status is ApplyStatus.Failed or ApplyStatus.HeldBack or ApplyStatus.Skipped)
             .Select(r => replan.Projects.First(p => p.Project.Name == r.Project).Project)
             .Select(p => (p.Dir, p.Workspace))
             .ToHashSet();
-        foreach (var held in await locks.ListAsync(repo, cancellationToken).ConfigureAwait(false))
+        await ReleaseAsync(owner, pending, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>
+    /// Releases the PR's project locks once its merge is done with them: all but those of the
+    /// projects that still need something (failed, held back, skipped), including locks of projects
+    /// the PR touched on an earlier head and no longer does.
+    /// </summary>
+    private async Task ReleaseAsync(LockOwner owner, IReadOnlySet<(string Dir, string Workspace)> pending, CancellationToken cancellationToken)
+    {
+        foreach (var held in await locks.ListAsync(owner.Repo, cancellationToken).ConfigureAwait(false))
         {
             if (held.Key.Kind == LockKind.Project && held.Owner.PullRequest == owner.PullRequest && !pending.Contains((held.Key.Dir, held.Key.Workspace)) &&
                 await locks.ReleaseAsync(held.Key, owner, cancellationToken).ConfigureAwait(false) is LockResult.Released)

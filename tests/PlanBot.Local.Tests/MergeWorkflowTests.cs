@@ -1,0 +1,44 @@
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Workflows;
+using PlanBot.GitHub.Auth;
+using PlanBot.GitHub.Rest;
+using PlanBot.Local.Locks;
+using PlanBot.Testing;
+
+namespace PlanBot.Local.Tests;
+
+/// <summary>The merge releases what nothing waits for; the close of a merged PR left its locks to it.</summary>
+public sealed class MergeWorkflowTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new("planbot-merge");
+    private FakeGitHub _github = null!;
+
+    public async Task InitializeAsync() => _github = await FakeGitHub.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _github.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task A_merged_pr_with_no_recorded_plan_applies_nothing_and_releases_its_project_locks()
+    {
+        var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
+        var pr = new LockOwner("acme/infra", 5, "head", "alice", "r1");
+        await locks.AcquireAsync(new LockKey(LockKind.Project, "acme/infra", "network", "default"), pr, TimeSpan.FromDays(7), CancellationToken.None);
+        await locks.AcquireAsync(new LockKey(LockKind.Project, "acme/infra", "dns", "default"), pr with { PullRequest = 6 }, TimeSpan.FromDays(7), CancellationToken.None);
+        _github.AddPull(5, "head", "base");
+        _github.Pulls[5]["merged"] = true;
+        _github.Pulls[5]["state"] = "closed";
+        _github.CommitPulls["merge"] = [5];
+        var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
+        var merges = new MergeWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("nothing to plan"), new ApplyWorkflow(new FakeTerraform()), locks);
+        var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 0, HeadSha = "merge", BaseSha = "merge" }, RepoDir = _dir.Path, RunId = "r2" };
+
+        (await merges.RunAsync(context, "merge", PlanBotConfig.Default, CancellationToken.None)).ShouldBeNull();
+
+        (await locks.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Key.Dir, l.Owner.PullRequest)).ShouldBe([("dns", 6)]);
+    }
+}
