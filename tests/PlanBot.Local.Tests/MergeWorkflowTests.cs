@@ -22,14 +22,16 @@ public sealed class MergeWorkflowTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    [Fact]
-    public async Task A_merged_pr_with_no_recorded_plan_applies_nothing_and_releases_its_project_locks()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("mallory/infra")]
+    public async Task A_merged_pr_with_no_recorded_plan_or_from_a_fork_applies_nothing_and_releases_its_project_locks(string? fork)
     {
         var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
         var pr = new LockOwner("acme/infra", 5, "head", "alice", "r1");
         await locks.AcquireAsync(new LockKey(LockKind.Project, "acme/infra", "network", "default"), pr, TimeSpan.FromDays(7), CancellationToken.None);
         await locks.AcquireAsync(new LockKey(LockKind.Project, "acme/infra", "dns", "default"), pr with { PullRequest = 6 }, TimeSpan.FromDays(7), CancellationToken.None);
-        _github.AddPull(5, "head", "base");
+        _github.AddPull(5, "head", "base", forkRepo: fork);
         _github.Pulls[5]["merged"] = true;
         _github.Pulls[5]["state"] = "closed";
         _github.CommitPulls["merge"] = [5];
@@ -37,7 +39,13 @@ public sealed class MergeWorkflowTests : IAsyncLifetime
         var merges = new MergeWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("nothing to plan"), new ApplyWorkflow(new FakeTerraform()), locks);
         var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 0, HeadSha = "merge", BaseSha = "merge" }, RepoDir = _dir.Path, RunId = "r2" };
 
-        (await merges.RunAsync(context, "merge", PlanBotConfig.Default, CancellationToken.None)).ShouldBeNull();
+        var applied = await merges.RunAsync(context, "merge", PlanBotConfig.Default, CancellationToken.None);
+
+        (fork is null ? applied is null : applied is { Count: 0 }).ShouldBeTrue();
+        if (fork is not null)
+        {
+            _github.CommentsOn(5).Single().Body.ShouldEndWith("PlanBot never applies changes from a fork.");
+        }
 
         (await locks.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Key.Dir, l.Owner.PullRequest)).ShouldBe([("dns", 6)]);
     }

@@ -32,9 +32,11 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
             return null;
         }
 
+        var owner = new LockOwner(context.Repo, pr.Number, sha, pr.Author, context.RunId);
         if (pr.FromFork)
         {
             await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\nPlanBot never applies changes from a fork.", cancellationToken).ConfigureAwait(false);
+            await ReleaseAsync(owner, new HashSet<(string, string)>(), cancellationToken).ConfigureAwait(false); // planned with plan_forks: nothing will apply it
             return [];
         }
 
@@ -43,7 +45,6 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var records = new ApprovalRecords(locks);
         var state = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
-        var owner = new LockOwner(context.Repo, pr.Number, sha, pr.Author, context.RunId);
         if (state.Plan is not { } planned || planned.Fingerprints.Count == 0)
         {
             progress?.Report($"#{pr.Number} has no PlanBot plan: nothing to apply");
