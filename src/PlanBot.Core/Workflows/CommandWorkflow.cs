@@ -229,7 +229,8 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
 
         await ReplyAsync(context, held.Length == 0
             ? $"@{comment.Author} this pull request holds no project locks{(command.Projects.Count + command.Dirs.Count > 0 ? " for those projects" : "")}."
-            : $"@{comment.Author} released {string.Join(", ", held.Select(l => $"`{l.Key.Dir}`"))}. Other pull requests plan them on their next push or `/planbot plan`; this one takes them again on its next plan.", cancellationToken).ConfigureAwait(false);
+            : $"@{comment.Author} released {string.Join(", ", held.Select(l => $"`{l.Key.Dir}`"))}. Other pull requests plan them on their next push or `/planbot plan`; this one takes them again on its next plan." +
+              (held.Any(l => Policy.ApprovalRecords.ApprovedBy(l.Approvals).Count > 0) ? " The approvals kept with those locks went with them: approve again after the next plan." : ""), cancellationToken).ConfigureAwait(false);
         return true;
     }
 

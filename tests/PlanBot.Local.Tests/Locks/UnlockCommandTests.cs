@@ -32,6 +32,10 @@ public sealed class UnlockCommandTests : IAsyncLifetime
         await locks.AcquireAsync(Key("network"), mine, TimeSpan.FromDays(7), CancellationToken.None);
         await locks.AcquireAsync(Key("app"), mine, TimeSpan.FromDays(7), CancellationToken.None);
         await locks.AcquireAsync(Key("dns"), new LockOwner("acme/infra", 6, "h", "bob", "r2"), TimeSpan.FromDays(7), CancellationToken.None);
+        var records = new Core.Policy.ApprovalRecords(locks);
+        await records.SaveAsync(mine, await records.ReadAsync("acme/infra", 5, null, CancellationToken.None),
+            new Core.Policy.ApprovalState(new Core.Policy.PlanMeta("h", 1, new() { ["network"] = "fp" }, ["network"]), [new Core.Policy.ApprovalEntry(1, "carol", "h", new() { ["network"] = "fp" })]),
+            [new Core.Discovery.Project { Name = "network", Dir = "network" }], CancellationToken.None);
 
         var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
         var notPlanned = new PullRequestWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("unlock must not plan"), locks);
@@ -41,6 +45,7 @@ public sealed class UnlockCommandTests : IAsyncLifetime
 
         (await locks.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Key.Dir, l.Owner.PullRequest)).ShouldBe([("dns", 6)]);
         _github.CommentsOn(5).Last().Body.ShouldStartWith("@alice released `app`, `network`.");
+        _github.CommentsOn(5).Last().Body.ShouldEndWith("The approvals kept with those locks went with them: approve again after the next plan.");
         _github.Reactions.Select(r => r.Content).ShouldBe(["eyes", "+1"]);
     }
 
