@@ -103,6 +103,27 @@ public sealed class WebhookModeTests : IAsyncLifetime
         return (await http.SendAsync(request)).StatusCode;
     }
 
+    /// <summary>A PR whose change touches the foundational `network` project (approval needed), served from the scenario repo.</summary>
+    private async Task<(string Head, string CloneUrl)> FoundationalPullAsync(int pr, string cidr)
+    {
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [\"network\"] }\n");
+        await _scenario.Repo.CommitAsync("config");
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}");
+        _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", cidr));
+        var head = await _scenario.Repo.CommitAsync("change");
+        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        var cloneUrl = new Uri(_scenario.Repo.Root).AbsoluteUri;
+        _github.AddPull(pr, head, baseSha);
+        _github.Pulls[pr]["base"]!["repo"]!["clone_url"] = cloneUrl;
+        _github.PullFiles[pr] = ["network/main.tf"];
+        _github.Permissions["carol"] = ("write", "maintain");
+        return (head, cloneUrl);
+    }
+
+    /// <summary>A pull_request delivery of the PR as the fake GitHub has it now.</summary>
+    private string PullPayload(int pr, string action) =>
+        new JsonObject { ["action"] = action, ["number"] = pr, ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" } }.ToJsonString();
+
     /// <summary>An issue_comment delivery of a new comment, added to the fake GitHub first.</summary>
     private string CommentPayload(int pr, string body, string user)
     {
@@ -132,23 +153,12 @@ public sealed class WebhookModeTests : IAsyncLifetime
     [Fact]
     public async Task Through_webhooks_a_foundational_change_waits_for_a_maintainers_approval_and_is_applied_after_the_merge()
     {
-        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [\"network\"] }\n");
-        await _scenario.Repo.CommitAsync("config");
-        await _scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-50");
-        _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", "10.50.0.0/16"));
-        var head = await _scenario.Repo.CommitAsync("change");
-        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
-        var cloneUrl = new Uri(_scenario.Repo.Root).AbsoluteUri;
-        _github.AddPull(50, head, baseSha);
-        _github.Pulls[50]["base"]!["repo"]!["clone_url"] = cloneUrl;
-        _github.PullFiles[50] = ["network/main.tf"];
-        _github.Permissions["carol"] = ("write", "maintain");
+        var (head, cloneUrl) = await FoundationalPullAsync(50, "10.50.0.0/16");
 
         await using var service = await Service.StartAsync(this, _data.Combine("service"));
         var (http, stderr) = (service.Http, service.Errors);
 
-        var opened = new JsonObject { ["action"] = "opened", ["number"] = 50, ["pull_request"] = JsonNode.Parse(_github.Pulls[50].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } };
-        (await DeliverAsync(http, "pull_request", opened.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "pull_request", PullPayload(50, "opened"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count == 1, "the plan");
         _github.Statuses.Single().State.ShouldBe("pending", stderr.ToString());
 
@@ -175,8 +185,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
             .Single(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).Approvals!.ShouldContain("\"user\":\"carol\"");
         var planComment = _github.Comments.FindIndex(c => c.Body.StartsWith("<!-- planbot:plan -->", StringComparison.Ordinal));
         _github.Comments[planComment] = _github.Comments[planComment] with { Body = _github.Comments[planComment].Body.Split("<!-- planbot:meta")[0], Updated = DateTimeOffset.UtcNow };
-        opened["action"] = "synchronize";
-        (await DeliverAsync(http, "pull_request", opened.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "pull_request", PullPayload(50, "synchronize"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count == 3, "the re-plan");
         _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: network by @carol"), stderr.ToString());
 
@@ -188,8 +197,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
         _github.CommitPulls[merge] = [50];
 
         // GitHub may deliver the close before the push: the merged PR keeps its locks (and approvals) for the apply
-        var closed = new JsonObject { ["action"] = "closed", ["number"] = 50, ["pull_request"] = JsonNode.Parse(_github.Pulls[50].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" } };
-        (await DeliverAsync(http, "pull_request", closed.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "pull_request", PullPayload(50, "closed"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => stderr.ToString().Contains("#50 was merged: its project locks stay", StringComparison.Ordinal), "the close");
         (await DeliverAsync(http, "push", PushPayload(merge, cloneUrl))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.Contains("| `network` | ✅ applied", StringComparison.Ordinal)), "the apply");
@@ -203,22 +211,11 @@ public sealed class WebhookModeTests : IAsyncLifetime
     [Fact]
     public async Task Through_webhooks_a_project_held_back_at_the_merge_is_applied_by_a_new_approval_on_the_merged_pr()
     {
-        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [\"network\"] }\n");
-        await _scenario.Repo.CommitAsync("config");
-        await _scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-51");
-        _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", "10.51.0.0/16"));
-        var head = await _scenario.Repo.CommitAsync("change");
-        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
-        var cloneUrl = new Uri(_scenario.Repo.Root).AbsoluteUri;
-        _github.AddPull(51, head, baseSha);
-        _github.Pulls[51]["base"]!["repo"]!["clone_url"] = cloneUrl;
-        _github.PullFiles[51] = ["network/main.tf"];
-        _github.Permissions["carol"] = ("write", "maintain");
+        var (head, cloneUrl) = await FoundationalPullAsync(51, "10.51.0.0/16");
         await using var service = await Service.StartAsync(this, _data.Combine("service"));
         var (http, stderr) = (service.Http, service.Errors);
 
-        var opened = new JsonObject { ["action"] = "opened", ["number"] = 51, ["pull_request"] = JsonNode.Parse(_github.Pulls[51].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } };
-        (await DeliverAsync(http, "pull_request", opened.ToJsonString())).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "pull_request", PullPayload(51, "opened"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count == 1, "the plan");
         (await DeliverAsync(http, "issue_comment", CommentPayload(51, "/planbot approve", "carol"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count == 2, "the approval");
