@@ -24,16 +24,14 @@ public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, Time
         {
             var (current, version) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            var live = current is not null && current.Expires > now;
-            if (live && !owner.Holds(key.Kind, current!.Owner))
+            var taken = LockOwnership.Take(current, key, owner, now, ttl);
+            if (taken is not LockResult.Acquired { Lock: var record })
             {
-                return new LockResult.HeldBy(current.Owner, current.Since, current.Expires);
+                return taken;
             }
-
-            var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl, live ? current!.Approvals : null);
             if (await TryPutAsync(record, version, cancellationToken).ConfigureAwait(false))
             {
-                return new LockResult.Acquired(record);
+                return taken;
             }
 
             Contended(key, attempt);

@@ -74,17 +74,15 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
         {
             var (current, etag) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            var live = current is not null && current.Expires > now;
-            if (live && !owner.Holds(key.Kind, current!.Owner))
+            var taken = LockOwnership.Take(current, key, owner, now, ttl);
+            if (taken is not LockResult.Acquired { Lock: var record })
             {
-                return new LockResult.HeldBy(current.Owner, current.Since, current.Expires);
+                return taken;
             }
-
-            var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl, live ? current!.Approvals : null);
             var written = await container.PutAsync(BlobName(key), Serialize(record), createOnly: etag is null, etag, null, cancellationToken, Metadata(key)).ConfigureAwait(false);
             if (written is not null)
             {
-                return new LockResult.Acquired(record);
+                return taken;
             }
 
             if (attempt >= Attempts)

@@ -71,9 +71,21 @@ public abstract record LockResult
     public sealed record NotOwner(LockRecord? Current) : LockResult;
 }
 
-/// <summary>The check every backend makes before releasing or updating a lock.</summary>
+/// <summary>The decisions every backend makes before writing a lock; the backend only makes the write atomic.</summary>
 public static class LockOwnership
 {
+    /// <summary>
+    /// <see cref="LockResult.HeldBy"/> when another owner's live lock stops <paramref name="owner"/>;
+    /// otherwise <see cref="LockResult.Acquired"/> with the record to write: a renewal keeps the
+    /// lock's Since and its approvals, a free or expired lock starts afresh.
+    /// </summary>
+    public static LockResult Take(LockRecord? current, LockKey key, LockOwner owner, DateTimeOffset now, TimeSpan ttl) =>
+        current is not null && current.Expires > now
+            ? owner.Holds(key.Kind, current.Owner)
+                ? new LockResult.Acquired(new LockRecord(key, owner, current.Since, now + ttl, current.Approvals))
+                : new LockResult.HeldBy(current.Owner, current.Since, current.Expires)
+            : new LockResult.Acquired(new LockRecord(key, owner, now, now + ttl));
+
     /// <summary>Whether <paramref name="owner"/> may not release or update the lock, and why: it is free (absent or expired) or someone else's.</summary>
     public static bool Refuses([NotNullWhen(false)] LockRecord? current, LockKey key, LockOwner owner, DateTimeOffset now, [NotNullWhen(true)] out LockResult.NotOwner? refused)
     {

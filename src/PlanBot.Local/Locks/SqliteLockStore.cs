@@ -43,13 +43,11 @@ public sealed class SqliteLockStore : ILockStore
         using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: one writer at a time
         var now = _time.GetUtcNow();
         var current = Read(connection, transaction, key);
-        if (current is not null && current.Expires > now && !owner.Holds(key.Kind, current.Owner))
+        var taken = LockOwnership.Take(current, key, owner, now, ttl);
+        if (taken is not LockResult.Acquired { Lock: var record })
         {
-            return (LockResult)new LockResult.HeldBy(current.Owner, current.Since, current.Expires);
+            return taken;
         }
-
-        var live = current is not null && current.Expires > now;
-        var record = new LockRecord(key, owner, live ? current!.Since : now, now + ttl, live ? current!.Approvals : null);
         Execute(connection, transaction, """
             INSERT OR REPLACE INTO locks (id, kind, repo, dir, workspace, owner_repo, pull_request, head_sha, user, run_id, since, expires, approvals)
             VALUES ($id, $kind, $repo, $dir, $workspace, $owner_repo, $pr, $sha, $user, $run, $since, $expires, $approvals);
@@ -58,7 +56,7 @@ public sealed class SqliteLockStore : ILockStore
             ("$owner_repo", owner.Repo), ("$pr", owner.PullRequest), ("$sha", owner.HeadSha), ("$user", owner.User), ("$run", owner.RunId),
             ("$since", record.Since.ToUnixTimeMilliseconds()), ("$expires", record.Expires.ToUnixTimeMilliseconds()), ("$approvals", (object?)record.Approvals ?? DBNull.Value));
         transaction.Commit();
-        return new LockResult.Acquired(record);
+        return taken;
     }, cancellationToken);
 
     public Task<LockResult> UpdateApprovalsAsync(LockKey key, LockOwner owner, Func<string?, string?> update, CancellationToken cancellationToken) => Task.Run(() =>
