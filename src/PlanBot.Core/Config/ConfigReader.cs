@@ -102,6 +102,16 @@ public sealed class ConfigReader
                 ["plan_drafts"] = m => raw = raw with { PlanDrafts = Bool(m, "pull_requests.plan_drafts") },
                 ["plan_forks"] = m => raw = raw with { PlanForks = Bool(m, "pull_requests.plan_forks") },
             }),
+            ["commands"] = n => Mapping(n, "commands", CommandSettings.Verbs.ToDictionary(verb => verb, verb => (Action<YamlNode>)(m => Mapping(m, $"commands.{verb}", new()
+            {
+                ["min_permission"] = v =>
+                {
+                    if (Str(v, $"commands.{verb}.min_permission") is { } value)
+                    {
+                        raw = raw with { CommandMinPermissions = new Dictionary<string, Located<string>>(raw.CommandMinPermissions) { [verb] = value } };
+                    }
+                },
+            })))),
             ["comments"] = n => Mapping(n, "comments", new()
             {
                 ["max_chars"] = m => raw = raw with { CommentsMaxChars = Int(m, "comments.max_chars") },

@@ -95,6 +95,12 @@ public static class ConfigValidator
             PlansStore = plansStore,
             Backends = Backends(raw, locksBackend, plansStore, Fail),
             LocksBackendChosen = raw.LocksBackend is not null,
+            Commands = new CommandSettings
+            {
+                Plan = OneOf(Command(raw, "plan"), "commands.plan.min_permission", Permissions, "write", Fail),
+                Unlock = OneOf(Command(raw, "unlock"), "commands.unlock.min_permission", Permissions, "write", Fail),
+                Apply = Command(raw, "apply") is { } apply ? OneOf(apply, "commands.apply.min_permission", Permissions, "maintain", Fail) : null,
+            },
             PullRequests = new PullRequestSettings { PlanDrafts = raw.PlanDrafts?.Value ?? false, PlanForks = raw.PlanForks?.Value ?? false },
             Comments = new CommentSettings
             {
@@ -224,6 +230,8 @@ public static class ConfigValidator
 
         return v.Value;
     }
+
+    private static Located<string>? Command(RawConfig raw, string verb) => raw.CommandMinPermissions.TryGetValue(verb, out var value) ? value : null;
 
     private static string OneOf(Located<string>? value, string key, string[] allowed, string fallback, Action<int, int, string> fail)
     {

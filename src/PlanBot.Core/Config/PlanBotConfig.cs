@@ -23,6 +23,12 @@ public sealed record PlanBotConfig
     public IReadOnlyDictionary<string, BackendSettings> Backends { get; init; } = new Dictionary<string, BackendSettings>();
     public CommentSettings Comments { get; init; } = new();
     public PullRequestSettings PullRequests { get; init; } = new();
+    public CommandSettings Commands { get; init; } = new();
+    /// <summary>
+    /// The policy keys the PR's head changes compared with the trusted (default branch) side, set by
+    /// <see cref="RunConfigLoader"/>: they take effect after the merge, and the PR needs approval.
+    /// </summary>
+    public IReadOnlyList<string> PolicyChanges { get; init; } = [];
     /// <summary>Whether planbot.yaml chose locks.backend (in Action mode the default is github, elsewhere local).</summary>
     public bool LocksBackendChosen { get; init; }
 }
@@ -32,6 +38,18 @@ public sealed record PullRequestSettings
     public bool PlanDrafts { get; init; }
     /// <summary>Planning a fork runs its code with this repository's credentials: off unless asked for.</summary>
     public bool PlanForks { get; init; }
+}
+
+/// <summary>The role each <c>/planbot</c> command needs (<c>commands.&lt;verb&gt;.min_permission</c>).</summary>
+public sealed record CommandSettings
+{
+    /// <summary>The verbs that take a <c>min_permission</c>; approve is governed by <c>approval.approvers</c>.</summary>
+    public static readonly string[] Verbs = ["plan", "unlock", "apply"];
+
+    public string Plan { get; init; } = "write";
+    public string Unlock { get; init; } = "write";
+    /// <summary>null: the approver rules (approval.approvers users, teams, min_permission).</summary>
+    public string? Apply { get; init; }
 }
 
 public sealed record TerraformSettings

@@ -34,6 +34,8 @@ public sealed record RawConfig
     public IReadOnlyList<Located<string>> CommentsMask { get; init; } = [];
     public Located<bool>? PlanDrafts { get; init; }
     public Located<bool>? PlanForks { get; init; }
+    /// <summary><c>commands.&lt;verb&gt;.min_permission</c>, by verb.</summary>
+    public IReadOnlyDictionary<string, Located<string>> CommandMinPermissions { get; init; } = new Dictionary<string, Located<string>>();
 }
 
 public sealed record RawProject

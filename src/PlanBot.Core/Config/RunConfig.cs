@@ -1,3 +1,5 @@
+using PlanBot.Core.Ports;
+
 namespace PlanBot.Core.Config;
 
 /// <summary>
@@ -9,10 +11,11 @@ namespace PlanBot.Core.Config;
 public sealed record RunConfig(PlanBotConfig Config, string Dir);
 
 /// <summary>
-/// The one loader of a run's configuration. Today every key comes from the checkout being worked on
-/// (the PR's head, or the default branch for merges and drift checks). This is the seam where the
-/// trust boundary goes: policy keys (approval, apply, locks, pull_requests) from the default branch,
-/// layout keys (projects, discovery, terraform, comments) from the head, merged here.
+/// The one loader of a run's configuration. A pull request's run takes the policy keys from the
+/// trusted side (planbot.yaml at the PR's base commit, read through git — never the head's file) and
+/// the layout keys from the head (<see cref="TrustedPolicy"/>). Merges, drift checks and
+/// default-branch runs read the default branch's checkout. PLANBOT_CONFIG_DIR (the Action's
+/// config-path) applies to both sides.
 /// </summary>
 public static class RunConfigLoader
 {
@@ -21,10 +24,51 @@ public static class RunConfigLoader
     /// <exception cref="ConfigException">planbot.yaml is malformed or invalid.</exception>
     public static RunConfig Load(string checkout, string? configDir = null)
     {
-        var dir = configDir is null ? checkout : Path.GetFullPath(configDir, checkout);
+        var dir = Dir(checkout, configDir);
         return new RunConfig(ConfigLoader.Load(dir), dir);
+    }
+
+    /// <summary>
+    /// A pull request's configuration: the head's layout (from the checkout) under the policy of
+    /// <paramref name="trustedSha"/> (the PR's base on the default branch). No planbot.yaml there: the defaults' policy.
+    /// </summary>
+    /// <exception cref="ConfigException">planbot.yaml is invalid on either side, or the trusted side cannot be read.</exception>
+    public static async Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, string trustedSha, string? configDir, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(git);
+        var run = Load(checkout, configDir);
+        var relative = Path.GetRelativePath(checkout, run.Dir).Replace('\\', '/');
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            throw new ConfigException($"config-path '{configDir}' is outside the repository: give a directory inside it (for example ci)");
+        }
+
+        var trusted = PlanBotConfig.Default;
+        foreach (var name in ConfigLoader.FileNames)
+        {
+            var path = relative == "." ? name : $"{relative}/{name}";
+            string? text;
+            try
+            {
+                text = await git.ShowFileAsync(checkout, trustedSha, path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Workflows.UsageException e)
+            {
+                throw new ConfigException($"cannot read the trusted {path} at the base {trustedSha[..Math.Min(7, trustedSha.Length)]}: {e.Message}", e);
+            }
+
+            if (text is not null)
+            {
+                trusted = ConfigLoader.Parse($"{path} (base {trustedSha[..Math.Min(7, trustedSha.Length)]})", text);
+                break;
+            }
+        }
+
+        return run with { Config = TrustedPolicy.Merge(trusted, run.Config) };
     }
 
     /// <summary>No checkout to read (a closed PR whose workspace is gone): the defaults.</summary>
     public static RunConfig Defaults(string dir) => new(PlanBotConfig.Default, dir);
+
+    private static string Dir(string checkout, string? configDir) => configDir is null ? checkout : Path.GetFullPath(configDir, checkout);
 }

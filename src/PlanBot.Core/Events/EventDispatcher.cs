@@ -69,7 +69,7 @@ public sealed class EventDispatcher(EngineParts parts)
     private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
     {
         var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
-        var config = RunConfigLoader.Load(checkout, parts.ConfigDir);
+        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, pr.BaseSha, parts.ConfigDir, cancellationToken).ConfigureAwait(false);
         var workflows = Workflows(config.Config);
         var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl };
         var options = Options(config.Config, run);

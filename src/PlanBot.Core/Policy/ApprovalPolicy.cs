@@ -43,11 +43,17 @@ public sealed class FoundationalTypeRule(ApprovalSettings settings) : IApprovalR
         plan.ChangedTypes.Any(t => settings.FoundationalTypes.Any(g => g.IsMatch(t))) ? "foundational" : null;
 }
 
+/// <summary>The PR changes a policy key of planbot.yaml: a change of the rules is itself foundational, so every planned project needs approval.</summary>
+public sealed class PolicyChangeRule(PlanBotConfig config) : IApprovalRule
+{
+    public string? Evaluate(Project project, PlanSummary plan) => config.PolicyChanges.Count > 0 ? "policy change" : null;
+}
+
 /// <summary>The rules, registered in one place, evaluated in order.</summary>
 public sealed class ApprovalPolicy(IReadOnlyList<IApprovalRule> rules)
 {
     public static ApprovalPolicy For(PlanBotConfig config) =>
-        new([new DestructiveRule(config.Approval), new FoundationalProjectRule(), new FoundationalPathRule(config.Approval), new FoundationalTypeRule(config.Approval)]);
+        new([new DestructiveRule(config.Approval), new FoundationalProjectRule(), new FoundationalPathRule(config.Approval), new FoundationalTypeRule(config.Approval), new PolicyChangeRule(config)]);
 
     public ApprovalRequirement Evaluate(Project project, PlanSummary plan)
     {

@@ -17,6 +17,18 @@ public sealed class ApproverCheck(IVcs vcs, ApprovalSettings settings)
 {
     private static readonly string[] Roles = ["none", "read", "triage", "write", "maintain", "admin"];
 
+    /// <summary>Whether <paramref name="user"/>'s role on the repository (<c>role_name</c>) is at least <paramref name="minPermission"/>, and that role.</summary>
+    public static async Task<(bool Allowed, string Role)> HasRoleAsync(IVcs vcs, string repo, string user, string minPermission, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vcs);
+        ArgumentNullException.ThrowIfNull(minPermission);
+        var permission = await vcs.GetPermissionAsync(repo, user, cancellationToken).ConfigureAwait(false);
+        var role = (permission.RoleName ?? permission.Permission).ToLowerInvariant();
+        var have = Array.IndexOf(Roles, role);
+        var need = Array.IndexOf(Roles, minPermission.ToLowerInvariant());
+        return (have >= need && have > 0, role);
+    }
+
     public async Task<ApproverVerdict> CheckAsync(string repo, string user, string prAuthor, CancellationToken cancellationToken)
     {
         if (string.Equals(user, prAuthor, StringComparison.OrdinalIgnoreCase) && !settings.AllowSelfApproval)
@@ -38,11 +50,8 @@ public sealed class ApproverCheck(IVcs vcs, ApprovalSettings settings)
             }
         }
 
-        var permission = await vcs.GetPermissionAsync(repo, user, cancellationToken).ConfigureAwait(false);
-        var role = (permission.RoleName ?? permission.Permission).ToLowerInvariant();
-        var have = Array.IndexOf(Roles, role);
-        var need = Array.IndexOf(Roles, settings.MinPermission.ToLowerInvariant());
-        return have >= need && have > 0
+        var (ok, role) = await HasRoleAsync(vcs, repo, user, settings.MinPermission, cancellationToken).ConfigureAwait(false);
+        return ok
             ? new(true, $"role {role}")
             : new(false, $"your role on {repo} is {role}; approvals need at least {settings.MinPermission}" +
                          (settings.Users.Count + settings.Teams.Count > 0 ? ", or being listed in approval.approvers" : ""));

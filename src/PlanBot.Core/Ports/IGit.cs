@@ -26,4 +26,8 @@ public interface IGit
 
     /// <summary>Files changed from <paramref name="fromSha"/> to <paramref name="toSha"/>, with rename detection.</summary>
     Task<IReadOnlyList<ChangedFile>> DiffAsync(string repoDir, string fromSha, string toSha, CancellationToken cancellationToken);
+
+    /// <summary>A file's text at a commit (<c>git show SHA:PATH</c>); null when the commit has no such file.</summary>
+    /// <exception cref="Workflows.UsageException">The commit is not in the checkout.</exception>
+    Task<string?> ShowFileAsync(string repoDir, string sha, string path, CancellationToken cancellationToken);
 }

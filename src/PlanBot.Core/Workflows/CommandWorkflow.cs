@@ -19,11 +19,25 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
 {
     public async Task<PullRequestOutcome?> RunAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
+        if (comment.Author.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) || comment.Author.Length == 0)
+        {
+            progress?.Report($"#{context.PullRequest.Number}: a comment by a bot account (@{comment.Author}): ignored");
+            return null;
+        }
+
         await vcs.AddReactionAsync(context.Repo, comment.Id, "eyes", cancellationToken).ConfigureAwait(false);
         var command = SlashCommand.Parse(comment.Body);
         progress?.Report($"#{context.PullRequest.Number}: @{comment.Author} said {(command.Verb?.ToString().ToLowerInvariant() ?? command.Error)}");
         PullRequestOutcome? outcome = null;
         bool ok;
+        if (await RefusalAsync(context, comment, command, config, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            // a refused command changes nothing: no plan, no lock released, no apply; the reply names the role it needs
+            await ReplyAsync(context, $"@{comment.Author} {refusal}", cancellationToken).ConfigureAwait(false);
+            await vcs.AddReactionAsync(context.Repo, comment.Id, "-1", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         switch (command.Verb)
         {
             case null:
@@ -37,7 +51,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             case CommandVerb.Plan:
                 try
                 {
-                    outcome = await pullRequests.RunAsync(context with { Selection = ProjectSelection.Of(command.Projects, command.Dirs) }, config, options, cancellationToken).ConfigureAwait(false);
+                    outcome = await pullRequests.RunAsync(context with { Selection = ProjectSelection.Of(command.Projects, command.Dirs), ForkPlanRequestedBy = context.PullRequest.FromFork ? comment.Author : null }, config, options, cancellationToken).ConfigureAwait(false);
                     ok = outcome.Report is { AnyFailed: false };
                 }
                 catch (UsageException e)
@@ -66,6 +80,47 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
 
         await vcs.AddReactionAsync(context.Repo, comment.Id, ok ? "+1" : "-1", cancellationToken).ConfigureAwait(false);
         return outcome;
+    }
+
+    /// <summary>
+    /// Why <paramref name="comment"/>'s author may not run the command, or null: plan and unlock need
+    /// <c>commands.&lt;verb&gt;.min_permission</c> (default write), apply the approver rules unless
+    /// <c>commands.apply.min_permission</c> is set, and planning a fork needs the approver rules too.
+    /// Approve is checked by the approver rules itself; help needs nothing.
+    /// </summary>
+    private async Task<string?> RefusalAsync(PullRequestContext context, IssueComment comment, SlashCommand command, PlanBotConfig config, CancellationToken cancellationToken)
+    {
+        var verb = command.Verb?.ToString().ToLowerInvariant();
+        var pr = context.PullRequest;
+        string? min = command.Verb switch
+        {
+            CommandVerb.Plan => config.Commands.Plan,
+            CommandVerb.Unlock => config.Commands.Unlock,
+            CommandVerb.Apply => config.Commands.Apply,
+            _ => null,
+        };
+        if (min is not null)
+        {
+            var (allowed, role) = await Policy.ApproverCheck.HasRoleAsync(vcs, context.Repo, comment.Author, min, cancellationToken).ConfigureAwait(false);
+            if (!allowed)
+            {
+                return $"`/planbot {verb}` needs at least the `{min}` role on {context.Repo} (`commands.{verb}.min_permission`); yours is `{role}`. Nothing was done.";
+            }
+        }
+
+        var approverOnly = (command.Verb == CommandVerb.Apply && config.Commands.Apply is null) || (command.Verb == CommandVerb.Plan && pr.FromFork);
+        if (approverOnly)
+        {
+            var settings = command.Verb == CommandVerb.Plan ? config.Approval with { AllowSelfApproval = false } : config.Approval;
+            var verdict = await new Policy.ApproverCheck(vcs, settings).CheckAsync(context.Repo, comment.Author, pr.Author, cancellationToken).ConfigureAwait(false);
+            if (!verdict.Allowed)
+            {
+                var what = command.Verb == CommandVerb.Plan ? "planning a pull request from a fork" : "`/planbot apply`";
+                return $"{what} needs the approver role (`approval.approvers`: users, teams, or at least `{config.Approval.MinPermission}`): {verdict.Why}. Nothing was done.";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

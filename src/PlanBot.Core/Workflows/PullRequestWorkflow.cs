@@ -19,6 +19,8 @@ public sealed record PullRequestContext
     public ProjectSelection Selection { get; init; } = ProjectSelection.Affected;
     /// <summary>The repository's clone URL when the event carried one (the service clones from it).</summary>
     public string? CloneUrl { get; init; }
+    /// <summary>The approver whose <c>/planbot plan</c> asked for this fork's plan; a fork is never planned on its own events.</summary>
+    public string? ForkPlanRequestedBy { get; init; }
 }
 
 public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string> Parts, CommitState Gate, string? NotPlanned);
@@ -42,9 +44,10 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
             return new PullRequestOutcome(null, [], CommitState.Pending, "draft");
         }
 
-        if (pr.FromFork && !config.PullRequests.PlanForks)
+        if (pr.FromFork && (!config.PullRequests.PlanForks || context.ForkPlanRequestedBy is null))
         {
-            var why = $"{MarkdownComment.Marker}\n### PlanBot did not plan this pull request\n\nIt comes from a fork. Planning runs the PR's Terraform code (providers, external data sources, local-exec) with this repository's cloud credentials, so PlanBot does not plan forks unless `pull_requests.plan_forks: true` is set in `planbot.yaml`. A maintainer can push the branch to this repository to get a plan.\n";
+            // plan_forks is a policy key: it comes from the default branch, never from the fork's own planbot.yaml
+            var why = $"{MarkdownComment.Marker}\n### PlanBot did not plan this pull request\n\nIt comes from a fork. Planning runs the PR's Terraform code (providers, external data sources, local-exec) with this repository's cloud credentials, so PlanBot plans a fork only when the default branch's `planbot.yaml` sets `pull_requests.plan_forks: true` and someone with the approver role comments `/planbot plan` after reading the code. A fork's own `planbot.yaml` cannot enable it. A maintainer can also push the branch to this repository to get a plan.\n";
             await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, [why], cancellationToken).ConfigureAwait(false);
             await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(CommitState.Failure, GateContext, "not planned: pull requests from forks are not planned", context.RunUrl), cancellationToken).ConfigureAwait(false);
             return new PullRequestOutcome(null, [why], CommitState.Failure, "fork");
@@ -62,6 +65,11 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
         var (approved, meta) = await ApprovalsAsync(context, owner, report, config, comments, cancellationToken).ConfigureAwait(false);
         report = approved;
+        if (config.PolicyChanges.Count > 0)
+        {
+            report = report with { Warnings = [$"this pull request changes policy keys of planbot.yaml ({string.Join(", ", config.PolicyChanges.Select(k => $"`{k}`"))}): they take effect after merge; this plan is judged by the default branch's policy, and the change itself needs approval (policy change)", .. report.Warnings] };
+        }
+
         var parts = MarkdownComment.Render(report, options).ToArray();
         parts[0] = PlanCommentMeta.With(parts[0], meta);
         await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken, comments).ConfigureAwait(false);

@@ -62,9 +62,9 @@ public static class WebhookParser
                     return new WebhookEvent.Ignored(repo, "a comment on an issue, not a pull request");
                 }
 
-                if (comment.User?.Type == "Bot" || !IsCommand(comment.Body))
+                if (comment.User?.Type == "Bot" || comment.User?.Login?.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) == true || !IsCommand(comment.Body))
                 {
-                    return new WebhookEvent.Ignored(repo, comment.User?.Type == "Bot" ? "a bot's comment" : "not a /planbot command");
+                    return new WebhookEvent.Ignored(repo, !IsCommand(comment.Body) ? "not a /planbot command" : "a bot's comment");
                 }
 
                 return new WebhookEvent.Command(repo, issue.Number, new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation);

@@ -34,6 +34,24 @@ public sealed class GitCli : IGit
         return ParseNameStatus(output);
     }
 
+    public async Task<string?> ShowFileAsync(string repoDir, string sha, string path, CancellationToken cancellationToken)
+    {
+        var commit = await ResolveAsync(repoDir, sha, cancellationToken).ConfigureAwait(false);
+        // ls-tree tells "no such file" apart from a failure; only a regular file (not a symlink) is read
+        var entry = await RunAsync(repoDir, ["ls-tree", commit, "--", path], cancellationToken).ConfigureAwait(false);
+        if (entry.Trim().Length == 0)
+        {
+            return null;
+        }
+
+        if (!entry.StartsWith("100", StringComparison.Ordinal))
+        {
+            throw new UsageException($"{path} at {commit[..7]} is not a regular file (a symlink or directory); make it a plain file");
+        }
+
+        return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Parses `git diff --name-status -z`: a status field, then one path (two for renames and copies).</summary>
     public static IReadOnlyList<ChangedFile> ParseNameStatus(string output)
     {
