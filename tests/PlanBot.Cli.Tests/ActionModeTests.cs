@@ -101,6 +101,8 @@ public sealed class ActionModeTests : IAsyncLifetime
             "GET /repos/acme/infra/pulls/5/files?per_page=100",
             "GET /repos/acme/infra/issues/5/comments?per_page=100",
             "POST /repos/acme/infra/issues/5/comments",
+            "GET /repos/acme/infra/issues/5/comments?per_page=100", // GitHub's time of the new plan, recorded for approvals
+            $"PATCH /repos/acme/infra/issues/comments/{_github.CommentsOn(5)[0].Id}",
             $"POST /repos/acme/infra/statuses/{head}",
             "POST /repos/acme/infra/check-runs",
         ]);

@@ -11,7 +11,9 @@ namespace PlanBot.Core.Policy;
 public sealed record ApprovalEntry(long Comment, string User, string Head, Dictionary<string, string> Fingerprints);
 
 /// <summary>The plan the comment shows: its head, when that head was first planned, each project's fingerprint, and which need approval.</summary>
-public sealed record PlanMeta(string Head, long PlannedAt, Dictionary<string, string> Fingerprints, string[] Required);
+/// <param name="PlannedAt">PlanBot's own clock (TimeProvider), unix milliseconds: orders records, never judges an approval.</param>
+/// <param name="PostedAt">GitHub's clock: the plan comment's <c>updated_at</c> (unix seconds) as GitHub returned it when this head's plan was first posted; approvals are timed against it.</param>
+public sealed record PlanMeta(string Head, long PlannedAt, Dictionary<string, string> Fingerprints, string[] Required, long? PostedAt = null);
 
 /// <summary>
 /// Approvals are rebuilt on every run from the PR itself, so they survive an empty disk: each entry
@@ -54,9 +56,15 @@ public static class ApprovalLedger
                 continue;
             }
 
-            if (entry.Head != plan.Head || comment.CreatedAt.ToUnixTimeMilliseconds() < plan.PlannedAt)
+            if (entry.Head != plan.Head)
             {
                 notes.Add($"@{entry.User}'s approval was given on `{Naming.ShortSha(entry.Head)}`; a push since then voids it");
+                continue;
+            }
+
+            if (PostedBefore(comment, plan))
+            {
+                notes.Add($"@{entry.User}'s approval was posted at {comment.CreatedAt:u}, before the plan of `{Naming.ShortSha(plan.Head)}` was shown (at {DateTimeOffset.FromUnixTimeSeconds(plan.PostedAt ?? plan.PlannedAt / 1000):u}, GitHub's clock), so it cannot be an approval of that plan: approve again");
                 continue;
             }
 
@@ -89,6 +97,18 @@ public static class ApprovalLedger
         }
 
         return (approvers, notes);
+    }
+
+    /// <summary>
+    /// Both sides on GitHub's clock, whose timestamps have whole seconds: an approval in the same
+    /// second as the plan counts. Plans recorded before PostedAt existed fall back to PlanBot's clock
+    /// at second precision.
+    /// </summary>
+    public static bool PostedBefore(IssueComment approval, PlanMeta plan)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        ArgumentNullException.ThrowIfNull(plan);
+        return approval.CreatedAt.ToUnixTimeSeconds() < (plan.PostedAt ?? plan.PlannedAt / 1000);
     }
 }
 

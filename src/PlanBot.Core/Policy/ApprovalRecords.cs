@@ -41,7 +41,8 @@ public sealed class ApprovalRecords(ILockStore locks)
         var current = kept.Where(k => k.Head == head).ToArray();
         var plan = new PlanMeta(head, current.Max(k => k.PlannedAt),
             current.ToDictionary(k => k.Project, k => k.Fingerprint, StringComparer.Ordinal),
-            [.. current.Where(k => k.Required).Select(k => k.Project).Order(StringComparer.Ordinal)]);
+            [.. current.Where(k => k.Required).Select(k => k.Project).Order(StringComparer.Ordinal)],
+            ApprovalLedger.Plan(commentMeta) is { } shown && shown.Head == head ? shown.PostedAt : null); // GitHub's time of the plan is in the comment
         var entries = kept
             .SelectMany(k => k.Approvals.Select(a => (k.Project, Approval: a)))
             .GroupBy(x => (x.Approval.Comment, x.Approval.User, x.Approval.Head))

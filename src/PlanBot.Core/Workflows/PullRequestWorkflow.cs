@@ -73,6 +73,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         var parts = MarkdownComment.Render(report, options).ToArray();
         parts[0] = PlanCommentMeta.With(parts[0], meta);
         await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken, comments).ConfigureAwait(false);
+        await RecordPostedAtAsync(context, cancellationToken).ConfigureAwait(false);
 
         var (gate, description) = Gate(report);
         await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(gate, GateContext, description, context.RunUrl), cancellationToken).ConfigureAwait(false);
@@ -102,7 +103,8 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
             pr.HeadSha,
             previous?.Head == pr.HeadSha ? previous.PlannedAt : time.GetUtcNow().ToUnixTimeMilliseconds(),
             report.Projects.Where(p => p.Plan is not null).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal),
-            [.. report.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name)]);
+            [.. report.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name)],
+            previous?.Head == pr.HeadSha ? previous.PostedAt : null);
         if (previous is not null && previous.Head == pr.HeadSha)
         {
             // `/planbot plan -p x` re-plans some projects of the same head: the others keep their recorded plan
@@ -150,6 +152,24 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         report = report with { Warnings = [.. report.Warnings, .. notes] };
         await records.SaveAsync(owner, before, new ApprovalState(plan, current), report.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
         return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current));
+    }
+
+    /// <summary>
+    /// The first time a head's plan is shown, records GitHub's time of it (the comment's updated_at
+    /// as GitHub lists it after the write) in the metadata: approvals are judged on GitHub's clock
+    /// only, never the runner's.
+    /// </summary>
+    private async Task RecordPostedAtAsync(PullRequestContext context, CancellationToken cancellationToken)
+    {
+        var written = PlanCommentWriter.FirstPart(await vcs.ListCommentsAsync(context.Repo, context.PullRequest.Number, cancellationToken).ConfigureAwait(false));
+        var meta = written is null ? null : PlanCommentMeta.Read(written.Body);
+        if (written is null || ApprovalLedger.Plan(meta) is not { PostedAt: null } plan || plan.Head != context.PullRequest.HeadSha)
+        {
+            return;
+        }
+
+        var posted = plan with { PostedAt = written.UpdatedAt.ToUnixTimeSeconds() };
+        await vcs.UpdateCommentAsync(context.Repo, written.Id, PlanCommentMeta.With(written.Body, ApprovalLedger.WithPlan(meta, posted)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>failure when a project could not be planned; pending while one needs approval; success otherwise.</summary>

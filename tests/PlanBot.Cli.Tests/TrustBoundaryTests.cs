@@ -1,0 +1,235 @@
+using System.Text.Json.Nodes;
+using PlanBot.Cli;
+using PlanBot.Testing;
+using static PlanBot.Testing.TerraformFiles;
+
+namespace PlanBot.Cli.Tests;
+
+/// <summary>
+/// Issue 13 through `planbot run` (real git, terraform and the fake GitHub): a pull request cannot
+/// rewrite the rules it is judged by, every command needs a role, and approvals are timed on GitHub's clock.
+/// </summary>
+public sealed class TrustBoundaryTests : IAsyncLifetime
+{
+    private FakeGitHub _github = null!;
+    private Scenario _scenario = null!;
+    private readonly TempDir _dir = new("planbot-trust");
+    private readonly EnvironmentScope _environment = new();
+
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        _scenario = await Scenario.CreateAsync(new Dictionary<string, string>
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v1", triggersReplace: "1"),
+            ["planbot.yaml"] = "locks: { backend: local }\n",
+            ["ci/planbot.yaml"] = "locks: { backend: local }\napproval: { foundational_paths: [network] }\n",
+        });
+        await _scenario.ApplyAsync("network");
+        await _scenario.ApplyAsync("app");
+        _github.Permissions["carol"] = ("write", "maintain");
+        _github.Permissions["rita"] = ("read", "read");
+        _github.Permissions["tom"] = ("read", "triage");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _environment.Dispose();
+        await _github.DisposeAsync();
+        _scenario.Dispose();
+        _dir.Dispose();
+    }
+
+    private async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var eventPath = _dir.Combine($"event-{run}.json");
+        await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
+        _environment.Set("GITHUB_EVENT_NAME", eventName);
+        _environment.Set("GITHUB_EVENT_PATH", eventPath);
+        _environment.Set("GITHUB_REPOSITORY", "acme/infra");
+        _environment.Set("GITHUB_TOKEN", FakeGitHub.Token);
+        _environment.Set("GITHUB_API_URL", _github.Url.ToString());
+        _environment.Set("GITHUB_WORKSPACE", _scenario.Repo.Root);
+        _environment.Set("GITHUB_RUN_ID", run);
+        _environment.Set("PLANBOT_DATA_DIR", _dir.Combine($"data-{run}"));
+        _environment.Set("GITHUB_OUTPUT", _dir.Combine("output"));
+        _environment.Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
+        var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(["run"], new StringWriter(), stderr);
+        return (code, stderr.ToString());
+    }
+
+    private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}", "main");
+        foreach (var (path, content) in files)
+        {
+            _scenario.Repo.Write(path, content);
+        }
+
+        var head = await _scenario.Repo.CommitAsync($"push to #{pr}");
+        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        _github.AddPull(pr, head, baseSha);
+        _github.PullFiles[pr] = [.. files.Keys];
+        return head;
+    }
+
+    private JsonObject PullRequestEvent(int pr, string action = "synchronize") => new()
+    {
+        ["action"] = action,
+        ["number"] = pr,
+        ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()),
+        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+    };
+
+    private JsonObject CommentEvent(int pr, string body, string user, DateTimeOffset? created = null)
+    {
+        var comment = _github.AddComment(pr, body, user, created);
+        return new JsonObject
+        {
+            ["action"] = "created",
+            ["issue"] = new JsonObject { ["number"] = pr, ["pull_request"] = new JsonObject { ["url"] = "x" } },
+            ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = body, ["user"] = new JsonObject { ["login"] = user, ["type"] = "User" }, ["created_at"] = comment.Created, ["updated_at"] = comment.Updated },
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
+        };
+    }
+
+    private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
+
+    private static string Replace(string value, string trigger) => LocalBackend + ReadsStateOf("../network") + Resource("svc", value, triggersReplace: trigger);
+
+    [Fact]
+    public async Task A_pr_loosening_its_own_policy_stays_pending_its_author_cannot_approve_and_its_merge_applies_nothing()
+    {
+        var head = await PushAsync(40, new()
+        {
+            ["app/main.tf"] = Replace("v2", "2"),
+            ["planbot.yaml"] = "locks: { backend: local }\napproval: { destructive: false, allow_self_approval: true, approvers: { min_permission: read } }\n",
+        });
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(40, "opened"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+        var plan = _github.CommentsOn(40).First().Body;
+        plan.ShouldContain("take effect after merge");
+        plan.ShouldContain("`approval`");
+
+        (code, errors) = await RunAsync("issue_comment", CommentEvent(40, "/planbot approve", "alice"));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(40).Last().Body.ShouldBe("@alice your approval does not count: you opened this pull request, and approving your own changes is off (approval.allow_self_approval).");
+        _github.Statuses.Last().State.ShouldBe("pending");
+
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", "pr-40", "-m", "Merge #40");
+        var merge = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        _github.Pulls[40]["merged"] = true;
+        _github.Pulls[40]["state"] = "closed";
+        _github.CommitPulls[merge] = [40];
+        (code, errors) = await RunAsync("push", new JsonObject { ["ref"] = "refs/heads/main", ["after"] = merge, ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" } });
+        code.ShouldBe(0, errors);
+        State("app").ShouldContain("\"v1\"", customMessage: "the unapproved replace was not applied");
+        State("app").ShouldNotContain("\"v2\"");
+    }
+
+    [Fact]
+    public async Task A_policy_change_alone_needs_approval_and_a_layout_change_does_not()
+    {
+        var head = await PushAsync(41, new()
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.1.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["planbot.yaml"] = "locks: { backend: local }\npull_requests: { plan_drafts: true }\n",
+        });
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(41, "opened"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for network: comment /planbot approve"));
+        _github.CommentsOn(41).First().Body.ShouldContain("`pull_requests`");
+
+        head = await PushAsync(42, new()
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.2.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["planbot.yaml"] = "locks: { backend: local }\ndiscovery: { ignore: [\"modules/**\"] }\n",
+        });
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(42, "opened"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "planned; no approval needed"));
+        _github.CommentsOn(42).First().Body.ShouldNotContain("take effect after merge");
+    }
+
+    [Fact]
+    public async Task A_forks_own_plan_forks_does_not_get_it_planned_even_when_an_approver_asks()
+    {
+        await PushAsync(43, new()
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.9.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["planbot.yaml"] = "locks: { backend: local }\npull_requests: { plan_forks: true }\n",
+        });
+        _github.Pulls[43]["head"]!["repo"]!["full_name"] = "mallory/infra";
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(43, "opened"));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(43).Single().Body.ShouldContain("A fork's own `planbot.yaml` cannot enable it.");
+        (code, errors) = await RunAsync("issue_comment", CommentEvent(43, "/planbot plan", "carol"));
+        code.ShouldBe(0, errors);
+        _github.CheckRuns.ShouldBeEmpty();
+        _github.Statuses.Last().State.ShouldBe("failure");
+        State("network").ShouldContain("10.0.0.0/16");
+    }
+
+    [Theory]
+    [InlineData("rita", "read")]
+    [InlineData("tom", "triage")]
+    public async Task Read_and_triage_users_commands_are_refused_with_the_role_named_and_change_nothing(string user, string role)
+    {
+        var head = await PushAsync(44, new() { ["app/main.tf"] = Replace("v2", "2") });
+        (await RunAsync("pull_request", PullRequestEvent(44, "opened"))).Code.ShouldBe(0);
+        var statuses = _github.Statuses.Count;
+        var checkRuns = _github.CheckRuns.Count;
+        var plan = _github.CommentsOn(44).First().Body;
+
+        (await RunAsync("issue_comment", CommentEvent(44, "/planbot plan", user))).Code.ShouldBe(0);
+        _github.CommentsOn(44).Last().Body.ShouldBe($"@{user} `/planbot plan` needs at least the `write` role on acme/infra (`commands.plan.min_permission`); yours is `{role}`. Nothing was done.");
+        (await RunAsync("issue_comment", CommentEvent(44, "/planbot unlock", user))).Code.ShouldBe(0);
+        _github.CommentsOn(44).Last().Body.ShouldBe($"@{user} `/planbot unlock` needs at least the `write` role on acme/infra (`commands.unlock.min_permission`); yours is `{role}`. Nothing was done.");
+        (await RunAsync("issue_comment", CommentEvent(44, "/planbot apply", user))).Code.ShouldBe(0);
+        _github.CommentsOn(44).Last().Body.ShouldBe($"@{user} `/planbot apply` needs the approver role (`approval.approvers`: users, teams, or at least `maintain`): your role on acme/infra is {role}; approvals need at least maintain. Nothing was done.");
+
+        _github.Statuses.Count.ShouldBe(statuses);
+        _github.CheckRuns.Count.ShouldBe(checkRuns);
+        _github.CommentsOn(44).First().Body.ShouldBe(plan);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+        State("app").ShouldContain("\"v1\"");
+    }
+
+    [Fact]
+    public async Task An_approval_in_the_same_second_as_the_plan_counts()
+    {
+        var head = await PushAsync(45, new() { ["app/main.tf"] = Replace("v2", "2") });
+        (await RunAsync("pull_request", PullRequestEvent(45, "opened"))).Code.ShouldBe(0);
+        var posted = _github.CommentsOn(45).First().Updated;
+        // GitHub's timestamps have whole seconds: an approval in the plan's second shows that second, earlier than the plan's true instant
+        var sameSecond = DateTimeOffset.FromUnixTimeSeconds(posted.ToUnixTimeSeconds());
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(45, "/planbot approve", "carol", sameSecond));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: app by @carol"));
+
+        // one second before the plan was shown: not an approval of it, and the note says so (not "a push")
+        var early = await PushAsync(46, new() { ["app/main.tf"] = Replace("v3", "3") });
+        (await RunAsync("pull_request", PullRequestEvent(46, "opened"))).Code.ShouldBe(0);
+        var before = DateTimeOffset.FromUnixTimeSeconds(_github.CommentsOn(46).First().Updated.ToUnixTimeSeconds() - 1);
+        (await RunAsync("issue_comment", CommentEvent(46, "/planbot approve", "carol", before))).Code.ShouldBe(0);
+        _github.Statuses.Last().ShouldBe((early, "pending", "planbot/apply-gate", "approval needed for app: comment /planbot approve"));
+        var body = _github.CommentsOn(46).First().Body;
+        body.ShouldContain("before the plan of");
+        body.ShouldNotContain("a push since then");
+    }
+
+    [Fact]
+    public async Task The_config_path_input_is_honoured_for_the_trusted_policy()
+    {
+        _environment.Set("PLANBOT_CONFIG_DIR", "ci");
+        var head = await PushAsync(47, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.3.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(47, "opened"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for network: comment /planbot approve"));
+    }
+}
