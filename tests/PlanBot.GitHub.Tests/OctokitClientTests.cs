@@ -126,6 +126,21 @@ public sealed class OctokitClientTests
     }
 
     [Fact]
+    public async Task The_pull_requests_of_a_merge_commit_read_as_merged()
+    {
+        // GitHub's commit → pulls list (pull-request-simple) has merged_at and no merged field
+        var merged = JsonNode.Parse(StubGitHub.Pull)!.AsObject();
+        merged.Remove("merged");
+        merged["merged_at"] = "2026-01-02T03:04:05Z";
+        merged["state"] = "closed";
+        merged["merge_commit_sha"] = "m";
+        var stub = new StubGitHub((_, _) => Task.FromResult(StubGitHub.Json($"[{merged.ToJsonString()}]")));
+        var pull = (await stub.Client(Api).PullRequestsForCommitAsync("acme/infra", "m", CancellationToken.None)).ShouldHaveSingleItem();
+        (pull.Number, pull.Merged, pull.State, pull.MergeCommitSha, pull.FromFork).ShouldBe((7, true, "closed", "m", false));
+        stub.Requests.ShouldHaveSingleItem().Uri.PathAndQuery.ShouldBe("/api/v3/repos/acme/infra/commits/m/pulls?per_page=100");
+    }
+
+    [Fact]
     public async Task A_cancelled_call_aborts_its_request_and_returns_only_once_the_request_has_stopped()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -20,11 +20,13 @@ public sealed class GitHubClient : IVcs
     public const int MaxPullRequestFiles = 3_000;
 
     private readonly IGitHubClient _github;
+    private readonly ApiConnection _api;
     private readonly ITokenSource _tokens;
 
     public GitHubClient(HttpClient http, ITokenSource tokens)
     {
         _github = OctokitBridge.Connect(http);
+        _api = new ApiConnection(_github.Connection);
         _tokens = tokens;
     }
 
@@ -69,7 +71,8 @@ public sealed class GitHubClient : IVcs
 
     public Task<IReadOnlyList<IssueComment>> ListCommentsAsync(string repo, int number, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<IssueComment>>(repo, $"GET /repos/{repo}/issues/{number}/comments", async (owner, name) =>
-            [.. (await _github.Issue.Comment.GetAllForIssue(owner, name, number, Pages()).ConfigureAwait(false)).Select(Comment)], cancellationToken);
+            // not Issue.Comment.GetAllForIssue: it adds sort=created&direction=asc, GitHub's default order, to every page's URL
+            [.. (await _api.GetAll<Octokit.IssueComment>(ApiUrls.IssueComments(owner, name, number), Pages()).ConfigureAwait(false)).Select(Comment)], cancellationToken);
 
     public Task<IssueComment> CreateCommentAsync(string repo, int number, string body, CancellationToken cancellationToken) =>
         RunAsync(repo, $"POST /repos/{repo}/issues/{number}/comments", async (owner, name) =>
