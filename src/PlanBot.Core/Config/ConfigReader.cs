@@ -108,6 +108,10 @@ public sealed class ConfigReader
                 ["max_parts"] = m => raw = raw with { CommentsMaxParts = Int(m, "comments.max_parts") },
                 ["mask"] = m => raw = raw with { CommentsMask = StrList(m, "comments.mask") },
             }),
+            ["autoplan"] = n => Mapping(n, "autoplan", new()
+            {
+                ["modules"] = m => raw = raw with { AutoplanModules = Bool(m, "autoplan.modules") },
+            }),
         });
         return raw;
     }
@@ -152,6 +156,10 @@ public sealed class ConfigReader
                 ["depends_on"] = m => project = project with { DependsOn = StrList(m, where + ".depends_on") },
                 ["when_modified"] = m => project = project with { WhenModified = StrList(m, where + ".when_modified") },
                 ["foundational"] = m => project = project with { Foundational = Bool(m, where + ".foundational") },
+                ["autoplan"] = m => Mapping(m, where + ".autoplan", new()
+                {
+                    ["modules"] = a => project = project with { AutoplanModules = Bool(a, where + ".autoplan.modules") },
+                }),
             });
             projects.Add(project);
         }

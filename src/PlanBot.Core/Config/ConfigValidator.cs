@@ -95,6 +95,7 @@ public static class ConfigValidator
             PlansStore = plansStore,
             Backends = Backends(raw, locksBackend, plansStore, Fail),
             LocksBackendChosen = raw.LocksBackend is not null,
+            Autoplan = new AutoplanSettings { Modules = raw.AutoplanModules?.Value ?? true },
             PullRequests = new PullRequestSettings { PlanDrafts = raw.PlanDrafts?.Value ?? false, PlanForks = raw.PlanForks?.Value ?? false },
             Comments = new CommentSettings
             {
@@ -177,6 +178,7 @@ public static class ConfigValidator
             DependsOn = raw.DependsOn.Select(d => d.Value).ToArray(),
             WhenModified = when,
             Foundational = raw.Foundational?.Value ?? false,
+            AutoplanModules = raw.AutoplanModules?.Value,
             Line = raw.Line,
         };
     }

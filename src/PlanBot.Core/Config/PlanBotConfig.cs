@@ -23,6 +23,8 @@ public sealed record PlanBotConfig
     public IReadOnlyDictionary<string, BackendSettings> Backends { get; init; } = new Dictionary<string, BackendSettings>();
     public CommentSettings Comments { get; init; } = new();
     public PullRequestSettings PullRequests { get; init; } = new();
+    /// <summary>What makes a project affected beyond its own files (<c>autoplan.modules</c>).</summary>
+    public AutoplanSettings Autoplan { get; init; } = new();
     /// <summary>Whether planbot.yaml chose locks.backend (in Action mode the default is github, elsewhere local).</summary>
     public bool LocksBackendChosen { get; init; }
 }
@@ -32,6 +34,12 @@ public sealed record PullRequestSettings
     public bool PlanDrafts { get; init; }
     /// <summary>Planning a fork runs its code with this repository's credentials: off unless asked for.</summary>
     public bool PlanForks { get; init; }
+}
+
+public sealed record AutoplanSettings
+{
+    /// <summary>A change in a local module affects the projects calling it (transitively). Atlantis' default is off.</summary>
+    public bool Modules { get; init; } = true;
 }
 
 public sealed record TerraformSettings
@@ -57,6 +65,8 @@ public sealed record ProjectConfig
     /// <summary>Repository-relative globs (written relative to the project dir, resolved at load).</summary>
     public IReadOnlyList<Glob> WhenModified { get; init; } = [];
     public bool Foundational { get; init; }
+    /// <summary>This project's <c>autoplan.modules</c>; null takes the repository-wide setting.</summary>
+    public bool? AutoplanModules { get; init; }
     public int Line { get; init; }
 }
 

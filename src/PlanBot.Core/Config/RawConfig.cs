@@ -34,6 +34,7 @@ public sealed record RawConfig
     public IReadOnlyList<Located<string>> CommentsMask { get; init; } = [];
     public Located<bool>? PlanDrafts { get; init; }
     public Located<bool>? PlanForks { get; init; }
+    public Located<bool>? AutoplanModules { get; init; }
 }
 
 public sealed record RawProject
@@ -46,4 +47,5 @@ public sealed record RawProject
     public IReadOnlyList<Located<string>> DependsOn { get; init; } = [];
     public IReadOnlyList<Located<string>> WhenModified { get; init; } = [];
     public Located<bool>? Foundational { get; init; }
+    public Located<bool>? AutoplanModules { get; init; }
 }

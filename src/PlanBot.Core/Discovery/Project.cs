@@ -18,6 +18,8 @@ public sealed record Project
     public IReadOnlyList<string> DependsOn { get; init; } = [];
     public IReadOnlyList<Glob> WhenModified { get; init; } = [];
     public bool Foundational { get; init; }
+    /// <summary>Whether a change in a module this project calls affects it (<c>autoplan.modules</c>).</summary>
+    public bool FollowModules { get; init; } = true;
     /// <summary>Local module dirs this project calls, directly or transitively.</summary>
     public IReadOnlyList<string> ModuleDirs { get; init; } = [];
     /// <summary>The comparable address of the state this project writes (see <see cref="StateAddress"/>).</summary>
@@ -25,6 +27,10 @@ public sealed record Project
     public IReadOnlyList<RemoteStateRef> RemoteStates { get; init; } = [];
     /// <summary>Syntax errors in the project's own files and its modules; the project is still listed.</summary>
     public IReadOnlyList<string> ParseErrors { get; init; } = [];
+    /// <summary>A Terragrunt unit (its dir holds terragrunt.hcl): planned through terragrunt.</summary>
+    public bool Terragrunt { get; init; }
+    /// <summary>Files outside the dir whose change affects the project (Terragrunt includes).</summary>
+    public IReadOnlyList<string> IncludedFiles { get; init; } = [];
     /// <summary>False when a configured dir holds no Terraform files.</summary>
     public bool Exists { get; init; } = true;
     public int ConfigLine { get; init; }
