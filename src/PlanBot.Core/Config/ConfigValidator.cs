@@ -41,6 +41,7 @@ public static class ConfigValidator
         {
             StepTimeout = Duration(raw.TerraformTimeout, "terraform.timeout", terraform.StepTimeout, Fail),
             LockTimeout = Duration(raw.TerraformLockTimeout, "terraform.lock_timeout", terraform.LockTimeout, Fail),
+            Run = RunSettingsValidator.Validate(raw.Run, RepoPath.Root, "terraform", Fail),
         };
 
         var parallelism = Range(raw.Parallelism, "parallelism", 1, 64, defaults.Parallelism, Fail);
@@ -179,6 +180,7 @@ public static class ConfigValidator
             WhenModified = when,
             Foundational = raw.Foundational?.Value ?? false,
             AutoplanModules = raw.AutoplanModules?.Value,
+            Run = RunSettingsValidator.Validate(raw.Run, normalized, "projects[].terraform", fail),
             Line = raw.Line,
         };
     }

@@ -1,4 +1,5 @@
 using PlanBot.Core.Common;
+using PlanBot.Core.Ports;
 
 namespace PlanBot.Core.Discovery;
 
@@ -29,6 +30,8 @@ public sealed record Project
     public IReadOnlyList<string> ParseErrors { get; init; } = [];
     /// <summary>A Terragrunt unit (its dir holds terragrunt.hcl): planned through terragrunt.</summary>
     public bool Terragrunt { get; init; }
+    /// <summary>How terraform runs here: var files, backend config, env, extra args, terragrunt.</summary>
+    public TerraformRun Run { get; init; } = TerraformRun.Default;
     /// <summary>Files outside the dir whose change affects the project (Terragrunt includes).</summary>
     public IReadOnlyList<string> IncludedFiles { get; init; } = [];
     /// <summary>False when a configured dir holds no Terraform files.</summary>

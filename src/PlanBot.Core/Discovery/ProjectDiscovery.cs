@@ -42,6 +42,7 @@ public static class ProjectDiscovery
                 WhenModified = configured.WhenModified,
                 Foundational = configured.Foundational,
                 FollowModules = configured.AutoplanModules ?? config.Autoplan.Modules,
+                Run = ProjectRun.For(configured.Dir, config.Terraform.Run.Then(configured.Run), facts?.Terragrunt is not null),
                 Exists = facts is not null,
                 ConfigLine = configured.Line,
             });
@@ -59,7 +60,11 @@ public static class ProjectDiscovery
                 var isModule = moduleDirs.Contains(facts.Dir) || RepoPath.Segments(facts.Dir).Contains("modules");
                 if (facts.Terragrunt is not null ? !includedConfigs.Contains(facts.Terragrunt.File) : facts.DeclaresBackend || !isModule)
                 {
-                    projects.Add(Build(facts.Dir, "default", facts, dirs, closures, ProjectSource.Discovered) with { FollowModules = config.Autoplan.Modules });
+                    projects.Add(Build(facts.Dir, "default", facts, dirs, closures, ProjectSource.Discovered) with
+                    {
+                        FollowModules = config.Autoplan.Modules,
+                        Run = ProjectRun.For(facts.Dir, config.Terraform.Run, facts.Terragrunt is not null),
+                    });
                 }
             }
         }
