@@ -81,6 +81,7 @@ public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progr
             WorkingDir = planned.Project.Dir == Common.RepoPath.Root ? treeRoot : Path.Combine(treeRoot, planned.Project.Dir),
             Workspace = planned.Project.Workspace,
             LogFile = Path.Combine(Path.GetDirectoryName(planned.PlanFile)!, "apply.log"),
+            Run = planned.Project.Run,
         };
         var applied = await terraform.ApplyAsync(context, planned.PlanFile, cancellationToken).ConfigureAwait(false);
         if (applied.Ok)

@@ -177,6 +177,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             WorkingDir = project.Dir == RepoPath.Root ? request.Tree.Root : Path.Combine(request.Tree.Root, project.Dir),
             Workspace = project.Workspace,
             LogFile = Path.Combine(artifacts, "terraform.log"),
+            Run = project.Run,
         };
         var planFile = Path.Combine(artifacts, "plan.tfplan");
         var jsonFile = Path.Combine(artifacts, "plan.json");

@@ -46,7 +46,8 @@ public static class WebhookParser
         var installation = payload.Installation?.Id;
         switch (eventName)
         {
-            case "pull_request" when payload.PullRequest is { } pr && payload.Action is { } action:
+            // pull_request_target carries the same payload; the fork rules (plan_forks) apply to it alike.
+            case "pull_request" or "pull_request_target" when payload.PullRequest is { } pr && payload.Action is { } action:
                 var info = Pull(pr, repo);
                 return action == "closed" ? new WebhookEvent.PullRequestClosed(repo, info, installation, info.Merged && info.BaseRef == (payload.Repository?.DefaultBranch ?? "main"))
                     : PlanActions.Contains(action) ? new WebhookEvent.PullRequestChanged(repo, info, action, installation)
