@@ -87,6 +87,7 @@ public sealed record PlanBotSettings
             {
                 AwsRegion = Env("AWS_REGION") ?? Env("AWS_DEFAULT_REGION"),
                 AzureStorageKey = Env("AZURE_STORAGE_KEY"),
+                AzureStorageConnectionString = Env("AZURE_STORAGE_CONNECTION_STRING"),
             },
         };
     }
@@ -150,4 +151,5 @@ public sealed record CloudSettings
 {
     public string? AwsRegion { get; init; }
     public string? AzureStorageKey { get; init; }
+    public string? AzureStorageConnectionString { get; init; }
 }

@@ -3,9 +3,10 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
 using Azure.Identity;
+using Azure.Storage;
+using Azure.Storage.Blobs;
 using PlanBot.Aws.Locks;
 using PlanBot.Aws.Plans;
-using PlanBot.Azure.Blob;
 using PlanBot.Azure.Locks;
 using PlanBot.Azure.Plans;
 using PlanBot.Core.Config;
@@ -96,13 +97,53 @@ public sealed class Stores(PlanBotSettings settings, TimeProvider time, Func<IVc
             ? RegionEndpoint.GetBySystemName(region)
             : null;
 
-    private static BlobContainer Container(BackendSettings azure, PlanBotSettings settings)
+    /// <summary>
+    /// The container, authenticated by AZURE_STORAGE_CONNECTION_STRING when set (it names its own endpoint),
+    /// else the account key in AZURE_STORAGE_KEY, else DefaultAzureCredential. Bad values are errors naming the variable.
+    /// </summary>
+    private static BlobContainerClient Container(BackendSettings azure, PlanBotSettings settings)
     {
         var account = azure["account"]!;
-        var endpoint = new Uri(azure["endpoint"] ?? $"https://{account}.blob.core.windows.net");
-        BlobAuth auth = settings.Cloud.AzureStorageKey is { } accountKey
-            ? new BlobAuth.SharedKey(account, accountKey)
-            : new BlobAuth.Token(new DefaultAzureCredential());
-        return new BlobContainer(endpoint, azure["container"]!, auth);
+        var container = azure["container"]!;
+        if (settings.Cloud.AzureStorageConnectionString is { } connectionString)
+        {
+            BlobContainerClient client;
+            try
+            {
+                client = new BlobContainerClient(connectionString, container);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+            {
+                throw new ArgumentException("AZURE_STORAGE_CONNECTION_STRING is not a storage connection string (DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...): copy it from the storage account's Access keys, or unset it to use AZURE_STORAGE_KEY or an Azure.Identity credential", e);
+            }
+
+            // One lock store for every runner: a connection string for another account would silently split it.
+            return client.AccountName is { Length: > 0 } named && !string.Equals(named, account, StringComparison.OrdinalIgnoreCase)
+                ? throw new ArgumentException($"AZURE_STORAGE_CONNECTION_STRING is for storage account '{named}' but planbot.yaml names account '{account}': use that account's connection string or fix `account`")
+                : client;
+        }
+
+        var endpoint = azure["endpoint"] ?? $"https://{account}.blob.core.windows.net";
+        if (!Uri.TryCreate(endpoint.TrimEnd('/') + "/" + Uri.EscapeDataString(container), UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        {
+            throw new ArgumentException($"azure endpoint '{endpoint}' is not an http(s) URL: write it like https://{account}.blob.core.windows.net (or Azurite's http://127.0.0.1:10000/devstoreaccount1)");
+        }
+
+        if (settings.Cloud.AzureStorageKey is { } accountKey)
+        {
+            try
+            {
+                return new BlobContainerClient(uri, new StorageSharedKeyCredential(account, accountKey));
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException("AZURE_STORAGE_KEY is not a base64 storage account key: copy key1 or key2 from the storage account's Access keys", e);
+            }
+        }
+
+        // The SDK sends bearer tokens over https only.
+        return uri.Scheme == "https"
+            ? new BlobContainerClient(uri, new DefaultAzureCredential())
+            : throw new ArgumentException($"azure endpoint '{endpoint}' is http, and Azure.Identity credentials are only sent over https: use an https endpoint, or set AZURE_STORAGE_KEY (an account key, as for Azurite over http)");
     }
 }

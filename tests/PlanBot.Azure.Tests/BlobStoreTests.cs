@@ -1,4 +1,5 @@
-using PlanBot.Azure.Blob;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using PlanBot.Azure.Locks;
 using PlanBot.Azure.Plans;
 using PlanBot.Core.Ports;
@@ -9,7 +10,7 @@ namespace PlanBot.Azure.Tests;
 /// <summary>The lock contract on Blob Storage (azurite).</summary>
 public sealed class BlobLockStoreTests : StrictLockStoreContract
 {
-    private readonly BlobContainer _container = AzuriteContainers.Create();
+    private readonly BlobContainerClient _container = AzuriteContainers.Create();
 
     protected override ILockStore CreateStore() => new BlobLockStore(_container, Clock);
 
@@ -39,11 +40,11 @@ public sealed class BlobLockListingTests
         await store.AcquireAsync(new LockKey(LockKind.Project, "acme/infra", "app", "default"), new("acme/infra", 1, "a", "u", "r"), TimeSpan.FromDays(1), CancellationToken.None);
         await store.AcquireAsync(new LockKey(LockKind.Project, "acme/other", "app", "default"), new("acme/other", 2, "b", "v", "r"), TimeSpan.FromDays(1), CancellationToken.None);
         var expires = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds();
-        await container.PutAsync("locks/legacy", System.Text.Encoding.UTF8.GetBytes(
+        await container.GetBlobClient("locks/legacy").UploadAsync(BinaryData.FromString(
             $$"""{"Kind":"Project","Repo":"acme/infra","Dir":"old","Workspace":"default","OwnerRepo":"acme/infra","PullRequest":3,"HeadSha":"c","User":"w","RunId":"r","Since":1,"Expires":{{expires}}}"""),
-            false, null, null, CancellationToken.None);
+            CancellationToken.None);
 
-        (await container.ListAsync("locks/", CancellationToken.None)).Count(b => b.Metadata.GetValueOrDefault("planbotrepo") == "acme/other").ShouldBe(1);
+        (await container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = "locks/" }).ToListAsync()).Count(b => b.Metadata.TryGetValue("planbotrepo", out var of) && of == "acme/other").ShouldBe(1);
         (await store.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Key.Dir, l.Owner.PullRequest)).ShouldBe([("app", 1), ("old", 3)], ignoreOrder: true);
         (await store.ListAsync(null, CancellationToken.None)).Count.ShouldBe(3);
     }
@@ -52,11 +53,11 @@ public sealed class BlobLockListingTests
 /// <summary>The plan store contract on Blob Storage (azurite).</summary>
 public sealed class BlobPlanStoreTests : PlanStoreContract
 {
-    private readonly BlobContainer _container = AzuriteContainers.Create();
+    private readonly BlobContainerClient _container = AzuriteContainers.Create();
 
     protected override IPlanStore CreateStore(byte[]? key) => new BlobPlanStore(_container, key);
 
-    protected override async Task<byte[]> ReadRawAsync(PlanKey key) => (await _container.GetAsync(BlobPlanStore.BlobName(key), CancellationToken.None))!.Content;
+    protected override async Task<byte[]> ReadRawAsync(PlanKey key) => (await _container.GetBlobClient(BlobPlanStore.BlobName(key)).DownloadContentAsync()).Value.Content.ToArray();
 
-    protected override Task WriteRawAsync(PlanKey key, byte[] bytes) => _container.PutAsync(BlobPlanStore.BlobName(key), bytes, false, null, null, CancellationToken.None);
+    protected override Task WriteRawAsync(PlanKey key, byte[] bytes) => _container.GetBlobClient(BlobPlanStore.BlobName(key)).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true);
 }

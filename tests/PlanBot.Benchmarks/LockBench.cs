@@ -2,7 +2,8 @@ using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using PlanBot.Aws.Locks;
-using PlanBot.Azure.Blob;
+using Azure.Storage;
+using Azure.Storage.Blobs;
 using PlanBot.Azure.Locks;
 using PlanBot.Core.Ports;
 using PlanBot.Local.Locks;
@@ -23,8 +24,8 @@ public static class LockBench
         var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonDynamoDBConfig { ServiceURL = TestServers.DynamoDb, AuthenticationRegion = "us-east-1" });
         var table = new DynamoDbLockStore(dynamo, "bench-locks", TimeProvider.System);
         await table.EnsureTableAsync(CancellationToken.None);
-        var container = new BlobContainer(new Uri(TestServers.Azurite), "bench-locks", new BlobAuth.SharedKey(TestServers.AzuriteAccount, TestServers.AzuriteKey));
-        await container.CreateIfNotExistsAsync(CancellationToken.None);
+        var container = new BlobContainerClient(new Uri(TestServers.Azurite + "/bench-locks"), new StorageSharedKeyCredential(TestServers.AzuriteAccount, TestServers.AzuriteKey));
+        await container.CreateIfNotExistsAsync();
         var stores = new (string Name, ILockStore Store)[]
         {
             ("local (SQLite)", new SqliteLockStore(Path.Combine(dir, "locks.db"), TimeProvider.System)),

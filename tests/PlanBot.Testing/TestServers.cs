@@ -17,6 +17,8 @@ public static class TestServers
     private static readonly Lazy<string> AzuriteServer = new(() => Start("PLANBOT_TEST_AZURITE", "azurite-blob",
         port => ["--blobHost", "127.0.0.1", "--blobPort", port, "--location", Temp("azurite"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"]));
 
+    private static readonly Lazy<(string Endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate)> AzuriteOAuthServer = new(StartAzuriteOAuth);
+
     private static readonly Lazy<string> PrismServer = new(() => Start("PLANBOT_TEST_PRISM", "prism", port =>
         ["mock", "-h", "127.0.0.1", "-p", port, Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", "@octokit", "openapi", "generated", "api.github.com.json")], startSeconds: 120));
 
@@ -36,6 +38,28 @@ public static class TestServers
     /// <summary>The blob endpoint including the account path (http://127.0.0.1:port/devstoreaccount1).</summary>
     public static string Azurite => AzuriteServer.Value + "/" + AzuriteAccount;
 
+    /// <summary>
+    /// A second azurite, over https with `--oauth basic` (bearer tokens checked for issuer, audience and
+    /// lifetime, not signature), always started here on a throwaway self-signed certificate for
+    /// 127.0.0.1: its endpoint including the account path, and the certificate its clients pin.
+    /// </summary>
+    public static (string Endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate) AzuriteOAuth => AzuriteOAuthServer.Value;
+
+    private static (string, System.Security.Cryptography.X509Certificates.X509Certificate2) StartAzuriteOAuth()
+    {
+        var (certificate, cert, key) = LoopbackCertificate.Create(Temp("azurite-oauth-tls"));
+        try
+        {
+            var server = Start(null, "azurite-blob", port => ["--blobHost", "127.0.0.1", "--blobPort", port, "--location", Temp("azurite-oauth"), "--disableTelemetry",
+                "--skipApiVersionCheck", "--silent", "--cert", cert, "--key", key, "--oauth", "basic"], startSeconds: 120, scheme: "https");
+            return (server + "/" + AzuriteAccount, certificate);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(key)!, recursive: true); // azurite read the key before listening: it is kept no longer
+        }
+    }
+
     private static string Temp(string name)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"planbot-{name}-{Environment.ProcessId}");
@@ -43,9 +67,9 @@ public static class TestServers
         return dir;
     }
 
-    private static string Start(string variable, string bin, Func<string, string[]> arguments, int startSeconds = 30)
+    private static string Start(string? variable, string bin, Func<string, string[]> arguments, int startSeconds = 30, string scheme = "http")
     {
-        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } endpoint)
+        if (variable is not null && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } endpoint)
         {
             return endpoint.TrimEnd('/');
         }
@@ -95,7 +119,7 @@ public static class TestServers
             {
                 using var client = new TcpClient();
                 client.Connect(IPAddress.Loopback, port);
-                return $"http://127.0.0.1:{port}";
+                return $"{scheme}://127.0.0.1:{port}";
             }
             catch (SocketException)
             {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure;
+using Azure.Storage.Blobs;
 using PlanBot.Azure.Blob;
 using PlanBot.Core.Ports;
 
@@ -14,7 +15,7 @@ namespace PlanBot.Azure.Locks;
 /// (15–60 s, renewed by re-acquiring with the same lease id, derived from the run): if the runner
 /// dies, Azure itself ends the lease.
 /// </summary>
-public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : ILockStore, IApprovalStore
+public sealed class BlobLockStore(BlobContainerClient container, TimeProvider time) : ILockStore, IApprovalStore
 {
     private const int Attempts = 8;
 
@@ -36,12 +37,12 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
 
             if (key.Kind == LockKind.Run)
             {
-                await container.LeaseAsync(BlobName(key), "release", LeaseId(owner), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-                await container.DeleteAsync(BlobName(key), null, null, cancellationToken).ConfigureAwait(false);
+                await container.LeaseAsync(BlobName(key), LeaseAction.Release, LeaseId(owner), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                await container.DeleteAsync(BlobName(key), null, cancellationToken).ConfigureAwait(false);
                 return new LockResult.Released();
             }
 
-            if (await container.DeleteAsync(BlobName(key), etag, null, cancellationToken).ConfigureAwait(false) || attempt >= Attempts)
+            if (await container.DeleteAsync(BlobName(key), etag, cancellationToken).ConfigureAwait(false) || attempt >= Attempts)
             {
                 return new LockResult.Released();
             }
@@ -53,12 +54,12 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
         var result = new List<LockRecord>();
         foreach (var listed in await container.ListAsync("locks/", cancellationToken).ConfigureAwait(false))
         {
-            if (repo is not null && listed.Metadata.TryGetValue(RepoMetadata, out var of) && of != repo)
+            if (repo is not null && RepoOf(listed) is { } of && of != repo)
             {
                 continue; // another repository's lock: not read
             }
 
-            if (await container.GetAsync(listed.Name, cancellationToken).ConfigureAwait(false) is { } blob && Parse(blob.Content) is { } record &&
+            if (await container.ReadAsync(listed.Name, cancellationToken).ConfigureAwait(false) is { } blob && Parse(blob.Content) is { } record &&
                 record.Expires > time.GetUtcNow() && (repo is null || record.Key.Repo == repo))
             {
                 result.Add(record);
@@ -79,7 +80,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
             {
                 return taken;
             }
-            var written = await container.PutAsync(BlobName(key), Serialize(record), createOnly: etag is null, etag, null, cancellationToken, Metadata(key)).ConfigureAwait(false);
+            var written = await container.WriteAsync(BlobName(key), Serialize(record), createOnly: etag is null, etag, null, cancellationToken, Metadata(key)).ConfigureAwait(false);
             if (written is not null)
             {
                 return taken;
@@ -110,7 +111,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
             }
 
             var record = current with { Approvals = update(current.Approvals) };
-            if (await container.PutAsync(BlobName(key), Serialize(record), createOnly: false, etag, null, cancellationToken, Metadata(key)).ConfigureAwait(false) is not null)
+            if (await container.WriteAsync(BlobName(key), Serialize(record), createOnly: false, etag, null, cancellationToken, Metadata(key)).ConfigureAwait(false) is not null)
             {
                 return new LockResult.Acquired(record);
             }
@@ -127,9 +128,9 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
         var name = BlobName(key);
         var lease = TimeSpan.FromSeconds(Math.Clamp(ttl.TotalSeconds, 15, 60)); // what Blob Storage allows for a finite lease
         var leaseId = LeaseId(owner);
-        await container.PutAsync(name, [], createOnly: true, null, null, cancellationToken, Metadata(key)).ConfigureAwait(false); // the blob a lease needs
-        if (!await container.LeaseAsync(name, "acquire", leaseId, lease, cancellationToken).ConfigureAwait(false) &&
-            !await container.LeaseAsync(name, "renew", leaseId, lease, cancellationToken).ConfigureAwait(false))
+        await container.WriteAsync(name, [], createOnly: true, null, null, cancellationToken, Metadata(key)).ConfigureAwait(false); // the blob a lease needs
+        if (!await container.LeaseAsync(name, LeaseAction.Acquire, leaseId, lease, cancellationToken).ConfigureAwait(false) &&
+            !await container.LeaseAsync(name, LeaseAction.Renew, leaseId, lease, cancellationToken).ConfigureAwait(false))
         {
             var (current, _) = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
@@ -138,7 +139,7 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
 
         var since = time.GetUtcNow();
         var record = new LockRecord(key, owner, since, since + lease);
-        await container.PutAsync(name, Serialize(record), createOnly: false, null, leaseId, cancellationToken, Metadata(key)).ConfigureAwait(false);
+        await container.WriteAsync(name, Serialize(record), createOnly: false, null, leaseId, cancellationToken, Metadata(key)).ConfigureAwait(false);
         return new LockResult.Acquired(record);
     }
 
@@ -147,9 +148,13 @@ public sealed class BlobLockStore(BlobContainer container, TimeProvider time) : 
 
     private async Task<(LockRecord? Record, ETag? ETag)> ReadAsync(LockKey key, CancellationToken cancellationToken)
     {
-        var blob = await container.GetAsync(BlobName(key), cancellationToken).ConfigureAwait(false);
+        var blob = await container.ReadAsync(BlobName(key), cancellationToken).ConfigureAwait(false);
         return blob is null ? (null, null) : (Parse(blob.Content), blob.ETag);
     }
+
+    /// <summary>The repository a listed lock blob names; null for blobs written before locks carried it (read to find out).</summary>
+    private static string? RepoOf(BlobListing listed) =>
+        listed.Metadata.FirstOrDefault(m => string.Equals(m.Key, RepoMetadata, StringComparison.OrdinalIgnoreCase)).Value;
 
     private static Dictionary<string, string> Metadata(LockKey key) => new(StringComparer.Ordinal) { [RepoMetadata] = key.Repo };
 

@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using PlanBot.Azure.Blob;
 using PlanBot.Core.Plans;
 using PlanBot.Core.Ports;
@@ -5,13 +6,13 @@ using PlanBot.Core.Ports;
 namespace PlanBot.Azure.Plans;
 
 /// <summary>The <c>azure</c> plan store: one sealed blob per plan under <c>plans/</c> (Blob Storage encrypts at rest itself).</summary>
-public sealed class BlobPlanStore(BlobContainer container, byte[]? key) : IPlanStore
+public sealed class BlobPlanStore(BlobContainerClient container, byte[]? key) : IPlanStore
 {
     public async Task PutAsync(PlanKey planKey, StoredPlan plan, CancellationToken cancellationToken) =>
-        await container.PutAsync(BlobName(planKey), PlanEnvelope.Seal(plan, key), createOnly: false, null, null, cancellationToken).ConfigureAwait(false);
+        await container.WriteAsync(BlobName(planKey), PlanEnvelope.Seal(plan, key), createOnly: false, null, null, cancellationToken).ConfigureAwait(false);
 
     public async Task<StoredPlan?> GetAsync(PlanKey planKey, CancellationToken cancellationToken) =>
-        await container.GetAsync(BlobName(planKey), cancellationToken).ConfigureAwait(false) is { } blob
+        await container.ReadAsync(BlobName(planKey), cancellationToken).ConfigureAwait(false) is { } blob
             ? PlanEnvelope.Open(blob.Content, key, $"{container.Name}/{BlobName(planKey)}")
             : null;
 
@@ -20,7 +21,7 @@ public sealed class BlobPlanStore(BlobContainer container, byte[]? key) : IPlanS
         var deleted = 0;
         foreach (var blob in await container.ListAsync("plans/" + new PlanKey(repo, pullRequest, "x", "x").PullRequestPrefix, cancellationToken).ConfigureAwait(false))
         {
-            deleted += await container.DeleteAsync(blob.Name, null, null, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            deleted += await container.DeleteAsync(blob.Name, null, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
         return deleted;
