@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using System.Text.Json.Nodes;
 using PlanBot.Cli;
 using PlanBot.Core.Workflows;

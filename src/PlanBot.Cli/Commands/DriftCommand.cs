@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;

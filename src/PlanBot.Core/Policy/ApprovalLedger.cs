@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using PlanBot.Core.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;

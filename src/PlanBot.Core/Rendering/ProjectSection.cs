@@ -1,6 +1,6 @@
+using PlanBot.Core.Runs;
 using PlanBot.Core.Plans;
 using PlanBot.Core.Plans.Values;
-using PlanBot.Core.Workflows;
 using static PlanBot.Core.Rendering.Markdown;
 
 namespace PlanBot.Core.Rendering;

@@ -1,21 +1,9 @@
 using PlanBot.Core.Plans;
 using PlanBot.Core.Ports;
 
+using PlanBot.Core.Runs;
+
 namespace PlanBot.Core.Workflows;
-
-public enum ApplyStatus
-{
-    Applied,
-    NoChanges,
-    HeldBack,
-    Failed,
-    Skipped,
-}
-
-public sealed record ApplyResult(string Project, ApplyStatus Status, string? Detail = null, ActionCounts? Counts = null) : IScheduledResult
-{
-    public bool Succeeded => Status is ApplyStatus.Applied or ApplyStatus.NoChanges;
-}
 
 /// <summary>
 /// Applies a re-plan of the merged commit: a project whose fingerprint equals the expected one (the

@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.Diagnostics;
 using PlanBot.Core.Common;
 using PlanBot.Core.Config;
