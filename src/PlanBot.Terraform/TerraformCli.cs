@@ -15,6 +15,7 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
     public async Task<TerraformResult> PlanAsync(TerraformContext context, string planFile, CancellationToken cancellationToken)
     {
         var result = await RunAsync(context, ["plan", "-input=false", "-no-color", LockTimeout, "-detailed-exitcode", "-out=" + planFile], null, cancellationToken).ConfigureAwait(false);
+        PrivateFile.Restrict(planFile); // plans hold secrets: 0600
         return result.Outcome == TerraformOutcome.Failed && result.ExitCode == 2
             ? result with { Outcome = TerraformOutcome.Changes, Error = null, Diagnostics = null }
             : result;
@@ -30,7 +31,7 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
 
     private async Task<TerraformResult> RunAsync(TerraformContext context, string[] arguments, string? stdoutFile, CancellationToken cancellationToken)
     {
-        var environment = new Dictionary<string, string?>(options.Environment)
+        var environment = new Dictionary<string, string?>(ProjectEnvironment.Build(options.Environment)) // without PlanBot's own credentials
         {
             ["TF_IN_AUTOMATION"] = "1",
             ["TF_INPUT"] = "0",

@@ -46,6 +46,11 @@ public static class RunCommand
             var dataDir = Optional("PLANBOT_DATA_DIR") is { } data ? Path.GetFullPath(data) : Path.Combine(Optional("RUNNER_TEMP") ?? repoDir, ".planbot");
             var config = ConfigLoader.Load(Optional("PLANBOT_CONFIG_DIR") is { } configDir ? Path.GetFullPath(configDir, repoDir) : repoDir);
             var (vcs, _) = Connect(Optional);
+            if (Optional("PLANBOT_DECIDE_ONLY") == "true")
+            {
+                return await DecideCommand.RunAsync(cli, vcs, webhook, config, Optional, cancellationToken).ConfigureAwait(false); // the gate before the PR's checkout (action/commands.yml)
+            }
+
             var github = !config.LocksBackendChosen || config.LocksBackend == "github";
             var locks = Stores.Locks(github ? config with { LocksBackend = "github" } : config, dataDir, TimeProvider.System, vcs, diskPerRun: true);
             var runUrl = ReportOutput.RunUrl();
@@ -111,15 +116,15 @@ public static class RunCommand
         cli.Progress.Report($"drift issue: {action.ToString().ToLowerInvariant()}");
         Directory.CreateDirectory(dataDir);
         var reportPath = Path.Combine(dataDir, "drift.json");
-        await File.WriteAllTextAsync(reportPath, DriftCommand.Json(report) + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(DriftCommand.Json(report) + "\n"), cancellationToken).ConfigureAwait(false);
         if (env("GITHUB_STEP_SUMMARY") is { } summary)
         {
-            await File.AppendAllTextAsync(summary, DriftMarkdown.Render(report, options with { MaxChars = CommentOptions.JobSummaryMaxChars }), cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(DriftMarkdown.Render(report, options with { MaxChars = CommentOptions.JobSummaryMaxChars })), cancellationToken).ConfigureAwait(false);
         }
 
         if (env("GITHUB_OUTPUT") is { } output)
         {
-            await File.AppendAllTextAsync(output, $"drifted-projects={string.Join(',', report.Drifted.Select(p => p.Name))}\nreport-path={reportPath}\n", cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"drifted-projects={string.Join(',', report.Drifted.Select(p => p.Name))}\nreport-path={reportPath}\n"), cancellationToken).ConfigureAwait(false);
         }
 
         return report.ExitCode;
@@ -133,10 +138,10 @@ public static class RunCommand
         {
             Directory.CreateDirectory(dataDir);
             reportPath = Path.Combine(dataDir, "report.json");
-            await File.WriteAllTextAsync(reportPath, JsonReport.Serialize(report) + "\n", cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(JsonReport.Serialize(report) + "\n"), cancellationToken).ConfigureAwait(false);
             if (env("GITHUB_STEP_SUMMARY") is { } summary)
             {
-                await File.AppendAllTextAsync(summary, MarkdownComment.Render(report, CommentOptions.ForJobSummary(config.Comments, runUrl))[0], cancellationToken).ConfigureAwait(false);
+                await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(MarkdownComment.Render(report, CommentOptions.ForJobSummary(config.Comments, runUrl))[0]), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -144,7 +149,7 @@ public static class RunCommand
         {
             var changes = outcome?.Report?.Projects.Any(p => p.Plan?.HasChanges == true) == true;
             var approval = outcome?.Report?.Projects.Any(p => p.Approval.Required && p.ApprovedBy.Count == 0) == true;
-            await File.AppendAllTextAsync(output, $"has-changes={(changes ? "true" : "false")}\nneeds-approval={(approval ? "true" : "false")}\nreport-path={reportPath}\n", cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"has-changes={(changes ? "true" : "false")}\nneeds-approval={(approval ? "true" : "false")}\nreport-path={reportPath}\n"), cancellationToken).ConfigureAwait(false);
         }
     }
 }
