@@ -2,7 +2,7 @@ using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
-using PlanBot.GitHub.Webhooks;
+using PlanBot.Core.Events;
 
 namespace PlanBot.Cli.Commands;
 
@@ -22,11 +22,11 @@ public static class DecideCommand
     /// <summary>Roles that may have a fork's code planned (with `pull_requests.plan_forks` on the default branch).</summary>
     private static readonly string[] Approvers = ["admin", "maintain"];
 
-    public static async Task<int> RunAsync(CliContext cli, IVcs vcs, WebhookEvent webhook, PlanBotConfig trustedConfig, Func<string, string?> env, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext cli, IVcs vcs, PlanBotEvent webhook, PlanBotConfig trustedConfig, string? outputFile, CancellationToken cancellationToken)
     {
         var (allowed, why) = await DecideAsync(vcs, webhook, trustedConfig, cancellationToken).ConfigureAwait(false);
         cli.Progress.Report(allowed ? $"allowed: {why}" : $"not run: {why}");
-        if (env("GITHUB_OUTPUT") is { } output)
+        if (outputFile is { } output)
         {
             await File.AppendAllTextAsync(output, $"allowed={(allowed ? "true" : "false")}\n", cancellationToken).ConfigureAwait(false);
         }
@@ -34,11 +34,11 @@ public static class DecideCommand
         return ExitCodes.Success;
     }
 
-    public static async Task<(bool Allowed, string Why)> DecideAsync(IVcs vcs, WebhookEvent webhook, PlanBotConfig trustedConfig, CancellationToken cancellationToken)
+    public static async Task<(bool Allowed, string Why)> DecideAsync(IVcs vcs, PlanBotEvent webhook, PlanBotConfig trustedConfig, CancellationToken cancellationToken)
     {
-        if (webhook is not WebhookEvent.Command { Comment: var comment } command)
+        if (webhook is not PlanBotEvent.Command { Comment: var comment } command)
         {
-            return (webhook is not WebhookEvent.Ignored, webhook is WebhookEvent.Ignored ignored ? ignored.Why : "not a comment: decided by its own workflow");
+            return (webhook is not PlanBotEvent.Ignored, webhook is PlanBotEvent.Ignored ignored ? ignored.Why : "not a comment: decided by its own workflow");
         }
 
         var verb = SlashCommand.Parse(comment.Body).Verb;
