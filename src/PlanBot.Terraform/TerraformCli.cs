@@ -19,6 +19,7 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
     public async Task<TerraformResult> PlanAsync(TerraformContext context, string planFile, CancellationToken cancellationToken)
     {
         var result = await RunAsync(context, ["plan", "-input=false", "-no-color", LockTimeout, "-detailed-exitcode", "-out=" + planFile, .. context.Run.VarFiles.Select(f => "-var-file=" + f), .. context.Run.ExtraFor("plan")], null, cancellationToken).ConfigureAwait(false);
+        PrivateFile.Restrict(planFile); // plans hold secrets: 0600
         return result.Outcome == TerraformOutcome.Failed && result.ExitCode == 2
             ? result with { Outcome = TerraformOutcome.Changes, Error = null, Diagnostics = null }
             : result;
@@ -41,7 +42,7 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
     internal Dictionary<string, string?>? Environment(TerraformContext context, out string? error)
     {
         error = null;
-        var environment = new Dictionary<string, string?>(options.Environment)
+        var environment = new Dictionary<string, string?>(ProjectEnvironment.Build(options.Environment)) // without PlanBot's own credentials
         {
             ["TF_IN_AUTOMATION"] = "1",
             ["TF_INPUT"] = "0",

@@ -468,7 +468,7 @@ public sealed class ActionModeTests : IAsyncLifetime
         var unknown = CommentEvent("/planbot frobnicate --now");
         (code, _) = await RunAsync("issue_comment", unknown);
         code.ShouldBe(0);
-        _github.CommentsOn(8).Last().Body.ShouldStartWith("@carol unknown command 'frobnicate'.");
+        _github.CommentsOn(8).Last().Body.ShouldStartWith("@carol unknown command `frobnicate`.");
         _github.CommentsOn(8).Last().Body.ShouldContain("`/planbot help`");
         _github.Reactions.Where(r => r.CommentId == (long)unknown["comment"]!["id"]!).Select(r => r.Content).ShouldBe(["eyes", "-1"]);
 

@@ -44,7 +44,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
                 }
                 catch (UsageException e)
                 {
-                    await ReplyAsync(context, $"@{comment.Author} {e.Message}", cancellationToken).ConfigureAwait(false);
+                    await ReplyAsync(context, $"@{comment.Author} {UserText.Inline(e.Message)}", cancellationToken).ConfigureAwait(false);
                     ok = false;
                 }
 
@@ -105,7 +105,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var unknown = command.Projects.Where(p => !plan.Fingerprints.ContainsKey(p)).ToArray();
         if (unknown.Length > 0)
         {
-            await ReplyAsync(context, $"@{comment.Author} not in this plan: {string.Join(", ", unknown.Select(u => $"`{u}`"))}; its projects are {string.Join(", ", plan.Fingerprints.Keys.Select(k => $"`{k}`"))}.", cancellationToken).ConfigureAwait(false);
+            await ReplyAsync(context, $"@{comment.Author} not in this plan: {string.Join(", ", unknown.Select(u => UserText.Code(u)))}; its projects are {string.Join(", ", plan.Fingerprints.Keys.Select(k => $"`{k}`"))}.", cancellationToken).ConfigureAwait(false);
             return (false, null);
         }
 
@@ -213,7 +213,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var unknown = command.Projects.Where(name => !known.Any(p => p.Name == name) && !mine.Any(l => Named(l, name))).ToArray();
         if (unknown.Length > 0)
         {
-            await ReplyAsync(context, $"@{comment.Author} not a project here: {string.Join(", ", unknown.Select(u => $"`{u}`"))}. Projects: {string.Join(", ", known.Select(p => $"`{p.Name}`").DefaultIfEmpty("none found"))}.", cancellationToken).ConfigureAwait(false);
+            await ReplyAsync(context, $"@{comment.Author} not a project here: {string.Join(", ", unknown.Select(u => UserText.Code(u)))}. Projects: {string.Join(", ", known.Select(p => $"`{p.Name}`").DefaultIfEmpty("none found"))}.", cancellationToken).ConfigureAwait(false);
             return false;
         }
 

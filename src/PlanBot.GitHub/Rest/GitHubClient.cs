@@ -34,7 +34,8 @@ public sealed class GitHubClient : IVcs
     public static HttpClient CreateHttp(Uri apiUrl, RetryPolicy? retry = null, TimeProvider? time = null, HttpMessageHandler? inner = null)
     {
         var handler = new ResilienceHandler(retry ?? new RetryPolicy(), time ?? TimeProvider.System) { InnerHandler = inner ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } };
-        var http = new HttpClient(handler) { BaseAddress = new Uri(apiUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(2) };
+        var masking = new MaskingHandler(Core.Plans.Values.OwnSecrets.Scrubber(Core.Plans.Values.OwnSecrets.Of(Environment.GetEnvironmentVariables()))) { InnerHandler = handler };
+        var http = new HttpClient(masking) { BaseAddress = new Uri(apiUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", "2022-11-28");
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("PlanBot", "1.0"));
         return http;

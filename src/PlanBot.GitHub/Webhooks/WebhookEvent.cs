@@ -81,12 +81,8 @@ public static class WebhookParser
         }
     }
 
-    /// <summary>The first non-empty line starts with /planbot (then a space or the end).</summary>
-    public static bool IsCommand(string? body)
-    {
-        var first = (body ?? "").Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "";
-        return first == "/planbot" || first.StartsWith("/planbot ", StringComparison.Ordinal) || first.StartsWith("/planbot\t", StringComparison.Ordinal);
-    }
+    /// <summary>The comment's first paragraph, read as Markdown, starts with /planbot (then a space or the end): see <see cref="Core.Workflows.SlashCommand.IsCommand"/>.</summary>
+    public static bool IsCommand(string? body) => Core.Workflows.SlashCommand.IsCommand(body);
 
     internal static PullRequestInfo Pull(PullJson p, string repo) => new()
     {
