@@ -24,7 +24,7 @@ public static class ServeCommand
                 WebhookSecret = Env("PLANBOT_WEBHOOK_SECRET") ?? throw new UsageException("PLANBOT_WEBHOOK_SECRET is required by `planbot serve`: set it to the webhook's secret (comma-separated while rotating)"),
                 DataDir = Engine.DataDir,
                 Concurrency = Math.Clamp(parse.GetValue(concurrency), 1, 64),
-            };
+            }.WithQueueEnvironment(Env);
             var (vcs, tokens) = RunCommand.Connect(Env);
 
             var builder = WebApplication.CreateSlimBuilder();
@@ -32,6 +32,7 @@ public static class ServeCommand
             builder.Services.AddPlanBotServer(options);
             var handler = new ServiceHandler(cli, vcs, tokens, options.DataDir, Env("PLANBOT_ALLOW_FILE_CLONE") == "1");
             builder.Services.AddSingleton<IDeliveryHandler>(handler);
+            builder.Services.AddSingleton<IDeadLetterNotice>(new VcsDeadLetterNotice(vcs));
             if ((parse.GetValue(driftInterval) ?? Env("PLANBOT_DRIFT_INTERVAL")) is { } every)
             {
                 var interval = Core.Config.ConfigValidator.TryParseDuration(every, out var parsed) && parsed > TimeSpan.Zero ? parsed

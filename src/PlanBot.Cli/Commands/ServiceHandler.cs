@@ -25,7 +25,7 @@ public sealed class ServiceHandler(CliContext cli, GitHubClient vcs, ITokenSourc
 
     public async Task HandleAsync(Delivery delivery, WebhookEvent parsed, CancellationToken cancellationToken)
     {
-        var runId = $"serve-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24];
+        var runId = delivery.RunId is { Length: > 0 } stable ? stable : $"serve-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]; // the queue's: a re-run after a crash holds its dead run's leases
         try
         {
             await DispatchAsync(delivery, parsed, runId, cancellationToken).ConfigureAwait(false);
