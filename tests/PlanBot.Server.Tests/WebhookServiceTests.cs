@@ -27,7 +27,9 @@ public sealed class WebhookServiceTests : IDisposable
         var replay = await host.PostAsync("pull_request", json, delivery: "d-1");
         replay.StatusCode.ShouldBe(HttpStatusCode.OK, "a replay is answered 2xx (GitHub shows a 409 as a failed delivery) and not run again");
         (await replay.Content.ReadAsStringAsync()).ShouldContain("accepted before");
-        (await host.PostAsync("pull_request", json + new string(' ', 70 * 1024))).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        // refused before it is read: the server may close the connection before the sender has finished sending
+        var oversized = await Record.ExceptionAsync(async () => (await host.PostAsync("pull_request", json + new string(' ', 70 * 1024))).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge));
+        (oversized is null or HttpRequestException).ShouldBeTrue($"413 or a closed connection, got {oversized}");
 
         await host.Handler.WaitForAsync(1);
         (await host.PostAsync("pull_request", ServiceHost.PullRequest(1, "h2"), delivery: "d-2")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
