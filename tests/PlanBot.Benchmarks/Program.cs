@@ -34,5 +34,6 @@ return args[0] switch
     "render" => await RenderBench.RunAsync(),
     "locks" => await LockBench.RunAsync(),
     "intake" => await IntakeBench.RunAsync(),
+    "intake-flood" => await IntakeBench.FloodAsync(),
     _ => 2,
 };
