@@ -65,7 +65,7 @@ public class PlanFingerprintTests
             text.Append($"{(same ? "=" : "≠")} base  {PlanFingerprint.Short(fingerprint)}  {name}\n");
         }
 
-        text.Append($"\nfull: {baseline}\n");
+        text.Append($"\nfull (format {baseline[..2]}): {baseline[PlanFingerprint.Prefix.Length..]}\n");
         using var document = JsonDocument.Parse(Base().ToJsonString());
         foreach (var change in document.RootElement.GetProperty("resource_changes").EnumerateArray())
         {
