@@ -1,15 +1,22 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using PlanBot.Cli.Commands;
+using PlanBot.Hosting;
 
 namespace PlanBot.Cli;
 
 /// <summary>Builds the command tree; each command parses, calls a workflow and maps the result to an exit code.</summary>
 public static class CliApp
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    /// <summary>Runs with the settings of the process environment.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
+        RunAsync(args, stdout, stderr, PlanBotSettings.FromEnvironment(), cancellationToken);
+
+    /// <summary>Runs with the given settings (tests pass their own instead of changing the process environment).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, PlanBotSettings settings, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.");
-        var context = new CliContext(stdout, stderr);
+        var context = new CliContext(stdout, stderr, settings);
         root.Subcommands.Add(PlanCommand.Create(context));
         root.Subcommands.Add(RenderCommand.Create(context));
         root.Subcommands.Add(ProjectsCommand.Create(context));
@@ -61,10 +68,19 @@ public static class CliApp
     }
 }
 
-/// <summary>What every command writes to.</summary>
-public sealed record CliContext(TextWriter Stdout, TextWriter Stderr)
+/// <summary>What every command writes to, and the settings it runs with.</summary>
+public sealed record CliContext(TextWriter Stdout, TextWriter Stderr, PlanBotSettings Settings)
 {
     public IProgress<string> Progress => new StderrProgress(Stderr);
+
+    /// <summary>The engine, composed by <see cref="PlanBotServices.AddPlanBot"/> with these settings (default: the context's).</summary>
+    public ServiceProvider Services(PlanBotSettings? settings = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(Progress);
+        services.AddPlanBot(settings ?? Settings);
+        return services.BuildServiceProvider();
+    }
 
     private sealed class StderrProgress(TextWriter stderr) : IProgress<string>
     {

@@ -21,39 +21,49 @@ namespace PlanBot.Hosting;
 /// Chooses the lock store and plan store from <c>locks.backend</c> / <c>plans.store</c> and their
 /// sections. Credentials come from the environment, never from planbot.yaml: the AWS default chain
 /// (AWS_ACCESS_KEY_ID, profiles, OIDC web identity, instance roles) and, for Azure, an account key
-/// in AZURE_STORAGE_KEY or else any Azure.Identity credential (DefaultAzureCredential).
+/// in AZURE_STORAGE_KEY (read by <see cref="PlanBotSettings"/>) or else any Azure.Identity credential
+/// (DefaultAzureCredential). The default lock backend is decided here, once, by the host: the Action
+/// keeps locks in GitHub (a runner keeps no disk), the service and the CLI in local SQLite.
 /// </summary>
-public static class Stores
+public sealed class Stores(PlanBotSettings settings, TimeProvider time, Func<IVcs>? github = null) : IStores
 {
+    public string LocksBackend(PlanBotConfig config) =>
+        settings.Host == PlanBotHost.Action && !config.LocksBackendChosen ? "github" : config.LocksBackend;
+
+    public ILockStore Locks(PlanBotConfig config) =>
+        Locks(config with { LocksBackend = LocksBackend(config) }, settings, time, github?.Invoke(), diskPerRun: settings.Host == PlanBotHost.Action);
+
+    public IPlanStore Plans(PlanBotConfig config) => Plans(config, settings);
+
     /// <exception cref="ConfigException">The backend cannot be used here.</exception>
     /// <param name="github">The GitHub client, when running against GitHub (Action mode or the service).</param>
     /// <param name="diskPerRun">The data dir does not outlive the run (GitHub Actions): a <c>local</c> lock file then cannot be
     /// the record of approvals, so they stay in the PR comment as with the github backend.</param>
-    public static ILockStore Locks(PlanBotConfig config, string dataDir, TimeProvider time, IVcs? github = null, bool diskPerRun = false) => config.LocksBackend switch
+    public static ILockStore Locks(PlanBotConfig config, PlanBotSettings settings, TimeProvider time, IVcs? github = null, bool diskPerRun = false) => config.LocksBackend switch
     {
-        "dynamodb" => new DynamoDbLockStore(DynamoDb(config.Backends["locks.dynamodb"]), config.Backends["locks.dynamodb"]["table"]!, time),
-        "azure" => new BlobLockStore(Container(config.Backends["locks.azure"]), time),
+        "dynamodb" => new DynamoDbLockStore(DynamoDb(config.Backends["locks.dynamodb"], settings), config.Backends["locks.dynamodb"]["table"]!, time),
+        "azure" => new BlobLockStore(Container(config.Backends["locks.azure"], settings), time),
         "github" when github is not null => new CommentLockStore(github, time),
         "github" => throw new ConfigException([new ConfigError(config.SourceFile ?? "planbot.yaml", 1, 1,
             "locks.backend 'github' keeps locks in PlanBot's PR comments and is only available to `planbot run` in GitHub Actions; use local, dynamodb or azure here")]),
-        _ => new SqliteLockStore(Path.Combine(dataDir, "state", "locks.db"), time, keepsApprovals: !diskPerRun),
+        _ => new SqliteLockStore(Path.Combine(settings.DataDir, "state", "locks.db"), time, keepsApprovals: !diskPerRun),
     };
 
     /// <exception cref="ArgumentException">PLANBOT_PLAN_KEY is set but not a 32-byte base64 key.</exception>
-    public static IPlanStore Plans(PlanBotConfig config, string dataDir)
+    public static IPlanStore Plans(PlanBotConfig config, PlanBotSettings settings)
     {
-        var key = PlanEnvelope.KeyFrom(Environment.GetEnvironmentVariable("PLANBOT_PLAN_KEY"));
+        var key = PlanEnvelope.KeyFrom(settings.PlanKey);
         return config.PlansStore switch
         {
-            "s3" => S3Plans(config.Backends["plans.s3"], key),
-            "azure" => new BlobPlanStore(Container(config.Backends["plans.azure"]), key),
-            _ => new LocalPlanStore(Path.Combine(dataDir, "plans"), key),
+            "s3" => S3Plans(config.Backends["plans.s3"], key, settings),
+            "azure" => new BlobPlanStore(Container(config.Backends["plans.azure"], settings), key),
+            _ => new LocalPlanStore(Path.Combine(settings.DataDir, "plans"), key),
         };
     }
 
-    private static S3PlanStore S3Plans(BackendSettings s3, byte[]? key)
+    private static S3PlanStore S3Plans(BackendSettings s3, byte[]? key, PlanBotSettings settings)
     {
-        var options = new AmazonS3Config { RegionEndpoint = Region(s3) };
+        var options = new AmazonS3Config { RegionEndpoint = Region(s3, settings) };
         if (s3["endpoint"] is { } endpoint)
         {
             // S3-compatible servers (MinIO, s3rver): path-style, and no trailing checksums they would store literally.
@@ -67,10 +77,10 @@ public static class Stores
         return new S3PlanStore(new AmazonS3Client(options), new S3PlanStoreOptions { Bucket = s3["bucket"]!, Prefix = s3["prefix"] ?? "planbot/", ServerSideEncryption = sse, KmsKeyId = s3["kms_key_id"] }, key);
     }
 
-    private static AmazonDynamoDBClient DynamoDb(BackendSettings settings)
+    private static AmazonDynamoDBClient DynamoDb(BackendSettings dynamo, PlanBotSettings settings)
     {
-        var options = new AmazonDynamoDBConfig { RegionEndpoint = Region(settings) };
-        if (settings["endpoint"] is { } endpoint)
+        var options = new AmazonDynamoDBConfig { RegionEndpoint = Region(dynamo, settings) };
+        if (dynamo["endpoint"] is { } endpoint)
         {
             options.ServiceURL = endpoint;
         }
@@ -78,16 +88,16 @@ public static class Stores
         return new AmazonDynamoDBClient(options);
     }
 
-    private static RegionEndpoint? Region(BackendSettings settings) =>
-        (settings["region"] ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")) is { Length: > 0 } region
+    private static RegionEndpoint? Region(BackendSettings backend, PlanBotSettings settings) =>
+        (backend["region"] ?? settings.Cloud.AwsRegion) is { Length: > 0 } region
             ? RegionEndpoint.GetBySystemName(region)
             : null;
 
-    private static BlobContainer Container(BackendSettings azure)
+    private static BlobContainer Container(BackendSettings azure, PlanBotSettings settings)
     {
         var account = azure["account"]!;
         var endpoint = new Uri(azure["endpoint"] ?? $"https://{account}.blob.core.windows.net");
-        BlobAuth auth = Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY") is { Length: > 0 } accountKey
+        BlobAuth auth = settings.Cloud.AzureStorageKey is { } accountKey
             ? new BlobAuth.SharedKey(account, accountKey)
             : new BlobAuth.Token(new DefaultAzureCredential());
         return new BlobContainer(endpoint, azure["container"]!, auth);

@@ -24,7 +24,7 @@ public class LocksCommandTests
             ["app/main.tf"] = LocalBackend + Resource("svc", "a"),
             ["planbot.yaml"] = $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n",
         });
-        var repository = await LocksCommand.RepositoryName(scenario.Repo.Root, CancellationToken.None);
+        var repository = await LocksCommand.RepositoryName(PlanBot.Hosting.PlanBotSettings.FromEnvironment(), scenario.Repo.Root, CancellationToken.None);
         using var client = new AmazonDynamoDBClient(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonDynamoDBConfig { ServiceURL = TestServers.DynamoDb, AuthenticationRegion = "us-east-1" });
         var store = new DynamoDbLockStore(client, table, TimeProvider.System);
         await store.EnsureTableAsync(CancellationToken.None);

@@ -1,3 +1,4 @@
+using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.Terraform;
@@ -75,14 +76,16 @@ public sealed class Scenario : IDisposable
     {
         var git = new GitCli();
         var baseSha = await git.ResolveAsync(Repo.Root, "main", CancellationToken.None);
-        var workflow = new PlanWorkflow(_ => terraform ?? Terraform, git, locksFor: locks is null ? null : _ => locks);
+        var workflow = new PlanWorkflow(_ => terraform ?? Terraform, git);
         return await workflow.RunAsync(new PlanRequest
         {
             Tree = new DiskFileTree(Repo.Root),
             RepoDir = Repo.Root,
             BaseSha = baseSha,
             HeadSha = head,
-            Projects = projects ?? [],
+            Config = RunConfigLoader.Load(Repo.Root).Config,
+            Selection = ProjectSelection.Of(projects ?? []),
+            Locks = locks,
             ArtifactsDir = Path.Combine(DataDir, "runs", head[..12]),
             Owner = owner,
         }, CancellationToken.None);

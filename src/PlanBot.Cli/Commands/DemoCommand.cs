@@ -8,6 +8,9 @@ using PlanBot.Core.Workflows;
 using PlanBot.Terraform.Files;
 using PlanBot.Terraform.Git;
 
+using Microsoft.Extensions.DependencyInjection;
+using PlanBot.Hosting;
+
 namespace PlanBot.Cli.Commands;
 
 /// <summary>
@@ -34,7 +37,7 @@ public static class DemoCommand
             try
             {
                 var report = await RunAsync(cli, source, patch, repo, cancellationToken).ConfigureAwait(false);
-                var config = ConfigLoader.Load(repo);
+                var config = cli.Settings.LoadConfig(repo).Config;
                 await output.WriteAsync(cli, parse, report, config.Comments, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.For(report);
             }
@@ -77,20 +80,30 @@ public static class DemoCommand
         await Git(repo, cancellationToken, [.. Identity, "commit", "-q", "-m", "Scale staging, upgrade its database, drop its cache"]).ConfigureAwait(false);
 
         say.Report("demo: planning feature/demo against main");
-        return await PlanCommand.RunAsync(cli, repo, "main", "HEAD", [], Path.Combine(repo, ".planbot"), cancellationToken).ConfigureAwait(false);
+        return await PlanAsync(cli, repo, ProjectSelection.Affected, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The demo keeps its plans, logs and state in its own repository's .planbot.</summary>
+    private static PlanBotSettings Settings(CliContext cli, string repo) => cli.Settings with { DataDir = Path.Combine(repo, ".planbot") };
+
+    private static async Task<RunReport> PlanAsync(CliContext cli, string repo, ProjectSelection selection, CancellationToken cancellationToken)
+    {
+        var settings = Settings(cli, repo);
+        await using var services = cli.Services(settings);
+        var target = new PlanTarget { RepoDir = repo, BaseRef = "main", HeadRef = "HEAD", Selection = selection };
+        return await services.GetRequiredService<IPlanRunner>().PlanAsync(target, settings.LoadConfig(repo).Config, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Plans and applies every project level by level: an app can only plan once its network's state exists.</summary>
     private static async Task ApplyAllAsync(CliContext cli, string repo, CancellationToken cancellationToken)
     {
-        var config = ConfigLoader.Load(repo);
+        var config = cli.Settings.LoadConfig(repo).Config;
         var projects = ProjectDiscovery.Discover(new DiskFileTree(repo), config).Projects;
         var levels = ProjectGraph.Build(projects).Levels(projects.Select(p => p.Name).ToArray());
-        var dataDir = Path.Combine(repo, ".planbot");
-        var terraform = Engine.Terraform(config.Terraform, dataDir);
+        var terraform = PlanBotServices.Terraform(config.Terraform, Settings(cli, repo));
         foreach (var level in levels)
         {
-            var planned = await PlanCommand.RunAsync(cli, repo, "main", "HEAD", level, dataDir, cancellationToken).ConfigureAwait(false);
+            var planned = await PlanAsync(cli, repo, ProjectSelection.Of(level), cancellationToken).ConfigureAwait(false);
             foreach (var project in planned.Projects)
             {
                 if (project.PlanFile is null)

@@ -1,13 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PlanBot.Core.Config;
-using PlanBot.Core.Discovery;
+using Microsoft.Extensions.DependencyInjection;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
 using PlanBot.Hosting;
-using PlanBot.Terraform.Files;
 
 namespace PlanBot.Cli.Commands;
 
@@ -28,8 +26,12 @@ public static class DriftCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var root = Path.GetFullPath(parse.GetValue(repo)!);
-            var config = ConfigLoader.Load(root);
-            var report = await RunAsync(cli, root, parse.GetValue(projects) ?? [], Engine.DataDir, Stores.Locks(config, Engine.DataDir, TimeProvider.System), "local", null, cancellationToken).ConfigureAwait(false);
+            var config = cli.Settings.LoadConfig(root).Config;
+            await using var services = cli.Services();
+            var locks = services.GetRequiredService<IStores>().Locks(config);
+            var repository = await LocksCommand.RepositoryName(cli.Settings, root, cancellationToken).ConfigureAwait(false);
+            var report = await services.GetRequiredService<DriftWorkflow>()
+                .CheckAsync(root, repository, ProjectSelection.Of(parse.GetValue(projects) ?? []), config, locks, "local", null, cancellationToken).ConfigureAwait(false);
             var markdown = DriftMarkdown.Render(report, CommentOptions.ForComment(config.Comments));
             await cli.Stdout.WriteAsync(markdown).ConfigureAwait(false);
             if (parse.GetValue(summaryOut) is { } summary)
@@ -45,20 +47,6 @@ public static class DriftCommand
             return report.ExitCode;
         });
         return command;
-    }
-
-    /// <summary>The drift check, shared by `planbot drift` and the Action's schedule/workflow_dispatch run.</summary>
-    public static async Task<DriftReport> RunAsync(CliContext cli, string root, IReadOnlyList<string> projects, string dataDir, ILockStore locks, string runId,
-        IReadOnlyDictionary<string, DateTimeOffset>? firstSeen, CancellationToken cancellationToken)
-    {
-        var config = ConfigLoader.Load(root);
-        var names = projects.Count > 0 ? projects : ProjectDiscovery.Discover(new DiskFileTree(root), config).Projects.Select(p => p.Name).ToArray();
-        var repository = await LocksCommand.RepositoryName(root, cancellationToken).ConfigureAwait(false);
-        var owner = new LockOwner(repository, 0, "HEAD", "planbot-drift", runId);
-        var run = await PlanCommand.RunAsync(cli, root, "HEAD", "HEAD", names, dataDir, cancellationToken, owner, changedFiles: [], locks, projectLocks: false).ConfigureAwait(false);
-        var report = DriftReport.From(run, TimeProvider.System.GetUtcNow(), firstSeen);
-        cli.Progress.Report($"drift: {report.Drifted.Count} drifted, {report.Projects.Count(p => p.Status == DriftStatus.Failed)} failed, {report.Projects.Count(p => p.Status == DriftStatus.InSync)} in sync");
-        return report;
     }
 
     public static string Json(DriftReport report) => JsonSerializer.Serialize(

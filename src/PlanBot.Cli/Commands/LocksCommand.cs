@@ -28,7 +28,7 @@ public static class LocksCommand
         var list = new Command("list", "List held locks (and terraform state locks in a shared DynamoDB table)") { repo, json };
         list.SetAction(async (parse, cancellationToken) =>
         {
-            var (store, repository, _) = await OpenAsync(parse.GetValue(repo)!, cancellationToken).ConfigureAwait(false);
+            var (store, repository, _) = await OpenAsync(cli, parse.GetValue(repo)!, cancellationToken).ConfigureAwait(false);
             var locks = await store.ListAsync(repository, cancellationToken).ConfigureAwait(false);
             var terraform = store is DynamoDbLockStore dynamo ? await dynamo.ListTerraformLocksAsync(cancellationToken).ConfigureAwait(false) : [];
             if (parse.GetValue(json))
@@ -59,7 +59,7 @@ public static class LocksCommand
         var release = new Command("release", "Release a project's lock (as /planbot unlock does)") { repo, project, pr };
         release.SetAction(async (parse, cancellationToken) =>
         {
-            var (store, repository, discovery) = await OpenAsync(parse.GetValue(repo)!, cancellationToken).ConfigureAwait(false);
+            var (store, repository, discovery) = await OpenAsync(cli, parse.GetValue(repo)!, cancellationToken).ConfigureAwait(false);
             var name = parse.GetValue(project)!;
             var target = discovery.Find(name) ?? throw new UsageException($"--project '{name}' is not a project here; see `planbot projects`");
             var key = new LockKey(LockKind.Project, repository, target.Dir, target.Workspace);
@@ -87,7 +87,7 @@ public static class LocksCommand
         return command;
     }
 
-    private static async Task<(ILockStore Store, string Repository, DiscoveryResult Discovery)> OpenAsync(string dir, CancellationToken cancellationToken)
+    private static async Task<(ILockStore Store, string Repository, DiscoveryResult Discovery)> OpenAsync(CliContext cli, string dir, CancellationToken cancellationToken)
     {
         var root = Path.GetFullPath(dir);
         if (!Directory.Exists(root))
@@ -95,15 +95,15 @@ public static class LocksCommand
             throw new UsageException($"--repo {dir}: no such directory");
         }
 
-        var config = ConfigLoader.Load(root);
-        var store = Stores.Locks(config, Engine.DataDir, TimeProvider.System);
-        return (store, await RepositoryName(root, cancellationToken).ConfigureAwait(false), ProjectDiscovery.Discover(new DiskFileTree(root), config));
+        var config = cli.Settings.LoadConfig(root).Config;
+        var store = new Stores(cli.Settings, TimeProvider.System).Locks(config);
+        return (store, await RepositoryName(cli.Settings, root, cancellationToken).ConfigureAwait(false), ProjectDiscovery.Discover(new DiskFileTree(root), config));
     }
 
     /// <summary>owner/name: GITHUB_REPOSITORY in Actions, else the origin remote's path, else the directory name.</summary>
-    public static async Task<string> RepositoryName(string root, CancellationToken cancellationToken)
+    public static async Task<string> RepositoryName(PlanBotSettings settings, string root, CancellationToken cancellationToken)
     {
-        if (Environment.GetEnvironmentVariable("GITHUB_REPOSITORY") is { Length: > 0 } repository)
+        if (settings.Action.Repository is { } repository)
         {
             return repository;
         }

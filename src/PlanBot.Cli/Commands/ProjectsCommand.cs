@@ -7,6 +7,8 @@ using PlanBot.Core.Graph;
 using PlanBot.Core.Workflows;
 using PlanBot.Terraform.Files;
 
+using PlanBot.Hosting;
+
 namespace PlanBot.Cli.Commands;
 
 /// <summary>`planbot projects`: what discovery finds, with dirs, workspaces and dependency levels.</summary>
@@ -25,7 +27,7 @@ public static class ProjectsCommand
                 throw new UsageException($"--repo {parse.GetValue(repo)}: no such directory");
             }
 
-            var config = ConfigLoader.Load(root);
+            var config = cli.Settings.LoadConfig(root).Config;
             var discovery = ProjectDiscovery.Discover(new DiskFileTree(root), config);
             var graph = ProjectGraph.Build(discovery.Projects, config.SourceFile ?? "planbot.yaml");
             var levels = graph.Levels(discovery.Projects.Select(p => p.Name).ToArray());

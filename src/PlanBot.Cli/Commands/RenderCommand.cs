@@ -5,6 +5,8 @@ using PlanBot.Core.Plans;
 using PlanBot.Core.Policy;
 using PlanBot.Core.Workflows;
 
+using PlanBot.Hosting;
+
 namespace PlanBot.Cli.Commands;
 
 /// <summary>`planbot render`: the comment for one `terraform show -json` file, without running terraform.</summary>
@@ -20,7 +22,7 @@ public static class RenderCommand
         output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var config = parse.GetValue(repo) is { } dir ? ConfigLoader.Load(Path.GetFullPath(dir)) : PlanBotConfig.Default;
+            var config = parse.GetValue(repo) is { } dir ? cli.Settings.LoadConfig(Path.GetFullPath(dir)).Config : PlanBotConfig.Default;
             var plan = await PlanReader.ReadDetailedFileAsync(parse.GetValue(planJson)!, PlanDetails.CompileMasks(config.Comments.Mask), cancellationToken).ConfigureAwait(false);
             var name = parse.GetValue(project)!;
             var target = new Project { Name = name, Dir = name };

@@ -19,17 +19,11 @@ public sealed class ReportOutput
         command.Options.Add(SummaryOut);
     }
 
-    /// <summary>The Actions run page, when running in GitHub Actions.</summary>
-    public static string? RunUrl() =>
-        Environment.GetEnvironmentVariable("GITHUB_RUN_ID") is { Length: > 0 } run && Environment.GetEnvironmentVariable("GITHUB_REPOSITORY") is { Length: > 0 } repo
-            ? $"{(Environment.GetEnvironmentVariable("GITHUB_SERVER_URL") is { Length: > 0 } server ? server : "https://github.com")}/{repo}/actions/runs/{run}"
-            : null;
-
     public async Task WriteAsync(CliContext cli, ParseResult parse, RunReport report, CommentSettings settings, CancellationToken cancellationToken)
     {
-        var runUrl = RunUrl();
+        var runUrl = cli.Settings.Action.RunUrl;
         var summaryFile = parse.GetValue(SummaryOut);
-        var stepSummary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } step ? step : null;
+        var stepSummary = cli.Settings.Action.StepSummary;
         var options = CommentOptions.ForComment(settings, runUrl);
         if (summaryFile is not null || stepSummary is not null)
         {

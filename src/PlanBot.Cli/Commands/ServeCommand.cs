@@ -2,7 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using PlanBot.Core.Workflows;
+using PlanBot.Hosting;
 using PlanBot.Server;
 
 namespace PlanBot.Cli.Commands;
@@ -18,33 +18,14 @@ public static class ServeCommand
         var command = new Command("serve", "Run the webhook service: POST /webhooks/github, GET /healthz") { urls, concurrency, driftInterval };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
-            var options = new ServerOptions
-            {
-                WebhookSecret = Env("PLANBOT_WEBHOOK_SECRET") ?? throw new UsageException("PLANBOT_WEBHOOK_SECRET is required by `planbot serve`: set it to the webhook's secret (comma-separated while rotating)"),
-                DataDir = Engine.DataDir,
-                Concurrency = Math.Clamp(parse.GetValue(concurrency), 1, 64),
-            };
-            var (vcs, tokens) = RunCommand.Connect(Env);
-
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
-            builder.Services.AddPlanBotServer(options);
-            var handler = new ServiceHandler(cli, vcs, tokens, options.DataDir, Env("PLANBOT_ALLOW_FILE_CLONE") == "1");
-            builder.Services.AddSingleton<IDeliveryHandler>(handler);
-            if ((parse.GetValue(driftInterval) ?? Env("PLANBOT_DRIFT_INTERVAL")) is { } every)
-            {
-                var interval = Core.Config.ConfigValidator.TryParseDuration(every, out var parsed) && parsed > TimeSpan.Zero ? parsed
-                    : throw new UsageException($"--drift-interval {every}: not a duration; write e.g. 30m, 6h or 1d");
-                var repos = (Env("PLANBOT_DRIFT_REPOS") ?? throw new UsageException("--drift-interval needs PLANBOT_DRIFT_REPOS: the repositories to check, owner/name, comma-separated"))
-                    .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                var cloneBase = Env("PLANBOT_CLONE_BASE_URL") ?? "https://github.com/";
-                builder.Services.AddHostedService(_ => new DriftSchedule(handler, repos, cloneBase, interval, cli));
-            }
-
+            builder.Services.AddSingleton(cli.Progress);
+            builder.Services.AddPlanBotService(cli.Settings, parse.GetValue(concurrency), parse.GetValue(driftInterval));
             await using var app = builder.Build();
+            _ = app.Services.GetRequiredService<GitHubConnection>(); // no credentials: refuse to start, rather than fail every delivery
             WebhookEndpoints.Map(app);
-            cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {options.DataDir}");
+            cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {cli.Settings.DataDir}");
             using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
             await app.RunAsync().ConfigureAwait(false); // SIGTERM and Ctrl-C stop it gracefully: queued work stays queued
             return ExitCodes.Success;

@@ -10,14 +10,12 @@ namespace PlanBot.Core.Workflows;
 /// flags get the usage, never silence. Project names and dirs are checked against the discovered
 /// projects by the plan engine before anything runs.
 /// </summary>
-/// <param name="applyMerged">Applies a merged PR's held-back projects after a new approval (the merge workflow for its merge commit); null where merges are not applied.</param>
-/// <param name="apply">Applies a plan (apply.mode: comment); null where PlanBot does not apply.</param>
-/// <param name="upToDate">Whether the PR's head contains its base branch's head (git, in the checkout).</param>
-/// <param name="projectsOf">The projects discovered in the checkout, so `/planbot unlock -p NAME` takes project names.</param>
-public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, ILockStore locks, IProgress<string>? progress = null,
-    Func<PullRequestContext, string, CancellationToken, Task<IReadOnlyList<ApplyResult>?>>? applyMerged = null,
-    ApplyWorkflow? apply = null, Func<PullRequestContext, CancellationToken, Task<bool>>? upToDate = null,
-    Func<PullRequestContext, IReadOnlyList<Discovery.Project>>? projectsOf = null)
+/// <param name="merges">Applies a merged PR's held-back projects after a new approval (the merge workflow for its merge commit).</param>
+/// <param name="apply">Applies a PR's plan before the merge (apply.mode: comment).</param>
+/// <param name="checkout">Where the default branch's head is known, and the checkout's projects are discovered.</param>
+/// <param name="git">Whether the PR's head contains its base branch's head.</param>
+public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, MergeWorkflow merges, ApplyWorkflow apply, ILockStore locks, IRepoCheckout checkout, IGit git,
+    IProgress<string>? progress = null)
 {
     public async Task<PullRequestOutcome?> RunAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
@@ -39,7 +37,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             case CommandVerb.Plan:
                 try
                 {
-                    outcome = await pullRequests.RunAsync(context with { Projects = [.. command.Projects, .. command.Dirs.Select(d => "dir:" + d)] }, config, options, cancellationToken).ConfigureAwait(false);
+                    outcome = await pullRequests.RunAsync(context with { Selection = ProjectSelection.Of(command.Projects, command.Dirs) }, config, options, cancellationToken).ConfigureAwait(false);
                     ok = outcome.Report is { AnyFailed: false };
                 }
                 catch (UsageException e)
@@ -50,13 +48,13 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
 
                 break;
             case CommandVerb.Unlock:
-                ok = await UnlockAsync(context, comment, command, cancellationToken).ConfigureAwait(false);
+                ok = await UnlockAsync(context, comment, command, config, cancellationToken).ConfigureAwait(false);
                 break;
             case CommandVerb.Approve or CommandVerb.Unapprove:
                 (ok, outcome) = await ApproveAsync(context, comment, command, config, options, cancellationToken).ConfigureAwait(false);
                 break;
-            case CommandVerb.Apply when config.ApplyMode == ApplyMode.Comment && apply is not null && upToDate is not null:
-                (ok, outcome) = await ApplyAsync(context, comment, command, config, options, apply, upToDate, cancellationToken).ConfigureAwait(false);
+            case CommandVerb.Apply when config.ApplyMode == ApplyMode.Comment:
+                (ok, outcome) = await ApplyAsync(context, comment, command, config, options, cancellationToken).ConfigureAwait(false);
                 break;
             case CommandVerb.Apply:
                 await ReplyAsync(context, $"@{comment.Author} this repository applies after the merge (`apply.mode: on_merge`): merge the pull request once the gate is green. `/planbot apply` is for `apply.mode: comment`.", cancellationToken).ConfigureAwait(false);
@@ -139,13 +137,13 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, Policy.ApprovalLedger.WithEntries(meta, entries)), cancellationToken).ConfigureAwait(false);
         if (mergedPlan)
         {
-            if (!approve || applyMerged is null)
+            if (!approve)
             {
                 return (true, null);
             }
 
             progress?.Report($"#{pr.Number}: approval by @{comment.Author} of the merged plan; applying what was held back");
-            var applied = await applyMerged(context, plan.Head, cancellationToken).ConfigureAwait(false);
+            var applied = await ApplyMergedAsync(context, plan.Head, config, cancellationToken).ConfigureAwait(false);
             return (applied is not null && applied.All(r => r.Status is not (ApplyStatus.Failed or ApplyStatus.HeldBack)), null);
         }
 
@@ -160,7 +158,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
     /// plan whose fingerprints the approvals were verified against.
     /// </summary>
     private async Task<(bool Ok, PullRequestOutcome? Outcome)> ApplyAsync(PullRequestContext context, IssueComment comment, SlashCommand command, PlanBotConfig config, CommentOptions options,
-        ApplyWorkflow applyWorkflow, Func<PullRequestContext, CancellationToken, Task<bool>> isUpToDate, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var pr = context.PullRequest;
         if (pr.State != "open" || pr.FromFork)
@@ -169,13 +167,13 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             return (false, null);
         }
 
-        if (!await isUpToDate(context, cancellationToken).ConfigureAwait(false))
+        if (!await UpToDateAsync(context, cancellationToken).ConfigureAwait(false))
         {
             await ReplyAsync(context, $"@{comment.Author} this pull request is behind `{pr.BaseRef}`: merge or rebase it first (then PlanBot plans again), and `/planbot apply` once the gate is green.", cancellationToken).ConfigureAwait(false);
             return (false, null);
         }
 
-        var outcome = await pullRequests.RunAsync(context with { Projects = [.. command.Projects] }, config, options, cancellationToken).ConfigureAwait(false);
+        var outcome = await pullRequests.RunAsync(context with { Selection = ProjectSelection.Of(command.Projects) }, config, options, cancellationToken).ConfigureAwait(false);
         if (outcome.Report is not { } report)
         {
             return (false, outcome);
@@ -191,7 +189,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
 
         var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
         var expected = targets.ToDictionary(p => p.Project.Name, p => (string?)p.Plan!.Fingerprint, StringComparer.Ordinal);
-        var results = await applyWorkflow.RunAsync(report with { Projects = targets }, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
+        var results = await apply.RunAsync(report with { Projects = targets }, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
         await vcs.CreateCommentAsync(context.Repo, pr.Number, MergeWorkflow.Report($"PlanBot apply of `{Naming.ShortSha(pr.HeadSha)}` (#{pr.Number}, before the merge, asked by @{comment.Author})", results, []), cancellationToken).ConfigureAwait(false);
         return (results.All(r => r.Succeeded), outcome);
     }
@@ -201,10 +199,10 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
     /// project name, or by dir / dir@workspace for a lock whose project is no longer configured)
     /// and the dirs given with -d. A name that is neither gets the known projects in reply.
     /// </summary>
-    private async Task<bool> UnlockAsync(PullRequestContext context, IssueComment comment, SlashCommand command, CancellationToken cancellationToken)
+    private async Task<bool> UnlockAsync(PullRequestContext context, IssueComment comment, SlashCommand command, PlanBotConfig config, CancellationToken cancellationToken)
     {
         var pr = context.PullRequest.Number;
-        var known = projectsOf?.Invoke(context) ?? [];
+        var known = Discovery.ProjectDiscovery.Discover(checkout.TreeOf(context.RepoDir), config).Projects;
         var mine = (await locks.ListAsync(context.Repo, cancellationToken).ConfigureAwait(false))
             .Where(l => l.Key.Kind == LockKind.Project && l.Owner.PullRequest == pr)
             .ToArray();
@@ -232,6 +230,34 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             : $"@{comment.Author} released {string.Join(", ", held.Select(l => $"`{l.Key.Dir}`"))}. Other pull requests plan them on their next push or `/planbot plan`; this one takes them again on its next plan." +
               (held.Any(l => Policy.ApprovalRecords.ApprovedBy(l.Approvals).Count > 0) ? " The approvals kept with those locks went with them: approve again after the next plan." : ""), cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Only the default branch's head is applied after a new approval: an older merge would undo what came after it.</summary>
+    private async Task<IReadOnlyList<ApplyResult>?> ApplyMergedAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
+    {
+        if (await checkout.DefaultBranchHeadAsync(context.Repo, context.PullRequest.CloneUrl ?? context.CloneUrl, cancellationToken).ConfigureAwait(false) != sha)
+        {
+            await vcs.CreateCommentAsync(context.Repo, context.PullRequest.Number, $"{MergeWorkflow.Marker}\nThe default branch has moved on since `{Naming.ShortSha(sha)}`: PlanBot applies only its head. The held-back projects are applied by the next merge that plans them.", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        return await merges.RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The PR's head contains its base branch's head (origin/BASE in the checkout, else BASE).</summary>
+    private async Task<bool> UpToDateAsync(PullRequestContext context, CancellationToken cancellationToken)
+    {
+        string baseHead;
+        try
+        {
+            baseHead = await git.ResolveAsync(context.RepoDir, $"origin/{context.PullRequest.BaseRef}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException)
+        {
+            baseHead = await git.ResolveAsync(context.RepoDir, context.PullRequest.BaseRef, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await git.MergeBaseAsync(context.RepoDir, baseHead, context.PullRequest.HeadSha, cancellationToken).ConfigureAwait(false) == baseHead;
     }
 
     private Task ReplyAsync(PullRequestContext context, string text, CancellationToken cancellationToken) =>

@@ -13,7 +13,7 @@ namespace PlanBot.Core.Workflows;
 /// plan matches what was approved (or planned, when no approval was needed), comments the result on
 /// the PR, and releases the project locks of what was applied. Never from a fork.
 /// </summary>
-public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply, ILockStore locks, IProgress<string>? progress = null)
+public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow apply, ILockStore locks, TimeProvider time, IProgress<string>? progress = null)
 {
     public const string Marker = "<!-- planbot:apply -->";
 
@@ -54,11 +54,11 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
 
         var entries = state.Entries.Where(e => e.Head == planned.Head).ToArray();
         var (approvers, notes) = await ApprovalLedger.VerifyAsync(entries, comments, planned, new ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
-        var merged = context with { PullRequest = pr with { HeadSha = sha, BaseSha = sha }, Projects = [.. planned.Fingerprints.Keys.Order(StringComparer.Ordinal)] };
+        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = sha, HeadRef = sha, Selection = ProjectSelection.Of([.. planned.Fingerprints.Keys.Order(StringComparer.Ordinal)]), Owner = owner, ChangedFiles = [] };
         RunReport replan;
         try
         {
-            replan = await plan(merged, owner, [], cancellationToken).ConfigureAwait(false);
+            replan = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
         }
         catch (UsageException e)
         {
@@ -81,7 +81,7 @@ public sealed class MergeWorkflow(IVcs vcs, PlanRunner plan, ApplyWorkflow apply
         if (heldBack.Length > 0)
         {
             // A new `/planbot approve` on the merged PR approves the plan of the merged commit, and applies it.
-            var mergedPlan = new PlanMeta(sha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            var mergedPlan = new PlanMeta(sha, time.GetUtcNow().ToUnixTimeMilliseconds(),
                 replan.Projects.Where(p => p.Plan is not null && heldBack.Contains(p.Project.Name)).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), heldBack);
             await records.SaveAsync(owner, state, new ApprovalState(mergedPlan, []), replan.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
             if (first is not null)

@@ -17,8 +17,12 @@ public sealed record PlanRequest
     public required string RepoDir { get; init; }
     public required string BaseSha { get; init; }
     public required string HeadSha { get; init; }
-    /// <summary>Plan exactly these projects (by name) instead of the affected ones.</summary>
-    public IReadOnlyList<string> Projects { get; init; } = [];
+    /// <summary>The run's configuration, loaded once by <see cref="RunConfigLoader"/>.</summary>
+    public required PlanBotConfig Config { get; init; }
+    /// <summary>Which projects to plan: the affected ones unless named.</summary>
+    public ProjectSelection Selection { get; init; } = ProjectSelection.Affected;
+    /// <summary>The lock store; with an <see cref="Owner"/>, each project's lock is taken first. Null: no locking.</summary>
+    public ILockStore? Locks { get; init; }
     /// <summary>Where plan files, plan JSON and terraform logs of this run are written.</summary>
     public required string ArtifactsDir { get; init; }
     /// <summary>The PR and run planning; with a lock store, each project's lock is taken for it first. Null: no locking (local CLI runs).</summary>
@@ -34,14 +38,13 @@ public sealed record PlanRequest
 /// init/workspace/plan/show → summary + approval requirement, in dependency order.
 /// </summary>
 /// <param name="terraformFor">Creates the terraform runner for the repository's terraform settings (binary, timeouts).</param>
-/// <param name="locksFor">The lock store for the repository's configuration; null runs without project and run locks.</param>
-public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFor, IGit git, IProgress<string>? progress = null, Func<PlanBotConfig, ILockStore>? locksFor = null)
+public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFor, IGit git, IProgress<string>? progress = null)
 {
     /// <exception cref="ConfigException">Invalid planbot.yaml, unknown depends_on, or a dependency cycle.</exception>
-    /// <exception cref="UsageException">A -p name that is not a project.</exception>
+    /// <exception cref="UsageException">A -p name or -d dir that is not a project.</exception>
     public async Task<RunReport> RunAsync(PlanRequest request, CancellationToken cancellationToken)
     {
-        var config = ConfigLoader.Load(request.Tree.Root);
+        var config = request.Config;
         var discovery = ProjectDiscovery.Discover(request.Tree, config);
         var graph = ProjectGraph.Build(discovery.Projects, config.SourceFile ?? "planbot.yaml");
 
@@ -63,7 +66,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var policy = ApprovalPolicy.For(config);
         var terraform = terraformFor(config.Terraform);
         var masks = PlanDetails.CompileMasks(config.Comments.Mask);
-        var locks = request.Owner is null ? null : locksFor?.Invoke(config);
+        var locks = request.Owner is null ? null : request.Locks;
         var run = new ProjectRun(terraform, request, policy, masks, locks, config.LocksTtl);
         var results = await DagScheduler.RunAsync(
             order,
@@ -89,13 +92,14 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
 
     private static Dictionary<string, AffectedProject> Select(PlanRequest request, DiscoveryResult discovery, ChangeSet changeSet)
     {
-        if (request.Projects.Count == 0)
+        var selection = request.Selection;
+        if (selection.IsAffected)
         {
             return changeSet.Affected.ToDictionary(a => a.Project.Name, StringComparer.Ordinal);
         }
 
         var result = new Dictionary<string, AffectedProject>(StringComparer.Ordinal);
-        foreach (var name in request.Projects)
+        foreach (var name in Names(selection, discovery))
         {
             var project = discovery.Find(name) ?? throw new UsageException(
                 $"--project '{name}' is not a project here; known projects: {string.Join(", ", discovery.Projects.Select(p => p.Name))} (see `planbot projects`)");
@@ -103,6 +107,22 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         }
 
         return result;
+    }
+
+    /// <summary>The projects named with -p, then those in the dirs named with -d, or every project.</summary>
+    private static IEnumerable<string> Names(ProjectSelection selection, DiscoveryResult discovery)
+    {
+        if (selection.All)
+        {
+            return discovery.Projects.Select(p => p.Name);
+        }
+
+        return selection.Names.Concat(selection.Dirs.SelectMany(dir =>
+        {
+            var inDir = discovery.Projects.Where(p => p.Dir == dir.Trim('/')).Select(p => p.Name).ToArray();
+            return inDir.Length > 0 ? inDir
+                : throw new UsageException($"-d {dir} is not a project dir here; project dirs: {string.Join(", ", discovery.Projects.Select(p => p.Dir).Distinct())}");
+        }));
     }
 
     private void Report(string message) => progress?.Report(message);

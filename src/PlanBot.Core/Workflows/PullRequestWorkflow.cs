@@ -15,12 +15,11 @@ public sealed record PullRequestContext
     public required string RepoDir { get; init; }
     public required string RunId { get; init; }
     public string? RunUrl { get; init; }
-    /// <summary>Plan exactly these projects (from `/planbot plan -p`), else the affected ones.</summary>
-    public IReadOnlyList<string> Projects { get; init; } = [];
+    /// <summary>Plan exactly these projects (from `/planbot plan -p/-d`), else the affected ones.</summary>
+    public ProjectSelection Selection { get; init; } = ProjectSelection.Affected;
+    /// <summary>The repository's clone URL when the event carried one (the service clones from it).</summary>
+    public string? CloneUrl { get; init; }
 }
-
-/// <summary>How to run the plan engine for a PR: the caller owns checkouts and adapters.</summary>
-public delegate Task<RunReport> PlanRunner(PullRequestContext context, LockOwner owner, IReadOnlyList<ChangedFile>? changedFiles, CancellationToken cancellationToken);
 
 public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string> Parts, CommitState Gate, string? NotPlanned);
 
@@ -30,7 +29,7 @@ public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string>
 /// output holds that project's full report. Approvals are read from and recorded in
 /// <see cref="ApprovalRecords"/> (the lock records on strict backends, the comment on github).
 /// </summary>
-public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, ILockStore locks, IProgress<string>? progress = null)
+public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStore locks, TimeProvider time, IProgress<string>? progress = null)
 {
     public const string GateContext = "planbot/apply-gate";
 
@@ -52,13 +51,14 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, ILockStore lo
         }
 
         var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
-        var files = context.Projects.Count > 0 ? null : await vcs.GetChangedFilesAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
-        if (files is null && context.Projects.Count == 0)
+        var files = !context.Selection.IsAffected ? null : await vcs.GetChangedFilesAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        if (files is null && context.Selection.IsAffected)
         {
             progress?.Report($"#{pr.Number} changes more files than GitHub lists ({3_000:N0}): using git diff");
         }
 
-        var report = await plan(context, owner, files, cancellationToken).ConfigureAwait(false);
+        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files };
+        var report = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
         var (approved, meta) = await ApprovalsAsync(context, owner, report, config, comments, cancellationToken).ConfigureAwait(false);
         report = approved;
@@ -92,7 +92,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, PlanRunner plan, ILockStore lo
         var previous = before.Plan;
         var plan = new PlanMeta(
             pr.HeadSha,
-            previous?.Head == pr.HeadSha ? previous.PlannedAt : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            previous?.Head == pr.HeadSha ? previous.PlannedAt : time.GetUtcNow().ToUnixTimeMilliseconds(),
             report.Projects.Where(p => p.Plan is not null).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal),
             [.. report.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name)]);
         if (previous is not null && previous.Head == pr.HeadSha)

@@ -38,10 +38,9 @@ public sealed class UnlockCommandTests : IAsyncLifetime
             [new Core.Discovery.Project { Name = "network", Dir = "network" }], CancellationToken.None);
 
         var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
-        var notPlanned = new PullRequestWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("unlock must not plan"), locks);
-        var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
         var comment = _github.AddComment(5, "/planbot unlock", "alice");
-        await new CommandWorkflow(vcs, notPlanned, locks).RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), PlanBotConfig.Default, new CommentOptions(), CancellationToken.None);
+        var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
+        await Commands(vcs, locks, new FakeCheckout(_dir.Path)).RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), PlanBotConfig.Default, new CommentOptions(), CancellationToken.None);
 
         (await locks.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Key.Dir, l.Owner.PullRequest)).ShouldBe([("dns", 6)]);
         _github.CommentsOn(5).Last().Body.ShouldStartWith("@alice released `app`, `network`.");
@@ -58,24 +57,24 @@ public sealed class UnlockCommandTests : IAsyncLifetime
         await locks.AcquireAsync(Key("envs/prod/network"), mine, TimeSpan.FromDays(7), CancellationToken.None);
         await locks.AcquireAsync(Key("envs/prod/network", "blue"), mine, TimeSpan.FromDays(7), CancellationToken.None);
         await locks.AcquireAsync(Key("envs/prod/app"), mine, TimeSpan.FromDays(7), CancellationToken.None);
-        Core.Discovery.Project[] projects =
-        [
-            new() { Name = "network", Dir = "envs/prod/network" },
-            new() { Name = "network-blue", Dir = "envs/prod/network", Workspace = "blue" },
-            new() { Name = "app", Dir = "envs/prod/app" },
-        ];
+        var config = ConfigLoader.Parse("planbot.yaml", """
+            projects:
+              - { name: network, dir: envs/prod/network }
+              - { name: network-blue, dir: envs/prod/network, workspace: blue }
+              - { name: app, dir: envs/prod/app }
+            """);
+        var tree = new Dictionary<string, string> { ["envs/prod/network/main.tf"] = "", ["envs/prod/app/main.tf"] = "" };
         var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
-        var notPlanned = new PullRequestWorkflow(vcs, (_, _, _, _) => throw new InvalidOperationException("unlock must not plan"), locks);
-        var commands = new CommandWorkflow(vcs, notPlanned, locks, projectsOf: _ => projects);
+        var commands = Commands(vcs, locks, new FakeCheckout(_dir.Path, tree));
         var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
         async Task SayAsync(string body)
         {
             var comment = _github.AddComment(5, body, "alice");
-            await commands.RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), PlanBotConfig.Default, new CommentOptions(), CancellationToken.None);
+            await commands.RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), config, new CommentOptions(), CancellationToken.None);
         }
 
         await SayAsync("/planbot unlock -p nope");
-        _github.CommentsOn(5).Last().Body.ShouldBe("@alice not a project here: `nope`. Projects: `network`, `network-blue`, `app`.");
+        _github.CommentsOn(5).Last().Body.ShouldBe("@alice not a project here: `nope`. Projects: `app`, `network`, `network-blue`.");
         (await locks.ListAsync("acme/infra", CancellationToken.None)).Count.ShouldBe(3, "nothing is released on a typo");
 
         await SayAsync("/planbot unlock -p network-blue");
@@ -84,5 +83,15 @@ public sealed class UnlockCommandTests : IAsyncLifetime
         await SayAsync("/planbot unlock -p envs/prod/app");
         (await locks.ListAsync("acme/infra", CancellationToken.None)).Single().Key.Dir.ShouldBe("envs/prod/network", "a dir still names a lock whose project is gone");
         _github.Reactions.Select(r => r.Content).ShouldBe(["eyes", "-1", "eyes", "+1", "eyes", "+1"]);
+    }
+
+    /// <summary>A command workflow that must not plan, apply or look at git: unlock needs none of them.</summary>
+    private static CommandWorkflow Commands(IVcs vcs, ILockStore locks, FakeCheckout checkout)
+    {
+        var noPlanning = new NoPlanning("unlock must not plan");
+        var apply = new ApplyWorkflow(new FakeTerraform());
+        var pullRequests = new PullRequestWorkflow(vcs, noPlanning, locks, TimeProvider.System);
+        var merges = new MergeWorkflow(vcs, noPlanning, apply, locks, TimeProvider.System);
+        return new CommandWorkflow(vcs, pullRequests, merges, apply, locks, checkout, new Terraform.Git.GitCli());
     }
 }

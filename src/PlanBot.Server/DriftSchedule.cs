@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 
-namespace PlanBot.Cli.Commands;
+namespace PlanBot.Server;
 
 /// <summary>The service's drift checks: each repository's default branch, once at start and then every interval.</summary>
-public sealed class DriftSchedule(ServiceHandler handler, IReadOnlyList<string> repos, string cloneBase, TimeSpan interval, CliContext cli) : BackgroundService
+public sealed class DriftSchedule(DeliveryHandler handler, IReadOnlyList<string> repos, string cloneBase, TimeSpan interval, IProgress<string> progress) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,7 +23,7 @@ public sealed class DriftSchedule(ServiceHandler handler, IReadOnlyList<string> 
 #pragma warning disable CA1031 // one repository's failed check must not stop the others or the service
                 catch (Exception e)
                 {
-                    cli.Progress.Report($"drift {repo}: the check failed ({e.Message}); next try in {interval}");
+                    progress.Report($"drift {repo}: the check failed ({e.Message}); next try in {interval}");
                 }
 #pragma warning restore CA1031
             }

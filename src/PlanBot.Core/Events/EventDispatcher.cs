@@ -1,0 +1,128 @@
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Rendering;
+using PlanBot.Core.Workflows;
+
+namespace PlanBot.Core.Events;
+
+/// <summary>The parts every workflow is built from, registered once by the composition root (PlanBot.Hosting).</summary>
+/// <param name="ConfigDir">PLANBOT_CONFIG_DIR: where planbot.yaml is, relative to the checkout.</param>
+public sealed record EngineParts(IVcs Vcs, IRepoCheckout Checkout, IStores Stores, IPlanRunner Planner, IGit Git, Func<TerraformSettings, ITerraform> Terraform, TimeProvider Time,
+    string? ConfigDir, IProgress<string>? Progress);
+
+/// <summary>
+/// The one event path of the Action and the service: an event → its checkout → the run's
+/// configuration (loaded once) → its workflow. The host only turns the outcome into what it reports.
+/// </summary>
+public sealed class EventDispatcher(EngineParts parts)
+{
+    private IVcs Vcs => parts.Vcs;
+
+    /// <exception cref="ConfigException">planbot.yaml is invalid.</exception>
+    /// <exception cref="UsageException">The event cannot be acted on as given.</exception>
+    public async Task<EventOutcome> DispatchAsync(PlanBotEvent planBotEvent, EventRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(planBotEvent);
+        ArgumentNullException.ThrowIfNull(run);
+        switch (planBotEvent)
+        {
+            case PlanBotEvent.PullRequestChanged changed:
+                return await OnPullRequestAsync(changed.Repo, changed.PullRequest, null, run, cancellationToken).ConfigureAwait(false);
+            case PlanBotEvent.Command command:
+                var pr = await Vcs.GetPullRequestAsync(command.Repo, command.Number, cancellationToken).ConfigureAwait(false);
+                return await OnPullRequestAsync(command.Repo, pr, command.Comment, run, cancellationToken).ConfigureAwait(false);
+            case PlanBotEvent.PullRequestClosed closed:
+                return await OnClosedAsync(closed, cancellationToken).ConfigureAwait(false);
+            case PlanBotEvent.PushToDefaultBranch push:
+                return await OnPushAsync(push, run, cancellationToken).ConfigureAwait(false);
+            case PlanBotEvent.DriftCheck drift:
+                return await OnDriftAsync(drift, run, cancellationToken).ConfigureAwait(false);
+            case PlanBotEvent.Ignored ignored:
+                parts.Progress?.Report($"{ignored.Repo}: {ignored.Why}; nothing to do");
+                return EventOutcome.Nothing;
+            default:
+                throw new InvalidOperationException($"{planBotEvent.GetType().Name}: an event the dispatcher does not handle");
+        }
+    }
+
+    /// <summary>The workflows of one run, over the stores its configuration chooses.</summary>
+    public RunWorkflows Workflows(PlanBotConfig config)
+    {
+        var locks = parts.Stores.Locks(config);
+        var apply = new ApplyWorkflow(parts.Terraform(config.Terraform), parts.Progress);
+        var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, parts.Time, parts.Progress);
+        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, parts.Time, parts.Progress);
+        var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, parts.Checkout, parts.Git, parts.Progress);
+        return new RunWorkflows(locks, pullRequests, merges, commands);
+    }
+
+    /// <summary>The comment options of a run: the repository's settings, the host's links, the github backend's note.</summary>
+    public CommentOptions Options(PlanBotConfig config, EventRun run)
+    {
+        var options = CommentOptions.ForComment(config.Comments, run.RunUrl) with
+        {
+            FooterNote = parts.Stores.LocksBackend(config) == "github" ? CommentOptions.GitHubLocksNote : null,
+        };
+        return run.FullReportLocation is { } location ? options with { FullReportLocation = location } : options;
+    }
+
+    private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
+    {
+        var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
+        var config = RunConfigLoader.Load(checkout, parts.ConfigDir);
+        var workflows = Workflows(config.Config);
+        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl };
+        var options = Options(config.Config, run);
+        var outcome = comment is null
+            ? await workflows.PullRequests.RunAsync(context, config.Config, options, cancellationToken).ConfigureAwait(false)
+            : await workflows.Commands.RunAsync(context, comment, config.Config, options, cancellationToken).ConfigureAwait(false);
+        return new EventOutcome { Config = config, PullRequest = outcome };
+    }
+
+    private async Task<EventOutcome> OnClosedAsync(PlanBotEvent.PullRequestClosed closed, CancellationToken cancellationToken)
+    {
+        var number = closed.PullRequest.Number;
+        var existing = parts.Checkout.ExistingPullRequest(closed.Repo, number);
+        var config = existing is null ? RunConfigLoader.Defaults("") : RunConfigLoader.Load(existing, parts.ConfigDir);
+        await new PullRequestClosedWorkflow(parts.Stores.Locks(config.Config), parts.Stores.Plans(config.Config), parts.Progress)
+            .RunAsync(closed.Repo, number, cancellationToken, closed.MergedIntoDefaultBranch && config.Config.ApplyMode == ApplyMode.OnMerge).ConfigureAwait(false);
+        await parts.Checkout.ForgetPullRequestAsync(closed.Repo, number, cancellationToken).ConfigureAwait(false);
+        return new EventOutcome { Config = config };
+    }
+
+    private async Task<EventOutcome> OnPushAsync(PlanBotEvent.PushToDefaultBranch push, EventRun run, CancellationToken cancellationToken)
+    {
+        var tree = await parts.Checkout.DefaultBranchAsync(push.Repo, push.Sha, push.CloneUrl, cancellationToken).ConfigureAwait(false);
+        await using (tree.ConfigureAwait(false))
+        {
+            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir);
+            var context = new PullRequestContext
+            {
+                Repo = push.Repo,
+                PullRequest = new PullRequestInfo { Number = 0, HeadSha = push.Sha, BaseSha = push.Sha },
+                RepoDir = tree.Root,
+                RunId = run.RunId,
+                RunUrl = run.RunUrl,
+                CloneUrl = push.CloneUrl,
+            };
+            var applied = await Workflows(config.Config).Merges.RunAsync(context, push.Sha, config.Config, cancellationToken).ConfigureAwait(false);
+            return new EventOutcome { Config = config, Applied = applied };
+        }
+    }
+
+    private async Task<EventOutcome> OnDriftAsync(PlanBotEvent.DriftCheck drift, EventRun run, CancellationToken cancellationToken)
+    {
+        var tree = await parts.Checkout.DefaultBranchAsync(drift.Repo, null, drift.CloneUrl, cancellationToken).ConfigureAwait(false);
+        await using (tree.ConfigureAwait(false))
+        {
+            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir);
+            var options = CommentOptions.ForComment(config.Config.Comments, run.RunUrl);
+            var (report, _) = await new DriftWorkflow(parts.Planner, parts.Time, parts.Progress)
+                .CheckAndReportAsync(Vcs, tree.Root, drift.Repo, config.Config, parts.Stores.Locks(config.Config), run.RunId, options, cancellationToken).ConfigureAwait(false);
+            return new EventOutcome { Config = config, Drift = report, CheckoutDir = tree.Root };
+        }
+    }
+}
+
+/// <summary>The workflows of one run, sharing its lock store.</summary>
+public sealed record RunWorkflows(ILockStore Locks, PullRequestWorkflow PullRequests, MergeWorkflow Merges, CommandWorkflow Commands);

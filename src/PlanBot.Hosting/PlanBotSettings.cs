@@ -1,0 +1,153 @@
+using PlanBot.Core.Workflows;
+
+namespace PlanBot.Hosting;
+
+/// <summary>
+/// Everything PlanBot takes from its environment: the Action's inputs (action.yml maps them to
+/// PLANBOT_* variables), what GitHub Actions sets (GITHUB_*, RUNNER_TEMP), the service's settings and
+/// the cloud credentials' region and key. This is the only code that reads environment variables:
+/// everything else is handed these values, so tests build a settings record instead of changing the
+/// process environment.
+/// </summary>
+public sealed record PlanBotSettings
+{
+    /// <summary>Which host runs the engine: the CLI, the Action (`planbot run`) or the service (`planbot serve`).</summary>
+    public PlanBotHost Host { get; init; } = PlanBotHost.Local;
+
+    /// <summary>PLANBOT_DATA_DIR, else RUNNER_TEMP/.planbot in GitHub Actions, else ./.planbot: plans, logs, worktrees, state and the provider cache. Decided here, once.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>PLANBOT_CONFIG_DIR (the Action's config-path): where planbot.yaml is, relative to the checkout; null: the checkout's root.</summary>
+    public string? ConfigDir { get; init; }
+
+    /// <summary>PLANBOT_TERRAFORM_BINARY (the Action's terraform-binary): overrides terraform.binary of planbot.yaml.</summary>
+    public string? TerraformBinary { get; init; }
+
+    /// <summary>TF_PLUGIN_CACHE_DIR, else DataDir/plugin-cache.</summary>
+    public string? PluginCacheDir { get; init; }
+
+    /// <summary>PLANBOT_PLAN_KEY: base64 AES-256 key that encrypts stored plans.</summary>
+    public string? PlanKey { get; init; }
+
+    public GitHubSettings GitHub { get; init; } = new();
+
+    public ActionSettings Action { get; init; } = new();
+
+    public ServiceSettings Service { get; init; } = new();
+
+    public CloudSettings Cloud { get; init; } = new();
+
+    /// <summary>The plugin cache terraform uses: TF_PLUGIN_CACHE_DIR, else one under the data dir.</summary>
+    public string EffectivePluginCacheDir => PluginCacheDir ?? Path.Combine(DataDir, "plugin-cache");
+
+    /// <summary>Reads the process environment (the one place that does).</summary>
+    public static PlanBotSettings FromEnvironment() => From(name => Environment.GetEnvironmentVariable(name));
+
+    /// <summary>Builds the settings from any variable source; empty values count as unset (Actions passes unset inputs as "").</summary>
+    public static PlanBotSettings From(Func<string, string?> variables)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        string? Env(string name) => variables(name) is { Length: > 0 } value ? value : null;
+        var runnerTemp = Env("RUNNER_TEMP");
+        return new PlanBotSettings
+        {
+            DataDir = Path.GetFullPath(Env("PLANBOT_DATA_DIR") ?? (runnerTemp is null ? ".planbot" : Path.Combine(runnerTemp, ".planbot"))),
+            ConfigDir = Env("PLANBOT_CONFIG_DIR"),
+            TerraformBinary = Env("PLANBOT_TERRAFORM_BINARY"),
+            PluginCacheDir = Env("TF_PLUGIN_CACHE_DIR"),
+            PlanKey = Env("PLANBOT_PLAN_KEY"),
+            GitHub = new GitHubSettings
+            {
+                ApiUrl = Env("GITHUB_API_URL") ?? "https://api.github.com",
+                Token = Env("GITHUB_TOKEN"),
+                AppId = Env("PLANBOT_GITHUB_APP_ID"),
+                AppPrivateKey = Env("PLANBOT_GITHUB_APP_PRIVATE_KEY"),
+            },
+            Action = new ActionSettings
+            {
+                EventName = Env("GITHUB_EVENT_NAME"),
+                EventPath = Env("GITHUB_EVENT_PATH"),
+                Repository = Env("GITHUB_REPOSITORY"),
+                Workspace = Env("GITHUB_WORKSPACE"),
+                Sha = Env("GITHUB_SHA"),
+                RunId = Env("GITHUB_RUN_ID"),
+                ServerUrl = Env("GITHUB_SERVER_URL") ?? "https://github.com",
+                StepSummary = Env("GITHUB_STEP_SUMMARY"),
+                Output = Env("GITHUB_OUTPUT"),
+            },
+            Service = new ServiceSettings
+            {
+                WebhookSecret = Env("PLANBOT_WEBHOOK_SECRET"),
+                AllowFileClone = Env("PLANBOT_ALLOW_FILE_CLONE") == "1",
+                DriftInterval = Env("PLANBOT_DRIFT_INTERVAL"),
+                DriftRepos = Env("PLANBOT_DRIFT_REPOS")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
+                CloneBaseUrl = Env("PLANBOT_CLONE_BASE_URL") ?? "https://github.com/",
+            },
+            Cloud = new CloudSettings
+            {
+                AwsRegion = Env("AWS_REGION") ?? Env("AWS_DEFAULT_REGION"),
+                AzureStorageKey = Env("AZURE_STORAGE_KEY"),
+            },
+        };
+    }
+}
+
+/// <summary>The hosts of the one engine; they differ in where checkouts live and in the default lock backend.</summary>
+public enum PlanBotHost
+{
+    /// <summary>`planbot plan`, `drift`, `locks`, …: the checkout given with --repo, locks in local SQLite.</summary>
+    Local,
+    /// <summary>`planbot run` in GitHub Actions: GITHUB_WORKSPACE, an empty disk per run, locks in PR comments unless configured.</summary>
+    Action,
+    /// <summary>`planbot serve`: clones under the data dir, locks in local SQLite unless configured.</summary>
+    Service,
+}
+
+/// <summary>How PlanBot reaches GitHub: GITHUB_TOKEN, or a GitHub App; GITHUB_API_URL for GitHub Enterprise.</summary>
+public sealed record GitHubSettings
+{
+    public string ApiUrl { get; init; } = "https://api.github.com";
+    public string? Token { get; init; }
+    public string? AppId { get; init; }
+    public string? AppPrivateKey { get; init; }
+}
+
+/// <summary>What GitHub Actions tells a step about its run.</summary>
+public sealed record ActionSettings
+{
+    public string? EventName { get; init; }
+    public string? EventPath { get; init; }
+    public string? Repository { get; init; }
+    public string? Workspace { get; init; }
+    /// <summary>GITHUB_SHA: the commit the workflow run checked out (on a push or schedule, the default branch's head).</summary>
+    public string? Sha { get; init; }
+    public string? RunId { get; init; }
+    public string ServerUrl { get; init; } = "https://github.com";
+    public string? StepSummary { get; init; }
+    public string? Output { get; init; }
+
+    /// <summary>The Actions run page, when running in GitHub Actions.</summary>
+    public string? RunUrl => RunId is { } run && Repository is { } repo ? $"{ServerUrl}/{repo}/actions/runs/{run}" : null;
+
+    /// <summary>A required variable of `planbot run`.</summary>
+    public static string Required(string? value, string name) => value ?? throw new UsageException(
+        $"{name} is not set: `planbot run` is the GitHub Actions entry (Actions sets GITHUB_EVENT_NAME, GITHUB_EVENT_PATH and GITHUB_REPOSITORY); locally use `planbot plan`");
+}
+
+/// <summary>`planbot serve`'s settings.</summary>
+public sealed record ServiceSettings
+{
+    public string? WebhookSecret { get; init; }
+    /// <summary>PLANBOT_ALLOW_FILE_CLONE=1: file:// clone URLs are allowed (tests only).</summary>
+    public bool AllowFileClone { get; init; }
+    public string? DriftInterval { get; init; }
+    public IReadOnlyList<string> DriftRepos { get; init; } = [];
+    public string CloneBaseUrl { get; init; } = "https://github.com/";
+}
+
+/// <summary>What the cloud SDKs need beyond their own credential chains.</summary>
+public sealed record CloudSettings
+{
+    public string? AwsRegion { get; init; }
+    public string? AzureStorageKey { get; init; }
+}

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Text;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Workflows;
+using PlanBot.Terraform.Files;
+using PlanBot.Terraform.Git;
+
+namespace PlanBot.Terraform.Checkout;
+
+/// <summary>
+/// The service's checkouts under dataDir/workspaces: one per pull request and one of each
+/// repository's default branch, cloned blobless with the installation token passed as an
+/// <c>http.extraHeader</c> (never in the URL, never stored in .git/config) and fetched on every use.
+/// Only https:// clone URLs; file:// ones when <paramref name="allowFileClone"/> (tests).
+/// </summary>
+/// <param name="token">The installation token for a repository.</param>
+/// <param name="cloneBase">Where repositories are cloned from when the event names no clone URL.</param>
+public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken, Task<string>> token, bool allowFileClone, string cloneBase = "https://github.com/") : IRepoCheckout
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _defaultBranches = new(StringComparer.OrdinalIgnoreCase);
+    private readonly WorktreeCheckout _worktrees = new(dataDir);
+
+    public Task<CheckedOutTree> AtAsync(string repoDir, string sha, CancellationToken cancellationToken) => _worktrees.AtAsync(repoDir, sha, cancellationToken);
+
+    public async Task<string> PullRequestAsync(string repo, PullRequestInfo pullRequest, CancellationToken cancellationToken)
+    {
+        var url = pullRequest.CloneUrl ?? $"https://github.com/{repo}.git";
+        var auth = await AuthAsync(repo, url, cancellationToken).ConfigureAwait(false);
+        var workspace = PullRequestDir(repo, pullRequest.Number);
+        if (!Directory.Exists(Path.Combine(workspace, ".git")))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(workspace)!);
+            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, [.. auth, "clone", "--quiet", "--filter=blob:none", "--no-checkout", url, workspace], cancellationToken).ConfigureAwait(false);
+        }
+
+        // a merged PR's commands (a new approval of held-back projects) plan its merge commit, too
+        string[] commits = pullRequest.Merged && pullRequest.MergeCommitSha is { } merge ? [pullRequest.HeadSha, pullRequest.BaseSha, merge] : [pullRequest.HeadSha, pullRequest.BaseSha];
+        await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits], cancellationToken).ConfigureAwait(false);
+        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", pullRequest.HeadSha], cancellationToken).ConfigureAwait(false);
+        return workspace;
+    }
+
+    public string? ExistingPullRequest(string repo, int pullRequest) => PullRequestDir(repo, pullRequest) is var dir && Directory.Exists(dir) ? dir : null;
+
+    public Task ForgetPullRequestAsync(string repo, int pullRequest, CancellationToken cancellationToken)
+    {
+        var dir = PullRequestDir(repo, pullRequest);
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// One user at a time of a repository's default-branch workspace: the applies of two merges and a
+    /// drift check each check out their own commit there and run terraform in it.
+    /// </summary>
+    public async Task<CheckedOutTree> DefaultBranchAsync(string repo, string? sha, string? cloneUrl, CancellationToken cancellationToken)
+    {
+        var gate = _defaultBranches.GetOrAdd(repo, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var workspace = await FetchDefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
+            await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", sha ?? "origin/HEAD"], cancellationToken).ConfigureAwait(false);
+            return new CheckedOutTree(workspace, workspace, new DiskFileTree(workspace), () =>
+            {
+                gate.Release();
+                return ValueTask.CompletedTask;
+            });
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    public async Task<string?> DefaultBranchHeadAsync(string repo, string? cloneUrl, CancellationToken cancellationToken)
+    {
+        var gate = _defaultBranches.GetOrAdd(repo, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var workspace = await FetchDefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
+            return (await GitCli.RunAsync(workspace, ["rev-parse", "origin/HEAD"], cancellationToken).ConfigureAwait(false)).Trim();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public IFileTree TreeOf(string root) => new DiskFileTree(root);
+
+    private string PullRequestDir(string repo, int pullRequest) => Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), $"pr-{pullRequest}");
+
+    /// <summary>The repository's default-branch workspace, cloned once (blobless) and fetched on every use.</summary>
+    private async Task<string> FetchDefaultBranchAsync(string repo, string? cloneUrl, CancellationToken cancellationToken)
+    {
+        var url = cloneUrl ?? $"{cloneBase.TrimEnd('/')}/{repo}.git";
+        var workspace = Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), "default-branch");
+        var auth = await AuthAsync(repo, url, cancellationToken).ConfigureAwait(false);
+        if (!Directory.Exists(Path.Combine(workspace, ".git")))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(workspace)!);
+            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, [.. auth, "clone", "--quiet", "--filter=blob:none", url, workspace], cancellationToken).ConfigureAwait(false);
+        }
+
+        await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin"], cancellationToken).ConfigureAwait(false);
+        return workspace;
+    }
+
+    /// <summary>The one-command git config that authenticates a clone or fetch; refuses URLs that are not https (or file:// when allowed).</summary>
+    private async Task<string[]> AuthAsync(string repo, string url, CancellationToken cancellationToken)
+    {
+        if (url.StartsWith("file://", StringComparison.Ordinal) ? !allowFileClone : !url.StartsWith("https://", StringComparison.Ordinal))
+        {
+            throw new UsageException($"clone URL {url} refused: only https:// (file:// needs PLANBOT_ALLOW_FILE_CLONE=1, for tests)");
+        }
+
+        var value = await token(repo, cancellationToken).ConfigureAwait(false);
+        return ["-c", "http.extraHeader=AUTHORIZATION: basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + value))];
+    }
+}
