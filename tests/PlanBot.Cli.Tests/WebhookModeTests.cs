@@ -202,6 +202,8 @@ public sealed class WebhookModeTests : IAsyncLifetime
         (await DeliverAsync(http, "push", PushPayload(merge, cloneUrl))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.Contains("| `network` | ✅ applied", StringComparison.Ordinal)), "the apply");
         _github.CommentsOn(50).Last().Body.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #50)");
+        // the result comment is written before the locks are released: wait for the release, do not race it
+        await WaitForAsync(() => stderr.ToString().Contains("project lock of #50 released after the merge", StringComparison.Ordinal), "the release");
         (await new PlanBot.Local.Locks.SqliteLockStore(locksDb, TimeProvider.System).ListAsync("acme/infra", CancellationToken.None))
             .Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty("the apply released the project lock");
 
