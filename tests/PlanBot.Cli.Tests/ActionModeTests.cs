@@ -191,7 +191,7 @@ public sealed class ActionModeTests : IAsyncLifetime
         (code, errors) = await RunAsync("issue_comment", approval);
         code.ShouldBe(0, errors);
         _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: app by @carol"));
-        _github.CommentsOn(20).First().Body.ShouldContain("| ✅ approved by @carol |");
+        _github.CommentsOn(20).First().Body.ShouldContain("| ✅ approved by @carol · plan `");
         _github.Reactions.Where(r => r.CommentId == (long)approval["comment"]!["id"]!).Select(r => r.Content).ShouldBe(["eyes", "+1"]);
 
         // edited after it was posted: it no longer counts

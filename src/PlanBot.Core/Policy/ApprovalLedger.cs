@@ -82,6 +82,11 @@ public static class ApprovalLedger
                         list.Add(entry.User);
                     }
                 }
+                else if (!Plans.PlanFingerprint.IsCurrent(fingerprint))
+                {
+                    // an approval recorded under an older fingerprint format (e.g. v1: addresses and actions only) never matches: it did not see the values
+                    notes.Add($"@{entry.User} approved `{project}` under an older fingerprint format that did not cover attribute values: it needs a new `/planbot approve`");
+                }
                 else
                 {
                     notes.Add($"the plan of `{project}` changed since @{entry.User} approved it: it needs a new `/planbot approve`");
