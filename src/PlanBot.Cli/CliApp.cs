@@ -15,6 +15,8 @@ public static class CliApp
     /// <summary>Runs with the given settings (tests pass their own instead of changing the process environment).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, PlanBotSettings settings, CancellationToken cancellationToken = default)
     {
+        stdout = MaskingWriter.Wrap(stdout); // the last line of defence: PlanBot's own secrets never reach a log
+        stderr = MaskingWriter.Wrap(stderr);
         var root = new RootCommand("PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.");
         var context = new CliContext(stdout, stderr, settings);
         root.Subcommands.Add(PlanCommand.Create(context));
@@ -25,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(DriftCommand.Create(context));
+        root.Subcommands.Add(QueueCommand.Create(context));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -63,6 +66,8 @@ public static class CliApp
 #pragma warning restore CA1031
         finally
         {
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await stderr.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             Console.CancelKeyPress -= onCancel;
         }
     }

@@ -74,6 +74,7 @@ public sealed record PlanBotSettings
                 ServerUrl = Env("GITHUB_SERVER_URL") ?? "https://github.com",
                 StepSummary = Env("GITHUB_STEP_SUMMARY"),
                 Output = Env("GITHUB_OUTPUT"),
+                DecideOnly = Env("PLANBOT_DECIDE_ONLY") == "true",
             },
             Service = new ServiceSettings
             {
@@ -126,6 +127,8 @@ public sealed record ActionSettings
     public string ServerUrl { get; init; } = "https://github.com";
     public string? StepSummary { get; init; }
     public string? Output { get; init; }
+    /// <summary>PLANBOT_DECIDE_ONLY (the action's decide-only): only decide whether a comment may run (action/commands.yml's gate job).</summary>
+    public bool DecideOnly { get; init; }
 
     /// <summary>The Actions run page, when running in GitHub Actions.</summary>
     public string? RunUrl => RunId is { } run && Repository is { } repo ? $"{ServerUrl}/{repo}/actions/runs/{run}" : null;

@@ -36,6 +36,9 @@ public sealed class Stores(PlanBotSettings settings, TimeProvider time, Func<IVc
 
     public IPlanStore Plans(PlanBotConfig config) => Plans(config, settings);
 
+    public IApprovalStore Approvals(ILockStore locks) =>
+        locks as IApprovalStore ?? throw new InvalidOperationException($"{locks.GetType().Name} does not implement IApprovalStore: every lock backend says where its approvals are kept");
+
     /// <exception cref="ConfigException">The backend cannot be used here.</exception>
     /// <param name="github">The GitHub client, when running against GitHub (Action mode or the service).</param>
     /// <param name="diskPerRun">The data dir does not outlive the run (GitHub Actions): a <c>local</c> lock file then cannot be

@@ -22,7 +22,7 @@ public sealed class DeliveryHandler(EventDispatcher dispatcher, PlanBotSettings 
             return;
         }
 
-        var runId = $"serve-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24];
+        var runId = delivery.RunId is { Length: > 0 } stable ? stable : $"serve-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]; // the queue's: a re-run after a crash holds its dead run's leases
         try
         {
             await dispatcher.DispatchAsync(GitHubEvents.ToEvent(parsed, GitHubEvents.CloneUrl(delivery.Body)), new EventRun(runId), cancellationToken).ConfigureAwait(false);

@@ -14,12 +14,27 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "delivery {Delivery} ({Event}) for {Repo}: ignored, {Why}")]
     public static partial void Ignored(ILogger logger, string delivery, string @event, string repo, string why);
 
+    [LoggerMessage(4, LogLevel.Information, "delivery {Delivery} ({Event}) for {Repo}: {What}")]
+    public static partial void Known(ILogger logger, string delivery, string @event, string repo, string what);
+
     [LoggerMessage(5, LogLevel.Information, "delivery {Delivery} for {Key}: done in {Milliseconds} ms")]
     public static partial void Done(ILogger logger, string delivery, string key, long milliseconds);
 
-    [LoggerMessage(6, LogLevel.Error, "delivery {Delivery} for {Key}: failed")]
-    public static partial void Failed(ILogger logger, Exception error, string delivery, string key);
+    [LoggerMessage(6, LogLevel.Error, "delivery {Delivery} for {Key}: attempt {Attempt} failed")]
+    public static partial void Failed(ILogger logger, Exception error, string delivery, string key, int attempt);
 
     [LoggerMessage(7, LogLevel.Information, "worker stopping: {Running} deliveries still running are queued again at the next start")]
     public static partial void Stopping(ILogger logger, int running);
+
+    [LoggerMessage(8, LogLevel.Warning, "delivery {Delivery}: GitHub unavailable, retry {Retry} of {Retries} in {Seconds} s ({Why})")]
+    public static partial void OutageRetry(ILogger logger, string delivery, int retry, int retries, long seconds, string why);
+
+    [LoggerMessage(9, LogLevel.Error, "delivery {Delivery}: {State}, {Why}; `planbot queue retry` with its id runs it again")]
+    public static partial void GaveUp(ILogger logger, string delivery, string state, string why);
+
+    [LoggerMessage(10, LogLevel.Warning, "delivery {Delivery}: could not say on the PR that it was given up")]
+    public static partial void NoticeFailed(ILogger logger, Exception error, string delivery);
+
+    [LoggerMessage(11, LogLevel.Error, "delivery {Delivery} ({Event}): could not be stored")]
+    public static partial void StoreFailed(ILogger logger, Exception error, string? delivery, string? @event);
 }

@@ -19,9 +19,10 @@ public static class PlanBotService
             WebhookSecret = settings.Service.WebhookSecret ?? throw new UsageException("PLANBOT_WEBHOOK_SECRET is required by `planbot serve`: set it to the webhook's secret (comma-separated while rotating)"),
             DataDir = settings.DataDir,
             Concurrency = Math.Clamp(concurrency, 1, 64),
-        };
+        }.WithQueueEnvironment(Environment.GetEnvironmentVariable); // PLANBOT_QUEUE_*: to move into PlanBotSettings.Service
         services.AddPlanBot(settings);
         services.AddPlanBotServer(options);
+        services.AddSingleton<IDeadLetterNotice>(sp => new VcsDeadLetterNotice(sp.GetRequiredService<Core.Ports.IVcs>()));
         services.AddSingleton<DeliveryHandler>();
         services.AddSingleton<IDeliveryHandler>(sp => sp.GetRequiredService<DeliveryHandler>());
         if ((driftInterval ?? settings.Service.DriftInterval) is { } every)

@@ -9,9 +9,10 @@ namespace PlanBot.Server;
 /// Runs queued deliveries in the background: one at a time per PR (in arrival order, an older push
 /// skipped when a newer one for the same PR is queued), up to <see cref="ServerOptions.Concurrency"/>
 /// PRs at once. On shutdown it stops taking work and cancels what runs; those deliveries stay
-/// queued in the database and run again at the next start.
+/// queued in the database and run again at the next start. A delivery that throws goes to
+/// <see cref="DeliveryFailures"/> (retried, then failed or parked); the service keeps serving.
 /// </summary>
-public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, ServerOptions options, ILogger<Worker> logger) : BackgroundService
+public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, ServerOptions options, ILogger<Worker> logger, DeliveryFailures failures, TimeProvider time) : BackgroundService
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
 
@@ -33,10 +34,11 @@ public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, Server
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                await failures.ParkExhaustedAsync(stoppingToken).ConfigureAwait(false);
                 IReadOnlyList<Delivery> next;
                 lock (_busy)
                 {
-                    next = _busy.Count >= options.Concurrency ? [] : queue.TakeNext(_busy, options.Concurrency - _busy.Count);
+                    next = _busy.Count >= options.Concurrency ? [] : queue.TakeNext(_busy, options.Concurrency - _busy.Count, time.GetUtcNow(), options.MaxAttempts);
                     foreach (var delivery in next)
                     {
                         _busy.Add(DeliveryQueue.KeyOf(delivery));
@@ -86,13 +88,13 @@ public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, Server
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // left 'running': queued again at the next start
+            queue.Requeue(delivery.Id); // stopped, not failed: runs again at the next start without counting an attempt
         }
 #pragma warning disable CA1031 // one failed delivery must not stop the service; it is logged with its id
         catch (Exception e)
         {
-            Log.Failed(logger, e, delivery.Id, key);
-            queue.Complete(delivery.Id, "failed");
+            Log.Failed(logger, e, delivery.Id, key, delivery.Attempt);
+            await failures.FailedAsync(delivery, e, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning restore CA1031
         finally

@@ -4,10 +4,14 @@ public sealed record TerraformOptions
 {
     /// <summary>terraform, tofu, or a path to either.</summary>
     public string Binary { get; init; } = "terraform";
+    /// <summary>What runs Terragrunt units: terragrunt, or a path to it.</summary>
+    public string TerragruntBinary { get; init; } = "terragrunt";
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>How long terraform waits for its own state lock before reporting it held.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Shared provider cache (TF_PLUGIN_CACHE_DIR) so each project does not download providers again.</summary>
     public string? PluginCacheDir { get; init; }
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+    /// <summary>Where a project's <c>env: {NAME: {from: VAR}}</c> reads VAR: the runner's environment (tests pass their own).</summary>
+    public Func<string, string?> RunnerVariable { get; init; } = System.Environment.GetEnvironmentVariable;
 }

@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using Amazon.DynamoDBv2.Model;
 using PlanBot.Aws.Locks;
 using PlanBot.Core.Workflows;

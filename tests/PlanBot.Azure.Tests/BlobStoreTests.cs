@@ -8,7 +8,7 @@ using PlanBot.Testing;
 namespace PlanBot.Azure.Tests;
 
 /// <summary>The lock contract on Blob Storage (azurite).</summary>
-public sealed class BlobLockStoreTests : LockStoreContract
+public sealed class BlobLockStoreTests : StrictLockStoreContract
 {
     private readonly BlobContainerClient _container = AzuriteContainers.Create();
 

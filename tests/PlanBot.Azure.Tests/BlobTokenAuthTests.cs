@@ -8,7 +8,7 @@ using PlanBot.Testing;
 namespace PlanBot.Azure.Tests;
 
 /// <summary>The lock contract with Azure.Identity-style bearer tokens, over https (azurite with `--oauth basic`).</summary>
-public sealed class BlobTokenLockStoreTests : LockStoreContract
+public sealed class BlobTokenLockStoreTests : StrictLockStoreContract
 {
     private readonly FakeTokenCredential _credential = new();
     private readonly BlobContainerClient _container;

@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.Diagnostics;
 using System.Text;
 using PlanBot.Core.Config;

@@ -44,6 +44,68 @@ public static class IntakeBench
         return 0;
     }
 
+    /// <summary>
+    /// Issue 15's memory figure: 60 unsigned 24 MB POSTs (12 at a time) to the service on loopback,
+    /// then the process's peak and current resident memory (VmHWM, VmRSS after a full GC). The client
+    /// sends one shared 24 MB array, so nearly all of the growth is the service's.
+    /// </summary>
+    public static async Task<int> FloodAsync()
+    {
+        var data = Path.Combine(Environment.GetEnvironmentVariable("PLANBOT_BENCH_DIR") ?? Path.GetTempPath(), "planbot-bench-flood-" + Environment.ProcessId);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddPlanBotServer(new ServerOptions { WebhookSecret = "bench", DataDir = data });
+        builder.Services.AddSingleton<IDeliveryHandler>(new NoOp());
+        await using var app = builder.Build();
+        WebhookEndpoints.Map(app);
+        await app.StartAsync();
+        var url = app.Urls.First();
+        GC.Collect();
+        var start = Status("VmRSS");
+        var body = new byte[24 * 1024 * 1024];
+        Array.Fill(body, (byte)' ');
+        body[0] = (byte)'{';
+        body[^1] = (byte)'}';
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
+        var answers = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 60), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, ct) =>
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = content };
+            request.Headers.Add("X-GitHub-Event", "pull_request");
+            request.Headers.Add("X-GitHub-Delivery", $"flood-{i}");
+            request.Headers.Add("X-Hub-Signature-256", "sha256=" + new string('0', 64));
+            string answer;
+            try
+            {
+                using var response = await http.SendAsync(request, ct);
+                answer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (HttpRequestException e)
+            {
+                answer = "reset (" + e.HttpRequestError + ")"; // the service may answer and close before the upload ends
+            }
+
+            answers.AddOrUpdate(answer, 1, (_, n) => n + 1);
+        });
+        var peak = Status("VmHWM");
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var after = Status("VmRSS");
+        Console.WriteLine($"webhook flood: 60 unsigned 24 MB posts (12 at a time) in {watch.Elapsed.TotalSeconds:N1} s; RSS {start} MB at start, peak {peak} MB, {after} MB after a full GC " +
+                          $"(answers: {string.Join(", ", answers.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} ×{kv.Value}"))})");
+        await app.StopAsync();
+        Directory.Delete(data, recursive: true);
+        return 0;
+    }
+
+    /// <summary>A /proc/self/status figure in MB (Linux).</summary>
+    private static long Status(string field) =>
+        File.ReadLines("/proc/self/status").Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024).FirstOrDefault();
+
     private static async Task<(int Count, List<double> Latencies, Dictionary<int, int> Statuses)> Load(HttpClient http, byte[] body, string signature, TimeSpan duration)
     {
         var latencies = new List<double>();

@@ -71,7 +71,7 @@ public static class LockBench
             await store.AcquireAsync(new LockKey(LockKind.Project, "bench/repo", project.Dir, "default"), owner, TimeSpan.FromMinutes(5), CancellationToken.None);
         }
 
-        var records = new PlanBot.Core.Policy.ApprovalRecords(store);
+        var records = new PlanBot.Core.Policy.ApprovalRecords((IApprovalStore)store);
         var plan = new PlanBot.Core.Policy.PlanMeta("sha", 1, projects.ToDictionary(p => p.Name, p => "fp-" + p.Name), [.. projects.Select(p => p.Name)]);
         var times = new List<double>();
         for (var i = 0; i < 220; i++)

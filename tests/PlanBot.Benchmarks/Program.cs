@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using PlanBot.Benchmarks;
 
-// `dotnet run -c Release --project tests/PlanBot.Benchmarks` prints the figures issues 2, 3, 4 and 5 ask for.
+// `dotnet run -c Release --project tests/PlanBot.Benchmarks` prints the figures issues 2, 3, 4, 5 and 16 ask for.
 // Each measurement runs in its own child process so its peak memory is its own.
 if (args.Length == 0)
 {
-    foreach (var mode in new[] { "discovery", "plan", "scheduler", "render", "locks", "intake" })
+    foreach (var mode in new[] { "discovery", "plan", "scheduler", "render", "locks", "intake", "fingerprint" })
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = false };
@@ -34,5 +34,7 @@ return args[0] switch
     "render" => await RenderBench.RunAsync(),
     "locks" => await LockBench.RunAsync(),
     "intake" => await IntakeBench.RunAsync(),
+    "intake-flood" => await IntakeBench.FloodAsync(),
+    "fingerprint" => await FingerprintBench.RunAsync(),
     _ => 2,
 };

@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using System.Text.Json.Nodes;
 using PlanBot.Cli;
 using PlanBot.Core.Workflows;
@@ -74,6 +75,14 @@ public sealed class ActionModeTests : IAsyncLifetime
         var pull = _github.AddPull(pr, head, baseSha);
         _github.PullFiles[pr] = [.. files.Keys];
         return head;
+    }
+
+    /// <summary>A commit on main: the trusted side a PR's policy comes from.</summary>
+    private async Task OnMainAsync(string path, string content)
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write(path, content);
+        await _scenario.Repo.CommitAsync($"main: {path}");
     }
 
     private JsonObject PullRequestEvent(int pr, string action = "synchronize") => new()
@@ -192,7 +201,7 @@ public sealed class ActionModeTests : IAsyncLifetime
         (code, errors) = await RunAsync("issue_comment", approval);
         code.ShouldBe(0, errors);
         _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "approved: app by @carol"));
-        _github.CommentsOn(20).First().Body.ShouldContain("| ✅ approved by @carol |");
+        _github.CommentsOn(20).First().Body.ShouldContain("| ✅ approved by @carol · plan `");
         _github.Reactions.Where(r => r.CommentId == (long)approval["comment"]!["id"]!).Select(r => r.Content).ShouldBe(["eyes", "+1"]);
 
         // edited after it was posted: it no longer counts
@@ -325,9 +334,10 @@ public sealed class ActionModeTests : IAsyncLifetime
         await store.EnsureTableAsync(CancellationToken.None);
         _github.Permissions["carol"] = ("write", "maintain");
 
+        // policy keys (locks) come from the default branch, never the PR's head
+        await OnMainAsync("planbot.yaml", $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n");
         var head = await PushAsync(60, new()
         {
-            ["planbot.yaml"] = $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n",
             ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v6", triggersReplace: "6"),
         });
         (await RunAsync("pull_request", PullRequestEvent(60, "opened"))).Code.ShouldBe(0);
@@ -407,9 +417,9 @@ public sealed class ActionModeTests : IAsyncLifetime
     public async Task With_apply_mode_comment_planbot_apply_applies_a_green_up_to_date_pr_and_refuses_otherwise()
     {
         _github.Permissions["carol"] = ("write", "maintain");
+        await OnMainAsync("planbot.yaml", "locks: { backend: local }\napply: { mode: comment }\napproval: { foundational_paths: [\"network\"] }\n");
         await PushAsync(40, new()
         {
-            ["planbot.yaml"] = "locks: { backend: local }\napply: { mode: comment }\napproval: { foundational_paths: [\"network\"] }\n",
             ["network/main.tf"] = LocalBackend + Resource("vpc", "10.5.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
             ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v7", triggersReplace: "7"),
         });
@@ -442,6 +452,7 @@ public sealed class ActionModeTests : IAsyncLifetime
     [Fact]
     public async Task Slash_commands_react_plan_the_named_project_and_answer_unknown_ones_with_usage()
     {
+        _github.Permissions["carol"] = ("write", "write"); // /planbot plan needs write
         await PushAsync(8, new()
         {
             ["network/main.tf"] = LocalBackend + Resource("vpc", "10.2.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
@@ -469,7 +480,7 @@ public sealed class ActionModeTests : IAsyncLifetime
         var unknown = CommentEvent("/planbot frobnicate --now");
         (code, _) = await RunAsync("issue_comment", unknown);
         code.ShouldBe(0);
-        _github.CommentsOn(8).Last().Body.ShouldStartWith("@carol unknown command 'frobnicate'.");
+        _github.CommentsOn(8).Last().Body.ShouldStartWith("@carol unknown command `frobnicate`.");
         _github.CommentsOn(8).Last().Body.ShouldContain("`/planbot help`");
         _github.Reactions.Where(r => r.CommentId == (long)unknown["comment"]!["id"]!).Select(r => r.Content).ShouldBe(["eyes", "-1"]);
 

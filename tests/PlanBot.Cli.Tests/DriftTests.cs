@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PlanBot.Cli;

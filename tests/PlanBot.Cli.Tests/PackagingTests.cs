@@ -38,7 +38,7 @@ public partial class PackagingTests
             }
         }
 
-        ((YamlMappingNode)root["outputs"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order().ShouldBe(["has-changes", "needs-approval", "report-path"]);
+        ((YamlMappingNode)root["outputs"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order().ShouldBe(["allowed", "has-changes", "needs-approval", "report-path"]);
     }
 
     [Fact]
@@ -61,5 +61,97 @@ public partial class PackagingTests
         Read("action", "plan.yml").ShouldContain("fetch-depth: 0");
         Read("action", "plan.yml").ShouldContain("statuses: write");
         Read("action", "commands.yml").ShouldContain("issue_comment");
+    }
+
+    private static YamlMappingNode Workflow(string name)
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(Read("action", name)));
+        return (YamlMappingNode)yaml.Documents[0].RootNode;
+    }
+
+    private static YamlMappingNode? Map(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child as YamlMappingNode : null;
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? (child as YamlScalarNode)?.Value : null;
+
+    private static IEnumerable<(string Name, YamlMappingNode Job)> Jobs(YamlMappingNode workflow) =>
+        Map(workflow, "jobs")!.Children.Select(kv => (((YamlScalarNode)kv.Key).Value!, (YamlMappingNode)kv.Value));
+
+    private static IEnumerable<YamlMappingNode> Steps(YamlMappingNode job) =>
+        ((YamlSequenceNode)job[new YamlScalarNode("steps")]).Children.Cast<YamlMappingNode>();
+
+    [Fact]
+    public void The_comment_workflow_checks_out_the_pull_request_only_after_planbot_allowed_the_command()
+    {
+        var workflow = Workflow("commands.yml");
+        var jobs = Jobs(workflow).ToDictionary(j => j.Name, j => j.Job);
+        jobs.Keys.ShouldBe(["decide", "command"], ignoreOrder: true);
+
+        var decide = jobs["decide"];
+        foreach (var step in Steps(decide))
+        {
+            (Map(step, "with") is { } w ? Scalar(w, "ref") : null).ShouldBeNull("the decide job checks out the default branch only");
+        }
+
+        var gate = Steps(decide).Single(s => Scalar(s, "uses") == "acme/planbot@v1");
+        Scalar(Map(gate, "with")!, "decide-only").ShouldBe("true");
+        Scalar(Map(decide, "outputs")!, "allowed").ShouldBe("${{ steps." + Scalar(gate, "id") + ".outputs.allowed }}");
+        Map(decide, "permissions")!.Children.Values.Cast<YamlScalarNode>().Count(v => v.Value == "write").ShouldBe(1); // issues: the refusal reply
+
+        var command = jobs["command"];
+        Scalar(command, "needs").ShouldBe("decide");
+        Scalar(command, "if").ShouldBe("needs.decide.outputs.allowed == 'true'");
+        Steps(command).Any(s => Map(s, "with") is { } w && Scalar(w, "ref")?.Contains("github.event.issue.number", StringComparison.Ordinal) == true).ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("plan.yml")]
+    [InlineData("commands.yml")]
+    [InlineData("apply.yml")]
+    [InlineData("drift.yml")]
+    public void Every_workflow_has_minimal_explicit_permissions_and_never_cancels_a_queued_approval_or_apply(string name)
+    {
+        var workflow = Workflow(name);
+        var text = Read("action", name);
+        Map(workflow, "on")!.Children.Keys.Select(k => ((YamlScalarNode)k).Value).ShouldNotContain("pull_request_target"); // it would run a fork's code with secrets
+        text.ShouldNotContain("cancel-in-progress: true");
+        text.ShouldNotContain("write-all");
+        foreach (var (jobName, job) in Jobs(workflow))
+        {
+            var permissions = Map(job, "permissions") ?? Map(workflow, "permissions");
+            permissions.ShouldNotBeNull($"{name} {jobName}: no permissions, so the token gets the repository default");
+            var granted = permissions.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!);
+            granted.Keys.ShouldAllBe(k => new[] { "contents", "pull-requests", "issues", "statuses", "checks", "id-token" }.Contains(k), $"{name} {jobName}");
+            granted.GetValueOrDefault("contents").ShouldBe("read", $"{name} {jobName}: PlanBot never pushes");
+            foreach (var step in Steps(job).Where(s => Scalar(s, "uses")?.StartsWith("actions/checkout@", StringComparison.Ordinal) == true))
+            {
+                Scalar(Map(step, "with")!, "persist-credentials").ShouldBe("false", $"{name} {jobName}: the checkout must not leave the token in .git/config");
+            }
+
+            if (Steps(job).Any(s => Scalar(s, "uses") == "acme/planbot@v1" && (Map(s, "with") is not { } w || Scalar(w, "decide-only") != "true")) && name != "drift.yml")
+            {
+                granted.GetValueOrDefault("statuses").ShouldBe("write", $"{name} {jobName}: the apply gate");
+                granted.GetValueOrDefault("id-token").ShouldBe("write", $"{name} {jobName}: OIDC is what the examples suggest for terraform's credentials");
+            }
+        }
+
+        // GitHub keeps one pending run per group and cancels the older one: never for commands or applies
+        var grouped = Map(workflow, "concurrency") is not null || Jobs(workflow).Any(j => Map(j.Job, "concurrency") is not null || Scalar(j.Job, "concurrency") is not null);
+        if (name is "commands.yml" or "apply.yml")
+        {
+            grouped.ShouldBeFalse($"{name}: a concurrency group would cancel a queued approval or apply");
+        }
+    }
+
+    [Fact]
+    public void Deployment_docs_require_the_apply_gate_and_protect_planbot_yaml_with_codeowners()
+    {
+        var docs = Read("docs", "deployment.md");
+        docs.ShouldContain("require the status check `planbot/apply-gate`");
+        docs.ShouldContain("CODEOWNERS");
+        docs.ShouldContain("/planbot.yaml");
+        Read("docs", "security.md").ShouldContain("/proc/self/environ");
     }
 }

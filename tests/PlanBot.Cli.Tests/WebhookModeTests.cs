@@ -202,8 +202,9 @@ public sealed class WebhookModeTests : IAsyncLifetime
         (await DeliverAsync(http, "push", PushPayload(merge, cloneUrl))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.CommentsOn(50).Any(c => c.Body.Contains("| `network` | ✅ applied", StringComparison.Ordinal)), "the apply");
         _github.CommentsOn(50).Last().Body.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #50)");
-        (await new PlanBot.Local.Locks.SqliteLockStore(locksDb, TimeProvider.System).ListAsync("acme/infra", CancellationToken.None))
-            .Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty("the apply released the project lock");
+        // the result comment is written before the locks are released: wait for the release, do not race it
+        await WaitForAsync(() => !new PlanBot.Local.Locks.SqliteLockStore(locksDb, TimeProvider.System).ListAsync("acme/infra", CancellationToken.None).GetAwaiter().GetResult()
+            .Any(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project), "the apply released the project lock");
 
         (await restarted.StopAsync()).ShouldBe(0, stderr.ToString());
     }

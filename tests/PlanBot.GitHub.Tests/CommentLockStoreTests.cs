@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.GitHub.Auth;
@@ -11,12 +12,6 @@ namespace PlanBot.GitHub.Tests;
 public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
 {
     private FakeGitHub _github = null!;
-
-    protected override bool Strict => false;
-
-    protected override bool KeepsRunLocks => false;
-
-    protected override bool KeepsApprovals => false;
 
     public async Task InitializeAsync()
     {
@@ -33,6 +28,14 @@ public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
 
     internal static GitHubClient Client(FakeGitHub github) =>
         new(GitHubClient.CreateHttp(github.Url, new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(10) }), new StaticToken(FakeGitHub.Token));
+
+    [Fact]
+    public async Task Approvals_are_not_kept_in_its_lock_records_the_comment_is_their_record()
+    {
+        var store = (IApprovalStore)CreateStore();
+        store.KeepsApprovals.ShouldBeFalse();
+        await Should.ThrowAsync<NotSupportedException>(() => store.UpdateApprovalsAsync(Network, Pr(7), _ => "[alice]", CancellationToken.None));
+    }
 
     [Fact]
     public async Task Locks_live_in_the_hidden_metadata_of_the_prs_plan_comment_and_vanish_when_the_pr_closes()

@@ -73,4 +73,14 @@ public class PrismContractTests
         (await app.GetTokenAsync("octocat/other", CancellationToken.None)).ShouldBe(token, "cached per installation owner until 5 minutes before expiry");
         app.Jwt().Split('.').Length.ShouldBe(3);
     }
+
+    [Fact]
+    public async Task The_github_app_token_for_an_organization_is_valid_against_githubs_description()
+    {
+        using var rsa = RSA.Create(2048);
+        using var http = GitHubClient.CreateHttp(new Uri(TestServers.Prism), new RetryPolicy { MaxAttempts = 1 });
+        using var app = new GitHubAppTokens(http, "123456", rsa.ExportRSAPrivateKeyPem(), TimeProvider.System);
+        (await app.GetTokenAsync("octo-org", CancellationToken.None)).ShouldNotBeNullOrEmpty("team memberships are read with the organization's installation");
+        await Client(app).IsTeamMemberAsync("octo-org", "platform", "octocat", CancellationToken.None);
+    }
 }

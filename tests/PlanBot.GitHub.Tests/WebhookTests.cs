@@ -41,6 +41,49 @@ public class WebhookTests
         }
     }
 
+    /// <summary>
+    /// Every fixture payload (octokit-all included) read into the same record as the parser before
+    /// Octokit.Webhooks (issue 15) read it: golden/webhook-records.txt was written by that parser
+    /// (one line per file: path, event, the record as C# prints it). PLANBOT_UPDATE_GOLDEN=1 rewrites it.
+    /// </summary>
+    [FixtureFact]
+    public void Every_fixture_payload_reads_into_the_same_record_as_before()
+    {
+        var golden = Path.Combine(Fixtures.RepoRoot, "tests", "PlanBot.GitHub.Tests", "golden", "webhook-records.txt");
+        var lines = new List<string>();
+        var previous = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(Fixtures.Path("webhooks"), "*.json", SearchOption.AllDirectories)
+                         .Select(f => Path.GetRelativePath(Fixtures.Path("webhooks"), f).Replace('\\', '/'))
+                         .Where(f => !f.StartsWith("headers/", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            {
+                var eventName = Path.GetFileName(file).Split('.')[0];
+                var parsed = WebhookParser.Parse(eventName, File.ReadAllBytes(Fixtures.Path("webhooks", file)));
+                lines.Add($"{file}\t{eventName}\t{parsed}");
+            }
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = previous;
+        }
+
+        lines.Count.ShouldBeGreaterThan(150, "the fixtures hold 150+ payloads");
+        if (Environment.GetEnvironmentVariable("PLANBOT_UPDATE_GOLDEN") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
+            File.WriteAllLines(golden, lines);
+        }
+
+        var expected = File.ReadAllLines(golden);
+        lines.Select(l => l.Split('\t')[0]).ShouldBe(expected.Select(l => l.Split('\t')[0]), "the same fixture files");
+        foreach (var (actual, before) in lines.Zip(expected))
+        {
+            actual.ShouldBe(before);
+        }
+    }
+
     [FixtureFact]
     public void The_events_planbot_acts_on_are_recognised_with_their_details()
     {

@@ -36,7 +36,7 @@ public sealed class MergeWorkflowTests : IAsyncLifetime
         _github.Pulls[5]["state"] = "closed";
         _github.CommitPulls["merge"] = [5];
         var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
-        var merges = new MergeWorkflow(vcs, new NoPlanning("nothing to plan"), new ApplyWorkflow(new FakeTerraform()), locks, TimeProvider.System);
+        var merges = new MergeWorkflow(vcs, new NoPlanning("nothing to plan"), new ApplyWorkflow(new FakeTerraform()), locks, locks, TimeProvider.System);
         var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 0, HeadSha = "merge", BaseSha = "merge" }, RepoDir = _dir.Path, RunId = "r2" };
 
         var applied = await merges.RunAsync(context, "merge", PlanBotConfig.Default, CancellationToken.None);

@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.Text.RegularExpressions;
 using PlanBot.Core.Workflows;
 using PlanBot.Testing;

@@ -134,8 +134,8 @@ public sealed class FakeGitHub : IAsyncDisposable
             await next(context);
         });
 
-        app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}", (int number) => Pulls.TryGetValue(number, out var pull) ? Results.Json(pull) : Results.NotFound(new { message = "Not Found" }));
-        app.MapGet("/repos/{owner}/{repo}/pulls", () => Results.Json(Pulls.Values.Where(p => (string?)p["state"] == "open").ToArray()));
+        app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}", (int number) => Pulls.TryGetValue(number, out var pull) ? Results.Json(Served(pull)) : Results.NotFound(new { message = "Not Found" }));
+        app.MapGet("/repos/{owner}/{repo}/pulls", () => Results.Json(Pulls.Values.Where(p => (string?)p["state"] == "open").Select(Served).ToArray()));
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/files", (int number) =>
             Results.Json(PullFiles.GetValueOrDefault(number, []).Select(f => new { filename = f, status = "modified" })));
         app.MapGet("/repos/{owner}/{repo}/issues/{number:int}/comments", (int number, int? per_page, int? page, HttpContext context) =>
@@ -240,7 +240,19 @@ public sealed class FakeGitHub : IAsyncDisposable
             }
         });
         app.MapGet("/repos/{owner}/{repo}/commits/{sha}/pulls", (string sha) =>
-            Results.Json(CommitPulls.GetValueOrDefault(sha, []).Select(n => Pulls[n]).ToArray()));
+            Results.Json(CommitPulls.GetValueOrDefault(sha, []).Select(n => Served(Pulls[n])).ToArray()));
+    }
+
+    /// <summary>A pull as GitHub serves it: a merged one has merged_at (Octokit reads merged from it, as the commit-pulls list has no merged field).</summary>
+    private static JsonObject Served(JsonObject pull)
+    {
+        var served = pull.DeepClone().AsObject();
+        if ((bool?)served["merged"] == true && served["merged_at"] is null)
+        {
+            served["merged_at"] = "2026-01-01T00:00:00Z";
+        }
+
+        return served;
     }
 
     private static object IssueJson(FakeIssue i) => new { number = i.Number, title = i.Title, body = i.Body, state = i.State, labels = i.Labels.Select(l => new { name = l }) };

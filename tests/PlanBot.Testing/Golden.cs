@@ -15,7 +15,11 @@ public static partial class Golden
     [GeneratedRegex("(plan for |base )`[0-9a-f]{7}`", RegexOptions.CultureInvariant)]
     private static partial Regex Sha();
 
-    public static string Normalise(string text) => Sha().Replace(Uuid().Replace(text, "<uuid>"), "$1`<sha>`");
+    // Content fingerprints cover values such as terraform_data's random ids: they differ per run.
+    [GeneratedRegex("(plan `)[0-9a-f]{12}`|v2:[0-9a-f]{64}", RegexOptions.CultureInvariant)]
+    private static partial Regex Fingerprint();
+
+    public static string Normalise(string text) => Fingerprint().Replace(Sha().Replace(Uuid().Replace(text, "<uuid>"), "$1`<sha>`"), m => m.Groups[1].Success ? "plan `<fingerprint>`" : "v2:<fingerprint>");
 
     public static void ShouldMatch(string actual, params string[] pathUnderRepo)
     {

@@ -6,8 +6,9 @@ using Xunit;
 namespace PlanBot.Testing;
 
 /// <summary>
-/// The behaviour every <see cref="ILockStore"/> backend must have; a backend's test class derives
-/// from this and creates the store over a fake clock.
+/// The behaviour every <see cref="ILockStore"/> backend must have, the best-effort github backend
+/// included; a backend's test class derives from this (or from <see cref="StrictLockStoreContract"/>)
+/// and creates the store over a fake clock.
 /// </summary>
 public abstract class LockStoreContract
 {
@@ -15,33 +16,9 @@ public abstract class LockStoreContract
 
     protected abstract ILockStore CreateStore();
 
-    /// <summary>Strict backends guarantee one winner under contention; best-effort ones (github) do not.</summary>
-    protected virtual bool Strict => true;
+    protected static readonly LockKey Network = new(LockKind.Project, "acme/infra", "envs/prod/network", "default");
 
-    /// <summary>Whether the backend keeps run locks itself (the github backend leaves them to Actions concurrency groups).</summary>
-    protected virtual bool KeepsRunLocks => true;
-
-    /// <summary>Whether the backend keeps approvals with its project locks (the github backend keeps them in the PR comment).</summary>
-    protected virtual bool KeepsApprovals => true;
-
-    private static readonly LockKey Network = new(LockKind.Project, "acme/infra", "envs/prod/network", "default");
-
-    private static LockOwner Pr(int number, string sha = "aaaa", string run = "run-1") => new("acme/infra", number, sha, "alice", run);
-
-    [Fact]
-    public async Task Exactly_one_of_32_concurrent_acquirers_wins()
-    {
-        if (!Strict)
-        {
-            return;
-        }
-
-        var store = CreateStore();
-        var results = await Task.WhenAll(Enumerable.Range(1, 32).Select(pr => Task.Run(() => store.AcquireAsync(Network, Pr(pr), TimeSpan.FromDays(7), CancellationToken.None))));
-        var winners = results.OfType<LockResult.Acquired>().ToArray();
-        winners.Length.ShouldBe(1);
-        results.OfType<LockResult.HeldBy>().ShouldAllBe(h => h.Owner.PullRequest == winners[0].Lock.Owner.PullRequest);
-    }
+    protected static LockOwner Pr(int number, string sha = "aaaa", string run = "run-1") => new("acme/infra", number, sha, "alice", run);
 
     [Fact]
     public async Task The_same_pr_keeps_its_project_lock_across_pushes_and_others_are_told_who_holds_it()
@@ -81,15 +58,30 @@ public abstract class LockStoreContract
         (await store.ListAsync("acme/infra", CancellationToken.None)).ShouldBeEmpty();
         (await store.AcquireAsync(Network, Pr(8), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
     }
+}
+
+/// <summary>
+/// What strict backends (local, dynamodb, azure) add to <see cref="LockStoreContract"/>: one winner
+/// under contention, run locks of their own, and approvals kept with the project lock
+/// (<see cref="IApprovalStore"/>).
+/// </summary>
+public abstract class StrictLockStoreContract : LockStoreContract
+{
+    private static IApprovalStore ApprovalStore(ILockStore store) => store.ShouldBeAssignableTo<IApprovalStore>()!;
+
+    [Fact]
+    public async Task Exactly_one_of_32_concurrent_acquirers_wins()
+    {
+        var store = CreateStore();
+        var results = await Task.WhenAll(Enumerable.Range(1, 32).Select(pr => Task.Run(() => store.AcquireAsync(Network, Pr(pr), TimeSpan.FromDays(7), CancellationToken.None))));
+        var winners = results.OfType<LockResult.Acquired>().ToArray();
+        winners.Length.ShouldBe(1);
+        results.OfType<LockResult.HeldBy>().ShouldAllBe(h => h.Owner.PullRequest == winners[0].Lock.Owner.PullRequest);
+    }
 
     [Fact]
     public async Task A_run_lock_belongs_to_one_run_not_to_the_whole_pr()
     {
-        if (!KeepsRunLocks)
-        {
-            return;
-        }
-
         var store = CreateStore();
         var run = Network with { Kind = LockKind.Run };
         (await store.AcquireAsync(run, Pr(7, run: "run-1"), TimeSpan.FromMinutes(2), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
@@ -104,15 +96,10 @@ public abstract class LockStoreContract
     public async Task Approvals_live_with_the_project_lock_across_renewals_and_go_with_its_release()
     {
         var store = CreateStore();
-        store.KeepsApprovals.ShouldBe(KeepsApprovals);
-        if (!KeepsApprovals)
-        {
-            return;
-        }
-
-        (await store.UpdateApprovalsAsync(Network, Pr(7), _ => "{}", CancellationToken.None)).ShouldBe(new LockResult.NotOwner(null));
+        ApprovalStore(store).KeepsApprovals.ShouldBeTrue();
+        (await ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(7), _ => "{}", CancellationToken.None)).ShouldBe(new LockResult.NotOwner(null));
         await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
-        var updated = (await store.UpdateApprovalsAsync(Network, Pr(7, "aaaa", "run-2"), current => current + "[alice]", CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        var updated = (await ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(7, "aaaa", "run-2"), current => current + "[alice]", CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
         updated.Lock.Approvals.ShouldBe("[alice]");
         (await store.ListAsync("acme/infra", CancellationToken.None)).Single().Approvals.ShouldBe("[alice]");
 
@@ -120,12 +107,12 @@ public abstract class LockStoreContract
         var renewed = (await store.AcquireAsync(Network, Pr(7, "bbbb", "run-3"), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
         renewed.Lock.Approvals.ShouldBe("[alice]");
 
-        var refused = (await store.UpdateApprovalsAsync(Network, Pr(8), _ => "[mallory]", CancellationToken.None)).ShouldBeOfType<LockResult.NotOwner>();
+        var refused = (await ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(8), _ => "[mallory]", CancellationToken.None)).ShouldBeOfType<LockResult.NotOwner>();
         refused.Current!.Owner.PullRequest.ShouldBe(7);
         (await store.ListAsync("acme/infra", CancellationToken.None)).Single().Approvals.ShouldBe("[alice]");
 
-        (await store.UpdateApprovalsAsync(Network, Pr(7), _ => null, CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>().Lock.Approvals.ShouldBeNull();
-        await store.UpdateApprovalsAsync(Network, Pr(7), _ => "[bob]", CancellationToken.None);
+        (await ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(7), _ => null, CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>().Lock.Approvals.ShouldBeNull();
+        await ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(7), _ => "[bob]", CancellationToken.None);
         await store.ReleaseAsync(Network, Pr(7), CancellationToken.None);
         (await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>().Lock.Approvals.ShouldBeNull();
     }
@@ -133,32 +120,22 @@ public abstract class LockStoreContract
     [Fact]
     public async Task A_takeover_of_an_expired_lock_does_not_inherit_the_previous_prs_approvals()
     {
-        if (!KeepsApprovals)
-        {
-            return;
-        }
-
         var store = CreateStore();
         await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
-        await store.UpdateApprovalsAsync(Network, Pr(7), _ => "[alice]", CancellationToken.None);
+        await ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(7), _ => "[alice]", CancellationToken.None);
         Clock.Advance(TimeSpan.FromDays(8));
-        (await store.UpdateApprovalsAsync(Network, Pr(7), _ => "[late]", CancellationToken.None)).ShouldBe(new LockResult.NotOwner(null));
+        (await ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(7), _ => "[late]", CancellationToken.None)).ShouldBe(new LockResult.NotOwner(null));
         (await store.AcquireAsync(Network, Pr(8), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>().Lock.Approvals.ShouldBeNull();
     }
 
     [Fact]
     public async Task Concurrent_approval_updates_are_all_kept()
     {
-        if (!KeepsApprovals)
-        {
-            return;
-        }
-
         var store = CreateStore();
         await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
         var users = Enumerable.Range(1, 8).Select(i => $"user{i}").ToArray();
         var results = await Task.WhenAll(users.Select(user => Task.Run(() =>
-            store.UpdateApprovalsAsync(Network, Pr(7, run: user), current => string.Join(',', (current ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Append(user)), CancellationToken.None))));
+            ApprovalStore(store).UpdateApprovalsAsync(Network, Pr(7, run: user), current => string.Join(',', (current ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Append(user)), CancellationToken.None))));
         results.ShouldAllBe(r => r is LockResult.Acquired);
         var kept = (await store.ListAsync("acme/infra", CancellationToken.None)).Single().Approvals!.Split(',');
         kept.Order(StringComparer.Ordinal).ShouldBe(users.Order(StringComparer.Ordinal));

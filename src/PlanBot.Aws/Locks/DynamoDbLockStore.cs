@@ -12,7 +12,7 @@ namespace PlanBot.Aws.Locks;
 /// consistent read), so a takeover of an expired lock cannot race; <c>expires_at</c> (epoch
 /// seconds) is the table's TTL attribute, which cleans up what nobody released.
 /// </summary>
-public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, TimeProvider time) : ILockStore
+public sealed class DynamoDbLockStore(IAmazonDynamoDB client, string table, TimeProvider time) : ILockStore, IApprovalStore
 {
     public const string HashKey = "LockID";
     private const string Prefix = "planbot:";

@@ -24,7 +24,7 @@ public sealed class S3PlanStore(IAmazonS3 client, S3PlanStoreOptions options, by
 {
     public async Task PutAsync(PlanKey planKey, StoredPlan plan, CancellationToken cancellationToken)
     {
-        using var body = new MemoryStream(PlanEnvelope.Seal(plan, key));
+        using var body = new MemoryStream(PlanEnvelope.Seal(plan, key, planKey));
         var request = new PutObjectRequest
         {
             BucketName = options.Bucket,
@@ -49,7 +49,7 @@ public sealed class S3PlanStore(IAmazonS3 client, S3PlanStoreOptions options, by
             using var response = await client.GetObjectAsync(options.Bucket, ObjectKey(planKey), cancellationToken).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return PlanEnvelope.Open(buffer.ToArray(), key, $"s3://{options.Bucket}/{ObjectKey(planKey)}");
+            return PlanEnvelope.Open(buffer.ToArray(), key, $"s3://{options.Bucket}/{ObjectKey(planKey)}", planKey);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {

@@ -15,7 +15,7 @@ namespace PlanBot.Azure.Locks;
 /// (15–60 s, renewed by re-acquiring with the same lease id, derived from the run): if the runner
 /// dies, Azure itself ends the lease.
 /// </summary>
-public sealed class BlobLockStore(BlobContainerClient container, TimeProvider time) : ILockStore
+public sealed class BlobLockStore(BlobContainerClient container, TimeProvider time) : ILockStore, IApprovalStore
 {
     private const int Attempts = 8;
 

@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.CommandLine;
 using PlanBot.Core.Config;
 using PlanBot.Core.Discovery;

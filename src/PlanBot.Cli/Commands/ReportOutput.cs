@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.CommandLine;
 using PlanBot.Core.Config;
 using PlanBot.Core.Rendering;
@@ -34,12 +35,12 @@ public sealed class ReportOutput
         await cli.Stdout.WriteAsync(markdown).ConfigureAwait(false);
         if (parse.GetValue(CommentOut) is { } commentFile)
         {
-            await File.WriteAllTextAsync(commentFile, markdown, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(commentFile, MaskingWriter.Scrub(markdown), cancellationToken).ConfigureAwait(false);
         }
 
         if (parse.GetValue(JsonOut) is { } jsonFile)
         {
-            await File.WriteAllTextAsync(jsonFile, JsonReport.Serialize(report) + "\n", cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(jsonFile, MaskingWriter.Scrub(JsonReport.Serialize(report) + "\n"), cancellationToken).ConfigureAwait(false);
         }
 
         if (summaryFile is not null || stepSummary is not null)
@@ -47,12 +48,12 @@ public sealed class ReportOutput
             var summary = MarkdownComment.Render(report, CommentOptions.ForJobSummary(settings, runUrl))[0];
             if (summaryFile is not null)
             {
-                await File.WriteAllTextAsync(summaryFile, summary, cancellationToken).ConfigureAwait(false);
+                await File.WriteAllTextAsync(summaryFile, MaskingWriter.Scrub(summary), cancellationToken).ConfigureAwait(false);
             }
 
             if (stepSummary is not null)
             {
-                await File.AppendAllTextAsync(stepSummary, summary, cancellationToken).ConfigureAwait(false);
+                await File.AppendAllTextAsync(stepSummary, MaskingWriter.Scrub(summary), cancellationToken).ConfigureAwait(false);
             }
         }
     }

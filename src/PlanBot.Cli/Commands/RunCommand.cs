@@ -1,8 +1,10 @@
+using PlanBot.Core.Runs;
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using PlanBot.Core.Config;
 using PlanBot.Core.Events;
+using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
 using PlanBot.GitHub.Webhooks;
@@ -28,6 +30,12 @@ public static class RunCommand
             var settings = cli.Settings with { Host = PlanBotHost.Action, Action = action with { Workspace = Path.GetFullPath(parse.GetValue(repo) ?? action.Workspace ?? ".") } };
             var planBotEvent = await ReadEventAsync(settings.Action, cancellationToken).ConfigureAwait(false);
             await using var services = cli.Services(settings);
+            if (settings.Action.DecideOnly)
+            {
+                // the gate before the PR's checkout (action/commands.yml): the checkout is the default branch, so its planbot.yaml is trusted
+                return await DecideCommand.RunAsync(cli, services.GetRequiredService<IVcs>(), planBotEvent, ConfigLoader.Load(settings.Action.Workspace!), settings.Action.Output, cancellationToken).ConfigureAwait(false);
+            }
+
             var runUrl = settings.Action.RunUrl;
             var run = new EventRun(settings.Action.RunId ?? "local", runUrl, "the job summary of this run" + (runUrl is null ? "" : $" ({runUrl})"));
             var outcome = await services.GetRequiredService<EventDispatcher>().DispatchAsync(planBotEvent, run, cancellationToken).ConfigureAwait(false);
@@ -71,16 +79,16 @@ public static class RunCommand
     {
         Directory.CreateDirectory(settings.DataDir);
         var reportPath = Path.Combine(settings.DataDir, "drift.json");
-        await File.WriteAllTextAsync(reportPath, DriftCommand.Json(report) + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(DriftCommand.Json(report) + "\n"), cancellationToken).ConfigureAwait(false);
         if (settings.Action.StepSummary is { } summary)
         {
             var options = CommentOptions.ForComment(config.Comments, settings.Action.RunUrl) with { MaxChars = CommentOptions.JobSummaryMaxChars };
-            await File.AppendAllTextAsync(summary, DriftMarkdown.Render(report, options), cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(DriftMarkdown.Render(report, options)), cancellationToken).ConfigureAwait(false);
         }
 
         if (settings.Action.Output is { } output)
         {
-            await File.AppendAllTextAsync(output, $"drifted-projects={string.Join(',', report.Drifted.Select(p => p.Name))}\nreport-path={reportPath}\n", cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"drifted-projects={string.Join(',', report.Drifted.Select(p => p.Name))}\nreport-path={reportPath}\n"), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -92,10 +100,10 @@ public static class RunCommand
         {
             Directory.CreateDirectory(settings.DataDir);
             reportPath = Path.Combine(settings.DataDir, "report.json");
-            await File.WriteAllTextAsync(reportPath, JsonReport.Serialize(report) + "\n", cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(JsonReport.Serialize(report) + "\n"), cancellationToken).ConfigureAwait(false);
             if (settings.Action.StepSummary is { } summary)
             {
-                await File.AppendAllTextAsync(summary, MarkdownComment.Render(report, CommentOptions.ForJobSummary(config.Comments, settings.Action.RunUrl))[0], cancellationToken).ConfigureAwait(false);
+                await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(MarkdownComment.Render(report, CommentOptions.ForJobSummary(config.Comments, settings.Action.RunUrl))[0]), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -103,7 +111,7 @@ public static class RunCommand
         {
             var changes = outcome?.Report?.Projects.Any(p => p.Plan?.HasChanges == true) == true;
             var approval = outcome?.Report?.Projects.Any(p => p.Approval.Required && p.ApprovedBy.Count == 0) == true;
-            await File.AppendAllTextAsync(output, $"has-changes={(changes ? "true" : "false")}\nneeds-approval={(approval ? "true" : "false")}\nreport-path={reportPath}\n", cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"has-changes={(changes ? "true" : "false")}\nneeds-approval={(approval ? "true" : "false")}\nreport-path={reportPath}\n"), cancellationToken).ConfigureAwait(false);
         }
     }
 }

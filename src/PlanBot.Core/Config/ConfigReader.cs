@@ -58,6 +58,10 @@ public sealed class ConfigReader
                 ["binary"] = m => raw = raw with { TerraformBinary = Str(m, "terraform.binary") },
                 ["timeout"] = m => raw = raw with { TerraformTimeout = Str(m, "terraform.timeout") },
                 ["lock_timeout"] = m => raw = raw with { TerraformLockTimeout = Str(m, "terraform.lock_timeout") },
+                ["var_files"] = m => raw = raw with { Run = raw.Run with { VarFiles = StrList(m, "terraform.var_files") } },
+                ["backend_config"] = m => raw = raw with { Run = raw.Run with { BackendConfig = StrList(m, "terraform.backend_config") } },
+                ["env"] = m => raw = raw with { Run = raw.Run with { Env = Env(m, "terraform.env") } },
+                ["extra_args"] = m => raw = raw with { Run = raw.Run with { ExtraArgs = ExtraArgs(m, "terraform.extra_args") } },
             }),
             ["parallelism"] = n => raw = raw with { Parallelism = Int(n, "parallelism") },
             ["discovery"] = n => Mapping(n, "discovery", new()
@@ -118,6 +122,10 @@ public sealed class ConfigReader
                 ["max_parts"] = m => raw = raw with { CommentsMaxParts = Int(m, "comments.max_parts") },
                 ["mask"] = m => raw = raw with { CommentsMask = StrList(m, "comments.mask") },
             }),
+            ["autoplan"] = n => Mapping(n, "autoplan", new()
+            {
+                ["modules"] = m => raw = raw with { AutoplanModules = Bool(m, "autoplan.modules") },
+            }),
         });
         return raw;
     }
@@ -162,11 +170,76 @@ public sealed class ConfigReader
                 ["depends_on"] = m => project = project with { DependsOn = StrList(m, where + ".depends_on") },
                 ["when_modified"] = m => project = project with { WhenModified = StrList(m, where + ".when_modified") },
                 ["foundational"] = m => project = project with { Foundational = Bool(m, where + ".foundational") },
+                ["terraform"] = m => project = project with { Run = RunSettings(m, where + ".terraform") },
+                ["autoplan"] = m => Mapping(m, where + ".autoplan", new()
+                {
+                    ["modules"] = a => project = project with { AutoplanModules = Bool(a, where + ".autoplan.modules") },
+                }),
             });
             projects.Add(project);
         }
 
         return projects;
+    }
+
+    private RawRunSettings RunSettings(YamlNode node, string where)
+    {
+        var run = new RawRunSettings();
+        Mapping(node, where, new()
+        {
+            ["var_files"] = m => run = run with { VarFiles = StrList(m, where + ".var_files") },
+            ["backend_config"] = m => run = run with { BackendConfig = StrList(m, where + ".backend_config") },
+            ["env"] = m => run = run with { Env = Env(m, where + ".env") },
+            ["extra_args"] = m => run = run with { ExtraArgs = ExtraArgs(m, where + ".extra_args") },
+        });
+        return run;
+    }
+
+    /// <summary>env: <c>NAME: value</c>, or <c>NAME: { from: RUNNER_NAME }</c> to take the runner's variable.</summary>
+    private List<(Located<string>, Located<string>, bool)> Env(YamlNode node, string where)
+    {
+        var env = new List<(Located<string>, Located<string>, bool)>();
+        if (node is not YamlMappingNode mapping)
+        {
+            Error(node, $"'{where}' must be a mapping of NAME: value (or NAME: {{ from: RUNNER_VARIABLE }})");
+            return env;
+        }
+
+        foreach (var (key, value) in mapping.Children)
+        {
+            if (Str(key, where) is not { } name)
+            {
+                continue;
+            }
+
+            if (value is YamlMappingNode from)
+            {
+                Mapping(from, $"{where}.{name.Value}", new()
+                {
+                    ["from"] = f =>
+                    {
+                        if (Str(f, $"{where}.{name.Value}.from") is { } source)
+                        {
+                            env.Add((name, source, true));
+                        }
+                    },
+                });
+            }
+            else if (Str(value, $"{where}.{name.Value}") is { } literal)
+            {
+                env.Add((name, literal, false));
+            }
+        }
+
+        return env;
+    }
+
+    private List<(Located<string>, IReadOnlyList<Located<string>>)> ExtraArgs(YamlNode node, string where)
+    {
+        var args = new List<(Located<string>, IReadOnlyList<Located<string>>)>();
+        Mapping(node, where, new[] { "init", "plan", "apply" }.ToDictionary(step => step, step => (Action<YamlNode>)(m =>
+            args.Add((new Located<string>(step, (int)m.Start.Line, (int)m.Start.Column), StrList(m, $"{where}.{step}"))))));
+        return args;
     }
 
     private void Error(YamlNode node, string message) =>

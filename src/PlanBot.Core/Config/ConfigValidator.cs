@@ -41,6 +41,7 @@ public static class ConfigValidator
         {
             StepTimeout = Duration(raw.TerraformTimeout, "terraform.timeout", terraform.StepTimeout, Fail),
             LockTimeout = Duration(raw.TerraformLockTimeout, "terraform.lock_timeout", terraform.LockTimeout, Fail),
+            Run = RunSettingsValidator.Validate(raw.Run, RepoPath.Root, "terraform", Fail),
         };
 
         var parallelism = Range(raw.Parallelism, "parallelism", 1, 64, defaults.Parallelism, Fail);
@@ -101,6 +102,7 @@ public static class ConfigValidator
                 Unlock = OneOf(Command(raw, "unlock"), "commands.unlock.min_permission", Permissions, "write", Fail),
                 Apply = Command(raw, "apply") is { } apply ? OneOf(apply, "commands.apply.min_permission", Permissions, "maintain", Fail) : null,
             },
+            Autoplan = new AutoplanSettings { Modules = raw.AutoplanModules?.Value ?? true },
             PullRequests = new PullRequestSettings { PlanDrafts = raw.PlanDrafts?.Value ?? false, PlanForks = raw.PlanForks?.Value ?? false },
             Comments = new CommentSettings
             {
@@ -183,6 +185,8 @@ public static class ConfigValidator
             DependsOn = raw.DependsOn.Select(d => d.Value).ToArray(),
             WhenModified = when,
             Foundational = raw.Foundational?.Value ?? false,
+            AutoplanModules = raw.AutoplanModules?.Value,
+            Run = RunSettingsValidator.Validate(raw.Run, normalized, "projects[].terraform", fail),
             Line = raw.Line,
         };
     }

@@ -29,6 +29,8 @@ public sealed record PlanBotConfig
     /// <see cref="RunConfigLoader"/>: they take effect after the merge, and the PR needs approval.
     /// </summary>
     public IReadOnlyList<string> PolicyChanges { get; init; } = [];
+    /// <summary>What makes a project affected beyond its own files (<c>autoplan.modules</c>).</summary>
+    public AutoplanSettings Autoplan { get; init; } = new();
     /// <summary>Whether planbot.yaml chose locks.backend (in Action mode the default is github, elsewhere local).</summary>
     public bool LocksBackendChosen { get; init; }
 }
@@ -52,13 +54,53 @@ public sealed record CommandSettings
     public string? Apply { get; init; }
 }
 
+public sealed record AutoplanSettings
+{
+    /// <summary>A change in a local module affects the projects calling it (transitively). Atlantis' default is off.</summary>
+    public bool Modules { get; init; } = true;
+}
+
 public sealed record TerraformSettings
 {
     /// <summary>The executable: <c>terraform</c> or <c>tofu</c>, or a path to either.</summary>
     public string Binary { get; init; } = "terraform";
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(30);
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Repository-wide var files, backend config, env and extra args; each project adds its own.</summary>
+    public RunSettings Run { get; init; } = RunSettings.None;
 }
+
+/// <summary>
+/// How terraform runs for a project (validated): file paths are repository-relative, backend config
+/// entries are a repository-relative file or <c>key=value</c>.
+/// </summary>
+public sealed record RunSettings
+{
+    public static readonly RunSettings None = new();
+
+    public IReadOnlyList<string> VarFiles { get; init; } = [];
+    public IReadOnlyList<BackendConfigEntry> BackendConfig { get; init; } = [];
+    public IReadOnlyList<EnvSetting> Env { get; init; } = [];
+    /// <summary>init, plan, apply → extra arguments, passed after PlanBot's own.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ExtraArgs { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Defaults first, then the project's: lists append, env entries of the same name are replaced.</summary>
+    public RunSettings Then(RunSettings project) => new()
+    {
+        VarFiles = [.. VarFiles, .. project.VarFiles],
+        BackendConfig = [.. BackendConfig, .. project.BackendConfig],
+        Env = [.. Env.Where(e => project.Env.All(p => p.Name != e.Name)), .. project.Env],
+        ExtraArgs = ExtraArgs.Keys.Union(project.ExtraArgs.Keys).ToDictionary(
+            step => step,
+            step => (IReadOnlyList<string>)[.. ExtraArgs.GetValueOrDefault(step) ?? [], .. project.ExtraArgs.GetValueOrDefault(step) ?? []]),
+    };
+}
+
+/// <summary>One -backend-config: a file (repository-relative) or a key=value pair.</summary>
+public sealed record BackendConfigEntry(string? File, string? KeyValue);
+
+/// <summary>An environment variable for terraform: a literal value, or the runner's variable named <see cref="Value"/>.</summary>
+public sealed record EnvSetting(string Name, string Value, bool FromRunner);
 
 public sealed record DiscoverySettings
 {
@@ -75,6 +117,10 @@ public sealed record ProjectConfig
     /// <summary>Repository-relative globs (written relative to the project dir, resolved at load).</summary>
     public IReadOnlyList<Glob> WhenModified { get; init; } = [];
     public bool Foundational { get; init; }
+    /// <summary>This project's own terraform settings, added to the repository-wide ones.</summary>
+    public RunSettings Run { get; init; } = RunSettings.None;
+    /// <summary>This project's <c>autoplan.modules</c>; null takes the repository-wide setting.</summary>
+    public bool? AutoplanModules { get; init; }
     public int Line { get; init; }
 }
 

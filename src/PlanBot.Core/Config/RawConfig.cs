@@ -36,6 +36,9 @@ public sealed record RawConfig
     public Located<bool>? PlanForks { get; init; }
     /// <summary><c>commands.&lt;verb&gt;.min_permission</c>, by verb.</summary>
     public IReadOnlyDictionary<string, Located<string>> CommandMinPermissions { get; init; } = new Dictionary<string, Located<string>>();
+    public Located<bool>? AutoplanModules { get; init; }
+    /// <summary>terraform.var_files, backend_config, env, extra_args: repository-wide (top level) or the project's own.</summary>
+    public RawRunSettings Run { get; init; } = new();
 }
 
 public sealed record RawProject
@@ -48,4 +51,18 @@ public sealed record RawProject
     public IReadOnlyList<Located<string>> DependsOn { get; init; } = [];
     public IReadOnlyList<Located<string>> WhenModified { get; init; } = [];
     public Located<bool>? Foundational { get; init; }
+    public Located<bool>? AutoplanModules { get; init; }
+    /// <summary>terraform.var_files, backend_config, env, extra_args: repository-wide (top level) or the project's own.</summary>
+    public RawRunSettings Run { get; init; } = new();
+}
+
+/// <summary>How terraform runs for a project, as written (issue 17): var files, backend config, env, extra args.</summary>
+public sealed record RawRunSettings
+{
+    public IReadOnlyList<Located<string>> VarFiles { get; init; } = [];
+    public IReadOnlyList<Located<string>> BackendConfig { get; init; } = [];
+    /// <summary>Name → literal value, or (with FromRunner) the runner's variable of that name.</summary>
+    public IReadOnlyList<(Located<string> Name, Located<string> Value, bool FromRunner)> Env { get; init; } = [];
+    /// <summary>Step (init, plan, apply) → its extra arguments.</summary>
+    public IReadOnlyList<(Located<string> Step, IReadOnlyList<Located<string>> Args)> ExtraArgs { get; init; } = [];
 }

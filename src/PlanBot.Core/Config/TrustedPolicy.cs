@@ -6,8 +6,11 @@ namespace PlanBot.Core.Config;
 /// The trust boundary of planbot.yaml: the policy keys (who approves what, how and where things are
 /// applied, locked and stored, which PRs are planned, what is masked, which terraform runs, every
 /// project's <c>foundational</c>) come from the trusted side — the default branch as it is when the
-/// run starts — and the layout keys (<c>projects</c>' dir, workspace, depends_on, when_modified;
-/// <c>discovery</c>) from the PR's head. A pull request never changes the rules it is judged by.
+/// run starts — and the layout keys (<c>projects</c>' dir, workspace, depends_on, when_modified,
+/// autoplan; <c>discovery</c>, <c>autoplan</c>) from the PR's head. A project's own terraform settings
+/// (var_files, backend_config, env, extra_args) are policy like <c>terraform</c>: they come from the
+/// trusted side's project with the same dir and workspace, none for a project the head adds.
+/// A pull request never changes the rules it is judged by.
 /// </summary>
 public static class TrustedPolicy
 {
@@ -20,7 +23,8 @@ public static class TrustedPolicy
         {
             SourceFile = head.SourceFile ?? trusted.SourceFile,
             Discovery = head.Discovery,
-            Projects = [.. head.Projects.Select(p => p with { Foundational = Match(trusted, p)?.Foundational ?? false })],
+            Autoplan = head.Autoplan,
+            Projects = [.. head.Projects.Select(p => p with { Foundational = Match(trusted, p)?.Foundational ?? false, Run = Match(trusted, p)?.Run ?? RunSettings.None })],
             PolicyChanges = Changes(trusted, head),
         };
     }
@@ -36,16 +40,24 @@ public static class TrustedPolicy
         changed.AddRange(head.Projects
             .Where(p => p.Foundational != (Match(trusted, p)?.Foundational ?? false))
             .Select(p => $"projects[{p.Dir}].foundational"));
+        changed.AddRange(head.Projects
+            .Where(p => Run(p.Run) != Run(Match(trusted, p)?.Run ?? RunSettings.None))
+            .Select(p => $"projects[{p.Dir}].terraform settings"));
         return changed;
     }
 
     private static ProjectConfig? Match(PlanBotConfig config, ProjectConfig project) =>
         config.Projects.FirstOrDefault(p => p.Dir == project.Dir && p.Workspace == project.Workspace);
 
+    private static string Join<T>(IEnumerable<T> items) => string.Join('\u001f', items.Select(i => Convert.ToString(i, CultureInfo.InvariantCulture)));
+
+    /// <summary>Terraform run settings as one comparable string.</summary>
+    private static string Run(RunSettings run) => Join<object>([Join(run.VarFiles), Join(run.BackendConfig), Join(run.Env),
+        Join(run.ExtraArgs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + Join(kv.Value)))]);
+
     /// <summary>Each policy key's value as one comparable string (lists joined in order).</summary>
     private static Dictionary<string, string> Keys(PlanBotConfig c)
     {
-        static string Join<T>(IEnumerable<T> items) => string.Join('\u001f', items.Select(i => Convert.ToString(i, CultureInfo.InvariantCulture)));
         string Backends(string prefix) => Join(c.Backends.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(b => b.Key, StringComparer.Ordinal)
             .Select(b => b.Key + "=" + Join(b.Value.Values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}:{v.Value}"))));
         var a = c.Approval;
@@ -58,7 +70,7 @@ public static class TrustedPolicy
             ["plans"] = Join([c.PlansStore, Backends("plans.")]),
             ["pull_requests"] = Join([c.PullRequests.PlanDrafts, c.PullRequests.PlanForks]),
             ["comments.mask"] = Join(c.Comments.Mask),
-            ["terraform"] = Join<object>([c.Terraform.Binary, c.Terraform.StepTimeout, c.Terraform.LockTimeout]),
+            ["terraform"] = Join<object>([c.Terraform.Binary, c.Terraform.StepTimeout, c.Terraform.LockTimeout, Run(c.Terraform.Run)]),
         };
     }
 }

@@ -13,8 +13,9 @@ public sealed record ChangeSet(IReadOnlyList<AffectedProject> Affected, IReadOnl
 
 /// <summary>
 /// Decides which projects a set of changed files touches: a file in the project's dir (the deepest
-/// project dir holding it; Markdown excepted), a file in a local module it calls (transitively), or a
-/// file matching its when_modified globs. Renames count both paths.
+/// project dir holding it; Markdown excepted) unless the project lists when_modified, which then
+/// replaces that rule; a file in a local module it calls (transitively) unless autoplan.modules is
+/// off; a file matching its when_modified globs. Renames count both paths.
 /// </summary>
 public static class ChangeDetector
 {
@@ -43,7 +44,8 @@ public static class ChangeDetector
         {
             if (DeepestDir(RepoPath.DirectoryOf(path), projectsByDir.Contains) is { } projectDir)
             {
-                foreach (var project in projectsByDir[projectDir])
+                // An explicit when_modified replaces the dir rule (as in Atlantis): its globs alone decide.
+                foreach (var project in projectsByDir[projectDir].Where(p => p.WhenModified.Count == 0))
                 {
                     Hit(project, $"changed {path}");
                 }
@@ -57,7 +59,7 @@ public static class ChangeDetector
 
         if (changedModules.Count > 0)
         {
-            foreach (var project in discovery.Projects)
+            foreach (var project in discovery.Projects.Where(p => p.FollowModules))
             {
                 foreach (var module in project.ModuleDirs)
                 {
@@ -66,6 +68,14 @@ public static class ChangeDetector
                         Hit(project, $"uses module {module} ({path} changed)");
                     }
                 }
+            }
+        }
+
+        foreach (var project in discovery.Projects.Where(p => p.IncludedFiles.Count > 0))
+        {
+            foreach (var path in paths.Where(project.IncludedFiles.Contains))
+            {
+                Hit(project, $"includes {path} (changed)");
             }
         }
 

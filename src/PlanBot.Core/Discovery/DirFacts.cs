@@ -18,6 +18,8 @@ public sealed record DirFacts
     public bool HasCloudBlock { get; init; }
     public IReadOnlyList<ModuleCall> ModuleCalls { get; init; } = [];
     public IReadOnlyList<RemoteStateRef> RemoteStates { get; init; } = [];
+    /// <summary>The dir's terragrunt.hcl, when it has one.</summary>
+    public TerragruntUnit? Terragrunt { get; init; }
     /// <summary>Syntax errors as "file:line:column: message".</summary>
     public IReadOnlyList<string> Errors { get; init; } = [];
 

@@ -11,8 +11,9 @@ public static class DirFactsReader
     public static HclFile ParseFile(string path, string text) =>
         path.EndsWith(".json", StringComparison.Ordinal) ? HclJsonReader.Parse(path, text) : HclParser.Parse(path, text);
 
-    public static DirFacts Read(string dir, IReadOnlyList<HclFile> files)
+    public static DirFacts Read(string dir, IReadOnlyList<HclFile> files, Func<string, bool>? exists = null)
     {
+        TerragruntUnit? unit = null;
         BackendRef? backend = null;
         var cloud = false;
         var modules = new List<ModuleCall>();
@@ -21,6 +22,12 @@ public static class DirFactsReader
         foreach (var file in files)
         {
             errors.AddRange(file.Errors.Select(e => $"{file.Path}:{e}"));
+            if (TerragruntReader.IsUnitFile(file.Path))
+            {
+                unit = TerragruntReader.Read(dir, file, exists ?? (_ => false));
+                continue;
+            }
+
             foreach (var terraform in file.Body.BlocksOfType("terraform"))
             {
                 foreach (var block in terraform.Body.BlocksOfType("backend"))
@@ -61,6 +68,7 @@ public static class DirFactsReader
             HasCloudBlock = cloud,
             ModuleCalls = modules,
             RemoteStates = remoteStates,
+            Terragrunt = unit,
             Errors = errors,
         };
     }

@@ -1,4 +1,5 @@
 using PlanBot.Core.Common;
+using PlanBot.Core.Ports;
 
 namespace PlanBot.Core.Discovery;
 
@@ -18,6 +19,8 @@ public sealed record Project
     public IReadOnlyList<string> DependsOn { get; init; } = [];
     public IReadOnlyList<Glob> WhenModified { get; init; } = [];
     public bool Foundational { get; init; }
+    /// <summary>Whether a change in a module this project calls affects it (<c>autoplan.modules</c>).</summary>
+    public bool FollowModules { get; init; } = true;
     /// <summary>Local module dirs this project calls, directly or transitively.</summary>
     public IReadOnlyList<string> ModuleDirs { get; init; } = [];
     /// <summary>The comparable address of the state this project writes (see <see cref="StateAddress"/>).</summary>
@@ -25,6 +28,12 @@ public sealed record Project
     public IReadOnlyList<RemoteStateRef> RemoteStates { get; init; } = [];
     /// <summary>Syntax errors in the project's own files and its modules; the project is still listed.</summary>
     public IReadOnlyList<string> ParseErrors { get; init; } = [];
+    /// <summary>A Terragrunt unit (its dir holds terragrunt.hcl): planned through terragrunt.</summary>
+    public bool Terragrunt { get; init; }
+    /// <summary>How terraform runs here: var files, backend config, env, extra args, terragrunt.</summary>
+    public TerraformRun Run { get; init; } = TerraformRun.Default;
+    /// <summary>Files outside the dir whose change affects the project (Terragrunt includes).</summary>
+    public IReadOnlyList<string> IncludedFiles { get; init; } = [];
     /// <summary>False when a configured dir holds no Terraform files.</summary>
     public bool Exists { get; init; } = true;
     public int ConfigLine { get; init; }

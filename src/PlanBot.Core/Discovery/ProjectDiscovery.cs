@@ -22,6 +22,13 @@ public static class ProjectDiscovery
         var calledBy = ModuleCallers(targets);
         var moduleDirs = new HashSet<string>(calledBy.Keys);
 
+        // A terragrunt.hcl other units include is shared configuration (the old root-config layout), not a unit.
+        var includedConfigs = dirs.Values.SelectMany(d => d.Terragrunt?.Includes ?? []).ToHashSet(StringComparer.Ordinal);
+        foreach (var warning in dirs.Values.SelectMany(d => d.Terragrunt?.Warnings ?? []))
+        {
+            warnings.Add(warning);
+        }
+
         var projects = new List<Project>();
         var configuredDirs = new HashSet<string>();
         foreach (var configured in config.Projects)
@@ -34,6 +41,8 @@ public static class ProjectDiscovery
                 DependsOn = configured.DependsOn,
                 WhenModified = configured.WhenModified,
                 Foundational = configured.Foundational,
+                FollowModules = configured.AutoplanModules ?? config.Autoplan.Modules,
+                Run = ProjectRun.For(configured.Dir, config.Terraform.Run.Then(configured.Run), facts?.Terragrunt is not null),
                 Exists = facts is not null,
                 ConfigLine = configured.Line,
             });
@@ -49,13 +58,18 @@ public static class ProjectDiscovery
                 }
 
                 var isModule = moduleDirs.Contains(facts.Dir) || RepoPath.Segments(facts.Dir).Contains("modules");
-                if (facts.DeclaresBackend || !isModule)
+                if (facts.Terragrunt is not null ? !includedConfigs.Contains(facts.Terragrunt.File) : facts.DeclaresBackend || !isModule)
                 {
-                    projects.Add(Build(facts.Dir, "default", facts, dirs, closures, ProjectSource.Discovered));
+                    projects.Add(Build(facts.Dir, "default", facts, dirs, closures, ProjectSource.Discovered) with
+                    {
+                        FollowModules = config.Autoplan.Modules,
+                        Run = ProjectRun.For(facts.Dir, config.Terraform.Run, facts.Terragrunt is not null),
+                    });
                 }
             }
         }
 
+        projects = TerragruntEdges.Apply(projects, dirs, warnings);
         foreach (var duplicate in projects.GroupBy(p => p.Name).Where(g => g.Count() > 1))
         {
             throw new ConfigException($"{config.SourceFile ?? "planbot.yaml"}: project name '{duplicate.Key}' is used twice: give one of them a distinct 'name'");
@@ -75,8 +89,10 @@ public static class ProjectDiscovery
     private static Dictionary<string, DirFacts> ReadDirs(IFileTree tree, PlanBotConfig config)
     {
         var ignore = config.Discovery.Ignore;
-        var byDir = tree.ListFiles()
-            .Where(DirFactsReader.IsTerraformFile)
+        var all = tree.ListFiles();
+        var known = new HashSet<string>(all, StringComparer.Ordinal);
+        var byDir = all
+            .Where(f => DirFactsReader.IsTerraformFile(f) || TerragruntReader.IsUnitFile(f))
             .Where(f => !ignore.Any(g => g.IsMatch(f) || g.IsMatch(RepoPath.DirectoryOf(f))))
             .GroupBy(RepoPath.DirectoryOf)
             .ToArray();
@@ -85,7 +101,7 @@ public static class ProjectDiscovery
         Parallel.ForEach(byDir, group =>
         {
             var files = group.Select(f => ParseSafely(tree, f)).ToArray();
-            result[group.Key] = DirFactsReader.Read(group.Key, files);
+            result[group.Key] = DirFactsReader.Read(group.Key, files, known.Contains);
         });
         return new Dictionary<string, DirFacts>(result, StringComparer.Ordinal);
     }
@@ -125,6 +141,12 @@ public static class ProjectDiscovery
     /// <summary>Dirs of the local (./ or ../) module sources a dir calls.</summary>
     public static IEnumerable<string> LocalModuleTargets(DirFacts facts, ConcurrentBag<string>? warnings = null)
     {
+        // A Terragrunt unit's terraform.source is the module it runs: it calls it, as a module block would.
+        if (facts.Terragrunt?.SourceDir is { } source)
+        {
+            yield return source;
+        }
+
         foreach (var call in facts.ModuleCalls)
         {
             if (!call.Source.StartsWith("./", StringComparison.Ordinal) && !call.Source.StartsWith("../", StringComparison.Ordinal) && call.Source is not ("." or ".."))
@@ -169,6 +191,8 @@ public static class ProjectDiscovery
             StateAddress = stateAddress,
             RemoteStates = facts?.RemoteStates ?? [],
             ParseErrors = errors,
+            Terragrunt = facts?.Terragrunt is not null,
+            IncludedFiles = facts?.Terragrunt?.Includes ?? [],
         };
     }
 

@@ -49,10 +49,11 @@ public sealed class EventDispatcher(EngineParts parts)
     public RunWorkflows Workflows(PlanBotConfig config)
     {
         var locks = parts.Stores.Locks(config);
+        var approvals = parts.Stores.Approvals(locks);
         var apply = new ApplyWorkflow(parts.Terraform(config.Terraform), parts.Progress);
-        var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, parts.Time, parts.Progress);
-        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, parts.Time, parts.Progress);
-        var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, parts.Checkout, parts.Git, parts.Progress);
+        var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, approvals, parts.Time, parts.Progress);
+        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress);
+        var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, approvals, parts.Checkout, parts.Git, parts.Progress);
         return new RunWorkflows(locks, pullRequests, merges, commands);
     }
 

@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using PlanBot.Core.Config;
 using PlanBot.Core.Workflows;
 

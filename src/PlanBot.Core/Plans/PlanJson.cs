@@ -41,22 +41,29 @@ public sealed class ResourceChangeJson
 }
 
 /// <summary>
-/// A resource change as the summary needs it. Attribute values (before, after, …) are not declared,
-/// so the summary never buffers them: that keeps memory near the file size on big plans.
+/// A resource change as the summary needs it. Attribute values (before, after, …) are reduced to
+/// their <see cref="Content"/> digest while they are read (<see cref="ChangeJsonConverter"/>), so
+/// the summary never buffers them: that keeps memory near the file size on big plans.
 /// </summary>
+[JsonConverter(typeof(ChangeJsonConverter))]
 public sealed class ChangeJson
 {
     [JsonPropertyName("actions")] public List<string>? Actions { get; set; }
     [JsonPropertyName("replace_paths")] public JsonElement? ReplacePaths { get; set; }
     [JsonPropertyName("importing")] public JsonElement? Importing { get; set; }
+    /// <summary>The digest of before/after/importing (unknowns kept, sensitive values only as hashes) for the content fingerprint.</summary>
+    [JsonIgnore] public ValueContent Content { get; set; } = ValueContent.Empty;
 }
 
 /// <summary>An output change; outputs are few, and whether they are sensitive matters.</summary>
+[JsonConverter(typeof(OutputChangeJsonConverter))]
 public sealed class OutputChangeJson
 {
     [JsonPropertyName("actions")] public List<string>? Actions { get; set; }
     [JsonPropertyName("before_sensitive")] public JsonElement? BeforeSensitive { get; set; }
     [JsonPropertyName("after_sensitive")] public JsonElement? AfterSensitive { get; set; }
+    /// <summary>The digest of the output's before/after values, as <see cref="ChangeJson.Content"/>.</summary>
+    [JsonIgnore] public ValueContent Content { get; set; } = ValueContent.Empty;
 }
 
 [JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Disallow, NumberHandling = JsonNumberHandling.Strict)]

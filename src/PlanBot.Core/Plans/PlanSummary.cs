@@ -31,6 +31,8 @@ public sealed record ResourceChange
     public bool Importing { get; init; }
     public string? Deposed { get; init; }
     public IReadOnlyList<string> ReplacePaths { get; init; } = [];
+    /// <summary>The digest of its before/after values as the content fingerprint holds it (sensitive values salted); empty when built without values.</summary>
+    public string ContentDigest { get; init; } = "";
 
     public bool IsMove => PreviousAddress is not null && PreviousAddress != Address;
 }
@@ -50,7 +52,7 @@ public sealed record PlanSummary
     public IReadOnlyList<OutputChange> OutputChanges { get; init; } = [];
     /// <summary>Resources changed outside of Terraform since the last apply.</summary>
     public IReadOnlyList<ResourceChange> Drift { get; init; } = [];
-    /// <summary>SHA-256 over the sorted (address, action set) pairs; see <see cref="PlanFingerprint"/>.</summary>
+    /// <summary>The content fingerprint (addresses, actions, values, outputs): <c>v2:</c> + SHA-256; see <see cref="PlanFingerprint"/>.</summary>
     public required string Fingerprint { get; init; }
     /// <summary>Attribute diffs, when the plan was read with <see cref="PlanReader.ReadDetailed"/>; null when only summarized.</summary>
     public PlanDetails? Details { get; init; }

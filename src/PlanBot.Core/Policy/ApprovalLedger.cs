@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using PlanBot.Core.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -88,6 +89,11 @@ public static class ApprovalLedger
                     {
                         list.Add(entry.User);
                     }
+                }
+                else if (!Plans.PlanFingerprint.IsCurrent(fingerprint))
+                {
+                    // an approval recorded under an older fingerprint format (e.g. v1: addresses and actions only) never matches: it did not see the values
+                    notes.Add($"@{entry.User} approved `{project}` under an older fingerprint format that did not cover attribute values: it needs a new `/planbot approve`");
                 }
                 else
                 {

@@ -19,7 +19,7 @@ public sealed record ApprovalState(PlanMeta? Plan, IReadOnlyList<ApprovalEntry> 
 /// the record (every approval in it is re-verified against the PR each run). The comment's
 /// metadata is written in both cases, so the PR always shows what PlanBot recorded.
 /// </summary>
-public sealed class ApprovalRecords(ILockStore locks)
+public sealed class ApprovalRecords(IApprovalStore locks)
 {
     /// <summary>The state from the lock records (strict backends) or from the comment's metadata (github).</summary>
     public async Task<ApprovalState> ReadAsync(string repo, int pullRequest, string? commentMeta, CancellationToken cancellationToken)

@@ -17,22 +17,6 @@ public interface ILockStore
 
     /// <summary>The unexpired locks, optionally of one repository.</summary>
     Task<IReadOnlyList<LockRecord>> ListAsync(string? repo, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Whether the backend keeps approvals with its project locks (<see cref="UpdateApprovalsAsync"/>).
-    /// The github backend does not: there PlanBot's own PR comment is the record, re-verified every run.
-    /// </summary>
-    bool KeepsApprovals { get; }
-
-    /// <summary>
-    /// Rewrites the approval state kept with a live project lock that <paramref name="owner"/>'s PR holds:
-    /// <paramref name="update"/> maps the current state (opaque JSON, null for none) to the new one (null
-    /// clears it). Atomic: when another writer gets in first, <paramref name="update"/> runs again on its
-    /// result, so concurrent approvals are never lost. Renewing the lock keeps the state; releasing it or
-    /// a takeover after expiry drops it.
-    /// </summary>
-    /// <returns><see cref="LockResult.Acquired"/> with the updated record, or <see cref="LockResult.NotOwner"/>.</returns>
-    Task<LockResult> UpdateApprovalsAsync(LockKey key, LockOwner owner, Func<string?, string?> update, CancellationToken cancellationToken);
 }
 
 public enum LockKind
@@ -56,7 +40,7 @@ public sealed record LockOwner(string Repo, int PullRequest, string HeadSha, str
         Repo == holder.Repo && PullRequest == holder.PullRequest && (kind == LockKind.Project || RunId == holder.RunId);
 }
 
-/// <param name="Approvals">PlanBot's approval state for the project while this PR holds it (see <see cref="ILockStore.UpdateApprovalsAsync"/>).</param>
+/// <param name="Approvals">PlanBot's approval state for the project while this PR holds it (see <see cref="IApprovalStore.UpdateApprovalsAsync"/>).</param>
 public sealed record LockRecord(LockKey Key, LockOwner Owner, DateTimeOffset Since, DateTimeOffset Expires, string? Approvals = null);
 
 public abstract record LockResult

@@ -22,9 +22,14 @@ public sealed record PlanKey(string Repo, int PullRequest, string HeadSha, strin
 {
     public string PullRequestPrefix => $"{Safe(Repo)}/pr-{PullRequest}/";
 
-    public string Name => $"{PullRequestPrefix}{HeadSha}/{Safe(Project)}.plan";
+    public string Name => $"{PullRequestPrefix}{Safe(HeadSha)}/{Safe(Project)}.plan";
 
-    private static string Safe(string text) => string.Concat(text.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '@' ? c : c == '/' ? '~' : '_'));
+    // One path segment, never "." or "..": a name must not climb out of the store's root.
+    private static string Safe(string text)
+    {
+        var safe = string.Concat(text.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '@' ? c : c == '/' ? '~' : '_'));
+        return safe.Trim('.').Length == 0 ? new string('_', Math.Max(1, safe.Length)) : safe;
+    }
 }
 
 /// <summary>The plan file terraform wrote and the summary JSON it was approved by.</summary>

@@ -13,5 +13,8 @@ public interface IStores
 
     ILockStore Locks(PlanBotConfig config);
 
+    /// <summary>Where the approvals of <paramref name="locks"/>' projects are kept: the lock store itself (every backend implements both ports).</summary>
+    IApprovalStore Approvals(ILockStore locks);
+
     IPlanStore Plans(PlanBotConfig config);
 }

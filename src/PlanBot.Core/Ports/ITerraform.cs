@@ -39,7 +39,33 @@ public sealed record TerraformContext
     public string Workspace { get; init; } = "default";
     /// <summary>Everything terraform prints is appended here, never held in memory.</summary>
     public required string LogFile { get; init; }
+    /// <summary>The project's own arguments, environment and tool (planbot.yaml terraform settings, Terragrunt).</summary>
+    public TerraformRun Run { get; init; } = TerraformRun.Default;
 }
+
+/// <summary>
+/// How terraform runs for one project, ready for argv: paths are relative to the working dir, backend
+/// config entries are what follows -backend-config=.
+/// </summary>
+public sealed record TerraformRun
+{
+    public static readonly TerraformRun Default = new();
+
+    /// <summary>Run through terragrunt (the dir is a Terragrunt unit) instead of terraform directly.</summary>
+    public bool Terragrunt { get; init; }
+    public IReadOnlyList<string> VarFiles { get; init; } = [];
+    public IReadOnlyList<string> BackendConfig { get; init; } = [];
+    public IReadOnlyList<TerraformEnv> Env { get; init; } = [];
+    /// <summary>init, plan, apply → extra arguments.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ExtraArgs { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    public IReadOnlyList<string> ExtraFor(string step) => ExtraArgs.GetValueOrDefault(step) ?? [];
+
+    public bool IsDefault => !Terragrunt && VarFiles.Count == 0 && BackendConfig.Count == 0 && Env.Count == 0 && ExtraArgs.Values.All(a => a.Count == 0);
+}
+
+/// <summary>An environment variable for terraform: a literal, or (FromRunner) the runner's variable named Value.</summary>
+public sealed record TerraformEnv(string Name, string Value, bool FromRunner);
 
 /// <summary>The terraform (or tofu) steps the workflows run.</summary>
 public interface ITerraform

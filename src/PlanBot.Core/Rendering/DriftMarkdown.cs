@@ -1,5 +1,5 @@
+using PlanBot.Core.Runs;
 using System.Text;
-using PlanBot.Core.Workflows;
 using static PlanBot.Core.Rendering.Markdown;
 
 namespace PlanBot.Core.Rendering;

@@ -1,6 +1,6 @@
+using PlanBot.Core.Runs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PlanBot.Core.Workflows;
 
 namespace PlanBot.Core.Rendering;
 

@@ -1,6 +1,6 @@
+using PlanBot.Core.Runs;
 using System.Text;
 using PlanBot.Core.Plans;
-using PlanBot.Core.Workflows;
 using static PlanBot.Core.Rendering.Markdown;
 
 namespace PlanBot.Core.Rendering;
@@ -201,9 +201,11 @@ public static class MarkdownComment
     }
 
     private static string Approval(ProjectResult p) =>
-        p.ApprovedBy.Count > 0 ? "✅ approved by " + string.Join(", ", p.ApprovedBy.Select(u => "@" + Cell(u)))
+        (p.ApprovedBy.Count > 0 ? "✅ approved by " + string.Join(", ", p.ApprovedBy.Select(u => "@" + Cell(u)))
         : p.Approval.Required ? "**needed**: " + string.Join(", ", p.Approval.Reasons)
-        : p.Plan is null ? "—" : "not needed";
+        : p.Plan is null ? "—" : "not needed")
+        // the content fingerprint's short form: what an approval binds to, quotable in review
+        + (p.Plan is null ? "" : $" · plan `{PlanFingerprint.Short(p.Plan.Fingerprint)}`");
 
     private static string Result(ProjectResult p) => p.Status switch
     {

@@ -1,6 +1,6 @@
+using PlanBot.Core.Runs;
 using PlanBot.Core.Plans;
 using PlanBot.Core.Plans.Values;
-using PlanBot.Core.Workflows;
 using static PlanBot.Core.Rendering.Markdown;
 
 namespace PlanBot.Core.Rendering;
@@ -78,12 +78,26 @@ internal sealed class ProjectSection
         return (int)Math.Min(size, int.MaxValue);
     }
 
+    /// <summary>The project's terraform settings, as one line: env values and backend config values are not shown (they may be secrets).</summary>
+    private static string RunText(Ports.TerraformRun run) => string.Join("; ", new List<string?>
+    {
+        run.Terragrunt ? "terragrunt" : null,
+        run.VarFiles.Count > 0 ? "var files " + string.Join(", ", run.VarFiles) : null,
+        run.BackendConfig.Count > 0 ? "backend config " + string.Join(", ", run.BackendConfig.Select(b => b.Contains('=', StringComparison.Ordinal) ? b.Split('=')[0] + "=…" : b)) : null,
+        run.Env.Count > 0 ? "env " + string.Join(", ", run.Env.Select(e => e.FromRunner ? $"{e.Name} (from {e.Value})" : e.Name)) : null,
+    }.Concat(run.ExtraArgs.Where(kv => kv.Value.Count > 0).Select(kv => $"{kv.Key} args {string.Join(' ', kv.Value)}")).OfType<string>());
+
     /// <summary>The section's units, produced lazily: a project far too big for the comment never computes all its diffs.</summary>
     public IEnumerable<SectionUnit> Units(DetailLevel level)
     {
         if (_result.Reasons.Count > 0)
         {
             yield return new($"Why: {Html(string.Join("; ", _result.Reasons.Take(5)))}{(_result.Reasons.Count > 5 ? $"; and {_result.Reasons.Count - 5} more" : "")}\n\n");
+        }
+
+        if (!_result.Project.Run.IsDefault)
+        {
+            yield return new($"Run with: {Html(RunText(_result.Project.Run))}\n\n");
         }
 
         if (_result.Plan is not { } plan)

@@ -1,6 +1,6 @@
+using PlanBot.Core.Runs;
 using System.Text;
 using PlanBot.Core.Plans;
-using PlanBot.Core.Workflows;
 using static PlanBot.Core.Rendering.Markdown;
 
 namespace PlanBot.Core.Rendering;

@@ -1,21 +1,9 @@
 using PlanBot.Core.Plans;
 using PlanBot.Core.Ports;
 
+using PlanBot.Core.Runs;
+
 namespace PlanBot.Core.Workflows;
-
-public enum ApplyStatus
-{
-    Applied,
-    NoChanges,
-    HeldBack,
-    Failed,
-    Skipped,
-}
-
-public sealed record ApplyResult(string Project, ApplyStatus Status, string? Detail = null, ActionCounts? Counts = null) : IScheduledResult
-{
-    public bool Succeeded => Status is ApplyStatus.Applied or ApplyStatus.NoChanges;
-}
 
 /// <summary>
 /// Applies a re-plan of the merged commit: a project whose fingerprint equals the expected one (the
@@ -81,6 +69,7 @@ public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progr
             WorkingDir = planned.Project.Dir == Common.RepoPath.Root ? treeRoot : Path.Combine(treeRoot, planned.Project.Dir),
             Workspace = planned.Project.Workspace,
             LogFile = Path.Combine(Path.GetDirectoryName(planned.PlanFile)!, "apply.log"),
+            Run = planned.Project.Run,
         };
         var applied = await terraform.ApplyAsync(context, planned.PlanFile, cancellationToken).ConfigureAwait(false);
         if (applied.Ok)

@@ -1,3 +1,5 @@
+using PlanBot.Core.Comments;
+using PlanBot.Core.Runs;
 using PlanBot.Core.Common;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
@@ -14,7 +16,7 @@ namespace PlanBot.Core.Workflows;
 /// <param name="apply">Applies a PR's plan before the merge (apply.mode: comment).</param>
 /// <param name="checkout">Where the default branch's head is known, and the checkout's projects are discovered.</param>
 /// <param name="git">Whether the PR's head contains its base branch's head.</param>
-public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, MergeWorkflow merges, ApplyWorkflow apply, ILockStore locks, IRepoCheckout checkout, IGit git,
+public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, MergeWorkflow merges, ApplyWorkflow apply, ILockStore locks, IApprovalStore approvals, IRepoCheckout checkout, IGit git,
     IProgress<string>? progress = null)
 {
     public async Task<PullRequestOutcome?> RunAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
@@ -56,7 +58,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
                 }
                 catch (UsageException e)
                 {
-                    await ReplyAsync(context, $"@{comment.Author} {e.Message}", cancellationToken).ConfigureAwait(false);
+                    await ReplyAsync(context, $"@{comment.Author} {UserText.Inline(e.Message)}", cancellationToken).ConfigureAwait(false);
                     ok = false;
                 }
 
@@ -145,7 +147,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
-        var records = new Policy.ApprovalRecords(locks);
+        var records = new Policy.ApprovalRecords(approvals);
         var before = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
         var plan = before.Plan;
         var mergedPlan = pr.Merged && plan is not null && plan.Head == pr.MergeCommitSha;
@@ -158,7 +160,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var unknown = command.Projects.Where(p => !plan.Fingerprints.ContainsKey(p)).ToArray();
         if (unknown.Length > 0)
         {
-            await ReplyAsync(context, $"@{comment.Author} not in this plan: {string.Join(", ", unknown.Select(u => $"`{u}`"))}; its projects are {string.Join(", ", plan.Fingerprints.Keys.Select(k => $"`{k}`"))}.", cancellationToken).ConfigureAwait(false);
+            await ReplyAsync(context, $"@{comment.Author} not in this plan: {string.Join(", ", unknown.Select(u => UserText.Code(u)))}; its projects are {string.Join(", ", plan.Fingerprints.Keys.Select(k => $"`{k}`"))}.", cancellationToken).ConfigureAwait(false);
             return (false, null);
         }
 
@@ -245,7 +247,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
         var expected = targets.ToDictionary(p => p.Project.Name, p => (string?)p.Plan!.Fingerprint, StringComparer.Ordinal);
         var results = await apply.RunAsync(report with { Projects = targets }, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
-        await vcs.CreateCommentAsync(context.Repo, pr.Number, MergeWorkflow.Report($"PlanBot apply of `{Naming.ShortSha(pr.HeadSha)}` (#{pr.Number}, before the merge, asked by @{comment.Author})", results, []), cancellationToken).ConfigureAwait(false);
+        await vcs.CreateCommentAsync(context.Repo, pr.Number, ApplyMarkdown.Render($"PlanBot apply of `{Naming.ShortSha(pr.HeadSha)}` (#{pr.Number}, before the merge, asked by @{comment.Author})", results, []), cancellationToken).ConfigureAwait(false);
         return (results.All(r => r.Succeeded), outcome);
     }
 
@@ -266,7 +268,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var unknown = command.Projects.Where(name => !known.Any(p => p.Name == name) && !mine.Any(l => Named(l, name))).ToArray();
         if (unknown.Length > 0)
         {
-            await ReplyAsync(context, $"@{comment.Author} not a project here: {string.Join(", ", unknown.Select(u => $"`{u}`"))}. Projects: {string.Join(", ", known.Select(p => $"`{p.Name}`").DefaultIfEmpty("none found"))}.", cancellationToken).ConfigureAwait(false);
+            await ReplyAsync(context, $"@{comment.Author} not a project here: {string.Join(", ", unknown.Select(u => UserText.Code(u)))}. Projects: {string.Join(", ", known.Select(p => $"`{p.Name}`").DefaultIfEmpty("none found"))}.", cancellationToken).ConfigureAwait(false);
             return false;
         }
 

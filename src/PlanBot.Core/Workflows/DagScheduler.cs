@@ -1,10 +1,6 @@
-namespace PlanBot.Core.Workflows;
+using PlanBot.Core.Runs;
 
-/// <summary>The outcome kinds the scheduler needs to know: did a node succeed, so its dependents may run?</summary>
-public interface IScheduledResult
-{
-    bool Succeeded { get; }
-}
+namespace PlanBot.Core.Workflows;
 
 /// <summary>
 /// Runs a DAG of projects: each starts as soon as everything it depends on has succeeded (not at

@@ -1,3 +1,5 @@
+using PlanBot.Core.Comments;
+using PlanBot.Core.Runs;
 using PlanBot.Core.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;

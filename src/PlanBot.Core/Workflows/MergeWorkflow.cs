@@ -3,6 +3,9 @@ using System.Text;
 using PlanBot.Core.Config;
 using PlanBot.Core.Policy;
 using PlanBot.Core.Ports;
+using PlanBot.Core.Rendering;
+using PlanBot.Core.Runs;
+using PlanBot.Core.Comments;
 
 namespace PlanBot.Core.Workflows;
 
@@ -13,9 +16,10 @@ namespace PlanBot.Core.Workflows;
 /// plan matches what was approved (or planned, when no approval was needed), comments the result on
 /// the PR, and releases the project locks of what was applied. Never from a fork.
 /// </summary>
-public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow apply, ILockStore locks, TimeProvider time, IProgress<string>? progress = null)
+public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow apply, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null)
 {
-    public const string Marker = "<!-- planbot:apply -->";
+    /// <summary>The marker of PlanBot's apply comments (<see cref="ApplyMarkdown.Marker"/>).</summary>
+    public const string Marker = ApplyMarkdown.Marker;
 
     public async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
     {
@@ -43,7 +47,7 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
-        var records = new ApprovalRecords(locks);
+        var records = new ApprovalRecords(approvals);
         var state = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
         if (state.Plan is not { } planned || planned.Fingerprints.Count == 0)
         {
@@ -76,7 +80,7 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
         var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
         var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
-        await vcs.UpdateCommentAsync(context.Repo, status.Id, Report(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
+        await vcs.UpdateCommentAsync(context.Repo, status.Id, ApplyMarkdown.Merge(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
         var heldBack = results.Where(r => r.Status == ApplyStatus.HeldBack).Select(r => r.Project).ToArray();
         if (heldBack.Length > 0)
         {
@@ -113,43 +117,5 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
                 progress?.Report($"{held.Key.Dir} ({held.Key.Workspace}): project lock of #{owner.PullRequest} released after the merge");
             }
         }
-    }
-
-    private static string Report(string sha, int pr, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes) =>
-        Report($"PlanBot apply of `{Naming.ShortSha(sha)}` (the merge of #{pr})", results, notes);
-
-    /// <summary>The result comment of an apply: one row per project, then what to do about held-back and failed ones.</summary>
-    public static string Report(string title, IReadOnlyList<ApplyResult> results, IReadOnlyList<string> notes)
-    {
-        var sb = new StringBuilder($"{Marker}\n### {title}\n\n| Project | Result |\n|---|---|\n");
-        foreach (var r in results)
-        {
-            var what = r.Status switch
-            {
-                ApplyStatus.Applied => $"✅ applied: {r.Counts!.Create} added, {r.Counts.Update} changed, {r.Counts.Delete} destroyed, {r.Counts.Replace} replaced",
-                ApplyStatus.NoChanges => "✅ no changes",
-                ApplyStatus.HeldBack => $"⏸️ held back: {r.Detail}",
-                ApplyStatus.Skipped => $"⏭️ skipped: {r.Detail}",
-                _ => $"❌ failed: {r.Detail}",
-            };
-            sb.Append($"| `{r.Project}` | {what.Replace("|", "\\|", StringComparison.Ordinal).Split('\n')[0]} |\n");
-        }
-
-        foreach (var note in notes)
-        {
-            sb.Append($"\n> ⚠️ {note}");
-        }
-
-        if (results.Any(r => r.Status == ApplyStatus.HeldBack))
-        {
-            sb.Append("\n\nHeld-back projects were not applied: their plan is not the one that was approved. Review the plan of the merged commit and apply it with a new `/planbot approve` on this pull request, or a follow-up pull request.\n");
-        }
-
-        if (results.Any(r => r.Status == ApplyStatus.Failed))
-        {
-            sb.Append("\n\nA failed apply keeps its project locks: fix forward in a new pull request, or release them with `/planbot unlock` once the state is sound.\n");
-        }
-
-        return sb.ToString();
     }
 }

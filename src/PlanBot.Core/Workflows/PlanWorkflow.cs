@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using System.Diagnostics;
 using PlanBot.Core.Common;
 using PlanBot.Core.Config;
@@ -177,6 +178,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             WorkingDir = project.Dir == RepoPath.Root ? request.Tree.Root : Path.Combine(request.Tree.Root, project.Dir),
             Workspace = project.Workspace,
             LogFile = Path.Combine(artifacts, "terraform.log"),
+            Run = project.Run,
         };
         var planFile = Path.Combine(artifacts, "plan.tfplan");
         var jsonFile = Path.Combine(artifacts, "plan.json");

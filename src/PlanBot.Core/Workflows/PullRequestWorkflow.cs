@@ -1,3 +1,5 @@
+using PlanBot.Core.Comments;
+using PlanBot.Core.Runs;
 using PlanBot.Core.Common;
 using PlanBot.Core.Config;
 using PlanBot.Core.Policy;
@@ -31,7 +33,7 @@ public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string>
 /// output holds that project's full report. Approvals are read from and recorded in
 /// <see cref="ApprovalRecords"/> (the lock records on strict backends, the comment on github).
 /// </summary>
-public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStore locks, TimeProvider time, IProgress<string>? progress = null)
+public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null)
 {
     public const string GateContext = "planbot/apply-gate";
 
@@ -79,7 +81,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(gate, GateContext, description, context.RunUrl), cancellationToken).ConfigureAwait(false);
         foreach (var project in report.Projects)
         {
-            await vcs.CreateCheckRunAsync(context.Repo, CheckRunFor(report, project, options), cancellationToken).ConfigureAwait(false);
+            await vcs.CreateCheckRunAsync(context.Repo, CheckRunText.For(report, project, options), cancellationToken).ConfigureAwait(false);
         }
 
         progress?.Report($"#{pr.Number}: {parts.Length} comment part(s), {GateContext} {gate.ToString().ToLowerInvariant()}: {description}");
@@ -96,7 +98,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         var pr = context.PullRequest;
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
-        var records = new ApprovalRecords(locks);
+        var records = new ApprovalRecords(approvals);
         var before = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
         var previous = before.Plan;
         var plan = new PlanMeta(
@@ -186,23 +188,5 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         return waiting.Length > 0 ? (CommitState.Pending, $"approval needed for {string.Join(", ", waiting)}: comment /planbot approve")
             : approved.Length > 0 ? (CommitState.Success, "approved: " + string.Join("; ", approved.Select(p => $"{p.Project.Name} by {string.Join(", ", p.ApprovedBy.Select(u => "@" + u))}")))
             : (CommitState.Success, report.Projects.Any(p => p.Plan?.HasChanges == true) ? "planned; no approval needed" : "no changes");
-    }
-
-    private static CheckRun CheckRunFor(RunReport report, ProjectResult project, CommentOptions options)
-    {
-        var single = report with { Projects = [project], Levels = [[project.Project.Name]], Deleted = [], Warnings = [] };
-        var summary = MarkdownComment.Render(single, options with { MaxChars = 65_000, MaxParts = 1, Markers = false, FooterNote = null, FullReportLocation = "the job summary of this run and the plan artifact" })[0];
-        var conclusion = project.Status switch
-        {
-            ProjectStatus.Failed => "failure",
-            ProjectStatus.Skipped => "skipped",
-            ProjectStatus.Locked => "action_required",
-            _ when project.Approval.Required && project.ApprovedBy.Count == 0 => "action_required",
-            _ => "success",
-        };
-        var c = project.Plan?.Counts;
-        var title = c is null ? JsonReport.StatusName(project.Status).Replace('_', ' ') + (project.Error is { } e ? $": {e.Split('\n')[0]}" : "")
-            : $"{c.Create} to add, {c.Update} to change, {c.Delete} to destroy, {c.Replace} to replace";
-        return new CheckRun($"planbot: {project.Project.Name}", report.Head, conclusion, title, summary);
     }
 }

@@ -5,7 +5,9 @@ namespace PlanBot.Core.Workflows;
 /// <summary>
 /// A run lock held while terraform runs on one project: renewed every third of its TTL in the
 /// background, released on dispose. If the process dies, renewals stop and the lock expires by
-/// itself within <see cref="Ttl"/>, so a crashed runner never blocks a project for long.
+/// itself within <see cref="Ttl"/>, so a crashed runner never blocks a project for long. A lease
+/// belongs to its run id (<see cref="LockOwner.Holds"/>): the webhook service gives every attempt of
+/// a delivery the same run id, so the re-run after a crash renews its dead run's lease at once.
 /// </summary>
 public sealed class RunLease : IAsyncDisposable
 {

@@ -1,3 +1,7 @@
+using Markdig;
+using Markdig.Syntax;
+using PlanBot.Core.Rendering;
+
 namespace PlanBot.Core.Workflows;
 
 public enum CommandVerb
@@ -24,12 +28,16 @@ public sealed record SlashCommand(CommandVerb? Verb, IReadOnlyList<string> Proje
         """;
 
     /// <summary>
-    /// Reads the first non-empty line: <c>/planbot VERB [-p|--project NAME]… [-d|--dir DIR]… [-- free text]</c>.
+    /// Reads the first line of the comment's first paragraph, the comment read as CommonMark:
+    /// <c>/planbot VERB [-p|--project NAME]… [-d|--dir DIR]… [-- free text]</c>. Code blocks (fenced or
+    /// indented by 4 spaces or a tab), block quotes, HTML blocks (comments) and link definitions
+    /// before it are passed over and never hold a command: quoting or showing a command is not giving
+    /// it. Any other first block (a heading, a list, a table) means the comment is not a command.
     /// Words are split on white space only (no quotes, no shell): what a comment says is data, never a command line.
     /// </summary>
     public static SlashCommand Parse(string body)
     {
-        var line = body.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "";
+        var line = FirstParagraphLine(body);
         string? reason = null;
         var dashes = line.IndexOf(" -- ", StringComparison.Ordinal);
         if (dashes >= 0)
@@ -65,7 +73,7 @@ public sealed record SlashCommand(CommandVerb? Verb, IReadOnlyList<string> Proje
         };
         if (verb is null)
         {
-            return Fail($"unknown command '{Shown(words[1])}'");
+            return Fail($"unknown command {Shown(words[1])}");
         }
 
         var projects = new List<string>();
@@ -76,7 +84,7 @@ public sealed record SlashCommand(CommandVerb? Verb, IReadOnlyList<string> Proje
             var target = word is "-p" or "--project" ? projects : word is "-d" or "--dir" ? dirs : null;
             if (target is null)
             {
-                return Fail(word.StartsWith('-') ? $"unknown flag '{Shown(word)}'" : $"unexpected '{Shown(word)}' (projects go after -p)");
+                return Fail(word.StartsWith('-') ? $"unknown flag {Shown(word)}" : $"unexpected {Shown(word)} (projects go after -p)");
             }
 
             if (i + 1 >= words.Length || words[i + 1].StartsWith('-'))
@@ -92,10 +100,61 @@ public sealed record SlashCommand(CommandVerb? Verb, IReadOnlyList<string> Proje
         SlashCommand Fail(string error) => new(null, [], [], null, error);
     }
 
-    /// <summary>Text from a comment echoed back: short, one line, no Markdown that could ping or link.</summary>
-    private static string Shown(string word)
+    /// <summary>
+    /// Whether a comment is addressed to PlanBot at all: its first paragraph (as <see cref="Parse"/>
+    /// reads it) starts with <c>/planbot</c> then a space or the end. Other comments are ignored
+    /// without a reply; these get the command or the usage.
+    /// </summary>
+    public static bool IsCommand(string? body)
     {
-        var clean = new string([.. word.Where(c => !char.IsControl(c) && c is not ('`' or '@' or '<' or '>' or '[' or ']'))]);
-        return clean.Length <= 40 ? clean : clean[..40] + "…";
+        var line = FirstParagraphLine(body ?? "");
+        return line == "/planbot" || line.StartsWith("/planbot ", StringComparison.Ordinal) || line.StartsWith("/planbot\t", StringComparison.Ordinal);
+    }
+
+    /// <summary>Text from a comment echoed back: in a code span, short, one line, no control or bidi characters (see <see cref="UserText"/>).</summary>
+    private static string Shown(string word) => UserText.Code(word);
+
+    /// <summary>Comments longer than GitHub allows (65,536) are read up to that: nothing past it is a command.</summary>
+    private const int MaxBody = 65_536;
+
+    /// <summary>Block structure only: the command is plain text, so inline Markdown is not parsed at all.</summary>
+    private static readonly MarkdownPipeline Blocks = BlocksOnly();
+
+    private static string FirstParagraphLine(string body)
+    {
+        var text = body.Length > MaxBody ? body[..MaxBody] : body;
+        MarkdownDocument document;
+        try
+        {
+            document = Markdig.Markdown.Parse(text, Blocks);
+        }
+        catch (ArgumentException)
+        {
+            return ""; // Markdig's nesting limit: thousands of nested quotes or lists are not a command
+        }
+
+        foreach (var block in document)
+        {
+            switch (block)
+            {
+                case CodeBlock or QuoteBlock or HtmlBlock or LinkReferenceDefinitionGroup or BlankLineBlock:
+                    continue; // shown, quoted or hidden: never a command
+                case ParagraphBlock paragraph:
+                    var start = Math.Clamp(paragraph.Span.Start, 0, text.Length);
+                    var end = text.IndexOfAny(['\n', '\r'], start);
+                    return text[start..(end < 0 ? text.Length : end)].Trim();
+                default:
+                    return "";
+            }
+        }
+
+        return "";
+    }
+
+    private static MarkdownPipeline BlocksOnly()
+    {
+        var builder = new MarkdownPipelineBuilder();
+        builder.InlineParsers.Clear();
+        return builder.Build();
     }
 }

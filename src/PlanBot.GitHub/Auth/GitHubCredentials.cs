@@ -1,8 +1,7 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Octokit;
 using PlanBot.GitHub.Rest;
 
 namespace PlanBot.GitHub.Auth;
@@ -25,6 +24,8 @@ public sealed class StaticToken(string token) : ITokenSource
 /// </summary>
 public sealed class GitHubAppTokens(HttpClient http, string appId, string privateKeyPem, TimeProvider time) : ITokenSource, IDisposable
 {
+    // the App's own calls go through Octokit (GitHubApps) with the JWT as the bearer token; the JWT is ours
+    private readonly IGitHubClient _github = OctokitBridge.Connect(http);
     private readonly RSA _key = Load(privateKeyPem);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, (string Token, DateTimeOffset Expires)> _cache = new(StringComparer.OrdinalIgnoreCase);
@@ -49,6 +50,7 @@ public sealed class GitHubAppTokens(HttpClient http, string appId, string privat
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // a repository (owner/name) or an organization (the team-membership reads): the installation is the owner's
             var owner = repo.Split('/')[0];
             if (_cache.TryGetValue(owner, out var cached) && cached.Expires - TimeSpan.FromMinutes(5) > time.GetUtcNow())
             {
@@ -56,24 +58,23 @@ public sealed class GitHubAppTokens(HttpClient http, string appId, string privat
             }
 
             var jwt = Jwt();
-            using var find = new HttpRequestMessage(HttpMethod.Get, $"repos/{repo}/installation");
-            find.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt);
-            using var found = await http.SendAsync(find, cancellationToken).ConfigureAwait(false);
-            await GitHubClient.EnsureAsync(found, "GET /repos/{repo}/installation", cancellationToken).ConfigureAwait(false);
-            var installation = await found.Content.ReadFromJsonAsync(GitHubJsonContext.Default.InstallationJson, cancellationToken).ConfigureAwait(false);
-
-            using var exchange = new HttpRequestMessage(HttpMethod.Post, $"app/installations/{installation!.Id}/access_tokens");
-            exchange.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt);
-            using var issued = await http.SendAsync(exchange, cancellationToken).ConfigureAwait(false);
-            await GitHubClient.EnsureAsync(issued, "POST /app/installations/{id}/access_tokens", cancellationToken).ConfigureAwait(false);
-            var token = await issued.Content.ReadFromJsonAsync(GitHubJsonContext.Default.AccessTokenJson, cancellationToken).ConfigureAwait(false);
-            _cache[owner] = (token!.Token, token.ExpiresAt);
+            var installation = repo.Contains('/', StringComparison.Ordinal)
+                ? await GitHubCall.RunAsync("GET /repos/{repo}/installation", jwt, () => ForRepository(repo), cancellationToken).ConfigureAwait(false)
+                : await GitHubCall.RunAsync("GET /orgs/{org}/installation", jwt, () => _github.GitHubApps.GetOrganizationInstallationForCurrent(owner), cancellationToken).ConfigureAwait(false);
+            var token = await GitHubCall.RunAsync("POST /app/installations/{id}/access_tokens", jwt, () => _github.GitHubApps.CreateInstallationToken(installation.Id), cancellationToken).ConfigureAwait(false);
+            _cache[owner] = (token.Token, token.ExpiresAt);
             return token.Token;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private Task<Installation> ForRepository(string repo)
+    {
+        var (owner, name) = GitHubCall.Split(repo);
+        return _github.GitHubApps.GetRepositoryInstallationForCurrent(owner, name);
     }
 
     /// <summary>The App's JWT: header.payload.signature, RS256.</summary>

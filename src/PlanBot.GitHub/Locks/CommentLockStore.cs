@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PlanBot.Core.Ports;
@@ -13,7 +14,7 @@ namespace PlanBot.GitHub.Locks;
 /// comments); <c>dynamodb</c> or <c>azure</c> give strict locks. Run locks are not kept here
 /// (Actions <c>concurrency</c> groups serialize a PR's runs): they are always granted.
 /// </summary>
-public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore
+public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, IApprovalStore
 {
     /// <summary>How long one read of the other PRs' locks answers further acquisitions: a run's projects planned side by side share it.</summary>
     public static readonly TimeSpan SnapshotFor = TimeSpan.FromSeconds(10);

@@ -1,29 +1,32 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Serialization.Metadata;
-using System.Text.RegularExpressions;
+using Octokit;
 using PlanBot.Core.Ports;
 using PlanBot.GitHub.Auth;
+using CheckRun = PlanBot.Core.Ports.CheckRun;
+using CommitStatus = PlanBot.Core.Ports.CommitStatus;
+using IssueComment = PlanBot.Core.Ports.IssueComment;
+using Review = PlanBot.Core.Ports.Review;
 
 namespace PlanBot.GitHub.Rest;
 
 /// <summary>
-/// GitHub's REST API as <see cref="IVcs"/>: <c>Accept: application/vnd.github+json</c>,
-/// <c>X-GitHub-Api-Version: 2022-11-28</c>, a User-Agent, lists followed through <c>Link</c> headers.
-/// Transient failures are retried by <see cref="ResilienceHandler"/> below it; errors name the call
-/// and GitHub's message, never the token.
+/// GitHub's REST API as <see cref="IVcs"/>, through Octokit (only this project sees it). Under
+/// Octokit: <see cref="OctokitBridge"/> (host guard, documented media types, token, cancellation),
+/// then our HttpClient with <see cref="ResilienceHandler"/> (Octokit retries nothing). Lists are
+/// read 100 a page. Errors name the call and GitHub's message, never the token.
 /// </summary>
-public sealed partial class GitHubClient : IVcs
+public sealed class GitHubClient : IVcs
 {
     public const int MaxPullRequestFiles = 3_000;
 
-    private readonly HttpClient _http;
+    private readonly IGitHubClient _github;
+    private readonly ApiConnection _api;
     private readonly ITokenSource _tokens;
 
     public GitHubClient(HttpClient http, ITokenSource tokens)
     {
-        _http = http;
+        _github = OctokitBridge.Connect(http);
+        _api = new ApiConnection(_github.Connection);
         _tokens = tokens;
     }
 
@@ -31,209 +34,248 @@ public sealed partial class GitHubClient : IVcs
     public static HttpClient CreateHttp(Uri apiUrl, RetryPolicy? retry = null, TimeProvider? time = null, HttpMessageHandler? inner = null)
     {
         var handler = new ResilienceHandler(retry ?? new RetryPolicy(), time ?? TimeProvider.System) { InnerHandler = inner ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } };
-        var http = new HttpClient(handler) { BaseAddress = new Uri(apiUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(2) };
-        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
-        // GitHub answers the vendor type; its OpenAPI description (and so any mock of it) declares application/json
-        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json", 0.9));
+        var masking = new MaskingHandler(Core.Plans.Values.OwnSecrets.Scrubber(Core.Plans.Values.OwnSecrets.Of(Environment.GetEnvironmentVariables()))) { InnerHandler = handler };
+        var http = new HttpClient(masking) { BaseAddress = new Uri(apiUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", "2022-11-28");
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("PlanBot", "1.0"));
         return http;
     }
 
-    [GeneratedRegex("<([^>]+)>;\\s*rel=\"next\"", RegexOptions.CultureInvariant)]
-    private static partial Regex NextLink();
+    private static ApiOptions Pages(int? max = null) => new() { PageSize = 100, PageCount = max is { } m ? (m + 99) / 100 : null };
 
-    public async Task<PullRequestInfo> GetPullRequestAsync(string repo, int number, CancellationToken cancellationToken) =>
-        Pull(await GetAsync(repo, $"repos/{repo}/pulls/{number}", GitHubJsonContext.Default.PullJson, cancellationToken).ConfigureAwait(false), repo);
+    public Task<PullRequestInfo> GetPullRequestAsync(string repo, int number, CancellationToken cancellationToken) =>
+        RunAsync(repo, $"GET /repos/{repo}/pulls/{number}", async (owner, name) => Pull(await _github.PullRequest.Get(owner, name, number).ConfigureAwait(false), repo), cancellationToken);
 
-    public async Task<IReadOnlyList<PullRequestInfo>> ListOpenPullRequestsAsync(string repo, CancellationToken cancellationToken) =>
-        [.. (await ListAsync(repo, $"repos/{repo}/pulls?state=open", GitHubJsonContext.Default.ListPullJson, int.MaxValue, cancellationToken).ConfigureAwait(false)).Select(p => Pull(p, repo))];
+    public Task<IReadOnlyList<PullRequestInfo>> ListOpenPullRequestsAsync(string repo, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<PullRequestInfo>>(repo, $"GET /repos/{repo}/pulls", async (owner, name) =>
+            [.. (await _github.PullRequest.GetAllForRepository(owner, name, new PullRequestRequest { State = ItemStateFilter.Open }, Pages()).ConfigureAwait(false)).Select(p => Pull(p, repo))],
+            cancellationToken);
 
-    public async Task<IReadOnlyList<ChangedFile>?> GetChangedFilesAsync(string repo, int number, CancellationToken cancellationToken)
-    {
-        var files = await ListAsync(repo, $"repos/{repo}/pulls/{number}/files", GitHubJsonContext.Default.ListPullFileJson, MaxPullRequestFiles, cancellationToken).ConfigureAwait(false);
-        if (files.Count >= MaxPullRequestFiles)
+    public Task<IReadOnlyList<ChangedFile>?> GetChangedFilesAsync(string repo, int number, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<ChangedFile>?>(repo, $"GET /repos/{repo}/pulls/{number}/files", async (owner, name) =>
         {
-            return null; // GitHub lists at most 3,000: the rest only git diff knows
-        }
+            var files = await _github.PullRequest.Files(owner, name, number, Pages(MaxPullRequestFiles)).ConfigureAwait(false);
+            if (files.Count >= MaxPullRequestFiles)
+            {
+                return null; // GitHub lists at most 3,000: the rest only git diff knows
+            }
 
-        return [.. files.Select(f => new ChangedFile(f.Filename, f.Status switch
-        {
-            "added" => FileChangeKind.Added,
-            "removed" => FileChangeKind.Deleted,
-            "renamed" => FileChangeKind.Renamed,
-            "copied" => FileChangeKind.Copied,
-            _ => FileChangeKind.Modified,
-        }, f.PreviousFilename))];
-    }
+            return [.. files.Select(f => new ChangedFile(f.FileName, f.Status switch
+            {
+                "added" => FileChangeKind.Added,
+                "removed" => FileChangeKind.Deleted,
+                "renamed" => FileChangeKind.Renamed,
+                "copied" => FileChangeKind.Copied,
+                _ => FileChangeKind.Modified,
+            }, f.PreviousFileName))];
+        }, cancellationToken);
 
-    public async Task<IReadOnlyList<IssueComment>> ListCommentsAsync(string repo, int number, CancellationToken cancellationToken) =>
-        [.. (await ListAsync(repo, $"repos/{repo}/issues/{number}/comments", GitHubJsonContext.Default.ListCommentJson, int.MaxValue, cancellationToken).ConfigureAwait(false)).Select(Comment)];
+    public Task<IReadOnlyList<IssueComment>> ListCommentsAsync(string repo, int number, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<IssueComment>>(repo, $"GET /repos/{repo}/issues/{number}/comments", async (owner, name) =>
+            // not Issue.Comment.GetAllForIssue: it adds sort=created&direction=asc, GitHub's default order, to every page's URL
+            [.. (await _api.GetAll<Octokit.IssueComment>(ApiUrls.IssueComments(owner, name, number), Pages()).ConfigureAwait(false)).Select(Comment)], cancellationToken);
 
-    public async Task<IssueComment> CreateCommentAsync(string repo, int number, string body, CancellationToken cancellationToken) =>
-        Comment(await SendAsync(repo, HttpMethod.Post, $"repos/{repo}/issues/{number}/comments", new NewCommentJson(body), GitHubJsonContext.Default.NewCommentJson, GitHubJsonContext.Default.CommentJson, cancellationToken).ConfigureAwait(false));
+    public Task<IssueComment> CreateCommentAsync(string repo, int number, string body, CancellationToken cancellationToken) =>
+        RunAsync(repo, $"POST /repos/{repo}/issues/{number}/comments", async (owner, name) =>
+            Comment(await _github.Issue.Comment.Create(owner, name, number, body).ConfigureAwait(false)), cancellationToken);
 
     public Task UpdateCommentAsync(string repo, long commentId, string body, CancellationToken cancellationToken) =>
-        SendAsync(repo, HttpMethod.Patch, $"repos/{repo}/issues/comments/{commentId}", new NewCommentJson(body), GitHubJsonContext.Default.NewCommentJson, GitHubJsonContext.Default.CommentJson, cancellationToken);
+        RunAsync(repo, $"PATCH /repos/{repo}/issues/comments/{commentId}", async (owner, name) =>
+            await _github.Issue.Comment.Update(owner, name, commentId, body).ConfigureAwait(false), cancellationToken);
 
-    public async Task DeleteCommentAsync(string repo, long commentId, CancellationToken cancellationToken)
-    {
-        using var response = await RawAsync(repo, HttpMethod.Delete, $"repos/{repo}/issues/comments/{commentId}", null, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.NotFound)
+    public Task DeleteCommentAsync(string repo, long commentId, CancellationToken cancellationToken) =>
+        RunAsync(repo, $"DELETE /repos/{repo}/issues/comments/{commentId}", async (owner, name) =>
         {
-            await EnsureAsync(response, $"DELETE /repos/{repo}/issues/comments/{commentId}", cancellationToken).ConfigureAwait(false);
-        }
-    }
+            try
+            {
+                await _github.Issue.Comment.Delete(owner, name, commentId).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                // already gone: what deleting it was for
+            }
 
-    public async Task AddReactionAsync(string repo, long commentId, string reaction, CancellationToken cancellationToken)
+            return true;
+        }, cancellationToken);
+
+    public Task AddReactionAsync(string repo, long commentId, string reaction, CancellationToken cancellationToken)
     {
-        using var response = await RawAsync(repo, HttpMethod.Post, $"repos/{repo}/issues/comments/{commentId}/reactions", JsonContent.Create(new ReactionJson(reaction), GitHubJsonContext.Default.ReactionJson), cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(response, $"POST /repos/{repo}/issues/comments/{commentId}/reactions", cancellationToken).ConfigureAwait(false);
+        var type = reaction switch
+        {
+            "+1" => ReactionType.Plus1,
+            "-1" => ReactionType.Minus1,
+            "laugh" => ReactionType.Laugh,
+            "confused" => ReactionType.Confused,
+            "heart" => ReactionType.Heart,
+            "hooray" => ReactionType.Hooray,
+            "rocket" => ReactionType.Rocket,
+            "eyes" => ReactionType.Eyes,
+            _ => throw new ArgumentException($"'{reaction}' is not a GitHub reaction (+1, -1, laugh, confused, heart, hooray, rocket, eyes)", nameof(reaction)),
+        };
+        return RunAsync(repo, $"POST /repos/{repo}/issues/comments/{commentId}/reactions", async (owner, name) =>
+            await _github.Reaction.IssueComment.Create(owner, name, commentId, new NewReaction(type)).ConfigureAwait(false), cancellationToken);
     }
 
-    public async Task SetStatusAsync(string repo, string sha, CommitStatus status, CancellationToken cancellationToken)
+    public Task SetStatusAsync(string repo, string sha, CommitStatus status, CancellationToken cancellationToken)
     {
-        var body = new StatusJson(status.State.ToString().ToLowerInvariant(), status.Context, Truncate(status.Description, 140), status.TargetUrl);
-        using var response = await RawAsync(repo, HttpMethod.Post, $"repos/{repo}/statuses/{sha}", JsonContent.Create(body, GitHubJsonContext.Default.StatusJson), cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(response, $"POST /repos/{repo}/statuses/{sha}", cancellationToken).ConfigureAwait(false);
+        var body = new NewCommitStatus
+        {
+            State = status.State switch
+            {
+                Core.Ports.CommitState.Pending => Octokit.CommitState.Pending,
+                Core.Ports.CommitState.Success => Octokit.CommitState.Success,
+                Core.Ports.CommitState.Failure => Octokit.CommitState.Failure,
+                _ => Octokit.CommitState.Error,
+            },
+            Context = status.Context,
+            Description = Truncate(status.Description, 140),
+            TargetUrl = status.TargetUrl,
+        };
+        return RunAsync(repo, $"POST /repos/{repo}/statuses/{sha}", async (owner, name) =>
+            await _github.Repository.Status.Create(owner, name, sha, body).ConfigureAwait(false), cancellationToken);
     }
 
-    public async Task<long> CreateCheckRunAsync(string repo, CheckRun run, CancellationToken cancellationToken)
+    public Task<long> CreateCheckRunAsync(string repo, CheckRun run, CancellationToken cancellationToken)
     {
-        var body = new CheckRunJson(Truncate(run.Name, 255), run.HeadSha, "completed", run.Conclusion, Output(run));
-        return (await SendAsync(repo, HttpMethod.Post, $"repos/{repo}/check-runs", body, GitHubJsonContext.Default.CheckRunJson, GitHubJsonContext.Default.CheckRunIdJson, cancellationToken).ConfigureAwait(false)).Id;
+        var body = new NewCheckRun(Truncate(run.Name, 255), run.HeadSha) { Status = CheckStatus.Completed, Conclusion = new StringEnum<CheckConclusion>(run.Conclusion), Output = Output(run) };
+        return RunAsync(repo, $"POST /repos/{repo}/check-runs", async (owner, name) =>
+            (await _github.Check.Run.Create(owner, name, body).ConfigureAwait(false)).Id, cancellationToken);
     }
 
-    public Task UpdateCheckRunAsync(string repo, long checkRunId, CheckRun run, CancellationToken cancellationToken) =>
-        SendAsync(repo, HttpMethod.Patch, $"repos/{repo}/check-runs/{checkRunId}", new CheckRunUpdateJson(Truncate(run.Name, 255), "completed", run.Conclusion, Output(run)),
-            GitHubJsonContext.Default.CheckRunUpdateJson, GitHubJsonContext.Default.CheckRunIdJson, cancellationToken);
+    public Task UpdateCheckRunAsync(string repo, long checkRunId, CheckRun run, CancellationToken cancellationToken)
+    {
+        var body = new CheckRunUpdate { Name = Truncate(run.Name, 255), Status = CheckStatus.Completed, Conclusion = new StringEnum<CheckConclusion>(run.Conclusion), Output = Output(run) };
+        return RunAsync(repo, $"PATCH /repos/{repo}/check-runs/{checkRunId}", async (owner, name) =>
+            await _github.Check.Run.Update(owner, name, checkRunId, body).ConfigureAwait(false), cancellationToken);
+    }
 
     /// <summary>GitHub refuses more than 65,535 characters in each of output.summary and output.text: cut with a notice.</summary>
-    private static CheckOutputJson Output(CheckRun run)
+    private static NewCheckRunOutput Output(CheckRun run)
     {
         const int limit = 65_535;
         const string notice = "\n\n… cut at GitHub's 65,535-character limit; the full plan is in the job summary and the plan artifact.";
-        string? Fit(string? text) => text is null || text.Length <= limit ? text : text[..(limit - notice.Length)] + notice;
-        return new CheckOutputJson(Truncate(run.Title, 255), Fit(run.Summary)!, Fit(run.Text));
+        static string? Fit(string? text) => text is null || text.Length <= limit ? text : text[..(limit - notice.Length)] + notice;
+        return new NewCheckRunOutput(Truncate(run.Title, 255), Fit(run.Summary)) { Text = Fit(run.Text) };
     }
 
-    public async Task<UserPermission> GetPermissionAsync(string repo, string user, CancellationToken cancellationToken)
-    {
-        var permission = await GetAsync(repo, $"repos/{repo}/collaborators/{Uri.EscapeDataString(user)}/permission", GitHubJsonContext.Default.PermissionJson, cancellationToken).ConfigureAwait(false);
-        return new UserPermission(permission.Permission, permission.RoleName);
-    }
+    public Task<UserPermission> GetPermissionAsync(string repo, string user, CancellationToken cancellationToken) =>
+        RunAsync(repo, $"GET /repos/{repo}/collaborators/{user}/permission", async (owner, name) =>
+        {
+            var permission = await _github.Repository.Collaborator.ReviewPermission(owner, name, user).ConfigureAwait(false);
+            return new UserPermission(permission.Permission, permission.RoleName);
+        }, cancellationToken);
 
     public async Task<bool> IsTeamMemberAsync(string org, string teamSlug, string user, CancellationToken cancellationToken)
     {
-        using var response = await RawAsync(org, HttpMethod.Get, $"orgs/{org}/teams/{teamSlug}/memberships/{Uri.EscapeDataString(user)}", null, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        var token = await _tokens.GetTokenAsync(org, cancellationToken).ConfigureAwait(false);
+        // Octokit reads memberships by team id only: the connection reads the one by slug
+        var path = new Uri($"orgs/{Uri.EscapeDataString(org)}/teams/{Uri.EscapeDataString(teamSlug)}/memberships/{Uri.EscapeDataString(user)}", UriKind.Relative);
+        return await GitHubCall.RunAsync($"GET /orgs/{org}/teams/{teamSlug}/memberships/{{user}}", token, async () =>
         {
-            return false;
-        }
-
-        await EnsureAsync(response, $"GET /orgs/{org}/teams/{teamSlug}/memberships/{{user}}", cancellationToken).ConfigureAwait(false);
-        var membership = await response.Content.ReadFromJsonAsync(GitHubJsonContext.Default.MembershipJson, cancellationToken).ConfigureAwait(false);
-        return membership?.State == "active";
+            try
+            {
+                var membership = await _github.Connection.Get<TeamMembershipDetails>(path, new Dictionary<string, string>()).ConfigureAwait(false);
+                return membership.Body?.State.StringValue == "active";
+            }
+            catch (NotFoundException)
+            {
+                return false;
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<PullRequestInfo>> PullRequestsForCommitAsync(string repo, string sha, CancellationToken cancellationToken) =>
-        [.. (await ListAsync(repo, $"repos/{repo}/commits/{sha}/pulls", GitHubJsonContext.Default.ListPullJson, int.MaxValue, cancellationToken).ConfigureAwait(false)).Select(p => Pull(p, repo))];
+    public Task<IReadOnlyList<PullRequestInfo>> PullRequestsForCommitAsync(string repo, string sha, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<PullRequestInfo>>(repo, $"GET /repos/{repo}/commits/{sha}/pulls", async (owner, name) =>
+            [.. (await _github.Repository.Commit.PullRequests(owner, name, sha, Pages()).ConfigureAwait(false)).Select(p => Pull(p, repo))], cancellationToken);
 
-    public async Task<IReadOnlyList<Review>> ListReviewsAsync(string repo, int number, CancellationToken cancellationToken) =>
-        [.. (await ListAsync(repo, $"repos/{repo}/pulls/{number}/reviews", GitHubJsonContext.Default.ListReviewJson, int.MaxValue, cancellationToken).ConfigureAwait(false))
-            .Select(r => new Review(r.Id, r.User?.Login ?? "", r.State, r.CommitId))];
+    public Task<IReadOnlyList<Review>> ListReviewsAsync(string repo, int number, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<Review>>(repo, $"GET /repos/{repo}/pulls/{number}/reviews", async (owner, name) =>
+            [.. (await _github.PullRequest.Review.GetAll(owner, name, number, Pages()).ConfigureAwait(false))
+                .Select(r => new Review(r.Id, r.User?.Login ?? "", r.State.StringValue, r.CommitId))], cancellationToken);
 
-    public async Task<IReadOnlyList<IssueInfo>> ListIssuesAsync(string repo, string label, string state, CancellationToken cancellationToken) =>
-        [.. (await ListAsync(repo, $"repos/{repo}/issues?labels={Uri.EscapeDataString(label)}&state={state}", GitHubJsonContext.Default.ListIssueJson, int.MaxValue, cancellationToken).ConfigureAwait(false))
-            .Where(i => i.PullRequest is null).Select(Issue)]; // the issues API lists PRs too
+    public Task<IReadOnlyList<IssueInfo>> ListIssuesAsync(string repo, string label, string state, CancellationToken cancellationToken)
+    {
+        var request = new RepositoryIssueRequest
+        {
+            State = state switch
+            {
+                "open" => ItemStateFilter.Open,
+                "closed" => ItemStateFilter.Closed,
+                "all" => ItemStateFilter.All,
+                _ => throw new ArgumentException($"'{state}' is not an issue state to list (open, closed, all)", nameof(state)),
+            },
+        };
+        request.Labels.Add(label);
+        return RunAsync<IReadOnlyList<IssueInfo>>(repo, $"GET /repos/{repo}/issues", async (owner, name) =>
+            [.. (await _github.Issue.GetAllForRepository(owner, name, request, Pages()).ConfigureAwait(false))
+                .Where(i => i.PullRequest is null).Select(Issue)], cancellationToken); // the issues API lists PRs too
+    }
 
-    public async Task<IssueInfo> CreateIssueAsync(string repo, string title, string body, IReadOnlyList<string> labels, CancellationToken cancellationToken) =>
-        Issue(await SendAsync(repo, HttpMethod.Post, $"repos/{repo}/issues", new NewIssueJson(title, body, [.. labels]), GitHubJsonContext.Default.NewIssueJson, GitHubJsonContext.Default.IssueJson, cancellationToken).ConfigureAwait(false));
+    public Task<IssueInfo> CreateIssueAsync(string repo, string title, string body, IReadOnlyList<string> labels, CancellationToken cancellationToken)
+    {
+        var issue = new NewIssue(title) { Body = body };
+        foreach (var label in labels)
+        {
+            issue.Labels.Add(label);
+        }
+
+        return RunAsync(repo, $"POST /repos/{repo}/issues", async (owner, name) => Issue(await _github.Issue.Create(owner, name, issue).ConfigureAwait(false)), cancellationToken);
+    }
 
     public Task UpdateIssueAsync(string repo, int number, string? body, string? state, CancellationToken cancellationToken) =>
-        SendAsync(repo, HttpMethod.Patch, $"repos/{repo}/issues/{number}", new IssueUpdateJson(body, state), GitHubJsonContext.Default.IssueUpdateJson, GitHubJsonContext.Default.IssueJson, cancellationToken);
+        // Octokit's Issue.Update always sends "milestone": null and so clears the milestone: the connection sends only what changes
+        RunAsync(repo, $"PATCH /repos/{repo}/issues/{number}", async (owner, name) =>
+        {
+            var changes = new Dictionary<string, object>(StringComparer.Ordinal);
+            if (body is not null)
+            {
+                changes["body"] = body;
+            }
 
-    private static IssueInfo Issue(IssueJson i) => new(i.Number, i.Title, i.Body ?? "", i.State);
+            if (state is not null)
+            {
+                changes["state"] = state;
+            }
 
-    private static PullRequestInfo Pull(PullJson p, string repo) => Webhooks.WebhookParser.Pull(p, repo);
+            var path = new Uri($"repos/{Uri.EscapeDataString(owner)}/{Uri.EscapeDataString(name)}/issues/{number}", UriKind.Relative);
+            return await _github.Connection.Patch<Octokit.Issue>(path, changes).ConfigureAwait(false);
+        }, cancellationToken);
 
-    private static IssueComment Comment(CommentJson c) => new(c.Id, c.Body ?? "", c.User?.Login ?? "", c.CreatedAt, c.UpdatedAt);
+    private static IssueInfo Issue(Octokit.Issue i) => new(i.Number, i.Title ?? "", i.Body ?? "", i.State.StringValue);
+
+    private static PullRequestInfo Pull(PullRequest p, string repo) =>
+        Pull(repo, p.Number, p.State, p.Draft, p.Merged || p.MergedAt is not null, p.User, p.Head, p.Base, p.MergeCommitSha);
+
+    // the same fields as PullRequest, another Octokit type
+    private static PullRequestInfo Pull(CommitPullRequest p, string repo) =>
+        Pull(repo, p.Number, p.State, p.Draft, p.Merged || p.MergedAt is not null, p.User, p.Head, p.Base, p.MergeCommitSha);
+
+    private static PullRequestInfo Pull(string repo, int number, StringEnum<ItemState> state, bool draft, bool merged, User? user, GitReference? head, GitReference? @base, string? mergeCommitSha) => new()
+    {
+        Number = number,
+        HeadSha = head?.Sha ?? "",
+        BaseSha = @base?.Sha ?? "",
+        BaseRef = @base?.Ref ?? "main",
+        HeadRef = head?.Ref ?? "",
+        Author = user?.Login ?? "",
+        State = state.StringValue,
+        Draft = draft,
+        Merged = merged,
+        // a deleted fork leaves head.repo null: its code is still not ours to run with our credentials
+        FromFork = head?.Repository is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
+        CloneUrl = @base?.Repository?.CloneUrl,
+        MergeCommitSha = mergeCommitSha,
+    };
+
+    private static IssueComment Comment(Octokit.IssueComment c) => new(c.Id, c.Body ?? "", c.User?.Login ?? "", c.CreatedAt, c.UpdatedAt ?? c.CreatedAt);
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
-    private async Task<T> GetAsync<T>(string repo, string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    /// <summary>One call: the repository's token (fetched before Octokit runs, with the caller's cancellation), then Octokit under <see cref="GitHubCall"/>.</summary>
+    private async Task<T> RunAsync<T>(string repo, string call, Func<string, string, Task<T>> action, CancellationToken cancellationToken)
     {
-        using var response = await RawAsync(repo, HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(response, "GET /" + path.Split('?')[0], cancellationToken).ConfigureAwait(false);
-        return (await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false))!;
-    }
-
-    private async Task<TResponse> SendAsync<TBody, TResponse>(string repo, HttpMethod method, string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
-    {
-        using var response = await RawAsync(repo, method, path, JsonContent.Create(body, bodyType), cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(response, $"{method} /{path}", cancellationToken).ConfigureAwait(false);
-        return (await response.Content.ReadFromJsonAsync(responseType, cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>Every page of a list (per_page=100), following Link rel="next", up to <paramref name="max"/> items.</summary>
-    private async Task<List<T>> ListAsync<T>(string repo, string path, JsonTypeInfo<List<T>> type, int max, CancellationToken cancellationToken)
-    {
-        var items = new List<T>();
-        string? next = path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "per_page=100";
-        while (next is not null && items.Count < max)
-        {
-            using var response = await RawAsync(repo, HttpMethod.Get, next, null, cancellationToken).ConfigureAwait(false);
-            await EnsureAsync(response, "GET /" + path.Split('?')[0], cancellationToken).ConfigureAwait(false);
-            items.AddRange((await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false)) ?? []);
-            next = response.Headers.TryGetValues("Link", out var links) && NextLink().Match(string.Join(',', links)) is { Success: true } match ? match.Groups[1].Value : null;
-            if (next is not null && Uri.TryCreate(next, UriKind.Absolute, out var link) && link.Authority != _http.BaseAddress!.Authority)
-            {
-                next = null; // never send the token to another host, whatever a Link header says
-            }
-        }
-
-        return items;
-    }
-
-    private async Task<HttpResponseMessage> RawAsync(string repo, HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.GetTokenAsync(repo, cancellationToken).ConfigureAwait(false));
-        try
-        {
-            return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new VcsException($"GitHub {method} /{path.Split('?')[0]}: {e.Message}", e);
-        }
-    }
-
-    /// <summary>Turns an error answer into one readable line: the call, the status, GitHub's message.</summary>
-    internal static async Task EnsureAsync(HttpResponseMessage response, string call, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode)
-        {
-            return;
-        }
-
-        string? message = null;
-        try
-        {
-            message = (await response.Content.ReadFromJsonAsync(GitHubJsonContext.Default.ErrorJson, cancellationToken).ConfigureAwait(false))?.Message;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // not GitHub's error JSON (a proxy's page): the status says enough
-        }
-
-        var status = (int)response.StatusCode;
-        var hint = status switch
-        {
-            401 => "; the token is missing, expired or revoked",
-            403 or 404 => "; check the token's permissions (pull-requests, issues, statuses, checks: write; contents: read)",
-            _ => "",
-        };
-        throw new VcsException($"GitHub {call}: HTTP {status}{(message is null ? "" : $" {message}")}{hint}", status);
+        var (owner, name) = GitHubCall.Split(repo);
+        var token = await _tokens.GetTokenAsync(repo, cancellationToken).ConfigureAwait(false);
+        return await GitHubCall.RunAsync(call, token, () => action(owner, name), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PlanBot.Core.Ports;
-using PlanBot.GitHub.Rest;
 
 namespace PlanBot.GitHub.Webhooks;
 
@@ -33,83 +32,146 @@ public abstract record WebhookEvent(string Repo)
     };
 }
 
-/// <summary>Parses deliveries; anything unexpected is <see cref="WebhookEvent.Ignored"/> or a <see cref="JsonException"/>, never a crash.</summary>
-public static class WebhookParser
+/// <summary>
+/// Parses deliveries with Octokit.Webhooks' typed events (pull_request, issue_comment, push); every
+/// other kind is <see cref="WebhookEvent.Ignored"/> from a small envelope (action, repository), so
+/// a payload shape Octokit's models do not know never stops the service. Anything unreadable is a
+/// <see cref="JsonException"/> naming the field and the fix, never a crash.
+/// </summary>
+public static partial class WebhookParser
 {
     private static readonly HashSet<string> PlanActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened", "ready_for_review" };
 
-    /// <exception cref="JsonException">The body is not JSON, or not an object.</exception>
+    /// <exception cref="JsonException">The body is not a JSON object, or lacks a field PlanBot needs (named in the message).</exception>
     public static WebhookEvent Parse(string eventName, ReadOnlySpan<byte> body)
     {
-        var payload = JsonSerializer.Deserialize(body, WebhookJsonContext.Default.PayloadJson) ?? throw new JsonException("the payload is null");
-        var repo = payload.Repository?.FullName ?? "";
-        var installation = payload.Installation?.Id;
+        var envelope = JsonSerializer.Deserialize(body, WebhookJsonContext.Default.EnvelopeJson) ?? throw new JsonException("the payload is null: a GitHub webhook body is a JSON object");
+        var repo = envelope.Repository?.FullName ?? "";
+        var installation = envelope.Installation?.Id;
         switch (eventName)
         {
-            case "pull_request" when payload.PullRequest is { } pr && payload.Action is { } action:
-                var info = Pull(pr, repo);
-                return action == "closed" ? new WebhookEvent.PullRequestClosed(repo, info, installation, info.Merged && info.BaseRef == (payload.Repository?.DefaultBranch ?? "main"))
-                    : PlanActions.Contains(action) ? new WebhookEvent.PullRequestChanged(repo, info, action, installation)
-                    : new WebhookEvent.Ignored(repo, $"pull_request {action} needs no plan");
-            case "issue_comment":
-                if (payload.Action != "created")
+            case "pull_request" or "pull_request_target" when envelope.Action is { } action && envelope.PullRequest is not null:
+                if (action != "closed" && !PlanActions.Contains(action))
                 {
-                    return new WebhookEvent.Ignored(repo, $"issue_comment {payload.Action}: only new comments are commands (edits and deletions are ignored)");
+                    return new WebhookEvent.Ignored(repo, $"pull_request {action} needs no plan");
                 }
 
-                if (payload.Issue is not { PullRequest: not null } issue || payload.Comment is not { } comment)
+                var pullEvent = Read<Octokit.Webhooks.Events.PullRequestEvent>(body, action switch
+                {
+                    "opened" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestOpenedEvent),
+                    "synchronize" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestSynchronizeEvent),
+                    "reopened" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestReopenedEvent),
+                    "ready_for_review" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestReadyForReviewEvent),
+                    _ => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestClosedEvent),
+                }, eventName);
+                var info = Pull(pullEvent.PullRequest, repo, eventName);
+                return action == "closed" ? new WebhookEvent.PullRequestClosed(repo, info, installation, info.Merged && info.BaseRef == (envelope.Repository?.DefaultBranch ?? "main"))
+                    : new WebhookEvent.PullRequestChanged(repo, info, action, installation);
+            case "issue_comment":
+                if (envelope.Action != "created")
+                {
+                    return new WebhookEvent.Ignored(repo, $"issue_comment {envelope.Action}: only new comments are commands (edits and deletions are ignored)");
+                }
+
+                var commentEvent = Read<Octokit.Webhooks.Events.IssueCommentEvent>(body, typeof(Octokit.Webhooks.Events.IssueComment.IssueCommentCreatedEvent), eventName);
+                if (commentEvent.Issue is not { PullRequest: not null } issue || commentEvent.Comment is not { } comment)
                 {
                     return new WebhookEvent.Ignored(repo, "a comment on an issue, not a pull request");
                 }
 
-                if (comment.User?.Type == "Bot" || comment.User?.Login?.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) == true || !IsCommand(comment.Body))
+                var type = comment.User?.Type?.StringValue;
+                if (type == "Bot" || comment.User?.Login?.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) == true || !IsCommand(comment.Body))
                 {
                     return new WebhookEvent.Ignored(repo, !IsCommand(comment.Body) ? "not a /planbot command" : "a bot's comment");
                 }
 
-                return new WebhookEvent.Command(repo, issue.Number, new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation);
-            case "push" when payload.Ref is { } reference && payload.After is { } after:
-                var defaultBranch = payload.Repository?.DefaultBranch ?? "main";
-                return reference == $"refs/heads/{defaultBranch}" && after.Trim('0').Length > 0
-                    ? new WebhookEvent.PushToDefaultBranch(repo, after, installation)
-                    : new WebhookEvent.Ignored(repo, $"push to {reference}, not the default branch {defaultBranch}");
+                return new WebhookEvent.Command(repo, checked((int)issue.Number), new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation);
+            case "push" when envelope.Ref is not null && envelope.After is not null:
+                var push = Read<Octokit.Webhooks.Events.PushEvent>(body, typeof(Octokit.Webhooks.Events.PushEvent), eventName);
+                var defaultBranch = push.Repository?.DefaultBranch ?? "main";
+                return push.Ref == $"refs/heads/{defaultBranch}" && push.After.Trim('0').Length > 0
+                    ? new WebhookEvent.PushToDefaultBranch(repo, push.After, installation)
+                    : new WebhookEvent.Ignored(repo, $"push to {push.Ref}, not the default branch {defaultBranch}");
             case "schedule" or "workflow_dispatch":
                 return new WebhookEvent.Scheduled(repo);
             default:
-                return new WebhookEvent.Ignored(repo, $"{eventName}{(payload.Action is null ? "" : " " + payload.Action)} is not an event PlanBot acts on");
+                return new WebhookEvent.Ignored(repo, $"{eventName}{(envelope.Action is null ? "" : " " + envelope.Action)} is not an event PlanBot acts on");
         }
     }
 
-    /// <summary>The first non-empty line starts with /planbot (then a space or the end).</summary>
-    public static bool IsCommand(string? body)
+    /// <summary>The comment's first paragraph, read as Markdown, starts with /planbot (then a space or the end): see <see cref="Core.Workflows.SlashCommand.IsCommand"/>.</summary>
+    public static bool IsCommand(string? body) => Core.Workflows.SlashCommand.IsCommand(body);
+
+    /// <summary>
+    /// Octokit's model for one event and action. Its members are C# <c>required</c>, which System.Text.Json
+    /// enforces; GitHub's payloads differ by version and GHES release (and the Action's event files
+    /// are the same payloads), so PlanBot checks the few fields it reads itself (<see cref="Pull"/>)
+    /// instead of refusing a payload for a URL it never uses.
+    /// </summary>
+    private static T Read<T>(ReadOnlySpan<byte> body, Type concrete, string eventName)
+        where T : Octokit.Webhooks.WebhookEvent
     {
-        var first = (body ?? "").Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "";
-        return first == "/planbot" || first.StartsWith("/planbot ", StringComparison.Ordinal) || first.StartsWith("/planbot\t", StringComparison.Ordinal);
+        try
+        {
+            return JsonSerializer.Deserialize(body, concrete, Lenient) as T ?? throw new JsonException($"the {eventName} payload is null");
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException or OverflowException)
+        {
+            throw new JsonException($"the {eventName} payload does not have GitHub's shape: {e.Message}", e);
+        }
     }
 
-    internal static PullRequestInfo Pull(PullJson p, string repo) => new()
+    private static readonly JsonSerializerOptions Lenient = new()
     {
-        Number = p.Number,
-        HeadSha = p.Head.Sha,
-        BaseSha = p.Base.Sha,
-        BaseRef = p.Base.Ref,
-        HeadRef = p.Head.Ref,
-        Author = p.User.Login,
-        State = p.State,
-        Draft = p.Draft == true,
-        Merged = p.Merged == true || p.MergedAt is not null,
-        FromFork = p.Head.Repo is { } head && !string.Equals(head.FullName, repo, StringComparison.OrdinalIgnoreCase),
-        CloneUrl = p.Base.Repo?.CloneUrl,
-        MergeCommitSha = p.MergeCommitSha,
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { Relax } },
     };
+
+    private static void Relax(System.Text.Json.Serialization.Metadata.JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            property.IsRequired = false;
+        }
+    }
+
+    internal static PullRequestInfo Pull(Octokit.Webhooks.Models.PullRequestEvent.PullRequest? p, string repo, string eventName = "pull_request")
+    {
+        string Missing(string field) => throw new JsonException($"the {eventName} payload has no pull_request.{field}: PlanBot needs the PR's number, head, base and user (is the body a GitHub {eventName} event?)");
+        if (p is null)
+        {
+            Missing("object");
+        }
+
+        var head = p!.Head;
+        var headSha = head?.Sha ?? Missing("head.sha");
+        var baseSha = p.Base?.Sha ?? Missing("base.sha");
+        var author = p.User?.Login ?? Missing("user.login");
+        return new()
+        {
+            Number = checked((int)p.Number),
+            HeadSha = headSha,
+            BaseSha = baseSha,
+            BaseRef = p.Base!.Ref ?? Missing("base.ref"),
+            HeadRef = head!.Ref ?? Missing("head.ref"),
+            Author = author,
+            State = p.State?.StringValue ?? "open",
+            Draft = p.Draft,
+            Merged = p.Merged == true || p.MergedAt is not null,
+            // A head repository that is gone (a deleted fork) is not this repository: treated as a fork, as the REST client does.
+            FromFork = head.Repo is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
+            CloneUrl = p.Base.Repo?.CloneUrl,
+            MergeCommitSha = p.MergeCommitSha,
+        };
+    }
 }
 
-internal sealed record PayloadIssueJson(int Number, JsonElement? PullRequest);
+internal sealed record EnvelopeRepoJson(string? FullName, string? DefaultBranch);
 
-internal sealed record PayloadCommentJson(long Id, string? Body, UserJson? User, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+internal sealed record EnvelopeInstallationJson(long Id);
 
-internal sealed record PayloadJson(string? Action, RepoJson? Repository, InstallationJson? Installation, PullJson? PullRequest, PayloadIssueJson? Issue, PayloadCommentJson? Comment, string? Ref, string? After);
+/// <summary>What every delivery is read for first: the action, the repository, and whether the shape is the one its event needs.</summary>
+internal sealed record EnvelopeJson(string? Action, EnvelopeRepoJson? Repository, EnvelopeInstallationJson? Installation, JsonElement? PullRequest, string? Ref, string? After);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(PayloadJson))]
+[JsonSerializable(typeof(EnvelopeJson))]
 internal sealed partial class WebhookJsonContext : JsonSerializerContext;

@@ -9,7 +9,7 @@ namespace PlanBot.Local.Locks;
 /// processes, while a <c>BEGIN IMMEDIATE</c> transaction serializes every writer on the machine
 /// (and keeps each project's approvals in its lock row). Time comes from the injected TimeProvider.
 /// </summary>
-public sealed class SqliteLockStore : ILockStore
+public sealed class SqliteLockStore : ILockStore, IApprovalStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;

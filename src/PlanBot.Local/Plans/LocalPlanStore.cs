@@ -11,7 +11,7 @@ public sealed class LocalPlanStore(string root, byte[]? key) : IPlanStore
         var path = PathOf(planKey);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        await File.WriteAllBytesAsync(temporary, PlanEnvelope.Seal(plan, key), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(temporary, PlanEnvelope.Seal(plan, key, planKey), cancellationToken).ConfigureAwait(false);
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -23,7 +23,7 @@ public sealed class LocalPlanStore(string root, byte[]? key) : IPlanStore
             return null;
         }
 
-        return PlanEnvelope.Open(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), key, path);
+        return PlanEnvelope.Open(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), key, path, planKey);
     }
 
     public Task<int> DeletePullRequestAsync(string repo, int pullRequest, CancellationToken cancellationToken)

@@ -44,5 +44,19 @@ public sealed class DiskFileTree : IFileTree
         return files;
     }
 
-    public string ReadText(string path) => File.ReadAllText(Path.Combine(Root, path));
+    /// <summary>
+    /// A file's text. A symlink resolving outside the checkout (<c>x.tf -> /proc/self/environ</c>) is
+    /// not followed: PlanBot never reads what a pull request points it at outside its own tree.
+    /// </summary>
+    public string ReadText(string path)
+    {
+        var full = Path.Combine(Root, path);
+        if (File.ResolveLinkTarget(full, returnFinalTarget: true) is { } target &&
+            !Path.GetFullPath(target.FullName).StartsWith(Root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new IOException($"{path} is a symlink to a file outside the repository; PlanBot does not follow it (commit the file itself)");
+        }
+
+        return File.ReadAllText(full);
+    }
 }

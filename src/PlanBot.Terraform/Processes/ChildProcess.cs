@@ -45,7 +45,14 @@ public static class ChildProcess
 
         foreach (var (key, value) in spec.Environment)
         {
-            info.Environment[key] = value;
+            if (value is null)
+            {
+                info.Environment.Remove(key); // withheld (ProjectEnvironment): not even an empty variable
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -61,8 +68,8 @@ public static class ChildProcess
 
         process.StandardInput.Close(); // never wait for input: -input=false plus a closed stdin
 
-        await using var log = spec.LogFile is null ? null : new StreamWriter(new FileStream(spec.LogFile, FileMode.Append, FileAccess.Write, FileShare.Read), Encoding.UTF8);
-        await using var stdoutFile = spec.StdoutFile is null ? null : new StreamWriter(new FileStream(spec.StdoutFile, FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        await using var log = spec.LogFile is null ? null : new StreamWriter(PrivateFile.OpenWrite(spec.LogFile, FileMode.Append), Encoding.UTF8);
+        await using var stdoutFile = spec.StdoutFile is null ? null : new StreamWriter(PrivateFile.OpenWrite(spec.StdoutFile, FileMode.Create), new UTF8Encoding(false));
         log?.WriteLine($"$ {spec.FileName} {string.Join(' ', spec.Arguments)}   (in {spec.WorkingDirectory})");
         var gate = new SemaphoreSlim(1, 1);
         var stdoutTail = new Tail(TailChars);

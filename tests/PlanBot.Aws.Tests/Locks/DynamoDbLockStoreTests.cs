@@ -5,7 +5,7 @@ using PlanBot.Testing;
 namespace PlanBot.Aws.Tests.Locks;
 
 /// <summary>The lock contract against DynamoDB (dynalite), one fresh table per test.</summary>
-public sealed class DynamoDbLockStoreTests : LockStoreContract
+public sealed class DynamoDbLockStoreTests : StrictLockStoreContract
 {
     private readonly string _table = AwsClients.UniqueName("locks");
 

@@ -6,7 +6,7 @@ using PlanBot.Testing;
 namespace PlanBot.Aws.Tests.Plans;
 
 /// <summary>The plan store contract on S3 (s3rver), one fresh bucket per test.</summary>
-public sealed class S3PlanStoreTests : PlanStoreContract
+public sealed class S3PlanStoreTests : KeyBoundPlanStoreContract
 {
     private readonly S3PlanStoreOptions _options = new() { Bucket = AwsClients.UniqueName("plans"), ServerSideEncryption = null };
 

@@ -39,7 +39,7 @@ public class PlanCorpusTests
         }
 
         var plan = await PlanReader.ReadFileAsync(path);
-        plan.Fingerprint.ShouldStartWith("sha256:");
+        plan.Fingerprint.ShouldStartWith(PlanFingerprint.Prefix);
 
         // FEATURES.tsv counts actions as "create:7 no-op:1 delete,create:1"; ours must agree.
         var expected = actions.Split(' ', StringSplitOptions.RemoveEmptyEntries)

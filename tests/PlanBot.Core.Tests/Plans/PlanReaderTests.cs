@@ -66,14 +66,17 @@ public class PlanReaderTests
     }
 
     [Fact]
-    public async Task The_fingerprint_ignores_order_reads_and_no_ops_but_not_actions()
+    public async Task The_fingerprint_ignores_order_reads_and_no_ops_but_not_actions_or_values()
     {
-        const string a = """{"format_version":"1.2","resource_changes":[{"address":"x.a","type":"x","change":{"actions":["create"]}},{"address":"x.b","type":"x","change":{"actions":["delete"]}}]}""";
-        const string reordered = """{"format_version":"1.2","resource_changes":[{"address":"data.x.r","mode":"data","type":"x","change":{"actions":["read"]}},{"address":"x.b","type":"x","change":{"actions":["delete"]}},{"address":"x.c","type":"x","change":{"actions":["no-op"]}},{"address":"x.a","type":"x","change":{"actions":["create"]}}]}""";
-        const string different = """{"format_version":"1.2","resource_changes":[{"address":"x.a","type":"x","change":{"actions":["create"]}},{"address":"x.b","type":"x","change":{"actions":["delete","create"]}}]}""";
+        // Approvals bind to the plan's content (issue 16): the fingerprint covers values, not only (address, actions).
+        const string a = """{"format_version":"1.2","resource_changes":[{"address":"x.a","type":"x","change":{"actions":["create"],"before":null,"after":{"size":"small"}}},{"address":"x.b","type":"x","change":{"actions":["delete"]}}]}""";
+        const string reordered = """{"format_version":"1.2","resource_changes":[{"address":"data.x.r","mode":"data","type":"x","change":{"actions":["read"]}},{"address":"x.b","type":"x","change":{"actions":["delete"]}},{"address":"x.c","type":"x","change":{"actions":["no-op"]}},{"address":"x.a","type":"x","change":{"after":{"size":"small"},"actions":["create"]}}]}""";
+        const string different = """{"format_version":"1.2","resource_changes":[{"address":"x.a","type":"x","change":{"actions":["create"],"after":{"size":"small"}}},{"address":"x.b","type":"x","change":{"actions":["delete","create"]}}]}""";
+        const string otherValue = """{"format_version":"1.2","resource_changes":[{"address":"x.a","type":"x","change":{"actions":["create"],"after":{"size":"xlarge"}}},{"address":"x.b","type":"x","change":{"actions":["delete"]}}]}""";
         var fingerprint = (await Read(a)).Fingerprint;
         (await Read(reordered)).Fingerprint.ShouldBe(fingerprint);
         (await Read(different)).Fingerprint.ShouldNotBe(fingerprint);
-        fingerprint.ShouldMatch("^sha256:[0-9a-f]{64}$");
+        (await Read(otherValue)).Fingerprint.ShouldNotBe(fingerprint);
+        fingerprint.ShouldMatch("^v2:[0-9a-f]{64}$");
     }
 }

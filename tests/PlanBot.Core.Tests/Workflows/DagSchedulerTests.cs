@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using PlanBot.Core.Workflows;
 
 namespace PlanBot.Core.Tests.Workflows;

@@ -19,16 +19,18 @@ public class SlashCommandTests
         { "/planbot unlock", CommandVerb.Unlock, [], null },
         { "/planbot help", CommandVerb.Help, [], null },
         { "/planbot plan -p 'network'", CommandVerb.Plan, ["'network'"], null }, // quotes are characters, not syntax: no such project
-        { "/planbot plan -p \"a b\"", null, [], "unexpected 'b\"' (projects go after -p)" },
+        { "/planbot plan -p \"a b\"", null, [], "unexpected `b\"` (projects go after -p)" },
         { "/planbot plan -p réseau-日本", CommandVerb.Plan, ["réseau-日本"], null },
-        { "/planbot plan -p $(rm -rf /)", null, [], "unknown flag '-rf'" }, // words are data: '$(rm' would only ever be a (refused) project name
+        { "/planbot plan -p $(rm -rf /)", null, [], "unknown flag `-rf`" }, // words are data: '$(rm' would only ever be a (refused) project name
         { "/planbot plan -p `id`", CommandVerb.Plan, ["`id`"], null }, // passed as a name, then refused as an unknown project
-        { "/planbot plan; rm -rf /", null, [], "unknown command 'plan;'" },
+        { "/planbot plan; rm -rf /", null, [], "unknown command `plan;`" },
         { "/planbot plan -p", null, [], "-p needs a value" },
         { "/planbot plan -p -d x", null, [], "-p needs a value" },
-        { "/planbot plan --force", null, [], "unknown flag '--force'" },
-        { "/planbot frobnicate", null, [], "unknown command 'frobnicate'" },
-        { "/planbot @everyone", null, [], "unknown command 'everyone'" }, // never echoed back as a mention
+        { "/planbot plan --force", null, [], "unknown flag `--force`" },
+        { "/planbot frobnicate", null, [], "unknown command `frobnicate`" },
+        { "/planbot @everyone", null, [], "unknown command `@everyone`" }, // in a code span: never a live mention
+        { "/planbot `x`<img/src=x>", null, [], "unknown command `` `x`<img/src=x> ``" }, // the fence outgrows the backticks inside
+        { "/planbot pl\u202Ean", null, [], "unknown command `plan`" }, // bidi override removed
         { "/planbot", null, [], "no command given" },
         { "please /planbot plan", null, [], "not a /planbot command" },
         { "", null, [], "not a /planbot command" },

@@ -1,3 +1,4 @@
+using PlanBot.Core.Runs;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.Local.Locks;

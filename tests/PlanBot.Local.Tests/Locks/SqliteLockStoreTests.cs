@@ -5,7 +5,7 @@ using PlanBot.Testing;
 namespace PlanBot.Local.Tests.Locks;
 
 /// <summary>The lock contract on the embedded SQLite backend; each test gets its own database file.</summary>
-public sealed class SqliteLockStoreTests : LockStoreContract, IDisposable
+public sealed class SqliteLockStoreTests : StrictLockStoreContract, IDisposable
 {
     private readonly TempDir _dir = new("planbot-locks");
 

@@ -90,8 +90,8 @@ public sealed class UnlockCommandTests : IAsyncLifetime
     {
         var noPlanning = new NoPlanning("unlock must not plan");
         var apply = new ApplyWorkflow(new FakeTerraform());
-        var pullRequests = new PullRequestWorkflow(vcs, noPlanning, locks, TimeProvider.System);
-        var merges = new MergeWorkflow(vcs, noPlanning, apply, locks, TimeProvider.System);
-        return new CommandWorkflow(vcs, pullRequests, merges, apply, locks, checkout, new Terraform.Git.GitCli());
+        var pullRequests = new PullRequestWorkflow(vcs, noPlanning, locks, (IApprovalStore)locks, TimeProvider.System);
+        var merges = new MergeWorkflow(vcs, noPlanning, apply, locks, (IApprovalStore)locks, TimeProvider.System);
+        return new CommandWorkflow(vcs, pullRequests, merges, apply, locks, (IApprovalStore)locks, checkout, new Terraform.Git.GitCli());
     }
 }

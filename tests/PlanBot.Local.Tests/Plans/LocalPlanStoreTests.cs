@@ -4,7 +4,7 @@ using PlanBot.Testing;
 
 namespace PlanBot.Local.Tests.Plans;
 
-public sealed class LocalPlanStoreTests : PlanStoreContract, IDisposable
+public sealed class LocalPlanStoreTests : KeyBoundPlanStoreContract, IDisposable
 {
     private readonly TempDir _dir = new("planbot-plans");
 

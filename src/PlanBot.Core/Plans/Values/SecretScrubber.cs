@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace PlanBot.Core.Plans.Values;
@@ -16,6 +18,9 @@ namespace PlanBot.Core.Plans.Values;
 /// masking every "1" or "true" would hide the plan, not a secret.</item>
 /// </list>
 /// The <c>comments.mask</c> regexes of planbot.yaml mask their matches in every printed value too.
+/// Each value is also masked in the encodings it can be printed in (<see cref="Encodings"/>): a
+/// password with a quote, a backslash or a TAB reaches a comment JSON-escaped when it sits inside a
+/// JSON string attribute (a policy document) or a terraform diagnostic, never raw.
 /// </summary>
 public sealed class SecretScrubber
 {
@@ -36,20 +41,28 @@ public sealed class SecretScrubber
     {
         _exact = new HashSet<string>(StringComparer.Ordinal);
         var long_ = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var count = 0;
         foreach (var value in sensitiveValues)
         {
-            if (!MaskedByValue(value))
+            if (!MaskedByValue(value) || !seen.Add(value))
             {
                 continue;
             }
 
-            (value.Length >= SubstringMinLength ? long_ : _exact).Add(value);
+            var target = value.Length >= SubstringMinLength ? long_ : _exact;
+            foreach (var encoded in Encodings(value))
+            {
+                target.Add(encoded);
+            }
+
+            count++;
         }
 
         _longest = [.. long_.OrderByDescending(v => v.Length)];
         _substrings = long_.Count > 0 ? SearchValues.Create(_longest, StringComparison.Ordinal) : null;
         _masks = [.. masks];
-        SecretCount = _exact.Count + long_.Count;
+        SecretCount = count;
     }
 
     /// <summary>How many distinct values are masked wherever they appear.</summary>
@@ -57,6 +70,75 @@ public sealed class SecretScrubber
 
     /// <summary>Whether a sensitive value is masked outside the places terraform marks (see the class summary).</summary>
     public static bool MaskedByValue(string value) => value.Length >= ExactMinLength && !Common.Contains(value);
+
+    /// <summary>
+    /// The forms a value can be printed in: raw; JSON-escaped the way terraform (Go: lowercase \u, HTML
+    /// characters escaped), System.Text.Json (default and relaxed) and HCL diagnostics (<c>$${</c>) write
+    /// it; JSON-escaped twice (a JSON document inside a JSON string); HTML-escaped (Markdown output);
+    /// and, for a multi-line value (a PEM key), each long line on its own, since diagnostics are
+    /// masked line by line.
+    /// </summary>
+    public static IReadOnlyCollection<string> Encodings(string value)
+    {
+        var forms = new HashSet<string>(StringComparer.Ordinal) { value };
+        foreach (var once in (string[])[GoJson(value, html: false), GoJson(value, html: true), JsonEncodedText.Encode(value).ToString(),
+                     JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString()])
+        {
+            forms.Add(once);
+            forms.Add(GoJson(once, html: false));
+            forms.Add(JsonEncodedText.Encode(once).ToString());
+            forms.Add(once.Replace("${", "$${", StringComparison.Ordinal).Replace("%{", "%%{", StringComparison.Ordinal));
+        }
+
+        forms.Add(System.Net.WebUtility.HtmlEncode(value));
+        if (value.Contains('\n', StringComparison.Ordinal))
+        {
+            foreach (var line in value.Split('\n'))
+            {
+                if (line.Trim().Length >= MultiLineMinLength)
+                {
+                    forms.Add(line.Trim());
+                }
+            }
+        }
+
+        return forms;
+    }
+
+    /// <summary>A line of a multi-line secret this long is masked on its own (a PEM body line is 64).</summary>
+    public const int MultiLineMinLength = 16;
+
+    /// <summary>Go's encoding/json string escaping (what terraform's jsonencode and its JSON output write), without the quotes.</summary>
+    private static string GoJson(string value, bool html)
+    {
+        var sb = new StringBuilder(value.Length + 8);
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '<' or '>' or '&' when html: sb.Append($"\\u{(int)c:x4}"); break;
+                case '\u2028' or '\u2029': sb.Append($"\\u{(int)c:x4}"); break;
+                default:
+                    if (c < 0x20)
+                    {
+                        sb.Append($"\\u{(int)c:x4}");
+                    }
+                    else
+                    {
+                        sb.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return sb.ToString();
+    }
 
     public string Scrub(string text)
     {

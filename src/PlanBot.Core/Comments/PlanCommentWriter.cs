@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 
-namespace PlanBot.Core.Workflows;
+namespace PlanBot.Core.Comments;
 
 /// <summary>
 /// Writes the comment parts on a PR: finds PlanBot's comments by their marker (all pages), edits

@@ -3,7 +3,7 @@ using PlanBot.Core.Plans;
 using PlanBot.Core.Policy;
 using PlanBot.Core.Ports;
 
-namespace PlanBot.Core.Workflows;
+namespace PlanBot.Core.Runs;
 
 public enum ProjectStatus
 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace PlanBot.Core.Workflows;
+namespace PlanBot.Core.Comments;
 
 /// <summary>
 /// The sections of PlanBot's hidden comment metadata (<see cref="PlanCommentMeta"/>): <c>locks</c>

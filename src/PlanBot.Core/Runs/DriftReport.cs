@@ -1,6 +1,6 @@
 using PlanBot.Core.Plans;
 
-namespace PlanBot.Core.Workflows;
+namespace PlanBot.Core.Runs;
 
 public enum DriftStatus
 {
