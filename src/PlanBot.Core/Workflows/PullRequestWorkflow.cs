@@ -65,7 +65,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files };
         var report = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
-        var (approved, meta) = await ApprovalsAsync(context, owner, report, config, comments, cancellationToken).ConfigureAwait(false);
+        var (approved, meta, firstOfHead) = await ApprovalsAsync(context, owner, report, config, comments, cancellationToken).ConfigureAwait(false);
         report = approved;
         if (config.PolicyChanges.Count > 0)
         {
@@ -75,7 +75,10 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         var parts = MarkdownComment.Render(report, options).ToArray();
         parts[0] = PlanCommentMeta.With(parts[0], meta);
         await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken, comments).ConfigureAwait(false);
-        await RecordPostedAtAsync(context, cancellationToken).ConfigureAwait(false);
+        if (firstOfHead)
+        {
+            await RecordPostedAtAsync(context, cancellationToken).ConfigureAwait(false);
+        }
 
         var (gate, description) = Gate(report);
         await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(gate, GateContext, description, context.RunUrl), cancellationToken).ConfigureAwait(false);
@@ -93,7 +96,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
     /// metadata and applies the approvals that still count to the report; approvals of an older head
     /// are dropped with a note. Returns the report with ApprovedBy set, and the new metadata.
     /// </summary>
-    private async Task<(RunReport Report, string Meta)> ApprovalsAsync(PullRequestContext context, LockOwner owner, RunReport report, PlanBotConfig config, IReadOnlyList<IssueComment> comments, CancellationToken cancellationToken)
+    private async Task<(RunReport Report, string Meta, bool FirstOfHead)> ApprovalsAsync(PullRequestContext context, LockOwner owner, RunReport report, PlanBotConfig config, IReadOnlyList<IssueComment> comments, CancellationToken cancellationToken)
     {
         var pr = context.PullRequest;
         var first = PlanCommentWriter.FirstPart(comments);
@@ -153,11 +156,12 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
 
         report = report with { Warnings = [.. report.Warnings, .. notes] };
         await records.SaveAsync(owner, before, new ApprovalState(plan, current), report.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
-        return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current));
+        return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current), previous?.Head != pr.HeadSha);
     }
 
     /// <summary>
-    /// The first time a head's plan is shown, records GitHub's time of it (the comment's updated_at
+    /// The first time a head's plan is shown (never later: a re-plan after someone wiped the metadata
+    /// must not move the time past the approvals already given), records GitHub's time of it (the comment's updated_at
     /// as GitHub lists it after the write) in the metadata: approvals are judged on GitHub's clock
     /// only, never the runner's.
     /// </summary>
