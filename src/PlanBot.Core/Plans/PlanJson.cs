@@ -59,6 +59,7 @@ public sealed class OutputChangeJson
     [JsonPropertyName("after_sensitive")] public JsonElement? AfterSensitive { get; set; }
 }
 
-[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Disallow, NumberHandling = JsonNumberHandling.Strict)]
+// MaxDepth: see PlanReader.MaxDepth (System.Text.Json's default of 64 refuses valid plans).
+[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Disallow, NumberHandling = JsonNumberHandling.Strict, MaxDepth = PlanReader.MaxDepth)]
 [JsonSerializable(typeof(PlanJson))]
 internal sealed partial class PlanJsonContext : JsonSerializerContext;
