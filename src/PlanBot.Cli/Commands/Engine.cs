@@ -10,7 +10,7 @@ namespace PlanBot.Cli.Commands;
 public static class Engine
 {
     /// <summary>PLANBOT_DATA_DIR (default ./.planbot): plans, logs, worktrees and the provider cache.</summary>
-    public static string DataDir => Path.GetFullPath(Environment.GetEnvironmentVariable("PLANBOT_DATA_DIR") is { Length: > 0 } dir ? dir : ".planbot");
+    public static string DataDir => OutputPaths.CheckDataDir(Path.GetFullPath(Environment.GetEnvironmentVariable("PLANBOT_DATA_DIR") is { Length: > 0 } dir ? dir : ".planbot"));
 
     public static ITerraform Terraform(TerraformSettings settings, string dataDir) => new TerraformCli(new TerraformOptions
     {

@@ -22,6 +22,7 @@ public static class PlanCommand
         output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            output.CheckWritable(parse); // before terraform runs: an unwritable --json-out must not cost a whole plan
             var report = await RunAsync(cli, parse.GetValue(repo)!, parse.GetValue(baseRef)!, parse.GetValue(headRef)!, parse.GetValue(projects) ?? [], Engine.DataDir, cancellationToken).ConfigureAwait(false);
             var config = ConfigLoader.Load(Path.GetFullPath(parse.GetValue(repo)!));
             await output.WriteAsync(cli, parse, report, config.Comments, cancellationToken).ConfigureAwait(false);

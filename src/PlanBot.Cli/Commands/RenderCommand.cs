@@ -20,6 +20,7 @@ public static class RenderCommand
         output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            output.CheckWritable(parse);
             var config = parse.GetValue(repo) is { } dir ? ConfigLoader.Load(Path.GetFullPath(dir)) : PlanBotConfig.Default;
             var plan = await PlanReader.ReadDetailedFileAsync(parse.GetValue(planJson)!, PlanDetails.CompileMasks(config.Comments.Mask), cancellationToken).ConfigureAwait(false);
             var name = parse.GetValue(project)!;

@@ -19,6 +19,10 @@ public sealed class ReportOutput
         command.Options.Add(SummaryOut);
     }
 
+    /// <summary>Fails (exit 2) before any work when an output file cannot be written.</summary>
+    public void CheckWritable(ParseResult parse) =>
+        OutputPaths.CheckFiles(("--comment-out", parse.GetValue(CommentOut)), ("--json-out", parse.GetValue(JsonOut)), ("--summary-out", parse.GetValue(SummaryOut)));
+
     /// <summary>The Actions run page, when running in GitHub Actions.</summary>
     public static string? RunUrl() =>
         Environment.GetEnvironmentVariable("GITHUB_RUN_ID") is { Length: > 0 } run && Environment.GetEnvironmentVariable("GITHUB_REPOSITORY") is { Length: > 0 } repo

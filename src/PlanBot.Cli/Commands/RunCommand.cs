@@ -43,7 +43,7 @@ public static class RunCommand
 
             var repository = webhook.Repo.Length > 0 ? webhook.Repo : Env("GITHUB_REPOSITORY");
             var repoDir = Path.GetFullPath(parse.GetValue(repo) ?? Optional("GITHUB_WORKSPACE") ?? ".");
-            var dataDir = Optional("PLANBOT_DATA_DIR") is { } data ? Path.GetFullPath(data) : Path.Combine(Optional("RUNNER_TEMP") ?? repoDir, ".planbot");
+            var dataDir = OutputPaths.CheckDataDir(Optional("PLANBOT_DATA_DIR") is { } data ? Path.GetFullPath(data) : Path.Combine(Optional("RUNNER_TEMP") ?? repoDir, ".planbot"));
             var config = ConfigLoader.Load(Optional("PLANBOT_CONFIG_DIR") is { } configDir ? Path.GetFullPath(configDir, repoDir) : repoDir);
             var (vcs, _) = Connect(Optional);
             var github = !config.LocksBackendChosen || config.LocksBackend == "github";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PlanBot.Core.Workflows;
 using PlanBot.Server;
 
@@ -19,6 +20,7 @@ public static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+            OutputPaths.CheckUrls(parse.GetValue(urls)!);
             var options = new ServerOptions
             {
                 WebhookSecret = Env("PLANBOT_WEBHOOK_SECRET") ?? throw new UsageException("PLANBOT_WEBHOOK_SECRET is required by `planbot serve`: set it to the webhook's secret (comma-separated while rotating)"),
@@ -44,9 +46,19 @@ public static class ServeCommand
 
             await using var app = builder.Build();
             WebhookEndpoints.Map(app);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                // Kestrel's "address already in use": the user's to fix, not a bug; say so before claiming to listen.
+                throw new UsageException($"--urls {parse.GetValue(urls)}: cannot listen ({e.Message.Split('\n')[0].TrimEnd('.')}); stop what holds the port or choose another with --urls");
+            }
+
             cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {options.DataDir}");
             using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
-            await app.RunAsync().ConfigureAwait(false); // SIGTERM and Ctrl-C stop it gracefully: queued work stays queued
+            await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false); // SIGTERM and Ctrl-C stop it gracefully: queued work stays queued
             return ExitCodes.Success;
         });
         return command;
