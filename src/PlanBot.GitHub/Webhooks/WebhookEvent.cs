@@ -87,7 +87,31 @@ public static class WebhookParser
         return first == "/planbot" || first.StartsWith("/planbot ", StringComparison.Ordinal) || first.StartsWith("/planbot\t", StringComparison.Ordinal);
     }
 
-    internal static PullRequestInfo Pull(PullJson p, string repo) => new()
+    internal static PullRequestInfo Pull(PullJson p, string repo)
+    {
+        // A signed payload can still lack what every real pull_request event carries: refuse it by name.
+        Require(p.Head, "pull_request.head");
+        Require(p.Head.Sha, "pull_request.head.sha");
+        Require(p.Head.Ref, "pull_request.head.ref");
+        Require(p.Base, "pull_request.base");
+        Require(p.Base.Sha, "pull_request.base.sha");
+        Require(p.Base.Ref, "pull_request.base.ref");
+        Require(p.User, "pull_request.user");
+        Require(p.User.Login, "pull_request.user.login");
+        Require(p.State, "pull_request.state");
+        return PullInfo(p, repo);
+    }
+
+    /// <exception cref="JsonException">The field is missing (or null) in the payload.</exception>
+    private static void Require(object? value, string field)
+    {
+        if (value is null)
+        {
+            throw new JsonException($"the payload has no '{field}', which every GitHub pull_request event carries: send the event as GitHub does");
+        }
+    }
+
+    private static PullRequestInfo PullInfo(PullJson p, string repo) => new()
     {
         Number = p.Number,
         HeadSha = p.Head.Sha,
