@@ -203,14 +203,20 @@ public static class ConfigValidator
         }
     }
 
-    /// <summary>Two projects on one dir and workspace would plan, lock and apply one state twice.</summary>
+    /// <summary>
+    /// Two projects on one dir and workspace would plan, lock and apply one state twice, unless their
+    /// backend configuration differs (Atlantis' one-dir-per-environment layout: `-backend-config=<env>.hcl`
+    /// points each at its own state).
+    /// </summary>
     private static void CheckUniqueStates(List<ProjectConfig> projects, string file, List<ConfigError> errors)
     {
-        foreach (var group in projects.GroupBy(p => (p.Dir, p.Workspace)).Where(g => g.Count() > 1))
+        static string Backend(ProjectConfig p) => string.Join("\n", p.Run.BackendConfig.Select(b => b.File + "|" + b.KeyValue)
+            .Concat(p.Run.ExtraArgs.TryGetValue("init", out var init) ? init : []));
+        foreach (var group in projects.GroupBy(p => (p.Dir, p.Workspace, Backend: Backend(p))).Where(g => g.Count() > 1))
         {
             var lines = string.Join(" and ", group.Select(p => p.Line));
             errors.Add(new ConfigError(file, group.Last().Line, 1,
-                $"the projects on lines {lines} both plan dir '{group.Key.Dir}' in workspace '{group.Key.Workspace}' (one state, planned twice): remove one, or give it another 'workspace'"));
+                $"the projects on lines {lines} both plan dir '{group.Key.Dir}' in workspace '{group.Key.Workspace}' (one state, planned twice): remove one, or give it another 'workspace' or 'terraform.backend_config'"));
         }
     }
 
