@@ -81,9 +81,11 @@ public sealed record CliContext(TextWriter Stdout, TextWriter Stderr, PlanBotSet
     /// <summary>The engine, composed by <see cref="PlanBotServices.AddPlanBot"/> with these settings (default: the context's).</summary>
     public ServiceProvider Services(PlanBotSettings? settings = null)
     {
+        settings ??= Settings;
+        Commands.OutputPaths.CheckDataDir(settings.DataDir); // a data dir that is a file or read-only is the user's to fix (exit 2), found before any work
         var services = new ServiceCollection();
         services.AddSingleton(Progress);
-        services.AddPlanBot(settings ?? Settings);
+        services.AddPlanBot(settings);
         return services.BuildServiceProvider();
     }
 

@@ -25,6 +25,9 @@ public static class ExitCodes
             case PlanIntegrityException or Core.Ports.VcsException or GitHub.Rest.RateLimitException:
                 stderr.WriteLine($"planbot: {error.Message}");
                 return ProjectFailed;
+            case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 26 or 11 } damaged: // SQLITE_NOTADB, SQLITE_CORRUPT
+                stderr.WriteLine($"planbot: a PlanBot database under PLANBOT_DATA_DIR (state/locks.db or state/queue.db) is damaged ({damaged.Message.Split('\n')[0]}): move it aside and run again (its locks or queued deliveries are lost)");
+                return BadInput;
             case OperationCanceledException:
                 stderr.WriteLine("planbot: cancelled");
                 return ProjectFailed;

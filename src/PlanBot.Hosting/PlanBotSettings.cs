@@ -83,6 +83,8 @@ public sealed record PlanBotSettings
                 DriftInterval = Env("PLANBOT_DRIFT_INTERVAL"),
                 DriftRepos = Env("PLANBOT_DRIFT_REPOS")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
                 CloneBaseUrl = Env("PLANBOT_CLONE_BASE_URL") ?? "https://github.com/",
+                QueueMaxAttempts = Env("PLANBOT_QUEUE_MAX_ATTEMPTS"),
+                QueueOutageRetries = Env("PLANBOT_QUEUE_OUTAGE_RETRIES"),
             },
             Cloud = new CloudSettings
             {
@@ -147,6 +149,10 @@ public sealed record ServiceSettings
     public string? DriftInterval { get; init; }
     public IReadOnlyList<string> DriftRepos { get; init; } = [];
     public string CloneBaseUrl { get; init; } = "https://github.com/";
+    /// <summary>PLANBOT_QUEUE_MAX_ATTEMPTS: crashed or failed attempts before a delivery is parked (validated by the server's options).</summary>
+    public string? QueueMaxAttempts { get; init; }
+    /// <summary>PLANBOT_QUEUE_OUTAGE_RETRIES: the waits between retries of a delivery that met a GitHub outage.</summary>
+    public string? QueueOutageRetries { get; init; }
 }
 
 /// <summary>What the cloud SDKs need beyond their own credential chains.</summary>

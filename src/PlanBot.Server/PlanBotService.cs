@@ -19,7 +19,12 @@ public static class PlanBotService
             WebhookSecret = settings.Service.WebhookSecret ?? throw new UsageException("PLANBOT_WEBHOOK_SECRET is required by `planbot serve`: set it to the webhook's secret (comma-separated while rotating)"),
             DataDir = settings.DataDir,
             Concurrency = Math.Clamp(concurrency, 1, 64),
-        }.WithQueueEnvironment(Environment.GetEnvironmentVariable); // PLANBOT_QUEUE_*: to move into PlanBotSettings.Service
+        }.WithQueueEnvironment(name => name switch
+        {
+            "PLANBOT_QUEUE_MAX_ATTEMPTS" => settings.Service.QueueMaxAttempts,
+            "PLANBOT_QUEUE_OUTAGE_RETRIES" => settings.Service.QueueOutageRetries,
+            _ => null,
+        });
         services.AddPlanBot(settings);
         services.AddPlanBotServer(options);
         services.AddSingleton<IDeadLetterNotice>(sp => new VcsDeadLetterNotice(sp.GetRequiredService<Core.Ports.IVcs>()));

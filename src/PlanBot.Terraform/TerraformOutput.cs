@@ -27,7 +27,9 @@ public static class TerraformOutput
             {
                 Outcome = outcome.TimedOut ? TerraformOutcome.TimedOut : TerraformOutcome.Cancelled,
                 ExitCode = outcome.ExitCode,
-                Error = outcome.TimedOut ? $"terraform {step} timed out after {outcome.Duration:hh\\:mm\\:ss} and was killed; raise terraform.timeout if it needs longer" : $"terraform {step} was cancelled",
+                Error = outcome.TimedOut
+                    ? $"terraform {step} hit its {Limit(outcome.Limit)} step limit (terraform.timeout) and was killed with every process it started after {outcome.Duration:hh\\:mm\\:ss}; raise terraform.timeout in planbot.yaml if it needs longer"
+                    : $"terraform {step} was cancelled",
                 Duration = outcome.Duration,
             };
         }
@@ -45,7 +47,7 @@ public static class TerraformOutput
             ExitCode = outcome.ExitCode,
             Error = stateLock is not null
                 ? $"state lock held by {stateLock.Who ?? "someone"} since {stateLock.Created ?? "?"} ({stateLock.Operation ?? "?"}, lock ID {stateLock.Id ?? "?"})"
-                : FirstError(diagnostics) ?? $"{binary} {step} exited with code {outcome.ExitCode}",
+                : LockFailure(diagnostics) ?? FirstError(diagnostics) ?? $"{binary} {step} exited with code {outcome.ExitCode}",
             Diagnostics = diagnostics.Length > MaxDiagnostics ? diagnostics[^MaxDiagnostics..] : diagnostics,
             StateLock = stateLock,
             Duration = outcome.Duration,
@@ -76,9 +78,34 @@ public static class TerraformOutput
         return line?.Trim();
     }
 
-    public static StateLockInfo? ParseStateLock(string diagnostics)
+    private static string Limit(TimeSpan limit) =>
+        limit <= TimeSpan.Zero ? "?" : limit.TotalHours >= 1 && limit.TotalHours % 1 == 0 ? $"{limit.TotalHours:0}h"
+        : limit.TotalMinutes >= 1 && limit.TotalMinutes % 1 == 0 ? $"{limit.TotalMinutes:0}m" : $"{limit.TotalSeconds:0.###}s";
+
+    /// <summary>
+    /// "Error acquiring the state lock" without lock info is not a held lock: terraform could not read
+    /// or write the lock at all (permissions, a path that is a directory, an unreachable backend).
+    /// Telling it as a held lock would send the user to force-unlock a lock nobody holds.
+    /// </summary>
+    private static string? LockFailure(string diagnostics)
     {
         if (!diagnostics.Contains("Error acquiring the state lock", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var lines = diagnostics.Split('\n').Select(l => l.Trim()).ToList();
+        var start = lines.FindIndex(l => l.StartsWith("Error message:", StringComparison.Ordinal));
+        var message = start < 0
+            ? "no details"
+            : string.Join(' ', lines.Skip(start).TakeWhile((l, i) => i == 0 || l.Length > 0)).Replace("Error message:", "", StringComparison.Ordinal).Trim();
+        return $"terraform could not take the state lock (an error reaching the lock, not a lock someone holds): {message}; fix the backend's storage or access and re-plan";
+    }
+
+    /// <summary>The holder of a state lock, when terraform says one is held (it prints Lock Info with an ID).</summary>
+    public static StateLockInfo? ParseStateLock(string diagnostics)
+    {
+        if (!diagnostics.Contains("Error acquiring the state lock", StringComparison.Ordinal) || !diagnostics.Contains("Lock Info:", StringComparison.Ordinal))
         {
             return null;
         }

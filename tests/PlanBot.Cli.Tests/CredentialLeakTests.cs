@@ -107,7 +107,7 @@ public sealed class CredentialLeakTests : IAsyncLifetime
         var comments = string.Join("\n", _github.Comments.Select(c => c.Body));
         comments.ShouldContain("terraform_data.env", customMessage: stderr);
         comments.ShouldContain("PATH=", customMessage: "the environ terraform read is in the comment (so the test would see a leak)");
-        comments.ShouldContain("symlink to a file outside the repository");
+        comments.ShouldContain("outside the repository: not followed");
         comments.ShouldContain("(sensitive)");
 
         var outputs = new Dictionary<string, string>

@@ -85,4 +85,67 @@ public class ChildProcessTests
         result.Error.ShouldBe("state lock held by alice@runner-1 since 2026-11-24 10:00:00.123 +0000 UTC (OperationTypeApply, lock ID 8f1c2a6e-7f0e-4c1b-9e2e-3d1f8a9b0c1d)");
         result.Diagnostics.ShouldNotBeNull().ShouldNotContain("│");
     }
+
+    [Theory]
+    [InlineData("setsid sleep 300 & echo $! > escaped.pid; sleep 60", true)] // the step itself runs past its limit
+    [InlineData("setsid sleep 300 & echo $! > escaped.pid; exit 0", false)] // the step ends, its escaped child keeps the pipes
+    public async Task A_child_that_escapes_the_tree_and_holds_the_pipes_is_not_waited_for(string script, bool timesOut)
+    {
+        using var dir = new TempDir();
+        var started = Stopwatch.StartNew();
+        var outcome = await ChildProcess.RunAsync(new ProcessSpec
+        {
+            FileName = "sh",
+            Arguments = ["-c", script],
+            WorkingDirectory = dir.Path,
+            Timeout = TimeSpan.FromSeconds(2),
+        }, CancellationToken.None);
+        var elapsed = started.Elapsed;
+        var escaped = int.Parse((await File.ReadAllTextAsync(dir.Combine("escaped.pid"))).Trim());
+        try
+        {
+            // The escaped sleep lives 300 s; before the fix the step waited for it to close stdout.
+            elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60));
+            outcome.TimedOut.ShouldBe(timesOut);
+            outcome.PipesAbandoned.ShouldBeTrue();
+            outcome.Limit.ShouldBe(TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            if (IsAlive(escaped))
+            {
+                Process.GetProcessById(escaped).Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public void A_timed_out_step_names_the_step_and_the_limit()
+    {
+        var outcome = new ProcessOutcome(-1, true, false, false, "", "", TimeSpan.FromSeconds(15.2)) { Limit = TimeSpan.FromSeconds(15) };
+        var result = TerraformOutput.Interpret("plan", "terraform", outcome);
+        result.Outcome.ShouldBe(TerraformOutcome.TimedOut);
+        result.Error.ShouldNotBeNull().ShouldStartWith("terraform plan hit its 15s step limit (terraform.timeout)");
+    }
+
+    [Fact]
+    public void A_state_lock_that_cannot_be_read_or_written_is_an_io_error_not_a_held_lock()
+    {
+        // Real terraform 1.11 output when the lock file's path is a directory.
+        const string stderr = """
+            Error: Error acquiring the state lock
+
+            Error message: could not write lock info for "st/terraform.tfstate": open
+            st/.terraform.tfstate.lock.info: is a directory
+
+            Terraform acquires a state lock to protect the state from being written
+            by multiple users at the same time. Please resolve the issue above and try
+            again. For most commands, you can disable locking with the "-lock=false"
+            flag, but this is not recommended.
+            """;
+        var result = TerraformOutput.Interpret("plan", "terraform", new ProcessOutcome(1, false, false, false, "", stderr, TimeSpan.FromSeconds(1)));
+        result.Outcome.ShouldBe(TerraformOutcome.Failed);
+        result.StateLock.ShouldBeNull();
+        result.Error.ShouldBe("terraform could not take the state lock (an error reaching the lock, not a lock someone holds): could not write lock info for \"st/terraform.tfstate\": open st/.terraform.tfstate.lock.info: is a directory; fix the backend's storage or access and re-plan");
+    }
 }

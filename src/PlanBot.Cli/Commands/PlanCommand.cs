@@ -19,6 +19,7 @@ public static class PlanCommand
         output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            output.CheckWritable(parse); // before terraform runs: an unwritable --json-out must not cost a whole plan
             var root = Path.GetFullPath(parse.GetValue(repo)!);
             var config = cli.Settings.LoadConfig(root).Config;
             await using var services = cli.Services();

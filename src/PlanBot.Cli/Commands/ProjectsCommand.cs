@@ -40,6 +40,10 @@ public static class ProjectsCommand
             {
                 await cli.Stdout.WriteLineAsync(JsonSerializer.Serialize(rows, ProjectsJsonContext.Default.ProjectRowArray)).ConfigureAwait(false);
             }
+            else if (rows.Length == 0)
+            {
+                await cli.Stdout.WriteLineAsync("no projects found: no dir declares a backend or is a root module (see the warnings), and planbot.yaml lists none; add 'projects' to planbot.yaml or check discovery.ignore").ConfigureAwait(false);
+            }
             else
             {
                 foreach (var row in rows)

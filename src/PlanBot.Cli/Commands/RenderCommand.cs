@@ -23,6 +23,7 @@ public static class RenderCommand
         output.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            output.CheckWritable(parse);
             var config = parse.GetValue(repo) is { } dir ? cli.Settings.LoadConfig(Path.GetFullPath(dir)).Config : PlanBotConfig.Default;
             var plan = await PlanReader.ReadDetailedFileAsync(parse.GetValue(planJson)!, PlanDetails.CompileMasks(config.Comments.Mask), cancellationToken).ConfigureAwait(false);
             var name = parse.GetValue(project)!;

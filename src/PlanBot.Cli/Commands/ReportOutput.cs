@@ -20,6 +20,10 @@ public sealed class ReportOutput
         command.Options.Add(SummaryOut);
     }
 
+    /// <summary>Fails (exit 2) before any work when an output file cannot be written.</summary>
+    public void CheckWritable(ParseResult parse) =>
+        OutputPaths.CheckFiles(("--comment-out", parse.GetValue(CommentOut)), ("--json-out", parse.GetValue(JsonOut)), ("--summary-out", parse.GetValue(SummaryOut)));
+
     public async Task WriteAsync(CliContext cli, ParseResult parse, RunReport report, CommentSettings settings, CancellationToken cancellationToken)
     {
         var runUrl = cli.Settings.Action.RunUrl;

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PlanBot.Core.Workflows;
 using PlanBot.Hosting;
 using PlanBot.Server;
 
@@ -18,6 +20,7 @@ public static class ServeCommand
         var command = new Command("serve", "Run the webhook service: POST /webhooks/github, GET /healthz") { urls, concurrency, driftInterval };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            OutputPaths.CheckUrls(parse.GetValue(urls)!);
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
             builder.Services.AddSingleton(cli.Progress);
@@ -25,9 +28,19 @@ public static class ServeCommand
             await using var app = builder.Build();
             _ = app.Services.GetRequiredService<GitHubConnection>(); // no credentials: refuse to start, rather than fail every delivery
             WebhookEndpoints.Map(app);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                // Kestrel's "address already in use": the user's to fix, not a bug; say so before claiming to listen.
+                throw new UsageException($"--urls {parse.GetValue(urls)}: cannot listen ({e.Message.Split('\n')[0].TrimEnd('.')}); stop what holds the port or choose another with --urls");
+            }
+
             cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {cli.Settings.DataDir}");
             using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
-            await app.RunAsync().ConfigureAwait(false); // SIGTERM and Ctrl-C stop it gracefully: queued work stays queued
+            await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false); // SIGTERM and Ctrl-C stop it gracefully: queued work stays queued
             return ExitCodes.Success;
         });
         return command;

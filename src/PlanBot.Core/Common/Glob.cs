@@ -107,8 +107,79 @@ public sealed class Glob
         }
 
         sb.Append('$');
-        glob = new Glob(pattern, new Regex(sb.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline));
+        try
+        {
+            // Non-backtracking: matching time is linear in the path whatever the pattern.
+            glob = new Glob(pattern, new Regex(sb.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking));
+        }
+        catch (ArgumentException e)
+        {
+            // e.g. [z-a]: a range in reverse order
+            error = $"bad character class: {e.Message.Split(" - ", 2)[^1].TrimEnd('.')}; write ranges low to high, like [a-z]";
+            return false;
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// A glob over repository paths written the ways people write them: <c>templates/</c>,
+    /// <c>/templates/**</c> and <c>./templates/**</c> all mean the templates dir at the root. A leading
+    /// '/' or './' is dropped and a trailing '/' names the dir itself; callers match dirs and their
+    /// ancestors, so a dir pattern covers everything below it.
+    /// </summary>
+    public static bool TryParseRepoPath(string pattern, out Glob? glob, out string? error)
+    {
+        var path = pattern.Replace('\\', '/').Trim();
+        while (path.StartsWith("./", StringComparison.Ordinal) || path.StartsWith('/'))
+        {
+            path = path.StartsWith('/') ? path[1..] : path[2..];
+        }
+
+        path = path.TrimEnd('/');
+        if (path.EndsWith("/**", StringComparison.Ordinal) && path.Length > 3)
+        {
+            path = path[..^3]; // dir/** is the dir, matched with everything below it
+        }
+
+        if (path.Length == 0 || path is "." or "**")
+        {
+            glob = null;
+            error = "it matches the whole repository";
+            return false;
+        }
+
+        if (path == ".." || path.StartsWith("../", StringComparison.Ordinal))
+        {
+            glob = null;
+            error = "it leaves the repository";
+            return false;
+        }
+
+        if (!TryParse(path, out glob, out error))
+        {
+            return false;
+        }
+
+        glob = new Glob(pattern, glob!._regex);
+        return true;
+    }
+
+    /// <summary>True when the glob matches the path or one of the dirs holding it.</summary>
+    public bool MatchesPathOrParent(string path)
+    {
+        for (var current = path; current.Length > 0;)
+        {
+            if (IsMatch(current))
+            {
+                return true;
+            }
+
+            var slash = current.LastIndexOf('/');
+            current = slash < 0 ? "" : current[..slash];
+        }
+
+        return false;
     }
 
     public static Glob Parse(string pattern) =>

@@ -47,6 +47,7 @@ public static class ConfigValidator
         var parallelism = Range(raw.Parallelism, "parallelism", 1, 64, defaults.Parallelism, Fail);
         var projects = raw.Projects.Select(p => Project(p, Fail)).OfType<ProjectConfig>().ToList();
         CheckUniqueNames(projects, file, errors);
+        CheckUniqueStates(projects, file, errors);
 
         var approval = new ApprovalSettings
         {
@@ -66,8 +67,15 @@ public static class ConfigValidator
         {
             try
             {
-                _ = new Regex(mask.Value, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-                masks.Add(mask.Value);
+                var regex = new Regex(mask.Value, RegexOptions.CultureInvariant, RegexProbe.MatchTimeout);
+                if (RegexProbe.FindSlowInput(regex) is { } slow)
+                {
+                    Fail(mask.Line, mask.Column, $"'comments.mask' entry takes longer than {RegexProbe.MatchTimeout.TotalSeconds:0.#} s on a {slow.Length}-character value (catastrophic backtracking): remove nested repetition such as (a+)+ or (a|a)*");
+                }
+                else
+                {
+                    masks.Add(mask.Value);
+                }
             }
             catch (ArgumentException e)
             {
@@ -86,7 +94,7 @@ public static class ConfigValidator
             Discovery = new DiscoverySettings
             {
                 Enabled = raw.DiscoveryEnabled?.Value ?? true,
-                Ignore = Globs(raw.DiscoveryIgnore, "discovery.ignore", Fail),
+                Ignore = Globs(raw.DiscoveryIgnore, "discovery.ignore", Fail, repoPaths: true),
             },
             Projects = projects,
             Approval = approval,
@@ -201,12 +209,29 @@ public static class ConfigValidator
         }
     }
 
-    private static List<Glob> Globs(IReadOnlyList<Located<string>> patterns, string key, Action<int, int, string> fail)
+    /// <summary>
+    /// Two projects on one dir and workspace would plan, lock and apply one state twice, unless their
+    /// backend configuration differs (Atlantis' one-dir-per-environment layout: `-backend-config=<env>.hcl`
+    /// points each at its own state).
+    /// </summary>
+    private static void CheckUniqueStates(List<ProjectConfig> projects, string file, List<ConfigError> errors)
+    {
+        static string Backend(ProjectConfig p) => string.Join("\n", p.Run.BackendConfig.Select(b => b.File + "|" + b.KeyValue)
+            .Concat(p.Run.ExtraArgs.TryGetValue("init", out var init) ? init : []));
+        foreach (var group in projects.GroupBy(p => (p.Dir, p.Workspace, Backend: Backend(p))).Where(g => g.Count() > 1))
+        {
+            var lines = string.Join(" and ", group.Select(p => p.Line));
+            errors.Add(new ConfigError(file, group.Last().Line, 1,
+                $"the projects on lines {lines} both plan dir '{group.Key.Dir}' in workspace '{group.Key.Workspace}' (one state, planned twice): remove one, or give it another 'workspace' or 'terraform.backend_config'"));
+        }
+    }
+
+    private static List<Glob> Globs(IReadOnlyList<Located<string>> patterns, string key, Action<int, int, string> fail, bool repoPaths = false)
     {
         var globs = new List<Glob>();
         foreach (var pattern in patterns)
         {
-            if (Glob.TryParse(pattern.Value, out var glob, out var error))
+            if (repoPaths ? Glob.TryParseRepoPath(pattern.Value, out var glob, out var error) : Glob.TryParse(pattern.Value, out glob, out error))
             {
                 globs.Add(glob!);
             }

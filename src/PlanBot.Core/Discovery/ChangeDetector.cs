@@ -91,6 +91,13 @@ public static class ChangeDetector
             }
         }
 
+        // A configured project whose dir holds no Terraform (a typo like 'stagin') is never touched by a
+        // change: without this it would be listed and silently never planned, with a green gate.
+        foreach (var project in discovery.Projects.Where(p => !p.Exists))
+        {
+            Hit(project, $"its dir '{project.Dir}' holds no .tf or .tf.json files");
+        }
+
         var affected = reasons
             .Select(kv => new AffectedProject(kv.Key, kv.Value))
             .OrderBy(a => a.Project.Name, StringComparer.Ordinal)

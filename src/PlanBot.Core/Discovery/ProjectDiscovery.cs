@@ -16,7 +16,7 @@ public static class ProjectDiscovery
     public static DiscoveryResult Discover(IFileTree tree, PlanBotConfig config)
     {
         var warnings = new ConcurrentBag<string>();
-        var dirs = ReadDirs(tree, config);
+        var dirs = ReadDirs(tree, config, warnings);
         var targets = dirs.Values.ToDictionary(d => d.Dir, d => LocalModuleTargets(d, warnings).Distinct().ToArray(), StringComparer.Ordinal);
         var closures = new ModuleClosures(targets);
         var calledBy = ModuleCallers(targets);
@@ -35,6 +35,11 @@ public static class ProjectDiscovery
         {
             configuredDirs.Add(configured.Dir);
             dirs.TryGetValue(configured.Dir, out var facts);
+            if (facts is null)
+            {
+                warnings.Add($"{config.SourceFile ?? "planbot.yaml"}:{configured.Line}: project dir '{configured.Dir}' holds no .tf or .tf.json files, so the project fails on every run: fix its 'dir'{NearestDir(configured.Dir, dirs.Keys)} or remove the project");
+            }
+
             projects.Add(Build(configured.Dir, configured.Workspace, facts, dirs, closures, ProjectSource.Configured) with
             {
                 Name = configured.Name ?? Naming.ProjectName(configured.Dir, configured.Workspace),
@@ -69,6 +74,7 @@ public static class ProjectDiscovery
             }
         }
 
+        WarnModuleCycles(dirs, targets, closures, warnings);
         projects = TerragruntEdges.Apply(projects, dirs, warnings);
         foreach (var duplicate in projects.GroupBy(p => p.Name).Where(g => g.Count() > 1))
         {
@@ -84,37 +90,74 @@ public static class ProjectDiscovery
         };
     }
 
+    /// <summary>
+    /// Dirs that call each other as modules are all "called by another dir", so none becomes a project
+    /// and nothing is planned; terraform rejects such a cycle too. Say so instead of finding nothing.
+    /// </summary>
+    private static void WarnModuleCycles(Dictionary<string, DirFacts> dirs, Dictionary<string, string[]> targets, ModuleClosures closures, ConcurrentBag<string> warnings)
+    {
+        foreach (var (dir, called) in targets)
+        {
+            foreach (var target in called.Where(t => string.CompareOrdinal(t, dir) > 0 && dirs.ContainsKey(t)))
+            {
+                if (Array.BinarySearch(closures.Of(target), dir, StringComparer.Ordinal) >= 0)
+                {
+                    var call = dirs[dir].ModuleCalls.FirstOrDefault(c => RepoPath.Combine(dir, c.Source.Split("//")[0]) == target);
+                    var where = call is null ? dir : $"{call.File}:{call.Line}";
+                    warnings.Add($"{where}: {dir} calls {target} as a module and {target} calls {dir} back (a module cycle terraform rejects), so neither is planned: remove one of the calls");
+                }
+            }
+        }
+    }
+
+    /// <summary>", did you mean 'x'?" for the discovered dir closest in spelling, when one is close.</summary>
+    private static string NearestDir(string dir, IEnumerable<string> known)
+    {
+        var best = known.Select(k => (Dir: k, Distance: Spelling.EditDistance(dir, k))).Where(k => k.Distance <= Math.Max(2, dir.Length / 4))
+            .OrderBy(k => k.Distance).ThenBy(k => k.Dir, StringComparer.Ordinal).FirstOrDefault();
+        return best.Dir is null ? "" : $" (did you mean '{best.Dir}'?)";
+    }
+
     private static bool IsUnderExamples(string dir) => RepoPath.Segments(dir).Contains("examples");
 
-    private static Dictionary<string, DirFacts> ReadDirs(IFileTree tree, PlanBotConfig config)
+    private static Dictionary<string, DirFacts> ReadDirs(IFileTree tree, PlanBotConfig config, ConcurrentBag<string> warnings)
     {
         var ignore = config.Discovery.Ignore;
         var all = tree.ListFiles();
         var known = new HashSet<string>(all, StringComparer.Ordinal);
         var byDir = all
             .Where(f => DirFactsReader.IsTerraformFile(f) || TerragruntReader.IsUnitFile(f))
-            .Where(f => !ignore.Any(g => g.IsMatch(f) || g.IsMatch(RepoPath.DirectoryOf(f))))
+            .Where(f => !ignore.Any(g => g.MatchesPathOrParent(f)))
             .GroupBy(RepoPath.DirectoryOf)
             .ToArray();
 
         var result = new ConcurrentDictionary<string, DirFacts>(StringComparer.Ordinal);
         Parallel.ForEach(byDir, group =>
         {
-            var files = group.Select(f => ParseSafely(tree, f)).ToArray();
-            result[group.Key] = DirFactsReader.Read(group.Key, files, known.Contains);
+            var files = group.Select(f => ParseSafely(tree, f, warnings)).OfType<HclFile>().ToArray();
+            if (files.Length > 0)
+            {
+                result[group.Key] = DirFactsReader.Read(group.Key, files, known.Contains);
+            }
         });
         return new Dictionary<string, DirFacts>(result, StringComparer.Ordinal);
     }
 
-    private static HclFile ParseSafely(IFileTree tree, string path)
+    /// <summary>The parsed file; null (with a warning) for a file the tree skips by design.</summary>
+    private static HclFile? ParseSafely(IFileTree tree, string path, ConcurrentBag<string> warnings)
     {
         try
         {
             return DirFactsReader.ParseFile(path, tree.ReadText(path));
         }
-        catch (IOException e)
+        catch (SkippedFileException e)
         {
-            return new HclFile(path, HclBody.Empty, [new HclDiagnostic(0, 0, "could not read file: " + e.Message)]);
+            warnings.Add(e.Message);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new HclFile(path, HclBody.Empty, [new HclDiagnostic(1, 1, "could not read file: " + e.Message)]);
         }
     }
 

@@ -30,10 +30,10 @@ public static class StateAddress
                         return null;
                     }
 
-                    path = $"{workspaceDir}/{workspace}/{Path.GetFileName(path)}";
+                    path = $"{workspaceDir.TrimEnd('/')}/{workspace}/{Path.GetFileName(path)}";
                 }
 
-                return "local:" + RepoPath.Normalize(dir == RepoPath.Root ? path : $"{dir}/{path}");
+                return "local:" + LocalPath(dir, path);
             case "s3":
                 var (bucket, key) = (Get("bucket"), Get("key"));
                 if (bucket is null || key is null)
@@ -55,5 +55,21 @@ public static class StateAddress
                 var parts = config.Items.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => (i.Key, Value: i.Value.AsString)).ToList();
                 return parts.Any(p => p.Value is null) ? null : $"{type}:{string.Join(';', parts.Select(p => $"{p.Key}={p.Value}"))}@{workspace}";
         }
+    }
+
+    /// <summary>
+    /// A local state path as terraform resolves it: relative to the dir terraform runs in, or absolute
+    /// as written. Both sides of a match (the writer's backend, the reader's remote state) go through
+    /// here, so an absolute path shared by two projects is one address.
+    /// </summary>
+    private static string LocalPath(string dir, string path)
+    {
+        path = path.Replace('\\', '/');
+        if (path.StartsWith('/'))
+        {
+            return "/" + (RepoPath.Normalize(path) is var absolute && absolute != RepoPath.Root ? absolute : "");
+        }
+
+        return RepoPath.Normalize(dir == RepoPath.Root ? path : $"{dir}/{path}");
     }
 }

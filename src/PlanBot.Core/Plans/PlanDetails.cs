@@ -89,5 +89,5 @@ public sealed class PlanDetails
     }
 
     public static IReadOnlyList<Regex> CompileMasks(IReadOnlyList<string> patterns) =>
-        [.. patterns.Select(p => new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))];
+        [.. patterns.Select(p => new Regex(p, RegexOptions.CultureInvariant, Config.RegexProbe.MatchTimeout))];
 }

@@ -66,6 +66,7 @@ public sealed class OutputChangeJson
     [JsonIgnore] public ValueContent Content { get; set; } = ValueContent.Empty;
 }
 
-[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Disallow, NumberHandling = JsonNumberHandling.Strict)]
+// MaxDepth: see PlanReader.MaxDepth (System.Text.Json's default of 64 refuses valid plans).
+[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Disallow, NumberHandling = JsonNumberHandling.Strict, MaxDepth = PlanReader.MaxDepth)]
 [JsonSerializable(typeof(PlanJson))]
 internal sealed partial class PlanJsonContext : JsonSerializerContext;

@@ -25,6 +25,15 @@ public sealed class PlanFormatException : Exception
 /// <summary>Reads a `terraform show -json` plan from a stream and summarizes it.</summary>
 public static partial class PlanReader
 {
+    /// <summary>
+    /// How deep a plan document may nest. Terraform writes values as deep as the configuration makes
+    /// them (Go's encoding/json stops at 10,000); System.Text.Json's default of 64 refused valid plans
+    /// whose values nest ~58 levels. 1,000 is beyond any real plan and safe for the recursive diff.
+    /// </summary>
+    public const int MaxDepth = 1_000;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth };
+
     [GeneratedRegex(@"^\d+\.\d+$", RegexOptions.CultureInvariant)]
     private static partial Regex FormatVersion();
 
@@ -74,7 +83,7 @@ public static partial class PlanReader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow });
+            document = JsonDocument.Parse(json, DocumentOptions);
         }
         catch (JsonException e)
         {
@@ -92,8 +101,10 @@ public static partial class PlanReader
 
         try
         {
+            // The summary first: it refuses what is not a plan ([] or null) before the details walk it.
+            var plan = await summary.ConfigureAwait(false);
             var details = PlanDetails.Build(document, masks); // the details own the document from here
-            return (await summary.ConfigureAwait(false)) with { Details = details };
+            return plan with { Details = details };
         }
         catch (JsonException e)
         {
@@ -120,11 +131,13 @@ public static partial class PlanReader
     }
 
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
-    public static Task<PlanSummary> ReadDetailedFileAsync(string path, IReadOnlyList<Regex> masks, CancellationToken cancellationToken = default) =>
-        ReadDetailedFileAsync(path, masks, FingerprintSalt.None, cancellationToken);
+    /// <param name="name">How errors name the document (default: the path); a PR comment should not show server paths.</param>
+    public static Task<PlanSummary> ReadDetailedFileAsync(string path, IReadOnlyList<Regex> masks, CancellationToken cancellationToken = default, string? name = null) =>
+        ReadDetailedFileAsync(path, masks, FingerprintSalt.None, cancellationToken, name);
 
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
-    public static async Task<PlanSummary> ReadDetailedFileAsync(string path, IReadOnlyList<Regex> masks, FingerprintSalt salt, CancellationToken cancellationToken = default)
+    /// <param name="name">How errors name the document (default: the path); a PR comment should not show server paths.</param>
+    public static async Task<PlanSummary> ReadDetailedFileAsync(string path, IReadOnlyList<Regex> masks, FingerprintSalt salt, CancellationToken cancellationToken = default, string? name = null)
     {
         byte[] bytes;
         try
@@ -133,14 +146,20 @@ public static partial class PlanReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PlanFormatException($"{path}: cannot read the plan file ({e.Message})", e);
+            throw new PlanFormatException($"{name ?? path}: cannot read the plan file ({e.Message.Replace(path, name ?? path, StringComparison.Ordinal)})", e);
         }
 
-        return await ReadDetailedAsync(bytes, path, masks, salt).ConfigureAwait(false);
+        return await ReadDetailedAsync(bytes, name ?? path, masks, salt).ConfigureAwait(false);
     }
 
     private static PlanFormatException NotJson(string name, JsonException e)
     {
+        if (e.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            var at = e.LineNumber is { } deep ? $":{deep + 1}" : "";
+            return new PlanFormatException($"{name}{at}: a value nests more than {MaxDepth} levels deep, beyond what PlanBot reads; flatten that value in the configuration (PlanBot's limit, documented in docs/product.md)", e);
+        }
+
         var where = e.LineNumber is { } line ? $":{line + 1}" : "";
         var what = e.Path is { Length: > 1 } path ? $" at {path}" : "";
         return new PlanFormatException($"{name}{where}: not a valid terraform plan JSON document{what} ({FirstLine(e.Message)}); produce it with `terraform show -json PLANFILE`", e);

@@ -31,7 +31,7 @@ public static class DriftMarkdown
                 DriftStatus.Failed => "❌ failed: " + Cell(p.Result.Error),
                 _ => "✅ in sync",
             };
-            sb.Append($"| {Code(p.Name)} | {Code(p.Result.Project.Dir)} | {status} | {(p.Status == DriftStatus.Drifted ? p.Resources.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "")} | {(p.FirstSeen is { } seen ? seen.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) : "")} |\n");
+            sb.Append($"| {CodeCell(p.Name)} | {CodeCell(p.Result.Project.Dir)} | {status} | {(p.Status == DriftStatus.Drifted ? p.Resources.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "")} | {(p.FirstSeen is { } seen ? seen.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) : "")} |\n");
         }
 
         sb.Append('\n');

@@ -9,6 +9,9 @@ internal static class Markdown
     /// <summary>Inline code; a backtick inside (legal in for_each keys) would end the span, so it is swapped for a look-alike.</summary>
     public static string Code(string text) => "`" + text.Replace('`', 'ˋ').Replace('\n', ' ') + "`";
 
+    /// <summary>A code span inside a table cell: GitHub splits cells at every unescaped '|', even inside code spans.</summary>
+    public static string CodeCell(string text) => Code(text).Replace("|", "\\|", StringComparison.Ordinal);
+
     /// <summary>One table cell: the first line, escaped, pipes escaped.</summary>
     public static string Cell(string? text) => Html((text ?? "").Split('\n')[0]).Replace("|", "\\|", StringComparison.Ordinal);
 

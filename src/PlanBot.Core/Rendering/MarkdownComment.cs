@@ -189,12 +189,12 @@ public static class MarkdownComment
         foreach (var p in report.Projects)
         {
             var c = p.Plan?.Counts ?? new ActionCounts();
-            sb.Append($"| {Code(p.Project.Name)} | {Code(p.Project.Dir)} | {Cell(p.Project.Workspace)} | {Result(p)} | {c.Create:N0} | {c.Update:N0} | {c.Delete:N0} | {c.Replace:N0} | {Approval(p)} |\n");
+            sb.Append($"| {CodeCell(p.Project.Name)} | {CodeCell(p.Project.Dir)} | {Cell(p.Project.Workspace)} | {Result(p)} | {c.Create:N0} | {c.Update:N0} | {c.Delete:N0} | {c.Replace:N0} | {Approval(p)} |\n");
         }
 
         foreach (var deleted in report.Deleted)
         {
-            sb.Append($"| {Code(deleted.Dir)} | {Code(deleted.Dir)} | — | 🗑️ dir deleted, not planned | | | | | — |\n");
+            sb.Append($"| {CodeCell(deleted.Dir)} | {CodeCell(deleted.Dir)} | — | 🗑️ dir deleted, not planned | | | | | — |\n");
         }
 
         sb.Append('\n');
@@ -202,7 +202,7 @@ public static class MarkdownComment
 
     private static string Approval(ProjectResult p) =>
         (p.ApprovedBy.Count > 0 ? "✅ approved by " + string.Join(", ", p.ApprovedBy.Select(u => "@" + Cell(u)))
-        : p.Approval.Required ? "**needed**: " + string.Join(", ", p.Approval.Reasons)
+        : p.Approval.Required ? "**needed**: " + string.Join(", ", p.Approval.Reasons).Replace("|", "\\|", StringComparison.Ordinal)
         : p.Plan is null ? "—" : "not needed")
         // the content fingerprint's short form: what an approval binds to, quotable in review
         + (p.Plan is null ? "" : $" · plan `{PlanFingerprint.Short(p.Plan.Fingerprint)}`");

@@ -229,7 +229,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         PlanSummary plan;
         try
         {
-            plan = await PlanReader.ReadDetailedFileAsync(jsonFile, masks, cancellationToken).ConfigureAwait(false);
+            plan = await PlanReader.ReadDetailedFileAsync(jsonFile, masks, cancellationToken, name: $"the plan JSON of {project.Name}").ConfigureAwait(false);
         }
         catch (PlanFormatException e)
         {

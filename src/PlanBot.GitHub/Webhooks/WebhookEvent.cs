@@ -136,30 +136,29 @@ public static partial class WebhookParser
 
     internal static PullRequestInfo Pull(Octokit.Webhooks.Models.PullRequestEvent.PullRequest? p, string repo, string eventName = "pull_request")
     {
-        string Missing(string field) => throw new JsonException($"the {eventName} payload has no pull_request.{field}: PlanBot needs the PR's number, head, base and user (is the body a GitHub {eventName} event?)");
-        if (p is null)
-        {
-            Missing("object");
-        }
-
-        var head = p!.Head;
-        var headSha = head?.Sha ?? Missing("head.sha");
-        var baseSha = p.Base?.Sha ?? Missing("base.sha");
-        var author = p.User?.Login ?? Missing("user.login");
+        // A signed payload can still lack what every real pull_request event carries: refuse it by name.
+        T Need<T>(T? value, string field) where T : class => value ?? throw new JsonException(
+            $"the {eventName} payload has no 'pull_request{(field.Length > 0 ? "." + field : "")}', which every GitHub {eventName} event carries: PlanBot needs the PR's number, head, base and user");
+        p = Need(p, "");
+        var head = Need(p.Head, "head");
+        var headSha = Need(head.Sha, "head.sha");
+        var @base = Need(p.Base, "base");
+        var baseSha = Need(@base.Sha, "base.sha");
+        var author = Need(Need(p.User, "user").Login, "user.login");
         return new()
         {
             Number = checked((int)p.Number),
             HeadSha = headSha,
             BaseSha = baseSha,
-            BaseRef = p.Base!.Ref ?? Missing("base.ref"),
-            HeadRef = head!.Ref ?? Missing("head.ref"),
+            BaseRef = Need(@base.Ref, "base.ref"),
+            HeadRef = Need(head.Ref, "head.ref"),
             Author = author,
             State = p.State?.StringValue ?? "open",
             Draft = p.Draft,
             Merged = p.Merged == true || p.MergedAt is not null,
             // A head repository that is gone (a deleted fork) is not this repository: treated as a fork, as the REST client does.
             FromFork = head.Repo is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
-            CloneUrl = p.Base.Repo?.CloneUrl,
+            CloneUrl = @base.Repo?.CloneUrl,
             MergeCommitSha = p.MergeCommitSha,
         };
     }

@@ -1,10 +1,24 @@
+using System.Text;
+using PlanBot.Core.Discovery;
 using PlanBot.Core.Ports;
 
 namespace PlanBot.Terraform.Files;
 
-/// <summary>A working tree on disk. Hidden dirs (.git, .terraform, .planbot, …) are never listed.</summary>
+/// <summary>
+/// A working tree on disk. Hidden dirs (.git, .terraform, .planbot, …) are never listed. Reads are
+/// bounded: a symlink is followed only while it stays inside the tree (a committed `x.tf -> /dev/zero`
+/// or `-> /etc/passwd` is skipped with a warning), and at most <see cref="MaxFileBytes"/> are read.
+/// </summary>
 public sealed class DiskFileTree : IFileTree
 {
+    /// <summary>
+    /// Larger than any hand-written or generated .tf seen in practice (the biggest public ones are a few
+    /// MB); reading is about ten times the file size in memory, so this bounds one file near 160 MB.
+    /// </summary>
+    public const long MaxFileBytes = 16L * 1024 * 1024;
+
+    private const int MaxLinkHops = 40;
+
     public DiskFileTree(string root)
     {
         Root = Path.GetFullPath(root);
@@ -44,19 +58,101 @@ public sealed class DiskFileTree : IFileTree
         return files;
     }
 
-    /// <summary>
-    /// A file's text. A symlink resolving outside the checkout (<c>x.tf -> /proc/self/environ</c>) is
-    /// not followed: PlanBot never reads what a pull request points it at outside its own tree.
-    /// </summary>
+    /// <exception cref="SkippedFileException">A symlink leading out of the tree (or in a loop).</exception>
+    /// <exception cref="IOException">Not a regular file, unreadable, or larger than <see cref="MaxFileBytes"/>.</exception>
     public string ReadText(string path)
     {
-        var full = Path.Combine(Root, path);
-        if (File.ResolveLinkTarget(full, returnFinalTarget: true) is { } target &&
-            !Path.GetFullPath(target.FullName).StartsWith(Root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        var full = ResolveInside(path);
+        using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (stream.CanSeek && stream.Length > MaxFileBytes)
         {
-            throw new IOException($"{path} is a symlink to a file outside the repository; PlanBot does not follow it (commit the file itself)");
+            throw TooLarge(path, stream.Length);
         }
 
-        return File.ReadAllText(full);
+        // Read with the cap enforced as bytes arrive: a device or a pipe reports no length.
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (buffer.Length + read > MaxFileBytes)
+            {
+                throw TooLarge(path, null);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        buffer.Position = 0;
+        using var reader = new StreamReader(buffer, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
+
+    private static IOException TooLarge(string path, long? length) => new(
+        $"{(length is { } l ? $"{l / (1024.0 * 1024):0.#} MB" : "endless")}: PlanBot reads at most {MaxFileBytes / (1024 * 1024)} MB of one Terraform file; split {path} or add it to discovery.ignore");
+
+    /// <summary>
+    /// The path with every symlink on the way resolved, hop by hop, each one checked to stay inside the
+    /// tree: a link to a dir that links out is caught as well as a direct one.
+    /// </summary>
+    private string ResolveInside(string path)
+    {
+        var pending = new Stack<string>(path.Split('/').Reverse());
+        var current = Root;
+        var hops = 0;
+        while (pending.Count > 0)
+        {
+            var part = pending.Pop();
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (current == Root)
+                {
+                    throw OutOfTree(path);
+                }
+
+                current = Path.GetDirectoryName(current)!;
+                continue;
+            }
+
+            var next = Path.Combine(current, part);
+            var target = new FileInfo(next).LinkTarget;
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+
+            if (++hops > MaxLinkHops)
+            {
+                throw new SkippedFileException($"{path}: a symlink loop; not read");
+            }
+
+            if (Path.IsPathRooted(target))
+            {
+                var relative = Path.GetRelativePath(Root, Path.GetFullPath(target));
+                if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+                {
+                    throw OutOfTree(path, target);
+                }
+
+                current = Root;
+                target = relative;
+            }
+
+            foreach (var step in target.Replace('\\', '/').Split('/').Reverse())
+            {
+                pending.Push(step);
+            }
+        }
+
+        return current;
+    }
+
+    private static SkippedFileException OutOfTree(string path, string? target = null) =>
+        new($"{path} is a symlink{(target is null ? "" : $" to {target}")}, outside the repository: not followed (PlanBot reads only files inside the repository; commit the file itself)");
 }

@@ -16,19 +16,43 @@ public sealed record ProcessSpec
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
 }
 
-public sealed record ProcessOutcome(int ExitCode, bool TimedOut, bool Cancelled, bool NotFound, string StdoutTail, string StderrTail, TimeSpan Duration);
+public sealed record ProcessOutcome(int ExitCode, bool TimedOut, bool Cancelled, bool NotFound, string StdoutTail, string StderrTail, TimeSpan Duration)
+{
+    /// <summary>The timeout the step ran under, so a timed-out result can name it.</summary>
+    public TimeSpan Limit { get; init; }
+
+    /// <summary>
+    /// True when the output pipes were still held open by a process that escaped the child's tree
+    /// after the child exited; PlanBot stopped reading them rather than wait for that process.
+    /// </summary>
+    public bool PipesAbandoned { get; init; }
+}
 
 /// <summary>
 /// Runs a child process with its output streamed to files (never unbounded in memory: only the last
-/// 64 KiB of each stream are kept), a timeout, and the whole process tree killed on timeout or cancel.
+/// 64 KiB of each stream are kept), a timeout, and the whole process group and tree killed on timeout
+/// or cancel. On Linux the child runs in its own session (setsid), so one signal reaches every
+/// process it started, including ones re-parented to init; a process that made its own session and
+/// keeps the output pipes open is not waited for beyond <see cref="PipeGrace"/>.
 /// </summary>
 public static class ChildProcess
 {
     private const int TailChars = 64 * 1024;
+    private const string SetSid = "/usr/bin/setsid";
+
+    /// <summary>How long output is still read after the child exited or was killed.</summary>
+    public static TimeSpan PipeGrace { get; } = TimeSpan.FromSeconds(3);
 
     public static async Task<ProcessOutcome> RunAsync(ProcessSpec spec, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(spec.FileName)
+        var executable = ResolveExecutable(spec);
+        if (executable is null)
+        {
+            return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': not found on PATH", TimeSpan.Zero) { Limit = spec.Timeout };
+        }
+
+        var ownGroup = OperatingSystem.IsLinux() && File.Exists(SetSid);
+        var info = new ProcessStartInfo(ownGroup ? SetSid : executable)
         {
             WorkingDirectory = spec.WorkingDirectory,
             RedirectStandardOutput = true,
@@ -38,6 +62,11 @@ public static class ChildProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (ownGroup)
+        {
+            info.ArgumentList.Add(executable); // setsid execs it: same pid, same exit code, its own process group
+        }
+
         foreach (var argument in spec.Arguments)
         {
             info.ArgumentList.Add(argument);
@@ -74,8 +103,9 @@ public static class ChildProcess
         var gate = new SemaphoreSlim(1, 1);
         var stdoutTail = new Tail(TailChars);
         var stderrTail = new Tail(TailChars);
-        var pumpOut = PumpAsync(process.StandardOutput, stdoutFile ?? log, stdoutTail, gate);
-        var pumpErr = PumpAsync(process.StandardError, log, stderrTail, gate);
+        using var stopReading = new CancellationTokenSource();
+        var pumpOut = PumpAsync(process.StandardOutput, stdoutFile ?? log, stdoutTail, gate, stopReading.Token);
+        var pumpErr = PumpAsync(process.StandardError, log, stderrTail, gate, stopReading.Token);
 
         using var timeout = new CancellationTokenSource(spec.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -89,21 +119,82 @@ public static class ChildProcess
         {
             timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
             cancelled = !timedOut;
-            Kill(process);
+            Kill(process, ownGroup);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        await Task.WhenAll(pumpOut, pumpErr).ConfigureAwait(false);
+        // The pipes reach end of file when every process holding them has exited. A process that
+        // escaped the tree (its own session, re-parented to init) can hold them for hours: read for a
+        // short grace, then stop, and end whatever is left of the child's process group.
+        var pipesAbandoned = false;
+        var pumps = Task.WhenAll(pumpOut, pumpErr);
+        try
+        {
+            await pumps.WaitAsync(PipeGrace, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            pipesAbandoned = true;
+            KillGroup(process.Id, ownGroup);
+            await stopReading.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await pumps.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                // the reads are abandoned; the process's streams are closed when it is disposed
+            }
+        }
+
+        if (!timedOut && !cancelled)
+        {
+            KillGroup(process.Id, ownGroup); // leftovers of a finished step (background children) end with it
+        }
+
+        await gate.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false); // no pump writes to the log past this point
         if (timedOut || cancelled)
         {
             log?.WriteLine(timedOut ? $"planbot: killed after the {spec.Timeout} timeout" : "planbot: killed on cancel");
         }
 
-        return new ProcessOutcome(process.ExitCode, timedOut, cancelled, false, stdoutTail.ToString(), stderrTail.ToString(), Stopwatch.GetElapsedTime(started));
+        if (pipesAbandoned)
+        {
+            log?.WriteLine($"planbot: stopped reading output {PipeGrace.TotalSeconds:0} s after the process ended: a process it started still held the output open");
+        }
+
+        return new ProcessOutcome(process.ExitCode, timedOut, cancelled, false, stdoutTail.ToString(), stderrTail.ToString(), Stopwatch.GetElapsedTime(started))
+        {
+            Limit = spec.Timeout,
+            PipesAbandoned = pipesAbandoned,
+        };
     }
 
-    private static void Kill(Process process)
+    /// <summary>The file to execute: a path as given, or the first executable match on PATH (the child's PATH when set).</summary>
+    private static string? ResolveExecutable(ProcessSpec spec)
     {
+        if (spec.FileName.Contains('/', StringComparison.Ordinal))
+        {
+            var full = Path.GetFullPath(spec.FileName, spec.WorkingDirectory);
+            return File.Exists(full) ? full : null;
+        }
+
+        var path = spec.Environment.TryGetValue("PATH", out var own) && own is not null ? own : Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, spec.FileName);
+            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
+            {
+                return candidate;
+            }
+        }
+
+        return OperatingSystem.IsWindows() ? spec.FileName : null; // Windows resolves extensions itself
+    }
+
+    private static void Kill(Process process, bool ownGroup)
+    {
+        KillGroup(process.Id, ownGroup);
         try
         {
             process.Kill(entireProcessTree: true);
@@ -114,11 +205,22 @@ public static class ChildProcess
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, StreamWriter? sink, Tail tail, SemaphoreSlim gate)
+    /// <summary>SIGKILL to the child's process group (its pid: setsid made it the leader); quiet when the group is gone.</summary>
+    private static void KillGroup(int pid, bool ownGroup)
+    {
+        if (!ownGroup)
+        {
+            return;
+        }
+
+        _ = Signals.Kill(-pid, Signals.SigKill); // ESRCH when the group is gone already: nothing left to end
+    }
+
+    private static async Task PumpAsync(StreamReader reader, StreamWriter? sink, Tail tail, SemaphoreSlim gate, CancellationToken stop)
     {
         var buffer = new char[16 * 1024];
         int read;
-        while ((read = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        while ((read = await ReadAsync(reader, buffer, stop).ConfigureAwait(false)) > 0)
         {
             tail.Append(buffer.AsSpan(0, read));
             if (sink is not null)
@@ -133,6 +235,18 @@ public static class ChildProcess
                     gate.Release();
                 }
             }
+        }
+    }
+
+    private static async Task<int> ReadAsync(StreamReader reader, char[] buffer, CancellationToken stop)
+    {
+        try
+        {
+            return await reader.ReadAsync(buffer.AsMemory(), stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
         }
     }
 

@@ -124,7 +124,7 @@ public class ConfigTests
     [Fact]
     public void Two_projects_with_one_name_are_refused()
     {
-        Fails("projects:\n  - dir: a\n  - dir: a\n").Errors.Single().Message.ShouldContain("project name 'a' is used by the projects on lines 2, 3");
+        Fails("projects:\n  - dir: a\n  - dir: b\n    name: a\n").Errors.Single().Message.ShouldContain("project name 'a' is used by the projects on lines 2, 3");
     }
 
     [Fact]

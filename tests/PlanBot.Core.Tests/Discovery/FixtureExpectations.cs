@@ -143,9 +143,33 @@ public static partial class FixtureExpectations
             {
                 yaml.Append($"    when_modified: [{string.Join(", ", ((YamlSequenceNode)when).Select(w => $"'{((YamlScalarNode)w).Value}'"))}]\n");
             }
+
+            // A workflow's init arguments (-backend-config=<env>.tfvars) tell two projects on one dir apart: each has its own state.
+            if (Get("workflow") is { } workflow && InitArguments(root, workflow) is { Count: > 0 } init)
+            {
+                yaml.Append($"    terraform: {{ extra_args: {{ init: [{string.Join(", ", init.Select(a => $"'{a}'"))}] }} }}\n");
+            }
         }
 
         return yaml.ToString();
+    }
+
+    /// <summary>The extra_args of the init step of an atlantis.yaml workflow's plan stage.</summary>
+    private static List<string> InitArguments(YamlMappingNode root, string workflow)
+    {
+        if (!root.Children.TryGetValue(new YamlScalarNode("workflows"), out var workflows) ||
+            !((YamlMappingNode)workflows).Children.TryGetValue(new YamlScalarNode(workflow), out var definition) ||
+            !((YamlMappingNode)definition).Children.TryGetValue(new YamlScalarNode("plan"), out var plan) ||
+            !((YamlMappingNode)plan).Children.TryGetValue(new YamlScalarNode("steps"), out var steps))
+        {
+            return [];
+        }
+
+        return ((YamlSequenceNode)steps).OfType<YamlMappingNode>()
+            .Where(step => step.Children.ContainsKey(new YamlScalarNode("init")))
+            .SelectMany(step => step.Children[new YamlScalarNode("init")] is YamlMappingNode init &&
+                init.Children.TryGetValue(new YamlScalarNode("extra_args"), out var args) ? ((YamlSequenceNode)args).Select(a => ((YamlScalarNode)a).Value!) : [])
+            .ToList();
     }
 
     // ---------------------------------------------------------------- tfaction: list-targets

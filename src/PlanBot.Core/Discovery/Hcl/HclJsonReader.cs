@@ -19,7 +19,7 @@ public static class HclJsonReader
     {
         try
         {
-            using var doc = JsonDocument.Parse(source, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            using var doc = JsonDocument.Parse(source, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = HclParser.MaxDepth });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return new HclFile(path, HclBody.Empty, [new HclDiagnostic(1, 1, "a .tf.json file must hold one JSON object")]);
@@ -31,7 +31,10 @@ public static class HclJsonReader
         {
             var line = (int)(e.LineNumber ?? 0) + 1;
             var column = (int)(e.BytePositionInLine ?? 0) + 1;
-            return new HclFile(path, HclBody.Empty, [new HclDiagnostic(line, column, "invalid JSON: " + FirstSentence(e.Message))]);
+            var message = e.Message.Contains("maximum configured depth", StringComparison.Ordinal)
+                ? $"nested more than {HclParser.MaxDepth} levels deep: PlanBot does not read deeper; flatten this value"
+                : "invalid JSON: " + FirstSentence(e.Message);
+            return new HclFile(path, HclBody.Empty, [new HclDiagnostic(line, column, message)]);
         }
     }
 

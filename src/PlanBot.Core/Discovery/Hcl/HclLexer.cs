@@ -14,6 +14,8 @@ internal sealed class HclLexer
     private int _pos;
     private int _line = 1;
     private int _lineStart;
+    private int _interpolationDepth;
+    private bool _tooDeepReported;
 
     public HclLexer(string source, List<HclDiagnostic> errors)
     {
@@ -186,24 +188,26 @@ internal sealed class HclLexer
     }
 
     /// <summary>A quoted template. Literal text is decoded; any interpolation makes it a Template token.</summary>
-    private HclToken ReadQuoted(int start, int line, int column)
+    /// <param name="keepText">False for strings inside an interpolation: their text is discarded, and
+    /// building it at every nesting level would cost depth × length.</param>
+    private HclToken ReadQuoted(int start, int line, int column, bool keepText = true)
     {
         _pos++; // opening quote
-        var text = new StringBuilder();
+        var text = keepText ? new StringBuilder() : null;
         var isTemplate = false;
         while (true)
         {
             if (_pos >= _src.Length || _src[_pos] == '\n')
             {
                 Error(line, column, "unterminated string: add the closing \" on the same line (use a heredoc <<EOT for multi-line text)");
-                return Make(HclTokenKind.Template, start, line, column, text.ToString());
+                return Make(HclTokenKind.Template, start, line, column, text?.ToString() ?? "");
             }
 
             var c = _src[_pos];
             if (c == '"')
             {
                 _pos++;
-                return Make(isTemplate ? HclTokenKind.Template : HclTokenKind.String, start, line, column, text.ToString());
+                return Make(isTemplate ? HclTokenKind.Template : HclTokenKind.String, start, line, column, text?.ToString() ?? "");
             }
 
             if (c == '\\')
@@ -212,7 +216,7 @@ internal sealed class HclLexer
             }
             else if ((c is '$' or '%') && Peek(1) == c && Peek(2) == '{')
             {
-                text.Append(c).Append('{'); // $${ and %%{ are literal
+                text?.Append(c).Append('{'); // $${ and %%{ are literal
                 _pos += 3;
             }
             else if ((c is '$' or '%') && Peek(1) == '{')
@@ -220,35 +224,37 @@ internal sealed class HclLexer
                 isTemplate = true;
                 var interpStart = _pos;
                 _pos += 2;
+                _interpolationDepth++;
                 SkipInterpolation(line, column);
-                text.Append(_src, interpStart, _pos - interpStart);
+                _interpolationDepth--;
+                text?.Append(_src, interpStart, _pos - interpStart);
             }
             else
             {
-                text.Append(c);
+                text?.Append(c);
                 _pos++;
             }
         }
     }
 
-    private void ReadEscape(StringBuilder text)
+    private void ReadEscape(StringBuilder? text)
     {
         var e = Peek(1);
         _pos += 2;
         switch (e)
         {
-            case 'n': text.Append('\n'); break;
-            case 't': text.Append('\t'); break;
-            case 'r': text.Append('\r'); break;
-            case '"': text.Append('"'); break;
-            case '\\': text.Append('\\'); break;
+            case 'n': text?.Append('\n'); break;
+            case 't': text?.Append('\t'); break;
+            case 'r': text?.Append('\r'); break;
+            case '"': text?.Append('"'); break;
+            case '\\': text?.Append('\\'); break;
             case 'u' or 'U':
                 var length = e == 'u' ? 4 : 8;
                 if (_pos + length <= _src.Length &&
                     int.TryParse(_src.AsSpan(_pos, length), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code) &&
                     code is >= 0 and <= 0x10FFFF)
                 {
-                    text.Append(char.ConvertFromUtf32(code));
+                    text?.Append(char.ConvertFromUtf32(code));
                     _pos += length;
                 }
                 else
@@ -259,7 +265,7 @@ internal sealed class HclLexer
                 break;
             default:
                 Error(_line, Column - 2, $"unknown escape \\{e} in string: use \\\\ for a backslash");
-                text.Append(e);
+                text?.Append(e);
                 break;
         }
     }
@@ -281,10 +287,22 @@ internal sealed class HclLexer
                 depth--;
                 _pos++;
             }
+            else if (c == '"' && _interpolationDepth >= HclParser.MaxDepth)
+            {
+                // Strings inside interpolations inside strings recurse: from here on, quotes are skipped
+                // as plain characters (braces still balance), so the stack stays bounded.
+                if (!_tooDeepReported)
+                {
+                    _tooDeepReported = true;
+                    Error(line, column, $"interpolations nested more than {HclParser.MaxDepth} levels deep: PlanBot does not read deeper; flatten this value");
+                }
+
+                _pos++;
+            }
             else if (c == '"')
             {
                 var save = _errors.Count;
-                ReadQuoted(_pos, _line, Column);
+                ReadQuoted(_pos, _line, Column, keepText: false);
                 if (_errors.Count > save)
                 {
                     return;

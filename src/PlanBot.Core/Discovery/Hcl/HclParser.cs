@@ -3,20 +3,78 @@ namespace PlanBot.Core.Discovery.Hcl;
 /// <summary>
 /// A tolerant reader of HCL native syntax: blocks, attributes, literals, lists and objects are read;
 /// every other expression is kept as <see cref="HclUnknown"/>. Errors are collected, never thrown.
+/// Nesting (blocks, lists, objects, interpolations) is read to <see cref="MaxDepth"/> levels: deeper
+/// input is one error at its line and skipped without recursion, so no file can exhaust the stack.
 /// </summary>
 public static class HclParser
 {
+    /// <summary>
+    /// Real configurations nest blocks and values a few dozen levels at most; 1,000 is far beyond any
+    /// of them and well within the stack of every thread discovery runs on.
+    /// </summary>
+    public const int MaxDepth = 1_000;
+
+    /// <summary>A file in pieces produces one error per line at most; the first ones are what a reader can act on.</summary>
+    public const int MaxErrors = 20;
+
     public static HclFile Parse(string path, string source)
     {
         var errors = new List<HclDiagnostic>();
         var tokens = new HclLexer(source, errors).Tokenize();
         var body = new Reader(tokens, source, errors).ReadFile();
-        return new HclFile(path, body, errors);
+        return new HclFile(path, body, Cap(errors));
+    }
+
+    internal static IReadOnlyList<HclDiagnostic> Cap(List<HclDiagnostic> errors)
+    {
+        if (errors.Count <= MaxErrors)
+        {
+            return errors;
+        }
+
+        var shown = errors.OrderBy(e => e.Line).ThenBy(e => e.Column).Take(MaxErrors).ToList();
+        shown.Add(shown[^1] with { Message = $"and {errors.Count - MaxErrors} more errors in this file (is it Terraform at all?)" });
+        return shown;
     }
 
     private sealed class Reader(List<HclToken> tokens, string source, List<HclDiagnostic> errors)
     {
         private int _i;
+        private int _depth;
+        private bool _tooDeepReported;
+
+        /// <summary>True (and reported once per file) when one more level would exceed <see cref="MaxDepth"/>.</summary>
+        private bool TooDeep(HclToken at)
+        {
+            if (_depth < MaxDepth)
+            {
+                return false;
+            }
+
+            if (!_tooDeepReported)
+            {
+                _tooDeepReported = true;
+                Error(at, $"nested more than {MaxDepth} levels deep (blocks, lists and objects): PlanBot does not read deeper; flatten this value");
+            }
+
+            return true;
+        }
+
+        /// <summary>Skips a balanced {…} starting at the current '{', without recursion.</summary>
+        private void SkipBalancedBraces()
+        {
+            var depth = 0;
+            do
+            {
+                depth += Take().Kind switch
+                {
+                    HclTokenKind.LBrace => 1,
+                    HclTokenKind.RBrace => -1,
+                    _ => 0,
+                };
+            }
+            while (depth > 0 && Current.Kind != HclTokenKind.Eof);
+        }
 
         private HclToken Current => tokens[_i];
 
@@ -104,8 +162,17 @@ public static class HclParser
                     continue;
                 }
 
+                if (TooDeep(Current))
+                {
+                    SkipBalancedBraces();
+                    EndOfItem();
+                    continue;
+                }
+
                 _i++;
+                _depth++;
                 var inner = ReadBody(nested: true);
+                _depth--;
                 blocks.Add(new HclBlock(token.Text, labels, inner, token.Line));
                 EndOfItem();
             }
@@ -243,12 +310,27 @@ public static class HclParser
                 case HclTokenKind.Other when token.Text == "-" && tokens[_i + 1].Kind == HclTokenKind.Number:
                     _i += 2;
                     return new HclNumber("-" + tokens[_i - 1].Text);
+                case HclTokenKind.LBracket or HclTokenKind.LBrace when TooDeep(token):
+                    return null; // the caller skips the rest without recursion and keeps it unknown
                 case HclTokenKind.LBracket when !StartsForExpression():
-                    return ReadList();
+                    return Nested(ReadList);
                 case HclTokenKind.LBrace when !StartsForExpression():
-                    return ReadObject();
+                    return Nested(ReadObject);
                 default:
                     return null;
+            }
+        }
+
+        private HclValue? Nested(Func<HclValue?> read)
+        {
+            _depth++;
+            try
+            {
+                return read();
+            }
+            finally
+            {
+                _depth--;
             }
         }
 

@@ -159,7 +159,14 @@ public sealed class SecretScrubber
 
         foreach (var mask in _masks)
         {
-            text = mask.Replace(text, Masked);
+            try
+            {
+                text = mask.Replace(text, Masked);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return Masked; // a mask that cannot decide in time hides the whole value: never show what it may cover
+            }
         }
 
         return text;

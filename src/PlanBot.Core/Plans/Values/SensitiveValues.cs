@@ -38,7 +38,7 @@ public static class SensitiveValues
 
         foreach (var state in (ReadOnlySpan<string>)["prior_state", "planned_values"])
         {
-            if (plan.TryGetProperty(state, out var values))
+            if (plan.TryGetProperty(state, out var values) && values.ValueKind == JsonValueKind.Object)
             {
                 var root = state == "prior_state" && values.TryGetProperty("values", out var inner) ? inner : values;
                 StateValues(root, found);
@@ -88,7 +88,7 @@ public static class SensitiveValues
 
     private static void Add(JsonElement owner, string valueField, string maskField, HashSet<string> found)
     {
-        if (owner.TryGetProperty(maskField, out var mask) && owner.TryGetProperty(valueField, out var value))
+        if (owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(maskField, out var mask) && owner.TryGetProperty(valueField, out var value))
         {
             AddMarked(value, mask, found);
         }

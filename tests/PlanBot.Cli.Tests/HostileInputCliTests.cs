@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Sockets;
+using PlanBot.Testing;
+using static PlanBot.Testing.TerraformFiles;
+
+namespace PlanBot.Cli.Tests;
+
+/// <summary>
+/// Issue 14 as a user meets it: user, input and environment errors are exit 2 with one line naming
+/// what and the fix, and nothing is silently wrong.
+/// </summary>
+public class HostileInputCliTests
+{
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => Cli.RunAsync(args);
+
+    private static void OneLine(string errors, string contains)
+    {
+        errors.Trim().Split('\n').ShouldHaveSingleItem(errors).ShouldContain(contains);
+        errors.ShouldNotContain("a bug in PlanBot");
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("null")]
+    public async Task Render_of_a_document_that_is_not_a_plan_exits_2(string json)
+    {
+        using var dir = new TempDir();
+        var file = dir.Combine("plan.json");
+        await File.WriteAllTextAsync(file, json);
+        var (code, _, errors) = await Run("render", "--plan-json", file);
+        code.ShouldBe(2, errors);
+        OneLine(errors, "plan.json");
+    }
+
+    [Fact]
+    public async Task An_unwritable_output_exits_2_before_terraform_runs()
+    {
+        using var scenario = await Scenario.CreateAsync(new Dictionary<string, string> { ["a/main.tf"] = LocalBackend + Resource("x", "y") });
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", scenario.DataDir);
+        var blocker = Path.Combine(scenario.DataDir, "a-file");
+        await File.WriteAllTextAsync(blocker, "");
+        var (code, output, errors) = await Run("plan", "--repo", scenario.Repo.Root, "--base", "HEAD", "--json-out", Path.Combine(blocker, "report.json"));
+        code.ShouldBe(2, errors);
+        OneLine(errors, "--json-out");
+        errors.ShouldNotContain("terraform init"); // refused before any work
+        output.ShouldBeEmpty();
+        Directory.Exists(Path.Combine(scenario.DataDir, "runs")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_comment_out_that_is_a_directory_exits_2()
+    {
+        using var dir = new TempDir();
+        var file = dir.Combine("plan.json");
+        await File.WriteAllTextAsync(file, """{"format_version":"1.2"}""");
+        var (code, _, errors) = await Run("render", "--plan-json", file, "--comment-out", dir.Path);
+        code.ShouldBe(2, errors);
+        OneLine(errors, "--comment-out");
+        errors.ShouldContain("is a directory");
+    }
+
+    [Fact]
+    public async Task A_data_dir_that_is_a_file_exits_2()
+    {
+        using var scenario = await Scenario.CreateAsync(new Dictionary<string, string> { ["a/main.tf"] = LocalBackend + Resource("x", "y") });
+        var file = Path.Combine(scenario.DataDir, "not-a-dir");
+        await File.WriteAllTextAsync(file, "");
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", file);
+        try
+        {
+            var (code, _, errors) = await Run("plan", "--repo", scenario.Repo.Root, "--base", "HEAD");
+            code.ShouldBe(2, errors);
+            OneLine(errors, "PLANBOT_DATA_DIR");
+            errors.ShouldContain("is a file");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", scenario.DataDir);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_with_bad_urls_exits_2_without_claiming_to_listen()
+    {
+        Environment.SetEnvironmentVariable("PLANBOT_WEBHOOK_SECRET", "s");
+        var (code, _, errors) = await Run("serve", "--urls", "not a url");
+        code.ShouldBe(2, errors);
+        OneLine(errors, "--urls");
+        errors.ShouldNotContain("listening on");
+    }
+
+    [Fact]
+    public async Task Serve_on_a_busy_port_exits_2_without_claiming_to_listen()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        using var data = new TempDir();
+        Environment.SetEnvironmentVariable("PLANBOT_WEBHOOK_SECRET", "s");
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", data.Path);
+        Environment.SetEnvironmentVariable("GITHUB_TOKEN", "t");
+        try
+        {
+            var (code, _, errors) = await Run("serve", "--urls", $"http://127.0.0.1:{port}");
+            code.ShouldBe(2, errors);
+            errors.ShouldContain("cannot listen");
+            errors.ShouldNotContain("listening on");
+            errors.ShouldNotContain("   at ");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GITHUB_TOKEN", null);
+        }
+    }
+
+    [Fact]
+    public async Task A_damaged_locks_db_exits_2_naming_it()
+    {
+        using var data = new TempDir();
+        Directory.CreateDirectory(data.Combine("state"));
+        await File.WriteAllTextAsync(data.Combine("state/locks.db"), new string('x', 4096));
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", data.Path);
+        var (code, _, errors) = await Run("locks", "list");
+        code.ShouldBe(2, errors);
+        OneLine(errors, "is damaged");
+    }
+
+    [Fact]
+    public async Task A_configured_project_whose_dir_has_no_terraform_fails_the_run_with_the_fix()
+    {
+        using var scenario = await Scenario.CreateAsync(new Dictionary<string, string>
+        {
+            ["staging/main.tf"] = LocalBackend + Resource("x", "y"),
+            ["planbot.yaml"] = "version: 1\nprojects:\n  - dir: stagin\n",
+        });
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", scenario.DataDir);
+        var (code, output, errors) = await Run("plan", "--repo", scenario.Repo.Root, "--base", "HEAD");
+        code.ShouldBe(1, errors);
+        output.ShouldContain("stagin holds no Terraform files");
+        output.ShouldContain("planbot.yaml:3: project dir 'stagin' holds no .tf or .tf.json files");
+        output.ShouldContain("did you mean 'staging'?");
+    }
+
+    [Fact]
+    public async Task Projects_says_so_when_there_are_none_and_warns_about_a_module_cycle()
+    {
+        using var scenario = await Scenario.CreateAsync(new Dictionary<string, string>
+        {
+            ["a/main.tf"] = "module \"b\" {\n  source = \"../b\"\n}\n",
+            ["b/main.tf"] = "module \"a\" {\n  source = \"../a\"\n}\n",
+        });
+        var (code, output, errors) = await Run("projects", "--repo", scenario.Repo.Root);
+        code.ShouldBe(0, errors);
+        output.ShouldStartWith("no projects found");
+        errors.ShouldContain("a/main.tf:1: a calls b as a module and b calls a back");
+    }
+
+    [Fact]
+    public async Task A_pipe_in_a_dir_name_does_not_break_the_comment_table()
+    {
+        using var scenario = await Scenario.CreateAsync(new Dictionary<string, string> { ["a|b/main.tf"] = LocalBackend + Resource("x", "y") });
+        await scenario.Repo.GitAsync("checkout", "-q", "-b", "change");
+        scenario.Repo.Write("a|b/main.tf", LocalBackend + Resource("x", "z"));
+        await scenario.Repo.CommitAsync();
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", scenario.DataDir);
+        var (code, output, errors) = await Run("plan", "--repo", scenario.Repo.Root, "--base", "main");
+        code.ShouldBe(0, errors);
+        output.ShouldContain("| `a\\|b` | `a\\|b` | default | 📝 planned | 1 | 0 | 0 | 0 |");
+    }
+}
