@@ -157,6 +157,19 @@ public sealed class TrustBoundaryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_policy_change_with_no_project_to_approve_keeps_the_gate_pending()
+    {
+        var head = await PushAsync(44, new()
+        {
+            ["planbot.yaml"] = "locks: { backend: local }\napproval: { destructive: false }\n",
+        });
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(44, "opened"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", PlanBot.Core.Workflows.PullRequestWorkflow.PolicyOnlyGate));
+        _github.CommentsOn(44).First().Body.ShouldContain("no project is planned to carry that approval");
+    }
+
+    [Fact]
     public async Task A_forks_own_plan_forks_does_not_get_it_planned_even_when_an_approver_asks()
     {
         await PushAsync(43, new()

@@ -69,7 +69,8 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         report = approved;
         if (config.PolicyChanges.Count > 0)
         {
-            report = report with { Warnings = [$"this pull request changes policy keys of planbot.yaml ({string.Join(", ", config.PolicyChanges.Select(k => $"`{k}`"))}): they take effect after merge; this plan is judged by the default branch's policy, and the change itself needs approval (policy change)", .. report.Warnings] };
+            report = report with { Warnings = [$"this pull request changes policy keys of planbot.yaml ({string.Join(", ", config.PolicyChanges.Select(k => $"`{k}`"))}): they take effect after merge; this plan is judged by the default branch's policy, and the change itself needs approval (policy change)"
+                + (report.Projects.Any(p => p.Approval.Required) ? "" : "; no project is planned to carry that approval, so `planbot/apply-gate` stays pending: a repository admin merges it after reviewing the change (protect planbot.yaml with CODEOWNERS)"), .. report.Warnings] };
         }
 
         var parts = MarkdownComment.Render(report, options).ToArray();
@@ -80,7 +81,12 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
             await RecordPostedAtAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        var (gate, description) = Gate(report);
+        // A policy change is judged like a foundational change, but approvals are recorded per planned project:
+        // with none planned there is nothing to carry one, so the gate fails closed rather than let the PR loosen
+        // the rules it would be judged by next time.
+        var (gate, description) = config.PolicyChanges.Count > 0 && !report.Projects.Any(p => p.Approval.Required)
+            ? (CommitState.Pending, PolicyOnlyGate)
+            : Gate(report);
         await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(gate, GateContext, description, context.RunUrl), cancellationToken).ConfigureAwait(false);
         foreach (var project in report.Projects)
         {
@@ -179,6 +185,9 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
     }
 
     /// <summary>failure when a project could not be planned; pending while one needs approval; success otherwise.</summary>
+    /// <summary>The gate of a PR that changes planbot.yaml policy keys and has no planned project to approve.</summary>
+    public const string PolicyOnlyGate = "changes planbot.yaml policy, no project planned to approve: a repository admin merges it after review";
+
     public static (CommitState State, string Description) Gate(RunReport report)
     {
         var notPlanned = report.Projects.Where(p => !p.Succeeded).Select(p => p.Project.Name).ToArray();
