@@ -15,7 +15,11 @@ public sealed class UnlockCommandTests : IAsyncLifetime
     private readonly TempDir _dir = new("planbot-unlock");
     private FakeGitHub _github = null!;
 
-    public async Task InitializeAsync() => _github = await FakeGitHub.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        _github.Permissions["alice"] = ("write", "write"); // `/planbot unlock` needs write (commands.unlock.min_permission)
+    }
 
     public async Task DisposeAsync()
     {
