@@ -50,9 +50,11 @@ public sealed class EventDispatcher(EngineParts parts)
     {
         var locks = parts.Stores.Locks(config);
         var approvals = parts.Stores.Approvals(locks);
-        var apply = new ApplyWorkflow(parts.Terraform(config.Terraform), parts.Progress);
-        var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, approvals, parts.Time, parts.Progress);
-        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress);
+        var terraform = parts.Terraform(config.Terraform);
+        var plans = parts.Stores.Plans(config);
+        var apply = new ApplyWorkflow(terraform, parts.Progress);
+        var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, approvals, parts.Time, parts.Progress, plans);
+        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress, new MergeSources(plans, parts.Git, parts.Checkout, terraform));
         var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, approvals, parts.Checkout, parts.Git, parts.Progress);
         return new RunWorkflows(locks, pullRequests, merges, commands);
     }

@@ -11,12 +11,14 @@ namespace PlanBot.Core.Workflows;
 
 /// <summary>
 /// The apply gate on a push to the default branch (<c>apply.mode: on_merge</c>): finds the merged PR
-/// (<c>commits/{sha}/pulls</c>), verifies its approvals as on every run, re-plans the merged commit for
-/// the PR's projects (taking their run locks), applies in dependency order exactly the projects whose
-/// plan matches what was approved (or planned, when no approval was needed), comments the result on
-/// the PR, and releases the project locks of what was applied. Never from a fork.
+/// (<c>commits/{sha}/pulls</c>), verifies its approvals as on every run, applies layer by layer
+/// exactly what was approved (<see cref="MergeApply"/>: the stored plan file when the project's inputs
+/// did not change, else a re-plan whose content fingerprint matches; dependents re-planned against
+/// the new state), comments the result on the PR, records what waits for a new approval, deletes the
+/// PR's stored plans and releases the project locks of what was applied. Never from a fork.
 /// </summary>
-public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow apply, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null)
+/// <param name="sources">Stored plans, git, the merged tree and terraform: what the apply reads (<see cref="MergeApply"/>).</param>
+public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow apply, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null, MergeSources? sources = null)
 {
     /// <summary>The marker of PlanBot's apply comments (<see cref="ApplyMarkdown.Marker"/>).</summary>
     public const string Marker = ApplyMarkdown.Marker;
@@ -58,44 +60,44 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
 
         var entries = state.Entries.Where(e => e.Head == planned.Head).ToArray();
         var (approvers, notes) = await ApprovalLedger.VerifyAsync(entries, comments, planned, new ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
-        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = sha, HeadRef = sha, Selection = ProjectSelection.Of([.. planned.Fingerprints.Keys.Order(StringComparer.Ordinal)]), Owner = owner, ChangedFiles = [] };
-        RunReport replan;
-        try
-        {
-            replan = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UsageException e)
-        {
-            await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot did not apply the merge `{sha[..7]}`\n\n{e.Message}\n", cancellationToken).ConfigureAwait(false);
-            return [];
-        }
-
-        // Approval is needed where the PR's plan needed it or the policy says so of the re-plan: the recorded list alone could have been edited.
-        var requiredNow = replan.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name).ToHashSet(StringComparer.Ordinal);
-        var expected = planned.Fingerprints.ToDictionary(
-            kv => kv.Key,
-            kv => !(planned.Required.Contains(kv.Key) || requiredNow.Contains(kv.Key)) || (approvers.TryGetValue(kv.Key, out var users) && users.Count >= config.Approval.Required) ? kv.Value : null,
-            StringComparer.Ordinal);
+        var approved = planned.Fingerprints.Keys.Where(k => approvers.TryGetValue(k, out var users) && users.Count >= config.Approval.Required).ToHashSet(StringComparer.Ordinal);
+        var merge = new MergeApply(planner, apply, locks, sources ?? throw new InvalidOperationException("MergeWorkflow was built without its MergeSources: the composition root passes them"), progress);
 
         // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
         var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
-        var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
-        await vcs.UpdateCommentAsync(context.Repo, status.Id, ApplyMarkdown.Merge(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
-        var heldBack = results.Where(r => r.Status == ApplyStatus.HeldBack).Select(r => r.Project).ToArray();
-        if (heldBack.Length > 0)
+        MergeOutcome outcome;
+        try
         {
-            // A new `/planbot approve` on the merged PR approves the plan of the merged commit, and applies it.
+            outcome = await merge.RunAsync(new MergeRun { Context = context, PullRequest = pr.Number, Sha = sha, Owner = owner, Config = config, Planned = planned, Approved = approved }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConfigException e)
+        {
+            await vcs.UpdateCommentAsync(context.Repo, status.Id, $"{Marker}\n### PlanBot did not apply the merge `{Naming.ShortSha(sha)}`\n\n{e.Message}\n", cancellationToken).ConfigureAwait(false);
+            return [];
+        }
+
+        var results = outcome.Results;
+        await vcs.UpdateCommentAsync(context.Repo, status.Id, ApplyMarkdown.Merge(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
+
+        // The PR's plan files are done with (applied, or replaced by the merged commit's plans just below).
+        await sources.Plans.DeletePullRequestAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        if (outcome.Waiting.Count > 0)
+        {
+            // A new `/planbot approve` on the merged PR approves these plans of the merged commit (held back, or dependents), and applies them.
+            var waiting = outcome.Waiting;
             var mergedPlan = new PlanMeta(sha, time.GetUtcNow().ToUnixTimeMilliseconds(),
-                replan.Projects.Where(p => p.Plan is not null && heldBack.Contains(p.Project.Name)).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), heldBack);
-            await records.SaveAsync(owner, state, new ApprovalState(mergedPlan, []), replan.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
+                waiting.ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), [.. waiting.Select(p => p.Project.Name)]);
+            await PlanFiles.StoreAsync(sources.Plans, context.Repo, pr.Number, new RunReport { Head = sha, Base = sha, Projects = waiting }, progress, cancellationToken).ConfigureAwait(false);
+            await records.SaveAsync(owner, state, new ApprovalState(mergedPlan, []), waiting.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
             if (first is not null)
             {
                 await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, mergedPlan), [])), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var pending = results.Where(r => r.Status is ApplyStatus.Failed or ApplyStatus.HeldBack or ApplyStatus.Skipped)
-            .Select(r => replan.Projects.First(p => p.Project.Name == r.Project).Project)
+        var pending = results.Where(r => r.After is null && r.Status is ApplyStatus.Failed or ApplyStatus.HeldBack or ApplyStatus.Skipped)
+            .Select(r => outcome.Projects.GetValueOrDefault(r.Project))
+            .OfType<Discovery.Project>()
             .Select(p => (p.Dir, p.Workspace))
             .ToHashSet();
         await ReleaseAsync(owner, pending, cancellationToken).ConfigureAwait(false);
