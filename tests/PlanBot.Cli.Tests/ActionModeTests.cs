@@ -387,7 +387,8 @@ public sealed class ActionModeTests : IAsyncLifetime
         (await store.ListAsync("acme/infra", CancellationToken.None)).ShouldContain(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project && l.Owner.PullRequest == 60);
         (code, errors) = await RunAsync("push", Push(merge));
         code.ShouldBe(0, errors);
-        _github.CommentsOn(60).Last().Body.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        _github.CommentsOn(60).Last().Body.ShouldContain("| `app` | ✅ applied from a re-plan (no stored plan for the planned head");
+        _github.CommentsOn(60).Last().Body.ShouldContain("0 added, 0 changed, 0 destroyed, 1 replaced |");
         State("app").ShouldContain("\"v6b\"");
         (await store.ListAsync("acme/infra", CancellationToken.None)).Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty();
     }
@@ -438,8 +439,7 @@ public sealed class ActionModeTests : IAsyncLifetime
         var result = _github.CommentsOn(40).Last().Body;
         result.ShouldContain("(#40, before the merge, asked by @carol)");
         result.ShouldContain("| `network` | ✅ applied: 0 added, 1 changed, 0 destroyed, 0 replaced |");
-        result.ShouldContain("| `app` | ✅ applied from a re-plan (no stored plan for the planned head");
-        result.ShouldContain("0 added, 0 changed, 0 destroyed, 1 replaced |");
+        result.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
         State("network").ShouldContain("10.5.0.0/16");
         State("app").ShouldContain("\"v7\"");
 

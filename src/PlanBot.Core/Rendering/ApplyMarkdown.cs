@@ -43,7 +43,7 @@ public static class ApplyMarkdown
 
         foreach (var held in results.Where(r => r.Status == ApplyStatus.HeldBack && r.Differences.Count > 0))
         {
-            sb.Append($"\n\n**`{held.Project}`: what differs from the approved plan**\n\n");
+            sb.Append($"\n\n**`{held.Project}`: what differs from the approved plan**\n");
             foreach (var line in held.Differences)
             {
                 sb.Append("- ").Append(UserText.Code(line, 300)).Append('\n');
