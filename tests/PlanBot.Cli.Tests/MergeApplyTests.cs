@@ -251,4 +251,33 @@ public sealed class MergeApplyTests : IAsyncLifetime
         _github.CommentsOn(54).Last().Body.ShouldContain("| `app` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
         State("app").ShouldContain("10.8.0.0/16");
     }
+
+    [Fact]
+    public async Task A_merge_whose_apply_job_never_ran_is_applied_first_by_the_next_merges_apply_in_order()
+    {
+        // queue keeps its state outside the checkout (as remote backends do), so a worktree of an older merge applies to the same state
+        var queue = $"terraform {{\n  backend \"local\" {{\n    path = \"{_dir.Combine("queue.tfstate")}\"\n  }}\n}}\n";
+        await OnMainAsync("queue/main.tf", queue + Resource("q", "v1"));
+        await _scenario.ApplyAsync("queue");
+
+        await PlanAndApproveAsync(60, new() { ["queue/main.tf"] = queue + Resource("q", "v2") }, "queue", approve: false);
+        var first = await MergeAsync(60); // its apply job is cancelled: no push event is ever handled for it
+        await PlanAndApproveAsync(61, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        var second = await MergeAsync(61);
+
+        var (code, errors) = await RunAsync("push", Push(second));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(60).Last().Body.ShouldContain($"### PlanBot apply of `{first[..7]}` (the merge of #60)");
+        _github.CommentsOn(60).Last().Body.ShouldContain("| `queue` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        _github.CommentsOn(61).Last().Body.ShouldContain("| `db` | ✅ applied from the stored plan: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        File.ReadAllText(_dir.Combine("queue.tfstate")).ShouldContain("\"v2\"");
+        State("db").ShouldContain("\"gen2\"");
+
+        // the next push finds #61 applied and looks no further back
+        await OnMainAsync("README.md", "direct push\n");
+        var comments = _github.Comments.Count;
+        (code, errors) = await RunAsync("push", Push((await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim()));
+        code.ShouldBe(0, errors);
+        _github.Comments.Count.ShouldBe(comments);
+    }
 }

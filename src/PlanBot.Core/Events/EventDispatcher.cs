@@ -108,7 +108,7 @@ public sealed class EventDispatcher(EngineParts parts)
                 RunUrl = run.RunUrl,
                 CloneUrl = push.CloneUrl,
             };
-            var applied = await Workflows(config.Config).Merges.RunAsync(context, push.Sha, config.Config, cancellationToken).ConfigureAwait(false);
+            var applied = await Workflows(config.Config).Merges.ApplyPushAsync(context, push.Sha, config.Config, cancellationToken).ConfigureAwait(false);
             return new EventOutcome { Config = config, Applied = applied };
         }
     }

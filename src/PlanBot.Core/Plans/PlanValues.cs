@@ -104,11 +104,16 @@ public static class PlanValues
         return result;
     }
 
-    /// <summary><c>after.tags["Name"] = "web"</c> → <c>tags["Name"]</c>; <c>actions = …</c> → <c>actions</c>.</summary>
+    /// <summary><c>after.tags["Name"] = "web"</c> → <c>tags["Name"]</c>; <c>actions = …</c> → <c>actions</c>; an output's <c>after = …</c> → <c>value</c>.</summary>
     private static string PathOf(string line)
     {
         var equals = line.IndexOf(" = ", StringComparison.Ordinal);
         var path = equals < 0 ? line : line[..equals];
+        if (path is "before" or "after")
+        {
+            return "value"; // an output's (or a resource's whole) value
+        }
+
         foreach (var prefix in Prefixes)
         {
             if (path.StartsWith(prefix, StringComparison.Ordinal))

@@ -23,6 +23,76 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
     /// <summary>The marker of PlanBot's apply comments (<see cref="ApplyMarkdown.Marker"/>).</summary>
     public const string Marker = ApplyMarkdown.Marker;
 
+    /// <summary>How far back a push looks for merges whose apply never ran (a cancelled or lost apply job).</summary>
+    public const int CatchUpDepth = 10;
+
+    /// <summary>
+    /// The apply of a push to the default branch: first the earlier merges on its first-parent line
+    /// whose apply never ran (GitHub cancels a pending run when a newer one joins its concurrency
+    /// group; a job can be cancelled by hand), oldest first, each against its own merge commit; then
+    /// this one. The walk stops at the first merge PlanBot applied or started to apply.
+    /// </summary>
+    public async Task<IReadOnlyList<ApplyResult>?> ApplyPushAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
+    {
+        if (config.ApplyMode != ApplyMode.OnMerge || sources is null)
+        {
+            return await RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+        }
+
+        var all = new List<ApplyResult>();
+        foreach (var earlier in await UnappliedMergesBeforeAsync(context, sha, cancellationToken).ConfigureAwait(false))
+        {
+            progress?.Report($"{Naming.ShortSha(earlier)}: an earlier merge whose apply never ran: applying it first");
+            var tree = await sources.Checkout.AtAsync(context.RepoDir, earlier, cancellationToken).ConfigureAwait(false);
+            await using (tree.ConfigureAwait(false))
+            {
+                all.AddRange(await RunAsync(context with { RepoDir = tree.Root }, earlier, config, cancellationToken).ConfigureAwait(false) ?? []);
+            }
+        }
+
+        var current = await RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+        return current is null && all.Count == 0 ? null : [.. all, .. current ?? []];
+    }
+
+    /// <summary>The merges before <paramref name="sha"/> (first parents) whose PR has a PlanBot plan and no apply comment for them, oldest first.</summary>
+    private async Task<IReadOnlyList<string>> UnappliedMergesBeforeAsync(PullRequestContext context, string sha, CancellationToken cancellationToken)
+    {
+        var found = new List<string>();
+        var commit = sha;
+        for (var i = 0; i < CatchUpDepth; i++)
+        {
+            try
+            {
+                commit = await sources!.Git.ResolveAsync(context.RepoDir, commit + "^1", cancellationToken).ConfigureAwait(false);
+            }
+            catch (UsageException)
+            {
+                break; // the root commit, or a shallow checkout's end
+            }
+
+            var pr = (await vcs.PullRequestsForCommitAsync(context.Repo, commit, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Merged && !p.FromFork);
+            if (pr is null)
+            {
+                continue; // a direct push: nothing of PlanBot's to apply
+            }
+
+            var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+            var short7 = $"`{Naming.ShortSha(commit)}`";
+            if (comments.Any(c => c.Body.StartsWith(Marker, StringComparison.Ordinal) && c.Body.Contains(short7, StringComparison.Ordinal)))
+            {
+                break; // applied (or under way): everything before it was handled by its own run
+            }
+
+            if (PlanCommentWriter.FirstPart(comments) is not null)
+            {
+                found.Add(commit);
+            }
+        }
+
+        found.Reverse();
+        return found;
+    }
+
     public async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
     {
         if (config.ApplyMode != ApplyMode.OnMerge)
