@@ -200,7 +200,7 @@ public sealed class MergeApplyTests : IAsyncLifetime
         var head = await PlanAndApproveAsync(52, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen3", StringComparison.Ordinal) }, "db");
         var stored = Store.PathOf(new PlanKey("acme/infra", 52, head, "db"));
         var bytes = await File.ReadAllBytesAsync(stored);
-        bytes[^3] ^= 0x40;
+        bytes[20] ^= 0x40; // inside the recorded SHA-256
         await File.WriteAllBytesAsync(stored, bytes);
 
         var merge = await MergeAsync(52);
