@@ -126,7 +126,7 @@ public class HostileConfigTests
         rule.MatchesPathOrParent("other/templates/main.tf").ShouldBeFalse(pattern);
         rule.MatchesPathOrParent("templatesx/main.tf").ShouldBeFalse(pattern);
 
-        var projects = ProjectDiscovery.Discover(new MemoryFileTree(new()
+        var projects = ProjectDiscovery.Discover(new MemoryFileTree(new Dictionary<string, string>
         {
             ["templates/aws/main.tf"] = "terraform {\n  backend \"s3\" {}\n}",
             ["templates/main.tf"] = "terraform {\n  backend \"s3\" {}\n}",
@@ -139,7 +139,7 @@ public class HostileConfigTests
     public void A_nested_ignored_dir_is_ignored_with_everything_below_it()
     {
         var config = ConfigLoader.Parse("planbot.yaml", "discovery:\n  ignore: ['templates/aws/']\n");
-        var projects = ProjectDiscovery.Discover(new MemoryFileTree(new()
+        var projects = ProjectDiscovery.Discover(new MemoryFileTree(new Dictionary<string, string>
         {
             ["templates/aws/main.tf"] = "terraform {\n  backend \"s3\" {}\n}",
             ["templates/aws/vpc/main.tf"] = "terraform {\n  backend \"s3\" {}\n}",
