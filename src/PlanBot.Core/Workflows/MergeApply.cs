@@ -56,7 +56,7 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
         var work = new List<string>();
         var upstreamOf = new Dictionary<string, string>(StringComparer.Ordinal);
         var waiting = new Dictionary<string, ProjectResult>(StringComparer.Ordinal);
-        foreach (var name in run.Planned.Fingerprints.Keys.Order(StringComparer.Ordinal))
+        foreach (var name in run.Planned.Fingerprints.Keys.Where(k => k != PolicyApproval.Item).Order(StringComparer.Ordinal))
         {
             if (discovery.Find(name) is null)
             {
