@@ -18,7 +18,7 @@ public static class TestServers
         port => ["--blobHost", "127.0.0.1", "--blobPort", port, "--location", Temp("azurite"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"]));
 
     private static readonly Lazy<string> AzuriteQueueServer = new(() => Start("PLANBOT_TEST_AZURITE_QUEUE", "azurite-queue",
-        port => ["--queueHost", "127.0.0.1", "--queuePort", port, "--location", Temp("azurite-queue"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"]));
+        port => ["--queueHost", "127.0.0.1", "--queuePort", port, "--location", Temp("azurite-queue"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"], startSeconds: 120)); // node starts slowly on a loaded machine
 
     private static readonly Lazy<(string Endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate)> AzuriteOAuthServer = new(StartAzuriteOAuth);
 
