@@ -31,8 +31,14 @@ public sealed record SharedQueue(IMessageQueue Queue, ILeaseStore Leases, TimeSp
     /// <summary>The lease key of a delivery: its PR (repo#pr), or its repository (pushes to the default branch are one line per repository).</summary>
     public static string LeaseKey(Delivery delivery) => "pr:" + DeliveryQueue.KeyOf(delivery);
 
-    /// <summary>The run id every replica uses for one delivery: a re-run after a kill -9 holds the dead run's run locks.</summary>
-    public static string RunIdOf(string delivery) => "serve-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(delivery)))[..18];
+    /// <summary>
+    /// The run id of every run of one lease key (one PR, or one repository's default branch), on every
+    /// replica. Whoever holds the PR's lease is its only live runner, so a run lock held under this id
+    /// is a dead (or fenced-out) run's: a re-run, or the PR's next delivery, takes it over instead of
+    /// reporting "terraform is already running" for a minute after a replica died. A fenced-out
+    /// replica's terraform is stopped by its heartbeat; terraform's own state lock covers the rest.
+    /// </summary>
+    public static string RunIdOf(string leaseKey) => "serve-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(leaseKey)))[..18];
 
     public static byte[] Encode(Delivery delivery)
     {
@@ -45,9 +51,13 @@ public sealed record SharedQueue(IMessageQueue Queue, ILeaseStore Leases, TimeSp
     {
         try
         {
-            return JsonSerializer.Deserialize(message, SharedQueueJson.Default.Envelope) is { Id.Length: > 0, Event.Length: > 0, Repo.Length: > 0, Body: not null } e
-                ? new Delivery(e.Id, e.Event, e.Repo, e.Pr, e.Body, DateTimeOffset.FromUnixTimeMilliseconds(e.Received)) { RunId = RunIdOf(e.Id) }
-                : null;
+            if (JsonSerializer.Deserialize(message, SharedQueueJson.Default.Envelope) is not { Id.Length: > 0, Event.Length: > 0, Repo.Length: > 0, Body: not null } e)
+            {
+                return null;
+            }
+
+            var delivery = new Delivery(e.Id, e.Event, e.Repo, e.Pr, e.Body, DateTimeOffset.FromUnixTimeMilliseconds(e.Received));
+            return delivery with { RunId = RunIdOf(LeaseKey(delivery)) };
         }
         catch (JsonException)
         {

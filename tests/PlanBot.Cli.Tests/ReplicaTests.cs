@@ -36,7 +36,10 @@ public sealed class ReplicaTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _github = await FakeGitHub.StartAsync();
-        _scenario = await Scenario.CreateAsync(new Dictionary<string, string> { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") });
+        // one project per PR, and the repository's locks in the table the replicas share (as docs/deployment.md asks of N replicas)
+        var files = Prs.ToDictionary(pr => $"p{pr}/main.tf", pr => LocalBackend + Resource("vpc", $"10.{pr}.0.0/16"));
+        files["planbot.yaml"] = $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {_table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n";
+        _scenario = await Scenario.CreateAsync(files);
         await new DynamoDbLockStore(DynamoDb(), _table, TimeProvider.System).EnsureTableAsync(CancellationToken.None);
         await Queue().CreateIfNotExistsAsync();
     }
@@ -70,7 +73,7 @@ public sealed class ReplicaTests : IAsyncLifetime
             heads[pr] = [];
             for (var push = 1; push <= 3; push++)
             {
-                _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", $"10.{pr}.{push}.0/24"));
+                _scenario.Repo.Write($"p{pr}/main.tf", LocalBackend + Resource("vpc", $"10.{pr}.{push}.0/24"));
                 heads[pr].Add(await _scenario.Repo.CommitAsync($"pr {pr} push {push}"));
             }
         }
@@ -112,9 +115,10 @@ public sealed class ReplicaTests : IAsyncLifetime
             var last = heads[pr][^1];
             var comments = _github.CommentsOn(pr).Where(c => c.Body.Contains("PlanBot plan for", StringComparison.Ordinal)).ToArray();
             comments.Length.ShouldBe(1, $"PR {pr}: one plan comment, updated in place, never a duplicate from a second runner");
+            comments[0].Body.ShouldContain($"| `p{pr}` |", Case.Sensitive, comments[0].Body);
             comments[0].Body.ShouldContain($"### PlanBot plan for `{last[..7]}`", Case.Sensitive, $"PR {pr} ends on its last push");
             var statuses = _github.Statuses.ToArray().Where(s => heads[pr].Contains(s.Sha)).ToArray();
-            statuses[^1].ShouldBe((last, "success", "planbot/apply-gate", "planned; no approval needed"), $"PR {pr}: the last status written is the last push's");
+            statuses[^1].ShouldBe((last, "success", "planbot/apply-gate", "planned; no approval needed"), $"PR {pr}: the last status written is the last push's\n{comments[0].Body}");
         }
 
         // nothing left on the queue, and the killed replica's PR was taken over with a greater fencing token
@@ -182,7 +186,7 @@ public sealed class ReplicaTests : IAsyncLifetime
     {
         _github.AddPull(pr, head, (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim()); // GitHub's view moves with the push
         _github.Pulls[pr]["base"]!["repo"]!["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri;
-        _github.PullFiles[pr] = ["network/main.tf"];
+        _github.PullFiles[pr] = [$"p{pr}/main.tf"];
         var payload = new JsonObject { ["action"] = "synchronize", ["number"] = pr, ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } }.ToJsonString();
         var body = Encoding.UTF8.GetBytes(payload);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };

@@ -46,7 +46,8 @@ public sealed class SharedQueueTests : IDisposable
         await handler.WaitForAsync(3);
         handler.Handled.Where(h => h.Key == "acme/infra#8").Select(h => h.Head).ShouldBe(["x1", "x2"]);
         handler.Runs.Count(r => r.Id == "d-1").ShouldBe(1, "one delivery id runs once across replicas");
-        handler.Runs.Where(r => r.Id == "d-1").Single().RunId.ShouldBe(SharedQueue.RunIdOf("d-1"));
+        handler.Runs.Where(r => r.Id.StartsWith("d-", StringComparison.Ordinal)).Select(r => r.RunId).Distinct().Count().ShouldBe(2, "one run id per PR, on every replica");
+        handler.Runs.Single(r => r.Id == "d-1").RunId.ShouldBe(SharedQueue.RunIdOf("pr:acme/infra#7"));
     }
 
     [Fact]
