@@ -1,13 +1,21 @@
 # syntax=docker/dockerfile:1
-# PlanBot: the GitHub Action image and the webhook service (`planbot serve`).
+# PlanBot: the GitHub Action image (the default, last target) and the webhook service (--target service).
 # The publish command is the one CI runs (tests/PlanBot.Cli.Tests/PackagingTests.cs checks they match).
+# Releases (.github/workflows/release.yml) build both for amd64 and arm64 and refuse base images
+# not pinned by digest: pass SDK_IMAGE / RUNTIME_IMAGE as name:tag@sha256:<index digest>
+# (docker buildx imagetools inspect mcr.microsoft.com/dotnet/aspnet:10.0 prints it).
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/PlanBot.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o /out
+# the runtime of the platform being built (buildx sets TARGETARCH: amd64 or arm64)
+ARG TARGETARCH
+RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
+ && dotnet publish src/PlanBot.Cli -c Release -r $RID --self-contained false -p:PublishReadyToRun=true -o /out
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
+FROM ${RUNTIME_IMAGE} AS runtime
 ARG TERRAFORM_VERSION=1.11.4
 # From HashiCorp's terraform_1.11.4_SHA256SUMS; the download is refused when it does not match.
 ARG TERRAFORM_SHA256=1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc
@@ -19,5 +27,22 @@ RUN apt-get update \
  && rm /tmp/terraform.zip \
  && apt-get purge -y curl unzip && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out /app
+# `planbot demo` plans this monorepo; it is looked for beside the binary.
+COPY examples /app/examples
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+
+# The webhook service: the base image's unprivileged `app` user, its port, and a health check on
+# readiness (503 while the queue cannot be reached), without curl in the image.
+FROM runtime AS service
+ENV PLANBOT_DATA_DIR=/data
+RUN mkdir -p /data && chown "$APP_UID" /data
+USER $APP_UID
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=6s --retries=3 CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /readyz HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["dotnet", "/app/planbot.dll"]
+CMD ["serve", "--urls", "http://0.0.0.0:8080"]
+
+# The GitHub Action (default target). GitHub runs container actions as root, and documents that a
+# USER instruction breaks access to GITHUB_WORKSPACE; the runner's job container is the boundary.
+FROM runtime AS action
 ENTRYPOINT ["dotnet", "/app/planbot.dll"]

@@ -92,6 +92,12 @@ public sealed record PlanBotSettings
                 CloneBaseUrl = Env("PLANBOT_CLONE_BASE_URL") ?? "https://github.com/",
                 QueueMaxAttempts = Env("PLANBOT_QUEUE_MAX_ATTEMPTS"),
                 QueueOutageRetries = Env("PLANBOT_QUEUE_OUTAGE_RETRIES"),
+                QueueBackend = Env("PLANBOT_QUEUE_BACKEND") ?? "sqlite",
+                QueueUrl = Env("PLANBOT_QUEUE_URL"),
+                QueueVisibility = Env("PLANBOT_QUEUE_VISIBILITY"),
+                LeaseTable = Env("PLANBOT_LEASE_TABLE"),
+                LeaseEndpoint = Env("PLANBOT_LEASE_ENDPOINT"),
+                ReplicaId = Env("PLANBOT_REPLICA_ID") ?? Env("HOSTNAME"),
             },
             Cloud = new CloudSettings
             {
@@ -160,6 +166,18 @@ public sealed record ServiceSettings
     public string? QueueMaxAttempts { get; init; }
     /// <summary>PLANBOT_QUEUE_OUTAGE_RETRIES: the waits between retries of a delivery that met a GitHub outage.</summary>
     public string? QueueOutageRetries { get; init; }
+    /// <summary>PLANBOT_QUEUE_BACKEND: <c>sqlite</c> (one replica, the default) or <c>azure</c> (Azure Queue Storage, shared by N replicas).</summary>
+    public string QueueBackend { get; init; } = "sqlite";
+    /// <summary>PLANBOT_QUEUE_URL: the shared queue, e.g. https://account.queue.core.windows.net/planbot (credentials: AZURE_STORAGE_KEY or Azure.Identity).</summary>
+    public string? QueueUrl { get; init; }
+    /// <summary>PLANBOT_QUEUE_VISIBILITY: how long a received delivery stays hidden and a PR's lease lives without a heartbeat (default 2m).</summary>
+    public string? QueueVisibility { get; init; }
+    /// <summary>PLANBOT_LEASE_TABLE: the DynamoDB table (hash key LockID, the lock table can be it) holding the replicas' leases and seen delivery ids.</summary>
+    public string? LeaseTable { get; init; }
+    /// <summary>PLANBOT_LEASE_ENDPOINT: a DynamoDB endpoint other than AWS's (DynamoDB Local, tests).</summary>
+    public string? LeaseEndpoint { get; init; }
+    /// <summary>PLANBOT_REPLICA_ID, else HOSTNAME (a Kubernetes pod's name): this replica's name in lease holders and logs.</summary>
+    public string? ReplicaId { get; init; }
 }
 
 /// <summary>What the cloud SDKs need beyond their own credential chains.</summary>

@@ -16,12 +16,12 @@ internal sealed record IntakeOutcome(int Status, string? Message = null);
 
 /// <summary>
 /// The Octokit.Webhooks processor (one per request): reads the delivery with <see cref="WebhookParser"/>
-/// and stores the raw body in the durable queue before the answer goes out. New: 202. Seen before
+/// and stores the raw body in the durable queue (<see cref="IIntakeQueue"/>) before the answer goes out. New: 202. Seen before
 /// and queued, running or handled: 200, not run again (GitHub shows a 409 as a failed delivery).
 /// Seen before and failed or parked: queued again, 202 (GitHub's "Redeliver"). Not an event PlanBot
 /// acts on: 204. Unreadable: 400 with what is wrong, logged. It never throws for a payload.
 /// </summary>
-internal sealed class DeliveryIntake(DeliveryQueue queue, Worker worker, TimeProvider time, ILogger<DeliveryIntake> logger) : WebhookEventProcessor
+internal sealed class DeliveryIntake(IIntakeQueue queue, TimeProvider time, ILogger<DeliveryIntake> logger) : WebhookEventProcessor
 {
     public IntakeOutcome? Outcome { get; private set; }
 
@@ -65,7 +65,6 @@ internal sealed class DeliveryIntake(DeliveryQueue queue, Worker worker, TimePro
         }
 
         Outcome = new(StatusCodes.Status202Accepted);
-        worker.Wake();
     }
 }
 

@@ -37,4 +37,16 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "delivery {Delivery} ({Event}): could not be stored")]
     public static partial void StoreFailed(ILogger logger, Exception error, string? delivery, string? @event);
+
+    [LoggerMessage(12, LogLevel.Warning, "shared queue {Queue} unreachable; trying again at the next poll")]
+    public static partial void QueueUnreachable(ILogger logger, Exception error, string queue);
+
+    [LoggerMessage(13, LogLevel.Error, "message {Message} on {Queue} is not a PlanBot delivery: deleted")]
+    public static partial void Unreadable(ILogger logger, string message, string queue);
+
+    [LoggerMessage(14, LogLevel.Warning, "delivery {Delivery} for {Key}: lease (token {Token}) lost to a newer holder; this replica stopped it and wrote nothing more")]
+    public static partial void LeaseLost(ILogger logger, string delivery, string key, long token);
+
+    [LoggerMessage(15, LogLevel.Error, "delivery {Delivery}: parked, {Why}; GitHub's Redeliver runs it again")]
+    public static partial void Parked(ILogger logger, string delivery, string why);
 }

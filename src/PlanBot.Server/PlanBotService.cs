@@ -25,8 +25,16 @@ public static class PlanBotService
             "PLANBOT_QUEUE_OUTAGE_RETRIES" => settings.Service.QueueOutageRetries,
             _ => null,
         });
+        var shared = SharedQueueFrom(settings);
+        if (shared is not null)
+        {
+            // N replicas: every write of a delivery to GitHub is fenced by its PR's lease (registered before AddPlanBot, whose IVcs yields to it)
+            services.AddSingleton<Core.Ports.IVcs>(sp => new FencedVcs(sp.GetRequiredService<GitHubConnection>().Client));
+            services.AddSingleton<ISupersededCheck>(sp => new VcsSupersededCheck(sp.GetRequiredService<GitHubConnection>().Client));
+        }
+
         services.AddPlanBot(settings);
-        services.AddPlanBotServer(options);
+        services.AddPlanBotServer(options, shared);
         services.AddSingleton<IDeadLetterNotice>(sp => new VcsDeadLetterNotice(sp.GetRequiredService<Core.Ports.IVcs>()));
         services.AddSingleton<DeliveryHandler>();
         services.AddSingleton<IDeliveryHandler>(sp => sp.GetRequiredService<DeliveryHandler>());
@@ -40,5 +48,24 @@ public static class PlanBotService
         }
 
         return services;
+    }
+
+    /// <summary>PLANBOT_QUEUE_BACKEND=azure: the shared queue, the lease table and this replica's name; null for the embedded queue.</summary>
+    private static SharedQueue? SharedQueueFrom(PlanBotSettings settings)
+    {
+        if (ServiceQueues.Create(settings, TimeProvider.System) is not { } parts)
+        {
+            return null;
+        }
+
+        var visibility = TimeSpan.FromMinutes(2);
+        if (settings.Service.QueueVisibility is { } text)
+        {
+            visibility = ConfigValidator.TryParseDuration(text, out var parsed) && parsed >= TimeSpan.FromSeconds(3) && parsed <= TimeSpan.FromHours(2) ? parsed
+                : throw new UsageException($"PLANBOT_QUEUE_VISIBILITY={text}: write a duration from 3s to 2h, e.g. 2m (how soon another replica takes over the work of one that died)");
+        }
+
+        var replica = settings.Service.ReplicaId is { Length: > 0 } named ? named : $"{Environment.MachineName}-{Environment.ProcessId}";
+        return new SharedQueue(parts.Queue, parts.Leases, visibility, replica, parts.PingLeases);
     }
 }

@@ -35,6 +35,7 @@ return args[0] switch
     "locks" => await LockBench.RunAsync(),
     "intake" => await IntakeBench.RunAsync(),
     "intake-flood" => await IntakeBench.FloodAsync(),
+    "replicas" => await ReplicaBench.RunAsync(), // issue 18; needs azurite and dynalite (started by TestServers), not in the default list
     "fingerprint" => await FingerprintBench.RunAsync(),
     "apply" => await ApplyBench.RunAsync(),
     _ => 2,

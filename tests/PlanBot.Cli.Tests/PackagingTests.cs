@@ -45,7 +45,7 @@ public partial class PackagingTests
     public void The_dockerfile_publishes_exactly_as_ci_does_and_checks_the_terraform_download()
     {
         var docker = Read("Dockerfile");
-        var publish = Regex.Match(docker, @"RUN (dotnet publish [^\n]*?) -o /out").Groups[1].Value;
+        var publish = Regex.Match(docker, @"(dotnet publish [^\n]*?) -o /out").Groups[1].Value; // after RUN, or after the RID chosen for the target platform
         publish.ShouldStartWith("dotnet publish src/PlanBot.Cli -c Release");
         Read(".ci", "run").ShouldContain(publish + " -o \"$publish\"");
         docker.ShouldContain("sha256sum -c -");
@@ -160,5 +160,55 @@ public partial class PackagingTests
         docs.ShouldContain("CODEOWNERS");
         docs.ShouldContain("/planbot.yaml");
         Read("docs", "security.md").ShouldContain("/proc/self/environ");
+    }
+
+    [Fact]
+    public void The_action_runs_the_released_multi_arch_image_and_the_release_builds_it_from_pinned_bases_with_an_sbom()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(Read("action.yml")));
+        var image = ((YamlScalarNode)((YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["runs"])["image"]).Value!;
+        var version = Regex.Match(image, @"^docker://ghcr\.io/[a-z0-9-]+/planbot:(\d+\.\d+\.\d+)$");
+        version.Success.ShouldBeTrue($"action.yml runs {image}: a prebuilt, versioned image, never a build on the runner");
+
+        var release = Read(".github", "workflows", "release.yml");
+        release.ShouldContain("platforms: linux/amd64,linux/arm64");
+        release.ShouldContain("sbom: true");
+        release.ShouldContain("target: action");
+        release.ShouldContain("target: service");
+        release.ShouldContain("@sha256:[0-9a-f]{64}", Case.Sensitive, "the release refuses base images not pinned by digest");
+        release.ShouldContain(".ci/run", Case.Sensitive, "the release builds and smoke-tests the same publish output as CI");
+        release.ShouldContain(" demo");
+
+        var docker = Read("Dockerfile");
+        Regex.Matches(docker, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["${SDK_IMAGE}", "${RUNTIME_IMAGE}", "runtime", "runtime"]);
+        docker.ShouldContain("COPY examples /app/examples", Case.Sensitive, "`planbot demo` needs the example monorepo inside the image");
+        var service = docker[docker.IndexOf("AS service", StringComparison.Ordinal)..docker.IndexOf("AS action", StringComparison.Ordinal)];
+        service.ShouldContain("USER $APP_UID");
+        service.ShouldContain("EXPOSE 8080");
+        service.ShouldContain("HEALTHCHECK");
+        service.ShouldContain("/readyz");
+        docker[docker.IndexOf("AS action", StringComparison.Ordinal)..].ShouldNotContain("USER", Case.Sensitive, "GitHub runs container actions as root");
+
+        var ignored = Read(".dockerignore").Split('\n', StringSplitOptions.TrimEntries);
+        ignored.ShouldContain(".git");
+        ignored.ShouldContain("**/bin");
+        ignored.ShouldContain("**/obj");
+        ignored.ShouldContain(".ci", "the test servers' node_modules are hundreds of MB");
+        ignored.ShouldNotContain("examples");
+    }
+
+    [Fact]
+    public void The_replica_manifests_run_non_root_with_readiness_on_the_queue()
+    {
+        var kubernetes = Read("deploy", "kubernetes", "planbot.yaml");
+        kubernetes.ShouldContain("runAsNonRoot: true");
+        kubernetes.ShouldContain("path: /readyz");
+        kubernetes.ShouldContain("path: /healthz");
+        kubernetes.ShouldContain("PLANBOT_QUEUE_BACKEND, value: azure");
+        kubernetes.ShouldContain("PLANBOT_LEASE_TABLE");
+        Regex.IsMatch(kubernetes, @"replicas: [2-9]").ShouldBeTrue();
+        Read("deploy", "compose.yaml").ShouldContain("/readyz");
+        Read("docs", "deployment.md").ShouldContain("### N replicas");
     }
 }

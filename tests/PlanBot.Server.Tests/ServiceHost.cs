@@ -44,13 +44,13 @@ internal sealed class ServiceHost : IAsyncDisposable
         OutageRetries = [TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(40)],
     };
 
-    public static async Task<ServiceHost> StartAsync(string dataDir, RecordingHandler? handler = null, long maxBody = 25 * 1024 * 1024, ServerOptions? options = null, IDeliveryHandler? lease = null)
+    public static async Task<ServiceHost> StartAsync(string dataDir, RecordingHandler? handler = null, long maxBody = 25 * 1024 * 1024, ServerOptions? options = null, IDeliveryHandler? lease = null, SharedQueue? shared = null)
     {
         handler ??= new RecordingHandler();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddPlanBotServer(options ?? Options(dataDir, maxBody));
+        builder.Services.AddPlanBotServer(options ?? Options(dataDir, maxBody), shared);
         builder.Services.AddSingleton<IDeliveryHandler>(lease ?? handler);
         builder.Services.AddSingleton<IDeadLetterNotice>(handler);
         var app = builder.Build();

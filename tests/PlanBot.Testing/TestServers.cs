@@ -6,7 +6,7 @@ namespace PlanBot.Testing;
 
 /// <summary>
 /// The real servers integration tests use, from npm (.ci/emulators). `.ci/run` starts them and
-/// exports their endpoints (PLANBOT_TEST_DYNAMODB, _S3, _AZURITE, _PRISM); without those, the first test
+/// exports their endpoints (PLANBOT_TEST_DYNAMODB, _S3, _AZURITE, _AZURITE_QUEUE, _PRISM); without those, the first test
 /// that needs one starts it on a free loopback port for the test process. A missing install is a
 /// failure with the fix, never a skip.
 /// </summary>
@@ -16,6 +16,9 @@ public static class TestServers
     private static readonly Lazy<string> S3Server = new(() => Start("PLANBOT_TEST_S3", "s3rver", port => ["--address", "127.0.0.1", "--port", port, "--silent", "--directory", Temp("s3rver")]));
     private static readonly Lazy<string> AzuriteServer = new(() => Start("PLANBOT_TEST_AZURITE", "azurite-blob",
         port => ["--blobHost", "127.0.0.1", "--blobPort", port, "--location", Temp("azurite"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"]));
+
+    private static readonly Lazy<string> AzuriteQueueServer = new(() => Start("PLANBOT_TEST_AZURITE_QUEUE", "azurite-queue",
+        port => ["--queueHost", "127.0.0.1", "--queuePort", port, "--location", Temp("azurite-queue"), "--disableTelemetry", "--skipApiVersionCheck", "--silent"], startSeconds: 120)); // node starts slowly on a loaded machine
 
     private static readonly Lazy<(string Endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate)> AzuriteOAuthServer = new(StartAzuriteOAuth);
 
@@ -37,6 +40,9 @@ public static class TestServers
 
     /// <summary>The blob endpoint including the account path (http://127.0.0.1:port/devstoreaccount1).</summary>
     public static string Azurite => AzuriteServer.Value + "/" + AzuriteAccount;
+
+    /// <summary>Azurite's queue service: its endpoint including the account path (http://127.0.0.1:port/devstoreaccount1).</summary>
+    public static string AzuriteQueue => AzuriteQueueServer.Value + "/" + AzuriteAccount;
 
     /// <summary>
     /// A second azurite, over https with `--oauth basic` (bearer tokens checked for issuer, audience and

@@ -19,7 +19,7 @@ public static class QueueCommand
         var list = new Command("list", "List deliveries, newest first, with their attempts and last error") { state, limit };
         list.SetAction(async (parse, cancellationToken) =>
         {
-            using var queue = Open(cli.Settings.DataDir);
+            using var queue = Open(cli.Settings);
             var entries = queue.List(parse.GetValue(state), Math.Clamp(parse.GetValue(limit), 1, 10_000));
             await cli.Stdout.WriteLineAsync(entries.Count == 0 ? "no deliveries" : $"{"DELIVERY",-38} {"EVENT",-14} {"FOR",-32} {"STATE",-10} {"TRIES",5}  {"RECEIVED",-19}  LAST ERROR").ConfigureAwait(false);
             foreach (var e in entries)
@@ -36,7 +36,7 @@ public static class QueueCommand
         var retry = new Command("retry", "Queue a failed or parked delivery again, with fresh attempts") { id };
         retry.SetAction(async (parse, cancellationToken) =>
         {
-            using var queue = Open(cli.Settings.DataDir);
+            using var queue = Open(cli.Settings);
             var delivery = parse.GetValue(id)!;
             if (!queue.RetryNow(delivery))
             {
@@ -50,7 +50,7 @@ public static class QueueCommand
         var drop = new Command("drop", "Drop a delivery that is not running (its body goes; GitHub's Redeliver can still bring it back)") { id };
         drop.SetAction(async (parse, cancellationToken) =>
         {
-            using var queue = Open(cli.Settings.DataDir);
+            using var queue = Open(cli.Settings);
             var delivery = parse.GetValue(id)!;
             if (!queue.Drop(delivery))
             {
@@ -68,9 +68,14 @@ public static class QueueCommand
     }
 
     /// <summary>The service's queue; opening it never creates one where the service never ran.</summary>
-    private static DeliveryQueue Open(string dataDir)
+    private static DeliveryQueue Open(PlanBot.Hosting.PlanBotSettings settings)
     {
-        var file = Path.Combine(dataDir, "state", "queue.db");
+        if (settings.Service.QueueBackend != "sqlite")
+        {
+            throw new UsageException($"PLANBOT_QUEUE_BACKEND={settings.Service.QueueBackend}: `planbot queue` reads the embedded SQLite queue of one replica; on a shared queue a given-up delivery is said on its PR and in the log, and GitHub's Redeliver (the webhook's Recent Deliveries) runs it again");
+        }
+
+        var file = Path.Combine(settings.DataDir, "state", "queue.db");
         return File.Exists(file)
             ? new DeliveryQueue(file)
             : throw new UsageException($"no delivery queue at {file}: set PLANBOT_DATA_DIR to the directory `planbot serve` uses");

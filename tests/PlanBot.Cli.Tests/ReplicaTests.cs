@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Azure.Storage;
+using Azure.Storage.Queues;
+using PlanBot.Aws.Locks;
+using PlanBot.Testing;
+using static PlanBot.Testing.TerraformFiles;
+
+namespace PlanBot.Cli.Tests;
+
+/// <summary>
+/// Issue 18's replica test: two `planbot serve` processes (separate data dirs) on one azurite queue
+/// and one DynamoDB (dynalite) lease table, a burst of pushes to the same PRs, one replica killed with
+/// SIGKILL while it holds a PR's lease: every delivery is processed, each PR ends with one comment and
+/// a status for its last push, and nothing ran twice.
+/// </summary>
+public sealed class ReplicaTests : IAsyncLifetime
+{
+    private const string Secret = "s3cret";
+    private static readonly int[] Prs = [31, 32, 33];
+
+    private FakeGitHub _github = null!;
+    private Scenario _scenario = null!;
+    private readonly TempDir _data = new("planbot-replicas");
+    private readonly string _table = $"leases-{Guid.NewGuid():N}"[..20];
+    private readonly string _queue = $"planbot-{Guid.NewGuid():N}"[..24];
+    private readonly List<Process> _replicas = [];
+
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        // one project per PR, and the repository's locks in the table the replicas share (as docs/deployment.md asks of N replicas)
+        var files = Prs.ToDictionary(pr => $"p{pr}/main.tf", pr => LocalBackend + Resource("vpc", $"10.{pr}.0.0/16"));
+        files["planbot.yaml"] = $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {_table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n";
+        _scenario = await Scenario.CreateAsync(files);
+        await new DynamoDbLockStore(DynamoDb(), _table, TimeProvider.System).EnsureTableAsync(CancellationToken.None);
+        await Queue().CreateIfNotExistsAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            if (!replica.HasExited)
+            {
+                replica.Kill(entireProcessTree: true);
+                await replica.WaitForExitAsync();
+            }
+
+            replica.Dispose();
+        }
+
+        await _github.DisposeAsync();
+        _scenario.Dispose();
+        _data.Dispose();
+    }
+
+    [Fact]
+    public async Task Two_replicas_on_one_queue_lose_nothing_when_one_is_killed_mid_run_and_end_on_each_prs_last_push()
+    {
+        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        var heads = new Dictionary<int, List<string>>();
+        foreach (var pr in Prs)
+        {
+            await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}", "main");
+            heads[pr] = [];
+            for (var push = 1; push <= 3; push++)
+            {
+                _scenario.Repo.Write($"p{pr}/main.tf", LocalBackend + Resource("vpc", $"10.{pr}.{push}.0/24"));
+                heads[pr].Add(await _scenario.Repo.CommitAsync($"pr {pr} push {push}"));
+            }
+        }
+
+        var (a, httpA) = await StartReplicaAsync("a");
+        var (b, httpB) = await StartReplicaAsync("b");
+
+        // the first push of every PR, to replica a (and replayed to b: one run for one delivery id)
+        var deliveries = new List<string>();
+        foreach (var pr in Prs)
+        {
+            var id = $"push-{pr}-1";
+            deliveries.Add(id);
+            (await DeliverAsync(httpA, pr, heads[pr][0], id)).ShouldBe(HttpStatusCode.Accepted);
+            (await DeliverAsync(httpB, pr, heads[pr][0], id)).ShouldBe(HttpStatusCode.OK, "a replay to the other replica is known");
+        }
+
+        // replica a holds a PR's lease (it is planning it): kill -9
+        (await EventuallyAsync(async () => (await LiveLeasesAsync()).Any(l => l.Holder.StartsWith("a/", StringComparison.Ordinal)), TimeSpan.FromMinutes(3))).ShouldBeTrue("replica a never took a PR");
+        a.Kill(); // SIGKILL: no shutdown, no release, its messages stay hidden until their visibility ends
+        await a.WaitForExitAsync();
+
+        // the rest of the burst, to the survivor
+        foreach (var pr in Prs)
+        {
+            for (var push = 2; push <= 3; push++)
+            {
+                var id = $"push-{pr}-{push}";
+                deliveries.Add(id);
+                (await DeliverAsync(httpB, pr, heads[pr][push - 1], id)).ShouldBe(HttpStatusCode.Accepted);
+            }
+        }
+
+        (await EventuallyAsync(async () => await AllDoneAsync(deliveries), TimeSpan.FromMinutes(6))).ShouldBeTrue(
+            $"not every delivery was processed; done: {string.Join(", ", await DoneAsync(deliveries))}\n{b.StartInfo.Environment["PLANBOT_REPLICA_ID"]} log:\n{Log(b)}");
+
+        foreach (var pr in Prs)
+        {
+            var last = heads[pr][^1];
+            var comments = _github.CommentsOn(pr).Where(c => c.Body.Contains("PlanBot plan for", StringComparison.Ordinal)).ToArray();
+            comments.Length.ShouldBe(1, $"PR {pr}: one plan comment, updated in place, never a duplicate from a second runner");
+            comments[0].Body.ShouldContain($"| `p{pr}` |", Case.Sensitive, comments[0].Body);
+            comments[0].Body.ShouldContain($"### PlanBot plan for `{last[..7]}`", Case.Sensitive, $"PR {pr} ends on its last push");
+            var statuses = _github.Statuses.ToArray().Where(s => heads[pr].Contains(s.Sha)).ToArray();
+            statuses[^1].ShouldBe((last, "success", "planbot/apply-gate", "planned; no approval needed"), $"PR {pr}: the last status written is the last push's\n{comments[0].Body}");
+        }
+
+        // nothing left on the queue, and the killed replica's PR was taken over with a greater fencing token
+        (await EventuallyAsync(async () => (await Queue().GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        (await LiveLeasesAsync()).ShouldBeEmpty("every lease released");
+        var stop = await httpB.GetAsync("/readyz");
+        stop.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    private async Task<(Process Process, HttpClient Http)> StartReplicaAsync(string name)
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "planbot.dll"));
+        foreach (var argument in (string[])["serve", "--urls", url])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("PLANBOT_", StringComparison.Ordinal) || k.StartsWith("GITHUB_", StringComparison.Ordinal) || k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("AZURE_", StringComparison.Ordinal)).ToArray())
+        {
+            info.Environment.Remove(key);
+        }
+
+        info.Environment["PLANBOT_WEBHOOK_SECRET"] = Secret;
+        info.Environment["PLANBOT_DATA_DIR"] = _data.Combine(name);
+        info.Environment["PLANBOT_REPLICA_ID"] = name;
+        info.Environment["PLANBOT_ALLOW_FILE_CLONE"] = "1";
+        info.Environment["GITHUB_API_URL"] = _github.Url.ToString();
+        info.Environment["GITHUB_TOKEN"] = FakeGitHub.Token;
+        info.Environment["PLANBOT_QUEUE_BACKEND"] = "azure";
+        info.Environment["PLANBOT_QUEUE_URL"] = $"{TestServers.AzuriteQueue}/{_queue}";
+        info.Environment["AZURE_STORAGE_KEY"] = TestServers.AzuriteKey;
+        info.Environment["PLANBOT_QUEUE_VISIBILITY"] = "20s"; // a takeover after a kill waits this long; long enough that a renewal is never late on a loaded machine
+        info.Environment["PLANBOT_LEASE_TABLE"] = _table;
+        info.Environment["PLANBOT_LEASE_ENDPOINT"] = TestServers.DynamoDb;
+        info.Environment["AWS_ACCESS_KEY_ID"] = "fake";
+        info.Environment["AWS_SECRET_ACCESS_KEY"] = "fake";
+        info.Environment["AWS_REGION"] = "us-east-1";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start planbot serve");
+        var log = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _logs[process] = log;
+        _replicas.Add(process);
+        var http = new HttpClient { BaseAddress = new Uri(url) };
+        (await EventuallyAsync(async () => !process.HasExited && await ReadyAsync(http), TimeSpan.FromMinutes(1))).ShouldBeTrue($"replica {name} never became ready:\n{Log(process)}");
+        return (process, http);
+    }
+
+    private readonly Dictionary<Process, StringBuilder> _logs = [];
+
+    private string Log(Process process)
+    {
+        var log = _logs[process];
+        lock (log)
+        {
+            return log.ToString();
+        }
+    }
+
+    private async Task<HttpStatusCode> DeliverAsync(HttpClient http, int pr, string head, string delivery)
+    {
+        _github.AddPull(pr, head, (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim()); // GitHub's view moves with the push
+        _github.Pulls[pr]["base"]!["repo"]!["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri;
+        _github.PullFiles[pr] = [$"p{pr}/main.tf"];
+        var payload = new JsonObject { ["action"] = "synchronize", ["number"] = pr, ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } }.ToJsonString();
+        var body = Encoding.UTF8.GetBytes(payload);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
+        request.Headers.Add("X-GitHub-Event", "pull_request");
+        request.Headers.Add("X-GitHub-Delivery", delivery);
+        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body)));
+        return (await http.SendAsync(request)).StatusCode;
+    }
+
+    private QueueClient Queue() => new(new Uri($"{TestServers.AzuriteQueue}/{_queue}"), new StorageSharedKeyCredential(TestServers.AzuriteAccount, TestServers.AzuriteKey));
+
+    private static AmazonDynamoDBClient DynamoDb() => new(new BasicAWSCredentials("fake", "fake"), new AmazonDynamoDBConfig { ServiceURL = TestServers.DynamoDb, AuthenticationRegion = "us-east-1" });
+
+    private async Task<IReadOnlyList<(string Key, string Holder, long Token)>> LiveLeasesAsync()
+    {
+        using var client = DynamoDb();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var items = (await client.ScanAsync(new ScanRequest { TableName = _table, ConsistentRead = true })).Items ?? [];
+        return [.. items.Where(i => i["LockID"].S.StartsWith("planbot:lease:", StringComparison.Ordinal) && long.Parse(i["expires"].N, System.Globalization.CultureInfo.InvariantCulture) > now)
+            .Select(i => (i["LockID"].S, i["holder"].S, long.Parse(i["token"].N, System.Globalization.CultureInfo.InvariantCulture)))];
+    }
+
+    private async Task<IReadOnlyList<string>> DoneAsync(IEnumerable<string> deliveries)
+    {
+        var leases = new DynamoDbLeaseStore(DynamoDb(), _table, TimeProvider.System);
+        var done = new List<string>();
+        foreach (var id in deliveries)
+        {
+            if (await leases.IsRecordedAsync("done:" + id, CancellationToken.None))
+            {
+                done.Add(id);
+            }
+        }
+
+        return done;
+    }
+
+    private async Task<bool> AllDoneAsync(IReadOnlyCollection<string> deliveries) => (await DoneAsync(deliveries)).Count == deliveries.Count;
+
+    private static async Task<bool> ReadyAsync(HttpClient http)
+    {
+        try
+        {
+            return (await http.GetAsync("/readyz")).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Polls a condition every 100 ms until it holds or <paramref name="limit"/> passes (a bound, not a wait the test depends on).</summary>
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan limit)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < limit)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return await condition();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
