@@ -69,6 +69,11 @@ public static class ChildTimer
         var stdout = child.StandardOutput.ReadToEndAsync();
         var stderr = child.StandardError.ReadToEndAsync();
         await child.WaitForExitAsync();
+        if (!File.Exists(result))
+        {
+            throw new InvalidOperationException($"the wait4 wrapper exited {child.ExitCode} without a result for `{string.Join(' ', command)}`: {await stderr}");
+        }
+
         using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(result));
         File.Delete(result);
         var r = json.RootElement;

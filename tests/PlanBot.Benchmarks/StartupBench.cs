@@ -10,7 +10,7 @@ namespace PlanBot.Benchmarks;
 /// small real plans, 1,000 and 10,000 changes, `--version` and a no-op `planbot run`. Every round runs
 /// every case once (paired: a busy moment hits all of them), medians are reported. CPU and RSS are
 /// steadier than wall time on a shared machine; the load average is printed beside them.
-/// `-- startup [--rounds N] [--no-publish] [--skip-pr]`; the 24-project PR is <see cref="PrOverheadBench"/>.
+/// `-- startup [--rounds N] [--no-publish | --published DLL] [--skip-pr | --only-pr]`; the 24-project PR is <see cref="PrOverheadBench"/>.
 /// </summary>
 public static class StartupBench
 {
@@ -27,7 +27,14 @@ public static class StartupBench
     public static async Task<int> RunAsync(string[] args)
     {
         var rounds = Option(args, "--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 9;
-        var dll = args.Contains("--no-publish") && File.Exists(RenderBench.PublishedDll) ? RenderBench.PublishedDll : await RenderBench.PublishAsync();
+        // --published DLL measures a build published elsewhere (e.g. before/after a change, side by side)
+        var dll = Option(args, "--published") is { } given ? Path.GetFullPath(given)
+            : args.Contains("--no-publish") && File.Exists(RenderBench.PublishedDll) ? RenderBench.PublishedDll : await RenderBench.PublishAsync();
+        if (args.Contains("--only-pr"))
+        {
+            return await PrOverheadBench.RunAsync(dll, rounds);
+        }
+
         Console.WriteLine($"startup: published {dll}; {rounds} paired rounds (+1 warm-up), {ChildTimer.Load()}");
 
         var cases = new List<(string Name, string[] Command, string Target)> { ("planbot --version", ["dotnet", dll, "--version"], "") };
