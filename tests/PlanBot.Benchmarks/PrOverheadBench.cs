@@ -73,6 +73,15 @@ public static class PrOverheadBench
                     return 1;
                 }
 
+                // the comparison holds only when both ran all 72 calls: 24 plan JSONs each
+                var outputs = which == 0 ? environment["PLANBOT_DATA_DIR"]! : dir.Combine($"by-hand-{run}");
+                var planned = Directory.Exists(outputs) ? Directory.EnumerateFiles(outputs, "plan.json", SearchOption.AllDirectories).Count() : 0;
+                if (planned != 3 * PerLevel)
+                {
+                    Console.Error.WriteLine($"pr-overhead: {(which == 0 ? "planbot run" : "the script")} wrote {planned} plan JSONs, not {3 * PerLevel}: {stderr[Math.Max(0, stderr.Length - 2000)..]}");
+                    return 1;
+                }
+
                 if (round > 0)
                 {
                     (which == 0 ? bot : byHand).Add(cost);
