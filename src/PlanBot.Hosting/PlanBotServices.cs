@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PlanBot.Core.Config;
 using PlanBot.Core.Events;
+using PlanBot.Core.Plans;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.Terraform;
@@ -35,7 +36,9 @@ public static class PlanBotServices
             PlanBotHost.Action => new WorktreeCheckout(settings.DataDir, Path.GetFullPath(settings.Action.Workspace ?? "."), settings.Action.Sha, sp.GetRequiredService<IProgress<string>>()),
             _ => new WorktreeCheckout(settings.DataDir, progress: sp.GetRequiredService<IProgress<string>>()),
         });
-        services.TryAddSingleton(sp => new PlanWorkflow(sp.GetRequiredService<Func<TerraformSettings, ITerraform>>(), sp.GetRequiredService<IGit>(), sp.GetRequiredService<IProgress<string>>()));
+        // Sensitive values in fingerprints are hashed with the repository's salt, keyed by the plan key (read when first used: a bad key is the stores' error).
+        services.TryAddSingleton(sp => new PlanWorkflow(sp.GetRequiredService<Func<TerraformSettings, ITerraform>>(), sp.GetRequiredService<IGit>(), sp.GetRequiredService<IProgress<string>>(),
+            repo => FingerprintSalt.For(repo, PlanEnvelope.KeyFrom(settings.PlanKey) ?? [])));
         services.TryAddSingleton<IPlanRunner>(sp => new RunPlanner(sp.GetRequiredService<IGit>(), sp.GetRequiredService<IRepoCheckout>(), sp.GetRequiredService<PlanWorkflow>(), settings.DataDir));
         services.TryAddSingleton(sp => new DriftWorkflow(sp.GetRequiredService<IPlanRunner>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IProgress<string>>()));
         services.TryAddSingleton(sp => new EngineParts(sp.GetRequiredService<IVcs>(), sp.GetRequiredService<IRepoCheckout>(), sp.GetRequiredService<IStores>(), sp.GetRequiredService<IPlanRunner>(),

@@ -51,7 +51,7 @@ public sealed class BlobLockListingTests
 }
 
 /// <summary>The plan store contract on Blob Storage (azurite).</summary>
-public sealed class BlobPlanStoreTests : PlanStoreContract
+public sealed class BlobPlanStoreTests : KeyBoundPlanStoreContract
 {
     private readonly BlobContainerClient _container = AzuriteContainers.Create();
 

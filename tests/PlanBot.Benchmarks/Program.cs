@@ -6,7 +6,7 @@ using PlanBot.Benchmarks;
 // Each measurement runs in its own child process so its peak memory is its own.
 if (args.Length == 0)
 {
-    foreach (var mode in new[] { "discovery", "plan", "scheduler", "render", "locks", "intake", "fingerprint" })
+    foreach (var mode in new[] { "discovery", "plan", "scheduler", "render", "locks", "intake", "fingerprint", "apply" })
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = false };
@@ -38,5 +38,6 @@ return args[0] switch
     "intake-flood" => await IntakeBench.FloodAsync(),
     "fingerprint" => await FingerprintBench.RunAsync(),
     "startup" => await StartupBench.RunAsync(args),
+    "apply" => await ApplyBench.RunAsync(),
     _ => 2,
 };

@@ -262,7 +262,8 @@ public sealed class ActionModeTests : IAsyncLifetime
         code.ShouldBe(0, errors);
         var result = _github.CommentsOn(30).Last().Body;
         result.ShouldStartWith($"<!-- planbot:apply -->\n### PlanBot apply of `{merge[..7]}` (the merge of #30)");
-        result.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        result.ShouldContain("| `app` | ✅ applied from a re-plan (no stored plan for the planned head");
+        result.ShouldContain("0 added, 0 changed, 0 destroyed, 1 replaced |");
         State("app").ShouldContain("\"v2\"");
 
         // approved, but main moved on before the merge: the merged plan is not the approved one
@@ -284,7 +285,8 @@ public sealed class ActionModeTests : IAsyncLifetime
         (code, errors) = await RunAsync("issue_comment", CommentEvent(31, "/planbot approve", "carol"));
         code.ShouldBe(0, errors);
         Set("GITHUB_SHA", null);
-        _github.CommentsOn(31).Last().Body.ShouldContain("| `app` | ✅ applied: 1 added, 0 changed, 0 destroyed, 1 replaced |");
+        _github.CommentsOn(31).Last().Body.ShouldContain("| `app` | ✅ applied from a re-plan (no stored plan for the planned head");
+        _github.CommentsOn(31).Last().Body.ShouldContain("1 added, 0 changed, 0 destroyed, 1 replaced |");
         State("app").ShouldContain("\"v3\"");
         State("app").ShouldContain("\"surprise\"");
 
@@ -385,7 +387,8 @@ public sealed class ActionModeTests : IAsyncLifetime
         (await store.ListAsync("acme/infra", CancellationToken.None)).ShouldContain(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project && l.Owner.PullRequest == 60);
         (code, errors) = await RunAsync("push", Push(merge));
         code.ShouldBe(0, errors);
-        _github.CommentsOn(60).Last().Body.ShouldContain("| `app` | ✅ applied: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        _github.CommentsOn(60).Last().Body.ShouldContain("| `app` | ✅ applied from a re-plan (no stored plan for the planned head");
+        _github.CommentsOn(60).Last().Body.ShouldContain("0 added, 0 changed, 0 destroyed, 1 replaced |");
         State("app").ShouldContain("\"v6b\"");
         (await store.ListAsync("acme/infra", CancellationToken.None)).Where(l => l.Key.Kind == PlanBot.Core.Ports.LockKind.Project).ShouldBeEmpty();
     }

@@ -137,11 +137,18 @@ public partial class PackagingTests
             }
         }
 
-        // GitHub keeps one pending run per group and cancels the older one: never for commands or applies
+        // GitHub keeps one pending run per group and cancels the older one: never for commands (a queued approval
+        // would be lost); applies run in one group that never cancels a run in progress (a cancelled pending apply is caught up by the next)
         var grouped = Map(workflow, "concurrency") is not null || Jobs(workflow).Any(j => Map(j.Job, "concurrency") is not null || Scalar(j.Job, "concurrency") is not null);
-        if (name is "commands.yml" or "apply.yml")
+        if (name is "commands.yml")
         {
-            grouped.ShouldBeFalse($"{name}: a concurrency group would cancel a queued approval or apply");
+            grouped.ShouldBeFalse($"{name}: a concurrency group would cancel a queued approval");
+        }
+
+        if (name is "apply.yml")
+        {
+            var group = Map(workflow, "concurrency").ShouldNotBeNull($"{name}: applies run one at a time, in merge order");
+            Scalar(group, "cancel-in-progress").ShouldBe("false", $"{name}: an apply stopped mid-way leaves state to check");
         }
     }
 

@@ -87,6 +87,7 @@ public sealed class ConfigReader
             ["apply"] = n => Mapping(n, "apply", new()
             {
                 ["mode"] = m => raw = raw with { ApplyMode = Str(m, "apply.mode") },
+                ["dependents"] = m => raw = raw with { ApplyDependents = Str(m, "apply.dependents") },
             }),
             ["locks"] = n => Mapping(n, "locks", new()
             {

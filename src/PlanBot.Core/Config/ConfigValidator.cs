@@ -62,6 +62,7 @@ public static class ConfigValidator
         };
 
         var mode = OneOf(raw.ApplyMode, "apply.mode", ["on_merge", "comment"], "on_merge", Fail);
+        var dependents = OneOf(raw.ApplyDependents, "apply.dependents", ["plan", "apply"], "plan", Fail);
         var masks = new List<string>();
         foreach (var mask in raw.CommentsMask)
         {
@@ -99,6 +100,7 @@ public static class ConfigValidator
             Projects = projects,
             Approval = approval,
             ApplyMode = mode == "comment" ? ApplyMode.Comment : ApplyMode.OnMerge,
+            ApplyDependents = dependents == "apply" ? ApplyDependents.Apply : ApplyDependents.Plan,
             LocksBackend = locksBackend,
             LocksTtl = Duration(raw.LocksTtl, "locks.ttl", defaults.LocksTtl, Fail),
             PlansStore = plansStore,

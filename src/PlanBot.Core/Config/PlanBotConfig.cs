@@ -16,6 +16,8 @@ public sealed record PlanBotConfig
     public IReadOnlyList<ProjectConfig> Projects { get; init; } = [];
     public ApprovalSettings Approval { get; init; } = new();
     public ApplyMode ApplyMode { get; init; } = ApplyMode.OnMerge;
+    /// <summary>What the merge does with projects that read an applied project (<c>apply.dependents</c>).</summary>
+    public ApplyDependents ApplyDependents { get; init; } = ApplyDependents.Plan;
     public string LocksBackend { get; init; } = "local";
     public TimeSpan LocksTtl { get; init; } = TimeSpan.FromDays(7);
     public string PlansStore { get; init; } = "local";
@@ -142,6 +144,17 @@ public enum ApplyMode
 {
     OnMerge,
     Comment,
+}
+
+/// <summary>
+/// After a project applies, its dependents are re-planned against its new outputs; <c>plan</c> (the
+/// default) posts those plans on the merged PR and applies nothing nobody looked at, <c>apply</c>
+/// applies the ones that need no approval at once.
+/// </summary>
+public enum ApplyDependents
+{
+    Plan,
+    Apply,
 }
 
 /// <summary>The keys each backend section takes; all strings.</summary>

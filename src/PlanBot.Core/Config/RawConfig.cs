@@ -24,6 +24,7 @@ public sealed record RawConfig
     public Located<bool>? AllowSelfApproval { get; init; }
     public Located<int>? ApprovalsRequired { get; init; }
     public Located<string>? ApplyMode { get; init; }
+    public Located<string>? ApplyDependents { get; init; }
     public Located<string>? LocksBackend { get; init; }
     public Located<string>? LocksTtl { get; init; }
     public Located<string>? PlansStore { get; init; }

@@ -64,7 +64,7 @@ public static class TrustedPolicy
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["approval"] = Join<object>([a.Destructive, Join(a.FoundationalPaths), Join(a.FoundationalTypes), Join(a.Users), Join(a.Teams), a.MinPermission, a.AllowSelfApproval, a.Required]),
-            ["apply"] = c.ApplyMode.ToString(),
+            ["apply"] = c.ApplyMode.ToString() + "/" + c.ApplyDependents,
             ["commands"] = Join([c.Commands.Plan, c.Commands.Unlock, c.Commands.Apply ?? ""]),
             ["locks"] = Join<object>([c.LocksBackend, c.LocksBackendChosen, c.LocksTtl, Backends("locks.")]),
             ["plans"] = Join([c.PlansStore, Backends("plans.")]),

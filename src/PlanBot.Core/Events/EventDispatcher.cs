@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
@@ -31,10 +32,10 @@ public sealed class EventDispatcher(EngineParts parts)
         switch (planBotEvent)
         {
             case PlanBotEvent.PullRequestChanged changed:
-                return await OnPullRequestAsync(changed.Repo, changed.PullRequest, null, run, cancellationToken).ConfigureAwait(false);
+                return await TellingErrorsAsync(changed.Repo, changed.PullRequest, run, () => OnPullRequestAsync(changed.Repo, changed.PullRequest, null, run, cancellationToken), cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.Command command:
                 var pr = await Vcs.GetPullRequestAsync(command.Repo, command.Number, cancellationToken).ConfigureAwait(false);
-                return await OnPullRequestAsync(command.Repo, pr, command.Comment, run, cancellationToken).ConfigureAwait(false);
+                return await TellingErrorsAsync(command.Repo, pr, run, () => OnPullRequestAsync(command.Repo, pr, command.Comment, run, cancellationToken), cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.PullRequestClosed closed:
                 return await OnClosedAsync(closed, cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.PushToDefaultBranch push:
@@ -54,9 +55,11 @@ public sealed class EventDispatcher(EngineParts parts)
     {
         var locks = parts.Stores.Locks(config);
         var approvals = parts.Stores.Approvals(locks);
-        var apply = new ApplyWorkflow(parts.Terraform(config.Terraform), parts.Progress);
-        var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, approvals, parts.Time, parts.Progress);
-        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress);
+        var terraform = parts.Terraform(config.Terraform);
+        var plans = parts.Stores.Plans(config);
+        var apply = new ApplyWorkflow(terraform, parts.Progress);
+        var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, approvals, parts.Time, parts.Progress, plans);
+        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress, new MergeSources(plans, parts.Git, parts.Checkout, terraform));
         var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, approvals, parts.Checkout, parts.Git, parts.Progress);
         return new RunWorkflows(locks, pullRequests, merges, commands);
     }
@@ -69,6 +72,36 @@ public sealed class EventDispatcher(EngineParts parts)
             FooterNote = parts.Stores.LocksBackend(config) == "github" ? CommentOptions.GitHubLocksNote : null,
         };
         return run.FullReportLocation is { } location ? options with { FullReportLocation = location } : options;
+    }
+
+    /// <summary>
+    /// A pull request's run whose error (invalid planbot.yaml at the head or the base, a usage error,
+    /// a crash) is told on the PR before it goes on to the host (exit code, queue): the plan comment
+    /// says what and how to fix it, and the gate fails (<see cref="ErrorNotice"/>). A notice that
+    /// cannot be written is logged; the run's own error is the one that counts.
+    /// </summary>
+    private async Task<EventOutcome> TellingErrorsAsync(string repo, PullRequestInfo pr, EventRun run, Func<Task<EventOutcome>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception error) when (ErrorNotice.CanTell(error) && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var checkout = parts.Checkout.ExistingPullRequest(repo, pr.Number);
+                await ErrorNotice.PostAsync(Vcs, repo, pr.Number, pr.HeadSha, ErrorNotice.For(error), run.RunUrl, checkout is null ? [] : [checkout], cancellationToken).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the notice is a courtesy: the run's own error goes on to the host either way
+            catch (Exception notice)
+            {
+                parts.Progress?.Report($"#{pr.Number}: could not say on the pull request why it was not planned ({notice.GetType().Name}: {notice.Message})");
+            }
+#pragma warning restore CA1031
+
+            throw;
+        }
     }
 
     private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
@@ -110,7 +143,7 @@ public sealed class EventDispatcher(EngineParts parts)
                 RunUrl = run.RunUrl,
                 CloneUrl = push.CloneUrl,
             };
-            var applied = await Workflows(config.Config).Merges.RunAsync(context, push.Sha, config.Config, cancellationToken).ConfigureAwait(false);
+            var applied = await Workflows(config.Config).Merges.ApplyPushAsync(context, push.Sha, config.Config, cancellationToken).ConfigureAwait(false);
             return new EventOutcome { Config = config, Applied = applied };
         }
     }

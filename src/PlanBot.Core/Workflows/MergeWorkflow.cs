@@ -11,15 +11,87 @@ namespace PlanBot.Core.Workflows;
 
 /// <summary>
 /// The apply gate on a push to the default branch (<c>apply.mode: on_merge</c>): finds the merged PR
-/// (<c>commits/{sha}/pulls</c>), verifies its approvals as on every run, re-plans the merged commit for
-/// the PR's projects (taking their run locks), applies in dependency order exactly the projects whose
-/// plan matches what was approved (or planned, when no approval was needed), comments the result on
-/// the PR, and releases the project locks of what was applied. Never from a fork.
+/// (<c>commits/{sha}/pulls</c>), verifies its approvals as on every run, applies layer by layer
+/// exactly what was approved (<see cref="MergeApply"/>: the stored plan file when the project's inputs
+/// did not change, else a re-plan whose content fingerprint matches; dependents re-planned against
+/// the new state), comments the result on the PR, records what waits for a new approval, deletes the
+/// PR's stored plans and releases the project locks of what was applied. Never from a fork.
 /// </summary>
-public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow apply, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null)
+/// <param name="sources">Stored plans, git, the merged tree and terraform: what the apply reads (<see cref="MergeApply"/>).</param>
+public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow apply, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null, MergeSources? sources = null)
 {
     /// <summary>The marker of PlanBot's apply comments (<see cref="ApplyMarkdown.Marker"/>).</summary>
     public const string Marker = ApplyMarkdown.Marker;
+
+    /// <summary>How far back a push looks for merges whose apply never ran (a cancelled or lost apply job).</summary>
+    public const int CatchUpDepth = 10;
+
+    /// <summary>
+    /// The apply of a push to the default branch: first the earlier merges on its first-parent line
+    /// whose apply never ran (GitHub cancels a pending run when a newer one joins its concurrency
+    /// group; a job can be cancelled by hand), oldest first, each against its own merge commit; then
+    /// this one. The walk stops at the first merge PlanBot applied or started to apply.
+    /// </summary>
+    public async Task<IReadOnlyList<ApplyResult>?> ApplyPushAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
+    {
+        if (config.ApplyMode != ApplyMode.OnMerge || sources is null)
+        {
+            return await RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+        }
+
+        var all = new List<ApplyResult>();
+        foreach (var earlier in await UnappliedMergesBeforeAsync(context, sha, cancellationToken).ConfigureAwait(false))
+        {
+            progress?.Report($"{Naming.ShortSha(earlier)}: an earlier merge whose apply never ran: applying it first");
+            var tree = await sources.Checkout.AtAsync(context.RepoDir, earlier, cancellationToken).ConfigureAwait(false);
+            await using (tree.ConfigureAwait(false))
+            {
+                all.AddRange(await RunAsync(context with { RepoDir = tree.Root }, earlier, config, cancellationToken).ConfigureAwait(false) ?? []);
+            }
+        }
+
+        var current = await RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+        return current is null && all.Count == 0 ? null : [.. all, .. current ?? []];
+    }
+
+    /// <summary>The merges before <paramref name="sha"/> (first parents) whose PR has a PlanBot plan and no apply comment for them, oldest first.</summary>
+    private async Task<IReadOnlyList<string>> UnappliedMergesBeforeAsync(PullRequestContext context, string sha, CancellationToken cancellationToken)
+    {
+        var found = new List<string>();
+        var commit = sha;
+        for (var i = 0; i < CatchUpDepth; i++)
+        {
+            try
+            {
+                commit = await sources!.Git.ResolveAsync(context.RepoDir, commit + "^1", cancellationToken).ConfigureAwait(false);
+            }
+            catch (UsageException)
+            {
+                break; // the root commit, or a shallow checkout's end
+            }
+
+            var pr = (await vcs.PullRequestsForCommitAsync(context.Repo, commit, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Merged && !p.FromFork);
+            if (pr is null)
+            {
+                continue; // a direct push: nothing of PlanBot's to apply
+            }
+
+            var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+            var short7 = $"`{Naming.ShortSha(commit)}`";
+            if (comments.Any(c => c.Body.StartsWith(Marker, StringComparison.Ordinal) && c.Body.Contains(short7, StringComparison.Ordinal)))
+            {
+                break; // applied (or under way): everything before it was handled by its own run
+            }
+
+            if (PlanCommentWriter.FirstPart(comments) is not null)
+            {
+                found.Add(commit);
+            }
+        }
+
+        found.Reverse();
+        return found;
+    }
 
     public async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
     {
@@ -58,44 +130,44 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
 
         var entries = state.Entries.Where(e => e.Head == planned.Head).ToArray();
         var (approvers, notes) = await ApprovalLedger.VerifyAsync(entries, comments, planned, new ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
-        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = sha, HeadRef = sha, Selection = ProjectSelection.Of([.. planned.Fingerprints.Keys.Where(k => k != PolicyApproval.Item).Order(StringComparer.Ordinal)]), Owner = owner, ChangedFiles = [] };
-        RunReport replan;
-        try
-        {
-            replan = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UsageException e)
-        {
-            await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot did not apply the merge `{sha[..7]}`\n\n{e.Message}\n", cancellationToken).ConfigureAwait(false);
-            return [];
-        }
-
-        // Approval is needed where the PR's plan needed it or the policy says so of the re-plan: the recorded list alone could have been edited.
-        var requiredNow = replan.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name).ToHashSet(StringComparer.Ordinal);
-        var expected = planned.Fingerprints.ToDictionary(
-            kv => kv.Key,
-            kv => !(planned.Required.Contains(kv.Key) || requiredNow.Contains(kv.Key)) || (approvers.TryGetValue(kv.Key, out var users) && users.Count >= config.Approval.Required) ? kv.Value : null,
-            StringComparer.Ordinal);
+        var approved = planned.Fingerprints.Keys.Where(k => approvers.TryGetValue(k, out var users) && users.Count >= config.Approval.Required).ToHashSet(StringComparer.Ordinal);
+        var merge = new MergeApply(planner, apply, locks, sources ?? throw new InvalidOperationException("MergeWorkflow was built without its MergeSources: the composition root passes them"), progress);
 
         // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
         var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
-        var results = await apply.RunAsync(replan, context.RepoDir, expected, config.Parallelism, cancellationToken, locks, owner).ConfigureAwait(false);
-        await vcs.UpdateCommentAsync(context.Repo, status.Id, ApplyMarkdown.Merge(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
-        var heldBack = results.Where(r => r.Status == ApplyStatus.HeldBack).Select(r => r.Project).ToArray();
-        if (heldBack.Length > 0)
+        MergeOutcome outcome;
+        try
         {
-            // A new `/planbot approve` on the merged PR approves the plan of the merged commit, and applies it.
+            outcome = await merge.RunAsync(new MergeRun { Context = context, PullRequest = pr.Number, Sha = sha, Owner = owner, Config = config, Planned = planned, Approved = approved }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConfigException e)
+        {
+            await vcs.UpdateCommentAsync(context.Repo, status.Id, $"{Marker}\n### PlanBot did not apply the merge `{Naming.ShortSha(sha)}`\n\n{e.Message}\n", cancellationToken).ConfigureAwait(false);
+            return [];
+        }
+
+        var results = outcome.Results;
+        await vcs.UpdateCommentAsync(context.Repo, status.Id, ApplyMarkdown.Merge(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
+
+        // The PR's plan files are done with (applied, or replaced by the merged commit's plans just below).
+        await sources.Plans.DeletePullRequestAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        if (outcome.Waiting.Count > 0)
+        {
+            // A new `/planbot approve` on the merged PR approves these plans of the merged commit (held back, or dependents), and applies them.
+            var waiting = outcome.Waiting;
             var mergedPlan = new PlanMeta(sha, time.GetUtcNow().ToUnixTimeMilliseconds(),
-                replan.Projects.Where(p => p.Plan is not null && heldBack.Contains(p.Project.Name)).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), heldBack);
-            await records.SaveAsync(owner, state, new ApprovalState(mergedPlan, []), replan.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
+                waiting.ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), [.. waiting.Select(p => p.Project.Name)]);
+            await PlanFiles.StoreAsync(sources.Plans, context.Repo, pr.Number, new RunReport { Head = sha, Base = sha, Projects = waiting }, progress, cancellationToken).ConfigureAwait(false);
+            await records.SaveAsync(owner, state, new ApprovalState(mergedPlan, []), waiting.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
             if (first is not null)
             {
                 await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, mergedPlan), [])), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var pending = results.Where(r => r.Status is ApplyStatus.Failed or ApplyStatus.HeldBack or ApplyStatus.Skipped)
-            .Select(r => replan.Projects.First(p => p.Project.Name == r.Project).Project)
+        var pending = results.Where(r => r.After is null && r.Status is ApplyStatus.Failed or ApplyStatus.HeldBack or ApplyStatus.Skipped)
+            .Select(r => outcome.Projects.GetValueOrDefault(r.Project))
+            .OfType<Discovery.Project>()
             .Select(p => (p.Dir, p.Workspace))
             .ToHashSet();
         await ReleaseAsync(owner, pending, cancellationToken).ConfigureAwait(false);

@@ -39,7 +39,8 @@ public sealed record PlanRequest
 /// init/workspace/plan/show → summary + approval requirement, in dependency order.
 /// </summary>
 /// <param name="terraformFor">Creates the terraform runner for the repository's terraform settings (binary, timeouts).</param>
-public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFor, IGit git, IProgress<string>? progress = null)
+/// <param name="saltFor">The fingerprint salt of a repository (<see cref="FingerprintSalt.For"/> keyed by the plan key); runs without a repository (local CLI) use <see cref="FingerprintSalt.None"/>.</param>
+public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFor, IGit git, IProgress<string>? progress = null, Func<string, FingerprintSalt>? saltFor = null)
 {
     /// <exception cref="ConfigException">Invalid planbot.yaml, unknown depends_on, or a dependency cycle.</exception>
     /// <exception cref="UsageException">A -p name or -d dir that is not a project.</exception>
@@ -229,7 +230,8 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         PlanSummary plan;
         try
         {
-            plan = await PlanReader.ReadDetailedFileAsync(jsonFile, masks, cancellationToken, name: $"the plan JSON of {project.Name}").ConfigureAwait(false);
+            var salt = request.Owner is { } owner && saltFor is not null ? saltFor(owner.Repo) : FingerprintSalt.None;
+            plan = await PlanReader.ReadDetailedFileAsync(jsonFile, masks, salt, cancellationToken, name: $"the plan JSON of {project.Name}").ConfigureAwait(false);
         }
         catch (PlanFormatException e)
         {

@@ -33,7 +33,8 @@ public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string>
 /// output holds that project's full report. Approvals are read from and recorded in
 /// <see cref="ApprovalRecords"/> (the lock records on strict backends, the comment on github).
 /// </summary>
-public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null)
+/// <param name="plans">Where each project's plan file goes for the merge to apply (<c>plans.store</c>); null: not stored.</param>
+public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStore locks, IApprovalStore approvals, TimeProvider time, IProgress<string>? progress = null, IPlanStore? plans = null)
 {
     public const string GateContext = "planbot/apply-gate";
 
@@ -64,6 +65,11 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
 
         var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files };
         var report = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
+        if (plans is not null)
+        {
+            report = await PlanFiles.StoreAsync(plans, context.Repo, pr.Number, report, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
         var policyItem = PolicyApproval.Needed(config, report);
         var (approved, meta, firstOfHead, recorded, policyApprovers) = await ApprovalsAsync(context, owner, report, config, comments, policyItem, cancellationToken).ConfigureAwait(false);

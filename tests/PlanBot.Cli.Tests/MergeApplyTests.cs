@@ -1,0 +1,283 @@
+using System.Text.Json.Nodes;
+using PlanBot.Cli;
+using PlanBot.Core.Ports;
+using PlanBot.Local.Plans;
+using PlanBot.Testing;
+using static PlanBot.Testing.TerraformFiles;
+
+namespace PlanBot.Cli.Tests;
+
+/// <summary>
+/// The merge applies exactly what was approved (PRODUCT.md "Apply exactly what was approved",
+/// "Dependents see new outputs"): `planbot run` with real git and terraform, the fake GitHub, and a
+/// data dir kept from run to run (a self-hosted runner's disk: the local plan store survives), so a
+/// plan stored at plan time is there at the merge.
+/// </summary>
+public sealed class MergeApplyTests : IAsyncLifetime
+{
+    private const string Db = "resource \"terraform_data\" \"db\" {\n  input            = var.size\n  triggers_replace = [\"GEN\", var.size]\n}\n";
+    private FakeGitHub _github = null!;
+    private Scenario _scenario = null!;
+    private readonly TempDir _dir = new("planbot-merge-apply");
+    private readonly EnvironmentScope _environment = new();
+
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        _github.Permissions["carol"] = ("write", "maintain");
+        _scenario = await Scenario.CreateAsync(new Dictionary<string, string>
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "${data.terraform_remote_state.upstream.outputs.cidr}"),
+            ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen1", StringComparison.Ordinal),
+            ["db/variables.tf"] = "variable \"size\" {\n  default = \"small\"\n}\n",
+            ["planbot.yaml"] = "locks: { backend: local }\n",
+        });
+        foreach (var dir in new[] { "network", "app", "db" })
+        {
+            await _scenario.ApplyAsync(dir);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        _environment.Dispose();
+        await _github.DisposeAsync();
+        _scenario.Dispose();
+        _dir.Dispose();
+    }
+
+    private string DataDir => _dir.Combine("data");
+
+    private LocalPlanStore Store => new(Path.Combine(DataDir, "plans"), null);
+
+    private async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var eventPath = _dir.Combine($"event-{run}.json");
+        await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
+        foreach (var (name, value) in new Dictionary<string, string?>
+        {
+            ["GITHUB_EVENT_NAME"] = eventName,
+            ["GITHUB_EVENT_PATH"] = eventPath,
+            ["GITHUB_REPOSITORY"] = "acme/infra",
+            ["GITHUB_TOKEN"] = FakeGitHub.Token,
+            ["GITHUB_API_URL"] = _github.Url.ToString(),
+            ["GITHUB_WORKSPACE"] = _scenario.Repo.Root,
+            ["GITHUB_RUN_ID"] = run,
+            ["PLANBOT_DATA_DIR"] = DataDir,
+            ["GITHUB_OUTPUT"] = _dir.Combine("output"),
+            ["GITHUB_STEP_SUMMARY"] = _dir.Combine("summary.md"),
+        })
+        {
+            _environment.Set(name, value);
+        }
+
+        var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(["run"], new StringWriter(), stderr);
+        return (code, stderr.ToString());
+    }
+
+    private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}", "main");
+        foreach (var (path, content) in files)
+        {
+            _scenario.Repo.Write(path, content);
+        }
+
+        var head = await _scenario.Repo.CommitAsync($"push to #{pr}");
+        _github.AddPull(pr, head, (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim());
+        _github.PullFiles[pr] = [.. files.Keys];
+        return head;
+    }
+
+    private async Task OnMainAsync(string path, string content)
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write(path, content);
+        await _scenario.Repo.CommitAsync($"main: {path}");
+    }
+
+    private async Task<string> MergeAsync(int pr)
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", $"pr-{pr}", "-m", $"Merge #{pr}");
+        var sha = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        _github.Pulls[pr]["merged"] = true;
+        _github.Pulls[pr]["state"] = "closed";
+        _github.Pulls[pr]["merge_commit_sha"] = sha;
+        _github.CommitPulls[sha] = [pr];
+        return sha;
+    }
+
+    private JsonObject PullRequestEvent(int pr) => new()
+    {
+        ["action"] = "opened",
+        ["number"] = pr,
+        ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()),
+        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+    };
+
+    private JsonObject CommentEvent(int pr, string body, string user)
+    {
+        var comment = _github.AddComment(pr, body, user);
+        return new JsonObject
+        {
+            ["action"] = "created",
+            ["issue"] = new JsonObject { ["number"] = pr, ["pull_request"] = new JsonObject { ["url"] = "x" } },
+            ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = body, ["user"] = new JsonObject { ["login"] = user, ["type"] = "User" }, ["created_at"] = comment.Created, ["updated_at"] = comment.Updated },
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
+        };
+    }
+
+    private static JsonObject Push(string sha) => new()
+    {
+        ["ref"] = "refs/heads/main",
+        ["after"] = sha,
+        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+    };
+
+    private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
+
+    /// <summary>Plans, approves (when <paramref name="approve"/>) and returns the head; the plan must be stored.</summary>
+    private async Task<string> PlanAndApproveAsync(int pr, Dictionary<string, string> files, string project, bool approve = true)
+    {
+        var head = await PushAsync(pr, files);
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(pr));
+        code.ShouldBe(0, errors);
+        File.Exists(Store.PathOf(new PlanKey("acme/infra", pr, head, project))).ShouldBeTrue("the plan file is stored at plan time");
+        if (approve)
+        {
+            (await RunAsync("issue_comment", CommentEvent(pr, "/planbot approve", "carol"))).Code.ShouldBe(0);
+            _github.Statuses.Last().State.ShouldBe("success");
+        }
+
+        return head;
+    }
+
+    [Fact]
+    public async Task An_approved_replace_whose_size_changed_on_main_before_the_merge_is_held_back_naming_the_resource_and_attribute()
+    {
+        await PlanAndApproveAsync(50, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        _github.CommentsOn(50)[0].Body.ShouldContain("will be **replaced**");
+
+        // after the approval, the default branch changes the variable: the merged plan is "replace with size xlarge"
+        await OnMainAsync("db/variables.tf", "variable \"size\" {\n  default = \"xlarge\"\n}\n");
+        var merge = await MergeAsync(50);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+
+        var result = _github.CommentsOn(50).Last().Body;
+        result.ShouldContain("| `db` | ⏸️ held back: the plan of the merged commit differs from the one approved");
+        result.ShouldContain("**`db`: what differs from the approved plan**");
+        result.ShouldContain("- `terraform_data.db: input, triggers_replace[1]`", customMessage: result);
+        State("db").ShouldContain("\"small\"", customMessage: "nothing was applied");
+        State("db").ShouldNotContain("xlarge");
+        File.Exists(Store.PathOf(new PlanKey("acme/infra", 50, merge, "db"))).ShouldBeTrue("the merged commit's plan waits for a new approval");
+    }
+
+    [Fact]
+    public async Task An_unchanged_approved_plan_is_applied_from_the_stored_file_which_is_then_deleted()
+    {
+        var head = await PlanAndApproveAsync(51, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        var stored = Store.PathOf(new PlanKey("acme/infra", 51, head, "db"));
+
+        // main moves on elsewhere: db's inputs are byte-identical between the planned head and the merge
+        await OnMainAsync("network/README.md", "unrelated\n");
+        var merge = await MergeAsync(51);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+
+        _github.CommentsOn(51).Last().Body.ShouldContain("| `db` | ✅ applied from the stored plan: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        State("db").ShouldContain("\"gen2\"");
+        File.Exists(stored).ShouldBeFalse("plan files are deleted after the apply");
+    }
+
+    [Fact]
+    public async Task A_stored_plan_altered_in_the_store_is_refused_by_its_checksum_and_a_matching_re_plan_is_applied_instead()
+    {
+        var head = await PlanAndApproveAsync(52, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen3", StringComparison.Ordinal) }, "db");
+        var stored = Store.PathOf(new PlanKey("acme/infra", 52, head, "db"));
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[20] ^= 0x40; // inside the recorded SHA-256
+        await File.WriteAllBytesAsync(stored, bytes);
+
+        var merge = await MergeAsync(52);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+
+        var row = _github.CommentsOn(52).Last().Body.Split('\n').Single(l => l.StartsWith("| `db` |", StringComparison.Ordinal));
+        row.ShouldContain("✅ applied from a re-plan (the stored plan was refused:");
+        row.ShouldContain("SHA-256 mismatch");
+        State("db").ShouldContain("\"gen3\"");
+    }
+
+    [Fact]
+    public async Task With_apply_dependents_apply_a_remote_state_consumer_the_pr_did_not_touch_is_applied_after_its_upstream_and_nothing_drifts()
+    {
+        await OnMainAsync("planbot.yaml", "locks: { backend: local }\napply: { dependents: apply }\n");
+        await PlanAndApproveAsync(53, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.9.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(53);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+
+        var result = _github.CommentsOn(53).Last().Body;
+        result.ShouldContain("| `network` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        result.ShouldContain("| `app` (reads `network`) | ✅ applied from a re-plan against the new state: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        State("app").ShouldContain("10.9.0.0/16");
+
+        // a drift check right after the merge finds nothing
+        var drift = await _scenario.PlanHeadAsync(merge, ["network", "app"]);
+        drift.Projects.Select(p => (p.Project.Name, p.Status)).ShouldBe([("network", Core.Runs.ProjectStatus.NoChanges), ("app", Core.Runs.ProjectStatus.NoChanges)]);
+    }
+
+    [Fact]
+    public async Task By_default_dependents_are_planned_against_the_new_outputs_and_wait_for_an_approval_on_the_merged_pr()
+    {
+        await PlanAndApproveAsync(54, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.8.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(54);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+
+        var result = _github.CommentsOn(54).Last().Body;
+        result.ShouldContain("| `app` (reads `network`) | 📝 planned, not applied: 0 to add, 1 to change, 0 to destroy, 0 to replace; planned (`apply.dependents: plan`) |");
+        State("app").ShouldNotContain("10.8.0.0/16");
+
+        // an approval on the merged PR applies the dependent's plan (stored for the merge commit) while the merge is main's head
+        _environment.Set("GITHUB_SHA", merge);
+        (code, errors) = await RunAsync("issue_comment", CommentEvent(54, "/planbot approve", "carol"));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(54).Last().Body.ShouldContain("| `app` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        State("app").ShouldContain("10.8.0.0/16");
+    }
+
+    [Fact]
+    public async Task A_merge_whose_apply_job_never_ran_is_applied_first_by_the_next_merges_apply_in_order()
+    {
+        // queue keeps its state outside the checkout (as remote backends do), so a worktree of an older merge applies to the same state
+        var queue = $"terraform {{\n  backend \"local\" {{\n    path = \"{_dir.Combine("queue.tfstate")}\"\n  }}\n}}\n";
+        await OnMainAsync("queue/main.tf", queue + Resource("q", "v1"));
+        await _scenario.ApplyAsync("queue");
+
+        await PlanAndApproveAsync(60, new() { ["queue/main.tf"] = queue + Resource("q", "v2") }, "queue", approve: false);
+        var first = await MergeAsync(60); // its apply job is cancelled: no push event is ever handled for it
+        await PlanAndApproveAsync(61, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        var second = await MergeAsync(61);
+
+        var (code, errors) = await RunAsync("push", Push(second));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(60).Last().Body.ShouldContain($"### PlanBot apply of `{first[..7]}` (the merge of #60)");
+        _github.CommentsOn(60).Last().Body.ShouldContain("| `queue` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        _github.CommentsOn(61).Last().Body.ShouldContain("| `db` | ✅ applied from the stored plan: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        File.ReadAllText(_dir.Combine("queue.tfstate")).ShouldContain("\"v2\"");
+        State("db").ShouldContain("\"gen2\"");
+
+        // the next push finds #61 applied and looks no further back
+        await OnMainAsync("README.md", "direct push\n");
+        var comments = _github.Comments.Count;
+        (code, errors) = await RunAsync("push", Push((await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim()));
+        code.ShouldBe(0, errors);
+        _github.Comments.Count.ShouldBe(comments);
+    }
+}
