@@ -8,6 +8,20 @@ namespace PlanBot.Cli;
 /// <summary>Builds the command tree; each command parses, calls a workflow and maps the result to an exit code.</summary>
 public static class CliApp
 {
+    /// <summary>Every command, by the name it is invoked with (each Create names its command the same).</summary>
+    private static readonly (string Name, Func<CliContext, Command> Create)[] AllCommands =
+    [
+        ("plan", PlanCommand.Create),
+        ("render", RenderCommand.Create),
+        ("projects", ProjectsCommand.Create),
+        ("demo", DemoCommand.Create),
+        ("locks", LocksCommand.Create),
+        ("run", RunCommand.Create),
+        ("serve", ServeCommand.Create),
+        ("drift", DriftCommand.Create),
+        ("queue", QueueCommand.Create),
+    ];
+
     /// <summary>Runs with the settings of the process environment.</summary>
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
         RunAsync(args, stdout, stderr, PlanBotSettings.FromEnvironment(), cancellationToken);
@@ -19,15 +33,15 @@ public static class CliApp
         stderr = MaskingWriter.Wrap(stderr);
         var root = new RootCommand("PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.");
         var context = new CliContext(stdout, stderr, settings);
-        root.Subcommands.Add(PlanCommand.Create(context));
-        root.Subcommands.Add(RenderCommand.Create(context));
-        root.Subcommands.Add(ProjectsCommand.Create(context));
-        root.Subcommands.Add(DemoCommand.Create(context));
-        root.Subcommands.Add(LocksCommand.Create(context));
-        root.Subcommands.Add(RunCommand.Create(context));
-        root.Subcommands.Add(ServeCommand.Create(context));
-        root.Subcommands.Add(DriftCommand.Create(context));
-        root.Subcommands.Add(QueueCommand.Create(context));
+        // Only the command being run is built (its options cost start-up time, issue 19); without one, all of them (help, errors).
+        var named = args.Length > 0 && AllCommands.Any(c => c.Name == args[0]) ? args[0] : null;
+        foreach (var (name, create) in AllCommands)
+        {
+            if (named is null || name == named)
+            {
+                root.Subcommands.Add(create(context));
+            }
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -42,9 +42,13 @@ public static class RenderBench
         return 0;
     }
 
-    private static async Task<string> PublishAsync()
+    /// <summary>Where <see cref="PublishAsync"/> puts the executable (reused by `startup --no-publish`).</summary>
+    internal static string PublishedDll => Path.Combine(Path.GetTempPath(), "planbot-bench-publish", "planbot.dll");
+
+    /// <summary>Publishes PlanBot.Cli with the Dockerfile's (and CI's) command.</summary>
+    internal static async Task<string> PublishAsync()
     {
-        var output = Path.Combine(Path.GetTempPath(), "planbot-bench-publish");
+        var output = Path.GetDirectoryName(PublishedDll)!;
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
         foreach (var arg in new[] { "publish", Path.Combine(Fixtures.RepoRoot, "src", "PlanBot.Cli"), "-c", "Release", "-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", output })
         {

@@ -138,4 +138,24 @@ public class CliTests
         code.ShouldBe(2);
         errors.ShouldContain("planbot --help");
     }
+
+    /// <summary>Only the invoked command is built at start-up (issue 19): each must be found by the name it is built under, and the root help still lists all.</summary>
+    [Fact]
+    public async Task Every_command_is_built_under_its_own_name_and_the_root_help_lists_them_all()
+    {
+        string[] commands = ["plan", "render", "projects", "demo", "locks", "run", "serve", "drift", "queue"];
+        var (rootCode, rootHelp, _) = await Run("--help");
+        rootCode.ShouldBe(0);
+        foreach (var command in commands)
+        {
+            rootHelp.ShouldContain($"  {command} ");
+            var (code, help, errors) = await Run(command, "--help");
+            code.ShouldBe(0, $"{command}: {errors}");
+            help.ShouldContain($" {command} [", Case.Sensitive, "the usage line names the command (the executable is testhost here)");
+            if (command != "render")
+            {
+                help.ShouldNotContain("  render ", customMessage: $"{command} --help built the other commands too");
+            }
+        }
+    }
 }

@@ -13,12 +13,18 @@ internal sealed class ChangeJsonConverter : JsonConverter<ChangeJson>
     public override ChangeJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var document = JsonDocument.ParseValue(ref reader);
-        var change = ChangeObjects.Object(document.RootElement, "change");
+        return From(document.RootElement, clone: true);
+    }
+
+    /// <summary>A <c>change</c> object read from its element; <paramref name="clone"/> when the element's document is disposed after.</summary>
+    public static ChangeJson From(JsonElement element, bool clone = false)
+    {
+        var change = ChangeObjects.Object(element, "change");
         return new ChangeJson
         {
             Actions = ChangeObjects.Actions(change),
-            ReplacePaths = change.TryGetProperty("replace_paths", out var paths) ? paths.Clone() : null,
-            Importing = change.TryGetProperty("importing", out var importing) ? importing.Clone() : null,
+            ReplacePaths = change.TryGetProperty("replace_paths", out var paths) ? (clone ? paths.Clone() : paths) : null,
+            Importing = change.TryGetProperty("importing", out var importing) ? (clone ? importing.Clone() : importing) : null,
             Content = ChangeValues.Digest(change),
         };
     }
@@ -33,12 +39,18 @@ internal sealed class OutputChangeJsonConverter : JsonConverter<OutputChangeJson
     public override OutputChangeJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var document = JsonDocument.ParseValue(ref reader);
-        var change = ChangeObjects.Object(document.RootElement, "output change");
+        return From(document.RootElement, clone: true);
+    }
+
+    /// <summary>An output's change read from its element, as <see cref="ChangeJsonConverter.From"/>.</summary>
+    public static OutputChangeJson From(JsonElement element, bool clone = false)
+    {
+        var change = ChangeObjects.Object(element, "output change");
         return new OutputChangeJson
         {
             Actions = ChangeObjects.Actions(change),
-            BeforeSensitive = change.TryGetProperty("before_sensitive", out var before) ? before.Clone() : null,
-            AfterSensitive = change.TryGetProperty("after_sensitive", out var after) ? after.Clone() : null,
+            BeforeSensitive = change.TryGetProperty("before_sensitive", out var before) ? (clone ? before.Clone() : before) : null,
+            AfterSensitive = change.TryGetProperty("after_sensitive", out var after) ? (clone ? after.Clone() : after) : null,
             Content = ChangeValues.Digest(change),
         };
     }

@@ -64,22 +64,22 @@ public static partial class PlanReader
     /// </summary>
     /// <exception cref="PlanFormatException">Not JSON, not a plan, or a format this PlanBot does not read.</exception>
     public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks) =>
-        ReadDetailedAsync(json, name, masks).GetAwaiter().GetResult();
+        ReadDetailed(json, name, masks, FingerprintSalt.None);
 
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
-    public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks, FingerprintSalt salt) =>
-        ReadDetailedAsync(json, name, masks, salt).GetAwaiter().GetResult();
-
-    /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
+    /// <remarks>Completes synchronously (the work is CPU-bound; no thread is started for it).</remarks>
     public static Task<PlanSummary> ReadDetailedAsync(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks) =>
-        ReadDetailedAsync(json, name, masks, FingerprintSalt.None);
+        Task.FromResult(ReadDetailed(json, name, masks, FingerprintSalt.None));
+
+    /// <inheritdoc cref="ReadDetailedAsync(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
+    public static Task<PlanSummary> ReadDetailedAsync(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks, FingerprintSalt salt) =>
+        Task.FromResult(ReadDetailed(json, name, masks, salt));
 
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
-    public static async Task<PlanSummary> ReadDetailedAsync(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks, FingerprintSalt salt)
+    public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks, FingerprintSalt salt)
     {
-        // The summary's model and the document are two independent reads of the same bytes: reading
-        // them at once hides most of the smaller one (a 1,000-resource plan reads 30 ms sooner).
-        var summary = Task.Run(() => Summarize(Deserialize(json, name), name, salt));
+        // One parse: the details need the document, and the summary's model is read from the same
+        // document (PlanDocument) instead of deserializing the bytes a second time.
         JsonDocument document;
         try
         {
@@ -87,22 +87,13 @@ public static partial class PlanReader
         }
         catch (JsonException e)
         {
-            try
-            {
-                await summary.ConfigureAwait(false);
-            }
-            catch (PlanFormatException)
-            {
-                // the same bytes: the document's error is the one reported
-            }
-
             throw NotJson(name, e);
         }
 
         try
         {
             // The summary first: it refuses what is not a plan ([] or null) before the details walk it.
-            var plan = await summary.ConfigureAwait(false);
+            var plan = Summarize(PlanDocument.Read(document.RootElement) ?? throw NullDocument(name), name, salt);
             var details = PlanDetails.Build(document, masks); // the details own the document from here
             return plan with { Details = details };
         }
@@ -115,18 +106,6 @@ public static partial class PlanReader
         {
             document.Dispose();
             throw;
-        }
-    }
-
-    private static PlanJson Deserialize(ReadOnlyMemory<byte> json, string name)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json.Span, PlanJsonContext.Default.PlanJson) ?? throw NullDocument(name);
-        }
-        catch (JsonException e)
-        {
-            throw NotJson(name, e);
         }
     }
 
@@ -149,7 +128,7 @@ public static partial class PlanReader
             throw new PlanFormatException($"{name ?? path}: cannot read the plan file ({e.Message.Replace(path, name ?? path, StringComparison.Ordinal)})", e);
         }
 
-        return await ReadDetailedAsync(bytes, name ?? path, masks, salt).ConfigureAwait(false);
+        return ReadDetailed(bytes, name ?? path, masks, salt);
     }
 
     private static PlanFormatException NotJson(string name, JsonException e)
@@ -207,6 +186,11 @@ public static partial class PlanReader
             throw new PlanFormatException($"{name}: unsupported format_version '{plan.FormatVersion}': PlanBot reads plan formats 0.x and 1.x (Terraform 0.12 and later, OpenTofu)");
         }
 
+        if (plan.OutputChanges?.FirstOrDefault(kv => kv.Value is null) is { Key: { } broken })
+        {
+            throw new PlanFormatException($"{name}: output_changes.{broken} is null, not a change; the plan JSON is damaged, regenerate it with `terraform show -json`");
+        }
+
         var changes = ReadChanges(plan.ResourceChanges, name, "resource_changes", checkDuplicates: true, salt);
         var drift = ReadChanges(plan.ResourceDrift, name, "resource_drift", checkDuplicates: false, salt);
         var outputs = (plan.OutputChanges ?? [])
@@ -248,7 +232,7 @@ public static partial class PlanReader
         for (var i = 0; i < raw.Count; i++)
         {
             var item = raw[i];
-            if (string.IsNullOrEmpty(item.Address) || item.Change?.Actions is not { } actions)
+            if (item is null || string.IsNullOrEmpty(item.Address) || item.Change?.Actions is not { } actions)
             {
                 throw new PlanFormatException($"{name}: {field}[{i}] has no address or no change.actions; the plan JSON is damaged, regenerate it with `terraform show -json`");
             }

@@ -54,6 +54,56 @@ public class PlanCorpusTests
         plan.Counts.Read.ShouldBe(Expected("read"), "read");
     }
 
+    /// <summary>
+    /// A rendered plan is parsed once (its document, PlanDocument) and a stored or applied one is
+    /// streamed (PlanJsonContext): both must accept, refuse and fingerprint every plan alike, or an
+    /// approval given on the comment would not match the plan applied.
+    /// </summary>
+    [FixtureTheory]
+    [MemberData(nameof(Corpus))]
+    public async Task The_document_and_the_streaming_reader_agree_on_every_plan(string file, string actions)
+    {
+        _ = actions;
+        var path = Fixtures.Path("plans", file);
+        var bytes = await File.ReadAllBytesAsync(path);
+        var salt = new FingerprintSalt("corpus-salt-0123456789"u8);
+        PlanSummary? streamed = null, detailed = null;
+        Exception? streamError = null, documentError = null;
+        try
+        {
+            streamed = await PlanReader.ReadAsync(new MemoryStream(bytes), path, salt);
+        }
+        catch (PlanFormatException e)
+        {
+            streamError = e;
+        }
+
+        try
+        {
+            detailed = PlanReader.ReadDetailed(bytes, path, [], salt);
+        }
+        catch (PlanFormatException e)
+        {
+            documentError = e;
+        }
+
+        (documentError is null).ShouldBe(streamError is null, $"stream: {streamError?.Message}; document: {documentError?.Message}");
+        if (streamed is null || detailed is null)
+        {
+            documentError!.Message.ShouldStartWith(path);
+            documentError.Message.ShouldNotContain("\n");
+            return;
+        }
+
+        detailed.Fingerprint.ShouldBe(streamed.Fingerprint);
+        detailed.Counts.ShouldBe(streamed.Counts);
+        detailed.Changes.Select(c => (c.Address, c.ActionList, c.ContentDigest, string.Join("|", c.ReplacePaths), c.Importing, c.PreviousAddress))
+            .ShouldBe(streamed.Changes.Select(c => (c.Address, c.ActionList, c.ContentDigest, string.Join("|", c.ReplacePaths), c.Importing, c.PreviousAddress)));
+        detailed.Drift.Select(c => c.Address).ShouldBe(streamed.Drift.Select(c => c.Address));
+        detailed.OutputChanges.ShouldBe(streamed.OutputChanges);
+        (detailed.FormatVersion, detailed.TerraformVersion, detailed.Errored).ShouldBe((streamed.FormatVersion, streamed.TerraformVersion, streamed.Errored));
+    }
+
     [FixtureFact]
     public async Task The_corpus_has_replaces_of_both_orders_and_errored_plans()
     {

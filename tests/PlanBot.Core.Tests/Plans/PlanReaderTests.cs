@@ -65,6 +65,31 @@ public class PlanReaderTests
         error.Message.ShouldNotContain("\n");
     }
 
+    /// <summary>Both readers (streamed, and from the parsed document when rendering) refuse a damaged shape with one line, never a crash.</summary>
+    [Theory]
+    [InlineData("[]", "not a valid terraform plan JSON document")]
+    [InlineData("{\"format_version\":\"1.0\",\"errored\":\"yes\"}", "at $.errored")]
+    [InlineData("{\"format_version\":1}", "at $.format_version")]
+    [InlineData("{\"format_version\":\"1.0\",\"resource_changes\":[null]}", "resource_changes[0] has no address")]
+    [InlineData("{\"format_version\":\"1.0\",\"resource_changes\":[{\"address\":5}]}", "at $.resource_changes[0].address")]
+    [InlineData("{\"format_version\":\"1.0\",\"resource_changes\":[{\"address\":\"a.b\",\"change\":\"x\"}]}", "a change must be a JSON object")]
+    [InlineData("{\"format_version\":\"1.0\",\"resource_changes\":[{\"address\":\"a.b\",\"change\":{\"actions\":\"create\"}}]}", "change.actions must be a list of strings")]
+    [InlineData("{\"format_version\":\"1.0\",\"output_changes\":{\"x\":null}}", "output_changes.x is null")]
+    [InlineData("{\"format_version\":\"1.0\",\"output_changes\":[]}", "at $.output_changes")]
+    [InlineData("{\"format_version\":\"1.0\",\"variables\":{\"a\":1}}", "at $.variables.a")]
+    public async Task Both_readers_refuse_damaged_shapes_with_one_line(string json, string message)
+    {
+        var streamed = await Should.ThrowAsync<PlanFormatException>(() => Read(json));
+        var detailed = Should.Throw<PlanFormatException>(() => PlanReader.ReadDetailed(Encoding.UTF8.GetBytes(json), "plan.json", []));
+        foreach (var error in new[] { streamed, detailed })
+        {
+            error.Message.ShouldStartWith("plan.json");
+            error.Message.ShouldNotContain("\n");
+        }
+
+        detailed.Message.ShouldContain(message);
+    }
+
     [Fact]
     public async Task The_fingerprint_ignores_order_reads_and_no_ops_but_not_actions_or_values()
     {

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PlanBot.Testing;
+using static PlanBot.Testing.TerraformFiles;
+
+namespace PlanBot.Benchmarks;
+
+/// <summary>
+/// Issue 19's overhead figure: a PR touching 24 projects in 3 dependency levels (terraform_data, the
+/// local backend, parallelism 4) planned by the published `planbot run`, paired with a hand-written
+/// script running the same 72 terraform calls (init, plan, show -json per project, 4 at once per
+/// level). The wait4 rusage of each counts every terraform it reaped, so PlanBot's own CPU is the
+/// difference. A third run puts a shim in front of terraform that stamps its first start: the time
+/// before the first terraform.
+/// </summary>
+public static class PrOverheadBench
+{
+    private const int PerLevel = 8;
+    private const string Terraform = "/usr/local/bin/terraform";
+
+    private const string Script = """
+        #!/usr/bin/env bash
+        # What a platform team would write by hand: per level, 4 projects at once, init + plan + show -json.
+        set -u
+        plan() {
+          local dir=$1 out=$OUT/${1//\//_}
+          mkdir -p "$out" && cd "$REPO/$dir" || exit 1
+          terraform init -input=false -no-color -lock-timeout=0s >"$out/log" 2>&1 || exit 1
+          terraform plan -input=false -no-color -lock-timeout=0s -detailed-exitcode -out="$out/plan.tfplan" >>"$out/log" 2>&1
+          rc=$?; [ $rc -eq 0 ] || [ $rc -eq 2 ] || exit 1
+          terraform show -json -no-color "$out/plan.tfplan" >"$out/plan.json" || exit 1
+        }
+        export -f plan
+        cd "$REPO"
+        for level in l0 l1 l2; do
+          printf '%s\n' $level/p* | xargs -P 4 -n 1 bash -c 'plan "$0"' || exit 1
+        done
+        """;
+
+    public static async Task<int> RunAsync(string dll, int rounds)
+    {
+        using var dir = new TempDir("planbot-bench-pr");
+        await using var github = await FakeGitHub.StartAsync();
+        Console.WriteLine($"pr-overhead: applying 24 projects on main, {ChildTimer.Load()}");
+        using var scenario = await CreateAsync(github, dir);
+        var script = dir.Combine("plan-by-hand.sh");
+        await File.WriteAllTextAsync(script, Script);
+        var shim = dir.Combine("terraform-shim");
+        var mark = dir.Combine("first-terraform");
+        await File.WriteAllTextAsync(shim, $"#!/bin/sh\n(set -C; date +%s%N > '{mark}') 2>/dev/null\nexec {Terraform} \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var bot = new List<Cost>();
+        var byHand = new List<Cost>();
+        var first = new List<double>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var run = round.ToString(CultureInfo.InvariantCulture);
+            var environment = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), run);
+            // alternate which goes first, so neither always meets a warmer page cache
+            var order = round % 2 == 0 ? new[] { 0, 1 } : [1, 0];
+            foreach (var which in order)
+            {
+                var (cost, _, stderr) = which == 0
+                    ? await ChildTimer.RunAsync(["dotnet", dll, "run"], environment: environment)
+                    : await ChildTimer.RunAsync(["bash", script], environment: new Dictionary<string, string?> { ["REPO"] = scenario.Repo.Root, ["OUT"] = dir.Combine($"by-hand-{run}"), ["TF_IN_AUTOMATION"] = "1", ["CHECKPOINT_DISABLE"] = "1" });
+                if (cost.ExitCode != 0)
+                {
+                    Console.Error.WriteLine($"pr-overhead: {(which == 0 ? "planbot run" : "the script")} exited {cost.ExitCode}: {stderr}");
+                    return 1;
+                }
+
+                // the comparison holds only when both ran all 72 calls: 24 plan JSONs each
+                var outputs = which == 0 ? environment["PLANBOT_DATA_DIR"]! : dir.Combine($"by-hand-{run}");
+                var planned = Directory.Exists(outputs) ? Directory.EnumerateFiles(outputs, "plan.json", SearchOption.AllDirectories).Count() : 0;
+                if (planned != 3 * PerLevel)
+                {
+                    Console.Error.WriteLine($"pr-overhead: {(which == 0 ? "planbot run" : "the script")} wrote {planned} plan JSONs, not {3 * PerLevel}: {stderr[Math.Max(0, stderr.Length - 2000)..]}");
+                    return 1;
+                }
+
+                if (round > 0)
+                {
+                    (which == 0 ? bot : byHand).Add(cost);
+                }
+            }
+
+            File.Delete(mark);
+            var shimmed = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), run + "s");
+            shimmed["PLANBOT_TERRAFORM_BINARY"] = shim;
+            var (timed, _, error) = await ChildTimer.RunAsync(["dotnet", dll, "run"], environment: shimmed);
+            if (timed.ExitCode != 0 || !File.Exists(mark))
+            {
+                Console.Error.WriteLine($"pr-overhead: the shimmed run exited {timed.ExitCode}: {error}");
+                return 1;
+            }
+
+            if (round > 0)
+            {
+                first.Add((long.Parse((await File.ReadAllTextAsync(mark)).Trim(), CultureInfo.InvariantCulture) - timed.StartedUnixNs) / 1e6);
+            }
+        }
+
+        var wallRatio = ChildTimer.Median(bot.Zip(byHand, (b, h) => b.WallMs / h.WallMs));
+        var cpuRatio = ChildTimer.Median(bot.Zip(byHand, (b, h) => b.CpuMs / h.CpuMs));
+        var own = ChildTimer.Median(bot.Zip(byHand, (b, h) => b.CpuMs - h.CpuMs));
+        var terraformCpu = ChildTimer.Median(byHand.Select(h => h.CpuMs));
+        Console.WriteLine($"pr-overhead: 24 projects, 72 terraform calls, {rounds} paired rounds: planbot run wall {ChildTimer.Ms(ChildTimer.Median(bot.Select(c => c.WallMs)))} ms, " +
+                          $"cpu {ChildTimer.Ms(ChildTimer.Median(bot.Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(bot.Select(c => c.RssMb)):0} MiB; " +
+                          $"by hand wall {ChildTimer.Ms(ChildTimer.Median(byHand.Select(c => c.WallMs)))} ms, cpu {ChildTimer.Ms(terraformCpu)} ms");
+        Console.WriteLine($"pr-overhead: wall ×{wallRatio:0.000}, cpu ×{cpuRatio:0.000}; PlanBot's own CPU ≈ {ChildTimer.Ms(own)} ms = {own / terraformCpu:P1} of terraform's  [target ≤ 5 %]; " +
+                          $"first terraform starts {ChildTimer.Ms(ChildTimer.Median(first))} ms after launch (min {ChildTimer.Ms(first.Min())})  [target ≤ 80 ms]; {ChildTimer.Load()}");
+        return 0;
+    }
+
+    /// <summary>24 projects l{0,1,2}/p{0..7}, each level reading the state of the one above; applied on main, all changed on the PR.</summary>
+    private static async Task<Scenario> CreateAsync(FakeGitHub github, TempDir dir)
+    {
+        var files = new Dictionary<string, string> { ["planbot.yaml"] = "parallelism: 4\n" };
+        foreach (var (path, content) in Projects("v1"))
+        {
+            files[path] = content;
+        }
+
+        var scenario = await Scenario.CreateAsync(files);
+        for (var level = 0; level < 3; level++)
+        {
+            for (var p = 0; p < PerLevel; p++)
+            {
+                await scenario.ApplyAsync($"l{level}/p{p}"); // one at a time: the applies share one log file
+            }
+        }
+
+        await scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-24");
+        var changed = Projects("v2").ToArray();
+        foreach (var (path, content) in changed)
+        {
+            scenario.Repo.Write(path, content);
+        }
+
+        var head = await scenario.Repo.CommitAsync("change every project");
+        github.AddPull(24, head, (await scenario.Repo.GitAsync("rev-parse", "main")).Trim());
+        github.PullFiles[24] = [.. changed.Select(c => c.Path)];
+        await File.WriteAllTextAsync(dir.Combine("event.json"), new JsonObject
+        {
+            ["action"] = "synchronize",
+            ["number"] = 24,
+            ["pull_request"] = JsonNode.Parse(github.Pulls[24].ToJsonString()),
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+        }.ToJsonString());
+        return scenario;
+    }
+
+    private static IEnumerable<(string Path, string Content)> Projects(string version)
+    {
+        for (var level = 0; level < 3; level++)
+        {
+            for (var p = 0; p < PerLevel; p++)
+            {
+                var upstream = level == 0 ? "" : ReadsStateOf($"../../l{level - 1}/p{p}");
+                yield return ($"l{level}/p{p}/main.tf", LocalBackend + upstream +
+                    Resource("app", $"{version}-{level}-{p}") + Resource("config", $"config-{p}") + Resource("pinned", version, triggersReplace: p % 4 == 0 ? version : "1") +
+                    Output("id", "terraform_data.app.output"));
+            }
+        }
+    }
+}
