@@ -16,7 +16,7 @@ public static class StepOutput
             stream.Position = start;
             var buffer = new byte[stream.Length - start];
             stream.ReadExactly(buffer);
-            var text = Encoding.UTF8.GetString(buffer);
+            var text = Encoding.UTF8.GetString(buffer).TrimStart('\uFEFF'); // the log writer's byte order mark
             return start > 0 && text.IndexOf('\n', StringComparison.Ordinal) is var cut and >= 0 ? text[(cut + 1)..] : text; // no half line
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
