@@ -1,11 +1,9 @@
 using System.Text;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
-using PlanBot.Local.Locks;
-using PlanBot.Local.Plans;
 using PlanBot.Testing;
 
-namespace PlanBot.Local.Tests;
+namespace PlanBot.Core.Tests.Workflows;
 
 public sealed class PullRequestClosedTests : IDisposable
 {
@@ -14,8 +12,8 @@ public sealed class PullRequestClosedTests : IDisposable
     [Fact]
     public async Task Closing_a_pr_releases_only_its_project_locks_and_deletes_its_plans()
     {
-        var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
-        var plans = new LocalPlanStore(_dir.Combine("plans"), null);
+        var locks = new InMemoryLockStore();
+        var plans = new InMemoryPlanStore();
         LockOwner Pr(int n) => new("acme/infra", n, "sha", "u" + n, "run-" + n);
         LockKey Project(string dir) => new(LockKind.Project, "acme/infra", dir, "default");
         await locks.AcquireAsync(Project("a"), Pr(1), TimeSpan.FromDays(7), CancellationToken.None);

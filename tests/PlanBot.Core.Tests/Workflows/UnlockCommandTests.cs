@@ -2,35 +2,27 @@ using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
-using PlanBot.GitHub.Auth;
-using PlanBot.GitHub.Rest;
-using PlanBot.Local.Locks;
 using PlanBot.Testing;
 
-namespace PlanBot.Local.Tests.Locks;
+namespace PlanBot.Core.Tests.Workflows;
 
 /// <summary>`/planbot unlock` releases the commenting PR's project locks, and nobody else's.</summary>
-public sealed class UnlockCommandTests : IAsyncLifetime
+public sealed class UnlockCommandTests : IDisposable
 {
     private readonly TempDir _dir = new("planbot-unlock");
-    private FakeGitHub _github = null!;
+    private readonly InMemoryVcs _github = new();
 
-    public async Task InitializeAsync()
+    public UnlockCommandTests()
     {
-        _github = await FakeGitHub.StartAsync();
         _github.Permissions["alice"] = ("write", "write"); // `/planbot unlock` needs write (commands.unlock.min_permission)
     }
 
-    public async Task DisposeAsync()
-    {
-        await _github.DisposeAsync();
-        _dir.Dispose();
-    }
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public async Task Unlock_releases_this_prs_project_locks_only_and_says_which()
     {
-        var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
+        var locks = new InMemoryLockStore();
         LockKey Key(string dir) => new(LockKind.Project, "acme/infra", dir, "default");
         var mine = new LockOwner("acme/infra", 5, "h", "alice", "r1");
         await locks.AcquireAsync(Key("network"), mine, TimeSpan.FromDays(7), CancellationToken.None);
@@ -41,7 +33,7 @@ public sealed class UnlockCommandTests : IAsyncLifetime
             new Core.Policy.ApprovalState(new Core.Policy.PlanMeta("h", 1, new() { ["network"] = "fp" }, ["network"]), [new Core.Policy.ApprovalEntry(1, "carol", "h", new() { ["network"] = "fp" })]),
             [new Core.Discovery.Project { Name = "network", Dir = "network" }], CancellationToken.None);
 
-        var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
+        var vcs = _github;
         var comment = _github.AddComment(5, "/planbot unlock", "alice");
         var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
         await Commands(vcs, locks, new FakeCheckout(_dir.Path)).RunAsync(context, new IssueComment(comment.Id, comment.Body, "alice", comment.Created, comment.Updated), PlanBotConfig.Default, new CommentOptions(), CancellationToken.None);
@@ -55,7 +47,7 @@ public sealed class UnlockCommandTests : IAsyncLifetime
     [Fact]
     public async Task Unlock_p_takes_project_names_and_answers_an_unknown_name_with_the_projects()
     {
-        var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
+        var locks = new InMemoryLockStore();
         var mine = new LockOwner("acme/infra", 5, "h", "alice", "r1");
         LockKey Key(string dir, string workspace = "default") => new(LockKind.Project, "acme/infra", dir, workspace);
         await locks.AcquireAsync(Key("envs/prod/network"), mine, TimeSpan.FromDays(7), CancellationToken.None);
@@ -68,7 +60,7 @@ public sealed class UnlockCommandTests : IAsyncLifetime
               - { name: app, dir: envs/prod/app }
             """);
         var tree = new Dictionary<string, string> { ["envs/prod/network/main.tf"] = "", ["envs/prod/app/main.tf"] = "" };
-        var vcs = new GitHubClient(GitHubClient.CreateHttp(_github.Url), new StaticToken(FakeGitHub.Token));
+        var vcs = _github;
         var commands = Commands(vcs, locks, new FakeCheckout(_dir.Path, tree));
         var context = new PullRequestContext { Repo = "acme/infra", PullRequest = new PullRequestInfo { Number = 5, HeadSha = "h", BaseSha = "b", Author = "alice" }, RepoDir = _dir.Path, RunId = "r3" };
         async Task SayAsync(string body)

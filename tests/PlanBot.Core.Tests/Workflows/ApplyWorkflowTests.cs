@@ -3,10 +3,9 @@ using PlanBot.Core.Discovery;
 using PlanBot.Core.Plans;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
-using PlanBot.Local.Locks;
 using PlanBot.Testing;
 
-namespace PlanBot.Local.Tests;
+namespace PlanBot.Core.Tests.Workflows;
 
 /// <summary>Apply safety: never two terraform runs on one project, and only plans that match.</summary>
 public sealed class ApplyWorkflowTests : IDisposable
@@ -26,7 +25,7 @@ public sealed class ApplyWorkflowTests : IDisposable
     [Fact]
     public async Task An_apply_waits_for_no_one_it_refuses_when_another_run_holds_the_project()
     {
-        var locks = new SqliteLockStore(_dir.Combine("locks.db"), TimeProvider.System);
+        var locks = new InMemoryLockStore();
         var other = new LockOwner("acme/infra", 2, "s", "u", "run-other");
         await locks.AcquireAsync(new LockKey(LockKind.Run, "acme/infra", "app", "default"), other, TimeSpan.FromMinutes(1), CancellationToken.None);
         var replan = Replan("terraform_data.a");
