@@ -65,7 +65,6 @@ public sealed partial class ConfigReader
                 ["version"] = m => raw = raw with { Run = raw.Run with { Version = Str(m, "terraform.version") } },
                 ["mirror"] = m => raw = raw with { TerraformMirror = Str(m, "terraform.mirror") },
             }),
-            ["workflows"] = n => raw = raw with { Workflows = Workflows(n) },
             ["parallelism"] = n => raw = raw with { Parallelism = Int(n, "parallelism") },
             ["discovery"] = n => Mapping(n, "discovery", new()
             {
@@ -129,6 +128,7 @@ public sealed partial class ConfigReader
             {
                 ["modules"] = m => raw = raw with { AutoplanModules = Bool(m, "autoplan.modules") },
             }),
+            ["workflows"] = n => raw = raw with { Workflows = Workflows(n) },
         });
         return raw;
     }
