@@ -139,7 +139,8 @@ public static class ProjectDiscovery
             var files = group.Select(f => ParseSafely(tree, f, warnings)).OfType<HclFile>().ToArray();
             if (files.Length > 0)
             {
-                result[group.Key] = DirFactsReader.Read(group.Key, files, known.Contains) with { VersionFile = VersionChoice.ReadVersionFile(tree, group.Key, known) };
+                var (version, versionPath) = VersionChoice.ReadVersionFile(tree, group.Key, known);
+                result[group.Key] = DirFactsReader.Read(group.Key, files, known.Contains) with { VersionFile = version, VersionFilePath = versionPath };
             }
         });
         return new Dictionary<string, DirFacts>(result, StringComparer.Ordinal);

@@ -24,7 +24,7 @@ public static partial class VersionChoice
 
         if (facts?.VersionFile is { } file && RunSettingsValidator.IsExactVersion(file))
         {
-            return (file.TrimStart('v'), facts.Dir == Common.RepoPath.Root ? ".terraform-version" : $"{facts.Dir}/.terraform-version");
+            return (file.TrimStart('v'), facts.VersionFilePath);
         }
 
         if (facts?.RequiredVersion is { } required && Pin().Match(required) is { Success: true } pin)
@@ -36,7 +36,7 @@ public static partial class VersionChoice
     }
 
     /// <summary>The first line of a dir's version file, when there is one (bounded: a version is short).</summary>
-    public static string? ReadVersionFile(IFileTree tree, string dir, IReadOnlySet<string> files)
+    public static (string? Text, string? Path) ReadVersionFile(IFileTree tree, string dir, IReadOnlySet<string> files)
     {
         foreach (var name in VersionFiles)
         {
@@ -49,15 +49,15 @@ public static partial class VersionChoice
             try
             {
                 var text = tree.ReadText(path);
-                return text[..Math.Min(text.Length, 200)].Split('\n')[0].Trim();
+                return (text[..Math.Min(text.Length, 200)].Split('\n')[0].Trim(), path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or SkippedFileException)
             {
-                return null;
+                return (null, null);
             }
         }
 
-        return null;
+        return (null, null);
     }
 
     [GeneratedRegex(@"^\s*=?\s*v?([0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}(?:-[0-9A-Za-z.]{1,32})?)\s*$")]

@@ -148,6 +148,8 @@ public class WorkflowConfigTests
             ["file/.terraform-version"] = "1.7.0\n",
             ["pinned/main.tf"] = "terraform {\n  required_version = \"= 1.8.1\"\n}\n",
             ["range/main.tf"] = "terraform {\n  required_version = \">= 1.6, < 2.0\"\n}\n",
+            ["tofu/main.tf"] = "",
+            ["tofu/.opentofu-version"] = "v1.8.0\n",
             ["latest/main.tf"] = "",
             ["latest/.terraform-version"] = "latest\n",
         });
@@ -155,6 +157,7 @@ public class WorkflowConfigTests
         projects["own"].ShouldBe(("1.9.0", "planbot.yaml"));
         projects["file"].ShouldBe(("1.7.0", "file/.terraform-version"));
         projects["pinned"].ShouldBe(("1.8.1", "required_version"));
+        projects["tofu"].ShouldBe(("1.8.0", "tofu/.opentofu-version"));
         projects["range"].ShouldBe(("1.5.7", "planbot.yaml terraform.version")); // a range is terraform's to check
         projects["latest"].ShouldBe(("1.5.7", "planbot.yaml terraform.version"));
         ProjectDiscovery.Discover(tree, PlanBotConfig.Default).Find("range")!.Run.Version.ShouldBeNull();
