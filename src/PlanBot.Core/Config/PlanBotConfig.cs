@@ -38,6 +38,9 @@ public sealed record PlanBotConfig
 
     /// <summary>The workflow a project runs: the one it names, else <c>default</c> when defined, else null (init, plan; apply).</summary>
     public WorkflowDefinition? WorkflowFor(string? name) => Workflows.GetValueOrDefault(name ?? WorkflowDefinition.DefaultName);
+
+    /// <summary>The policy keys the file wrote (<see cref="PolicyKeys.Written"/>): what a server policy enforces, and where <c>planbot projects</c> says a value came from.</summary>
+    public IReadOnlySet<string> Written { get; init; } = new HashSet<string>();
 }
 
 public sealed record PullRequestSettings

@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
@@ -8,7 +9,11 @@ namespace PlanBot.Core.Events;
 /// <summary>The parts every workflow is built from, registered once by the composition root (PlanBot.Hosting).</summary>
 /// <param name="ConfigDir">PLANBOT_CONFIG_DIR: where planbot.yaml is, relative to the checkout.</param>
 public sealed record EngineParts(IVcs Vcs, IRepoCheckout Checkout, IStores Stores, IPlanRunner Planner, IGit Git, Func<TerraformSettings, ITerraform> Terraform, TimeProvider Time,
-    string? ConfigDir, IProgress<string>? Progress);
+    string? ConfigDir, IProgress<string>? Progress)
+{
+    /// <summary>The operator's server policy (<c>planbot serve --policy</c>, the Action's policy-file) every repository's planbot.yaml can only tighten; null: none.</summary>
+    public ServerPolicy? ServerPolicy { get; init; }
+}
 
 /// <summary>
 /// The one event path of the Action and the service: an event → its checkout → the run's
@@ -27,10 +32,10 @@ public sealed class EventDispatcher(EngineParts parts)
         switch (planBotEvent)
         {
             case PlanBotEvent.PullRequestChanged changed:
-                return await OnPullRequestAsync(changed.Repo, changed.PullRequest, null, run, cancellationToken).ConfigureAwait(false);
+                return await TellingErrorsAsync(changed.Repo, changed.PullRequest, run, () => OnPullRequestAsync(changed.Repo, changed.PullRequest, null, run, cancellationToken), cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.Command command:
                 var pr = await Vcs.GetPullRequestAsync(command.Repo, command.Number, cancellationToken).ConfigureAwait(false);
-                return await OnPullRequestAsync(command.Repo, pr, command.Comment, run, cancellationToken).ConfigureAwait(false);
+                return await TellingErrorsAsync(command.Repo, pr, run, () => OnPullRequestAsync(command.Repo, pr, command.Comment, run, cancellationToken), cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.PullRequestClosed closed:
                 return await OnClosedAsync(closed, cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.PushToDefaultBranch push:
@@ -67,10 +72,40 @@ public sealed class EventDispatcher(EngineParts parts)
         return run.FullReportLocation is { } location ? options with { FullReportLocation = location } : options;
     }
 
+    /// <summary>
+    /// A pull request's run whose error (invalid planbot.yaml at the head or the base, a usage error,
+    /// a crash) is told on the PR before it goes on to the host (exit code, queue): the plan comment
+    /// says what and how to fix it, and the gate fails (<see cref="ErrorNotice"/>). A notice that
+    /// cannot be written is logged; the run's own error is the one that counts.
+    /// </summary>
+    private async Task<EventOutcome> TellingErrorsAsync(string repo, PullRequestInfo pr, EventRun run, Func<Task<EventOutcome>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception error) when (ErrorNotice.CanTell(error) && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var checkout = parts.Checkout.ExistingPullRequest(repo, pr.Number);
+                await ErrorNotice.PostAsync(Vcs, repo, pr.Number, pr.HeadSha, ErrorNotice.For(error), run.RunUrl, checkout is null ? [] : [checkout], cancellationToken).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the notice is a courtesy: the run's own error goes on to the host either way
+            catch (Exception notice)
+            {
+                parts.Progress?.Report($"#{pr.Number}: could not say on the pull request why it was not planned ({notice.GetType().Name}: {notice.Message})");
+            }
+#pragma warning restore CA1031
+
+            throw;
+        }
+    }
+
     private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
     {
         var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
-        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, pr.BaseSha, parts.ConfigDir, cancellationToken).ConfigureAwait(false);
+        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, pr.BaseSha, parts.ConfigDir, parts.ServerPolicy, cancellationToken).ConfigureAwait(false);
         var workflows = Workflows(config.Config);
         var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl };
         var options = Options(config.Config, run);
@@ -84,7 +119,7 @@ public sealed class EventDispatcher(EngineParts parts)
     {
         var number = closed.PullRequest.Number;
         var existing = parts.Checkout.ExistingPullRequest(closed.Repo, number);
-        var config = existing is null ? RunConfigLoader.Defaults("") : RunConfigLoader.Load(existing, parts.ConfigDir);
+        var config = existing is null ? RunConfigLoader.Defaults("", parts.ServerPolicy) : RunConfigLoader.Load(existing, parts.ConfigDir, parts.ServerPolicy);
         await new PullRequestClosedWorkflow(parts.Stores.Locks(config.Config), parts.Stores.Plans(config.Config), parts.Progress)
             .RunAsync(closed.Repo, number, cancellationToken, closed.MergedIntoDefaultBranch && config.Config.ApplyMode == ApplyMode.OnMerge).ConfigureAwait(false);
         await parts.Checkout.ForgetPullRequestAsync(closed.Repo, number, cancellationToken).ConfigureAwait(false);
@@ -96,7 +131,7 @@ public sealed class EventDispatcher(EngineParts parts)
         var tree = await parts.Checkout.DefaultBranchAsync(push.Repo, push.Sha, push.CloneUrl, cancellationToken).ConfigureAwait(false);
         await using (tree.ConfigureAwait(false))
         {
-            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir);
+            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir, parts.ServerPolicy);
             var context = new PullRequestContext
             {
                 Repo = push.Repo,
@@ -116,7 +151,7 @@ public sealed class EventDispatcher(EngineParts parts)
         var tree = await parts.Checkout.DefaultBranchAsync(drift.Repo, null, drift.CloneUrl, cancellationToken).ConfigureAwait(false);
         await using (tree.ConfigureAwait(false))
         {
-            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir);
+            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir, parts.ServerPolicy);
             var options = CommentOptions.ForComment(config.Config.Comments, run.RunUrl);
             var (report, _) = await new DriftWorkflow(parts.Planner, parts.Time, parts.Progress)
                 .CheckAndReportAsync(Vcs, tree.Root, drift.Repo, config.Config, parts.Stores.Locks(config.Config), run.RunId, options, cancellationToken).ConfigureAwait(false);
