@@ -58,6 +58,8 @@ public static class PlanBotServices
             StepTimeout = terraform.StepTimeout,
             LockTimeout = terraform.LockTimeout,
             PluginCacheDir = settings.EffectivePluginCacheDir,
+            VersionsDir = Path.Combine(settings.DataDir, "versions"), // per version, shared by runs: installed once, verified
+            Mirror = terraform.Mirror,
         });
     }
 

@@ -1,5 +1,6 @@
 using PlanBot.Core.Ports;
 using PlanBot.Terraform.Processes;
+using PlanBot.Terraform.Versions;
 
 namespace PlanBot.Terraform;
 
@@ -10,8 +11,22 @@ namespace PlanBot.Terraform;
 /// </summary>
 public sealed class TerraformCli(TerraformOptions options) : ITerraform
 {
-    public Task<TerraformResult> InitAsync(TerraformContext context, CancellationToken cancellationToken) =>
-        RunAsync(context, ["init", "-input=false", "-no-color", LockTimeout, .. context.Run.BackendConfig.Select(b => "-backend-config=" + b), .. context.Run.ExtraFor("init")], null, cancellationToken);
+    /// <summary>
+    /// terraform init. With a shared plugin cache (TF_PLUGIN_CACHE_DIR), inits take turns: terraform
+    /// writes the cache without locking, and two inits installing one provider at once can leave a
+    /// half-written package the other then fails to verify (hashicorp/terraform#31964). See docs/configuration.md.
+    /// </summary>
+    public async Task<TerraformResult> InitAsync(TerraformContext context, CancellationToken cancellationToken)
+    {
+        string[] arguments = ["init", "-input=false", "-no-color", LockTimeout, .. context.Run.BackendConfig.Select(b => "-backend-config=" + b), .. context.Run.ExtraFor("init")];
+        if (options.PluginCacheDir is not { } cache)
+        {
+            return await RunAsync(context, arguments, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var turn = (await ExclusiveLock.AcquireAsync(Path.Combine(cache, ".planbot-init.lock"), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        return await RunAsync(context, arguments, null, cancellationToken).ConfigureAwait(false);
+    }
 
     public Task<TerraformResult> SelectWorkspaceAsync(TerraformContext context, CancellationToken cancellationToken) =>
         RunAsync(context, ["workspace", "select", "-or-create=true", "-no-color", context.Workspace], null, cancellationToken);
@@ -31,6 +46,42 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
     // A saved plan already holds its variables: var files are not passed to apply.
     public Task<TerraformResult> ApplyAsync(TerraformContext context, string planFile, CancellationToken cancellationToken) =>
         RunAsync(context, ["apply", "-input=false", "-no-color", LockTimeout, .. context.Run.ExtraFor("apply"), planFile], null, cancellationToken);
+
+    /// <summary>
+    /// A workflow's run step: argv in the project's dir, with terraform's environment (PlanBot's
+    /// credentials withheld, the project's env) plus the step's own, in its own process group, killed
+    /// with everything it started at its timeout. Its output is the tail of <see cref="TerraformContext.LogFile"/>.
+    /// </summary>
+    public async Task<TerraformResult> RunStepAsync(TerraformContext context, RunStep step, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(step);
+        var environment = Environment(context with { Run = context.Run with { Env = [.. context.Run.Env, .. step.Env] } }, out var envError);
+        if (environment is null)
+        {
+            return new TerraformResult { Outcome = TerraformOutcome.Failed, ExitCode = -1, Error = $"run {step.Name}: {envError}" };
+        }
+
+        var limit = step.Timeout ?? options.StepTimeout;
+        var outcome = await ChildProcess.RunAsync(new ProcessSpec
+        {
+            FileName = step.Argv[0],
+            Arguments = step.Argv.Skip(1).ToArray(),
+            WorkingDirectory = context.WorkingDir,
+            Environment = environment,
+            LogFile = context.LogFile,
+            Timeout = limit,
+        }, cancellationToken).ConfigureAwait(false);
+        var output = StepOutput.Tail(context.LogFile);
+        return outcome switch
+        {
+            { NotFound: true } => new TerraformResult { Outcome = TerraformOutcome.NotFound, ExitCode = -1, Output = output, Error = $"run {step.Name}: {outcome.StderrTail}; install it on the runner, or give its path (relative to the project dir) in the workflow" },
+            { TimedOut: true } => new TerraformResult { Outcome = TerraformOutcome.TimedOut, ExitCode = outcome.ExitCode, Output = output, Duration = outcome.Duration, Error = $"run {step.Name} hit its {limit} timeout and was killed with every process it started; raise the step's timeout in the workflow if it needs longer" },
+            { Cancelled: true } => new TerraformResult { Outcome = TerraformOutcome.Cancelled, ExitCode = outcome.ExitCode, Output = output, Duration = outcome.Duration, Error = $"run {step.Name} was cancelled" },
+            { ExitCode: 0 } => new TerraformResult { Outcome = TerraformOutcome.Succeeded, Output = output, Duration = outcome.Duration },
+            _ => new TerraformResult { Outcome = TerraformOutcome.Failed, ExitCode = outcome.ExitCode, Output = output, Duration = outcome.Duration, Error = $"run {step.Name} exited with code {outcome.ExitCode}" },
+        };
+    }
 
     private string LockTimeout => $"-lock-timeout={(int)options.LockTimeout.TotalSeconds}s";
 
@@ -92,7 +143,24 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
             return new TerraformResult { Outcome = TerraformOutcome.Failed, ExitCode = -1, Error = envError };
         }
 
-        var binary = context.Run.Terragrunt ? options.TerragruntBinary : options.Binary;
+        var terraform = options.Binary;
+        if (context.Run.Version is { } version)
+        {
+            var installed = await InstallAsync(version, cancellationToken).ConfigureAwait(false);
+            if (installed.Path is null)
+            {
+                return new TerraformResult { Outcome = TerraformOutcome.NotFound, ExitCode = -1, Error = installed.Error };
+            }
+
+            terraform = installed.Path;
+            if (context.Run.Terragrunt)
+            {
+                environment["TG_TF_PATH"] = terraform;
+                environment["TERRAGRUNT_TFPATH"] = terraform;
+            }
+        }
+
+        var binary = context.Run.Terragrunt ? options.TerragruntBinary : terraform;
         var outcome = await ChildProcess.RunAsync(new ProcessSpec
         {
             FileName = binary,
@@ -105,8 +173,15 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
         }, cancellationToken).ConfigureAwait(false);
 
         var result = TerraformOutput.Interpret(arguments[0], binary, outcome);
-        return result.Outcome == TerraformOutcome.NotFound && context.Run.Terragrunt
-            ? result with { Error = $"{outcome.StderrTail}: this project is a Terragrunt unit (it has terragrunt.hcl) and is planned through terragrunt; install terragrunt on the runner (or put it on PATH)" }
+        return result.Outcome != TerraformOutcome.NotFound ? result
+            : context.Run.Terragrunt ? result with { Error = $"{outcome.StderrTail}: this project is a Terragrunt unit (it has terragrunt.hcl) and is planned through terragrunt; install terragrunt on the runner (or put it on PATH)" }
+            : VersionInstaller.ProductOf(binary) == "tofu" ? result with { Error = $"{outcome.StderrTail}: OpenTofu is not installed on this runner; install it (opentofu/setup-opentofu), use the PlanBot image (it bundles tofu), set terraform.version so PlanBot installs it from the mirror, or set terraform.binary (the Action's terraform-binary) back to terraform" }
             : result;
     }
+
+    /// <summary>The binary of a version the project asked for, installed from the mirror (verified) when not yet in the versions dir.</summary>
+    private Task<InstallResult> InstallAsync(string version, CancellationToken cancellationToken) =>
+        options.VersionsDir is not { } dir
+            ? Task.FromResult(new InstallResult(null, $"this project asks for {VersionInstaller.ProductOf(options.Binary)} {version}, but PlanBot has no versions dir to install it in (set PLANBOT_DATA_DIR)"))
+            : new VersionInstaller(dir).EnsureAsync(VersionInstaller.ProductOf(options.Binary), version, options.Mirror, cancellationToken);
 }

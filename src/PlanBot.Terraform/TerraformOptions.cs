@@ -11,6 +11,10 @@ public sealed record TerraformOptions
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Shared provider cache (TF_PLUGIN_CACHE_DIR) so each project does not download providers again.</summary>
     public string? PluginCacheDir { get; init; }
+    /// <summary>Where versions asked for by a project (<c>terraform.version</c>, .terraform-version, required_version) are installed; null: none can be.</summary>
+    public string? VersionsDir { get; init; }
+    /// <summary>terraform.mirror: the base URL versions are installed from; null: the product's own releases.</summary>
+    public string? Mirror { get; init; }
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
     /// <summary>Where a project's <c>env: {NAME: {from: VAR}}</c> reads VAR: the runner's environment (tests pass their own).</summary>
     public Func<string, string?> RunnerVariable { get; init; } = System.Environment.GetEnvironmentVariable;

@@ -42,7 +42,7 @@ public class CliTests
         using var scenario = await Scenario.CreateAsync(new Dictionary<string, string> { ["a/main.tf"] = Resource("x", "y"), ["planbot.yaml"] = "version: 1\nparalelism: 2\n" });
         var (code, _, errors) = await Run("plan", "--repo", scenario.Repo.Root, "--base", "HEAD");
         code.ShouldBe(2);
-        errors.Trim().ShouldBe("planbot: planbot.yaml:2:1: unknown key 'paralelism' in the top level (did you mean 'parallelism'?); allowed keys: version, terraform, parallelism, discovery, projects, approval, apply, locks, plans, pull_requests, commands, comments, autoplan");
+        errors.Trim().ShouldBe("planbot: planbot.yaml:2:1: unknown key 'paralelism' in the top level (did you mean 'parallelism'?); allowed keys: version, terraform, parallelism, discovery, projects, approval, apply, locks, plans, pull_requests, commands, comments, autoplan, workflows");
     }
 
     [Fact]

@@ -51,6 +51,8 @@ public partial class PackagingTests
         docker.ShouldContain("sha256sum -c -");
         Regex.IsMatch(docker, "TERRAFORM_SHA256=[0-9a-f]{64}").ShouldBeTrue();
         docker.ShouldContain("ENTRYPOINT [\"dotnet\", \"/app/planbot.dll\"]");
+        docker.ShouldContain("unzip /tmp/tofu.zip -d /usr/local/bin tofu"); // terraform-binary: tofu works in the image
+        docker.ShouldContain("echo \"${TOFU_EXPECTED}  /tmp/tofu.zip\" | sha256sum -c -");
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace PlanBot.Core.Config;
 /// Stage one: reads planbot.yaml into <see cref="RawConfig"/>. Knows every key, so unknown keys and
 /// wrong types are reported with their line instead of being silently ignored.
 /// </summary>
-public sealed class ConfigReader
+public sealed partial class ConfigReader
 {
     private readonly string _file;
     private readonly List<ConfigError> _errors = [];
@@ -62,6 +62,8 @@ public sealed class ConfigReader
                 ["backend_config"] = m => raw = raw with { Run = raw.Run with { BackendConfig = StrList(m, "terraform.backend_config") } },
                 ["env"] = m => raw = raw with { Run = raw.Run with { Env = Env(m, "terraform.env") } },
                 ["extra_args"] = m => raw = raw with { Run = raw.Run with { ExtraArgs = ExtraArgs(m, "terraform.extra_args") } },
+                ["version"] = m => raw = raw with { Run = raw.Run with { Version = Str(m, "terraform.version") } },
+                ["mirror"] = m => raw = raw with { TerraformMirror = Str(m, "terraform.mirror") },
             }),
             ["parallelism"] = n => raw = raw with { Parallelism = Int(n, "parallelism") },
             ["discovery"] = n => Mapping(n, "discovery", new()
@@ -127,6 +129,7 @@ public sealed class ConfigReader
             {
                 ["modules"] = m => raw = raw with { AutoplanModules = Bool(m, "autoplan.modules") },
             }),
+            ["workflows"] = n => raw = raw with { Workflows = Workflows(n) },
         });
         return raw;
     }
@@ -172,6 +175,7 @@ public sealed class ConfigReader
                 ["when_modified"] = m => project = project with { WhenModified = StrList(m, where + ".when_modified") },
                 ["foundational"] = m => project = project with { Foundational = Bool(m, where + ".foundational") },
                 ["terraform"] = m => project = project with { Run = RunSettings(m, where + ".terraform") },
+                ["workflow"] = m => project = project with { Workflow = Str(m, where + ".workflow") },
                 ["autoplan"] = m => Mapping(m, where + ".autoplan", new()
                 {
                     ["modules"] = a => project = project with { AutoplanModules = Bool(a, where + ".autoplan.modules") },
@@ -192,6 +196,7 @@ public sealed class ConfigReader
             ["backend_config"] = m => run = run with { BackendConfig = StrList(m, where + ".backend_config") },
             ["env"] = m => run = run with { Env = Env(m, where + ".env") },
             ["extra_args"] = m => run = run with { ExtraArgs = ExtraArgs(m, where + ".extra_args") },
+            ["version"] = m => run = run with { Version = Str(m, where + ".version") },
         });
         return run;
     }

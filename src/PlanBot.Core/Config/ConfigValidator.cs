@@ -44,6 +44,17 @@ public static class ConfigValidator
             Run = RunSettingsValidator.Validate(raw.Run, RepoPath.Root, "terraform", Fail),
         };
 
+        if (raw.TerraformMirror is { } mirror)
+        {
+            terraform = terraform with { Mirror = Mirror(mirror, Fail) };
+        }
+
+        var workflows = WorkflowValidator.Validate(raw.Workflows, Fail);
+        foreach (var project in raw.Projects)
+        {
+            WorkflowValidator.CheckReference(project.Workflow, workflows, Fail);
+        }
+
         var parallelism = Range(raw.Parallelism, "parallelism", 1, 64, defaults.Parallelism, Fail);
         var projects = raw.Projects.Select(p => Project(p, Fail)).OfType<ProjectConfig>().ToList();
         CheckUniqueNames(projects, file, errors);
@@ -106,6 +117,7 @@ public static class ConfigValidator
             PlansStore = plansStore,
             Backends = Backends(raw, locksBackend, plansStore, Fail),
             LocksBackendChosen = raw.LocksBackend is not null,
+            Workflows = workflows,
             Commands = new CommandSettings
             {
                 Plan = OneOf(Command(raw, "plan"), "commands.plan.min_permission", Permissions, "write", Fail),
@@ -122,6 +134,21 @@ public static class ConfigValidator
             },
         };
         return (config, errors);
+    }
+
+    /// <summary>
+    /// terraform.mirror: https (or file:// for a mirror on disk). Plain http is refused: whoever sits on
+    /// the path could replace the zip and its SHA256SUMS together.
+    /// </summary>
+    private static string? Mirror(Located<string> mirror, Action<int, int, string> fail)
+    {
+        if (Uri.TryCreate(mirror.Value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeFile) && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return mirror.Value.TrimEnd('/');
+        }
+
+        fail(mirror.Line, mirror.Column, $"'terraform.mirror' is '{mirror.Value}': give an https:// (or file://) base URL laid out like https://releases.hashicorp.com, without credentials or a query");
+        return null;
     }
 
     /// <summary>The chosen backends' sections, with their required keys checked.</summary>
@@ -196,6 +223,7 @@ public static class ConfigValidator
             WhenModified = when,
             Foundational = raw.Foundational?.Value ?? false,
             AutoplanModules = raw.AutoplanModules?.Value,
+            Workflow = raw.Workflow?.Value,
             Run = RunSettingsValidator.Validate(raw.Run, normalized, "projects[].terraform", fail),
             Line = raw.Line,
         };

@@ -35,6 +35,12 @@ public sealed record PlanBotConfig
     public AutoplanSettings Autoplan { get; init; } = new();
     /// <summary>Whether planbot.yaml chose locks.backend (in Action mode the default is github, elsewhere local).</summary>
     public bool LocksBackendChosen { get; init; }
+    /// <summary>Named step lists projects run (<c>workflows</c>); policy, like <see cref="Terraform"/>.</summary>
+    public IReadOnlyDictionary<string, WorkflowDefinition> Workflows { get; init; } = new Dictionary<string, WorkflowDefinition>();
+
+    /// <summary>The workflow a project runs: the one it names, else <c>default</c> when defined, else null (init, plan; apply).</summary>
+    public WorkflowDefinition? WorkflowFor(string? name) => Workflows.GetValueOrDefault(name ?? WorkflowDefinition.DefaultName);
+
     /// <summary>The policy keys the file wrote (<see cref="PolicyKeys.Written"/>): what a server policy enforces, and where <c>planbot projects</c> says a value came from.</summary>
     public IReadOnlySet<string> Written { get; init; } = new HashSet<string>();
 }
@@ -72,6 +78,11 @@ public sealed record TerraformSettings
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Repository-wide var files, backend config, env and extra args; each project adds its own.</summary>
     public RunSettings Run { get; init; } = RunSettings.None;
+    /// <summary>
+    /// <c>terraform.mirror</c>: the base URL versions are installed from, laid out like
+    /// releases.hashicorp.com (<c>&lt;product&gt;/&lt;version&gt;/&lt;product&gt;_&lt;version&gt;_SHA256SUMS</c>); null: the product's own releases.
+    /// </summary>
+    public string? Mirror { get; init; }
 }
 
 /// <summary>
@@ -87,6 +98,8 @@ public sealed record RunSettings
     public IReadOnlyList<EnvSetting> Env { get; init; } = [];
     /// <summary>init, plan, apply → extra arguments, passed after PlanBot's own.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> ExtraArgs { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>The exact terraform/tofu version (<c>version</c>); the project's wins over the repository-wide one.</summary>
+    public string? Version { get; init; }
 
     /// <summary>Defaults first, then the project's: lists append, env entries of the same name are replaced.</summary>
     public RunSettings Then(RunSettings project) => new()
@@ -97,6 +110,7 @@ public sealed record RunSettings
         ExtraArgs = ExtraArgs.Keys.Union(project.ExtraArgs.Keys).ToDictionary(
             step => step,
             step => (IReadOnlyList<string>)[.. ExtraArgs.GetValueOrDefault(step) ?? [], .. project.ExtraArgs.GetValueOrDefault(step) ?? []]),
+        Version = project.Version ?? Version,
     };
 }
 
@@ -125,6 +139,8 @@ public sealed record ProjectConfig
     public RunSettings Run { get; init; } = RunSettings.None;
     /// <summary>This project's <c>autoplan.modules</c>; null takes the repository-wide setting.</summary>
     public bool? AutoplanModules { get; init; }
+    /// <summary>The workflow (under <c>workflows</c>) this project runs; null: <c>default</c> when defined.</summary>
+    public string? Workflow { get; init; }
     public int Line { get; init; }
 }
 

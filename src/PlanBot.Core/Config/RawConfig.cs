@@ -40,6 +40,32 @@ public sealed record RawConfig
     public Located<bool>? AutoplanModules { get; init; }
     /// <summary>terraform.var_files, backend_config, env, extra_args: repository-wide (top level) or the project's own.</summary>
     public RawRunSettings Run { get; init; } = new();
+    /// <summary><c>terraform.mirror</c>: the base URL terraform/tofu versions are installed from.</summary>
+    public Located<string>? TerraformMirror { get; init; }
+    /// <summary><c>workflows</c>: named step lists.</summary>
+    public IReadOnlyList<RawWorkflow> Workflows { get; init; } = [];
+}
+
+/// <summary>One <c>workflows.&lt;name&gt;</c> entry as written.</summary>
+public sealed record RawWorkflow
+{
+    public required Located<string> Name { get; init; }
+    /// <summary>null: the key was not written (the default steps).</summary>
+    public IReadOnlyList<RawStep>? Plan { get; init; }
+    public IReadOnlyList<RawStep>? Apply { get; init; }
+}
+
+/// <summary>One step as written: <c>init</c>, <c>plan</c>, <c>apply</c>, or <c>{ run: [argv…], name, env, timeout }</c>.</summary>
+public sealed record RawStep
+{
+    public int Line { get; init; }
+    public int Column { get; init; }
+    /// <summary>init, plan, apply or run.</summary>
+    public Located<string>? Kind { get; init; }
+    public IReadOnlyList<Located<string>> Argv { get; init; } = [];
+    public Located<string>? Name { get; init; }
+    public Located<string>? Timeout { get; init; }
+    public IReadOnlyList<(Located<string> Name, Located<string> Value, bool FromRunner)> Env { get; init; } = [];
 }
 
 public sealed record RawProject
@@ -55,6 +81,8 @@ public sealed record RawProject
     public Located<bool>? AutoplanModules { get; init; }
     /// <summary>terraform.var_files, backend_config, env, extra_args: repository-wide (top level) or the project's own.</summary>
     public RawRunSettings Run { get; init; } = new();
+    /// <summary>The name of the workflow under <c>workflows</c> this project runs.</summary>
+    public Located<string>? Workflow { get; init; }
 }
 
 /// <summary>How terraform runs for a project, as written (issue 17): var files, backend config, env, extra args.</summary>
@@ -66,4 +94,6 @@ public sealed record RawRunSettings
     public IReadOnlyList<(Located<string> Name, Located<string> Value, bool FromRunner)> Env { get; init; } = [];
     /// <summary>Step (init, plan, apply) → its extra arguments.</summary>
     public IReadOnlyList<(Located<string> Step, IReadOnlyList<Located<string>> Args)> ExtraArgs { get; init; } = [];
+    /// <summary><c>version</c>: the exact terraform/tofu version to install and run.</summary>
+    public Located<string>? Version { get; init; }
 }

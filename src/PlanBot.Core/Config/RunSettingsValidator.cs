@@ -89,8 +89,27 @@ public static partial class RunSettingsValidator
             extra[step.Value] = ok;
         }
 
-        return new RunSettings { VarFiles = varFiles, BackendConfig = backend, Env = env, ExtraArgs = extra };
+        string? version = null;
+        if (raw.Version is { } v)
+        {
+            if (ExactVersion().IsMatch(v.Value))
+            {
+                version = v.Value.TrimStart('v');
+            }
+            else
+            {
+                fail(v.Line, v.Column, $"'{where}.version' is '{v.Value}': give an exact version like 1.9.8 (ranges are for required_version, which terraform itself checks)");
+            }
+        }
+
+        return new RunSettings { VarFiles = varFiles, BackendConfig = backend, Env = env, ExtraArgs = extra, Version = version };
     }
+
+    /// <summary>An exact release version (1.9.8, 1.10.0-rc1), the only form a download URL can name.</summary>
+    public static bool IsExactVersion(string text) => ExactVersion().IsMatch(text);
+
+    [GeneratedRegex("^v?[0-9]{1,4}\\.[0-9]{1,4}\\.[0-9]{1,4}(-[0-9A-Za-z.]{1,32})?$")]
+    private static partial Regex ExactVersion();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();

@@ -9,7 +9,8 @@ namespace PlanBot.Core.Config;
 /// run starts — and the layout keys (<c>projects</c>' dir, workspace, depends_on, when_modified,
 /// autoplan; <c>discovery</c>, <c>autoplan</c>) from the PR's head. A project's own terraform settings
 /// (var_files, backend_config, env, extra_args) are policy like <c>terraform</c>: they come from the
-/// trusted side's project with the same dir and workspace, none for a project the head adds.
+/// trusted side's project with the same dir and workspace, none for a project the head adds. So are
+/// <c>workflows</c> and each project's <c>workflow</c>: a PR cannot add a step that runs with secrets.
 /// A pull request never changes the rules it is judged by.
 /// </summary>
 public static class TrustedPolicy
@@ -24,7 +25,7 @@ public static class TrustedPolicy
             SourceFile = head.SourceFile ?? trusted.SourceFile,
             Discovery = head.Discovery,
             Autoplan = head.Autoplan,
-            Projects = [.. head.Projects.Select(p => p with { Foundational = Match(trusted, p)?.Foundational ?? false, Run = Match(trusted, p)?.Run ?? RunSettings.None })],
+            Projects = [.. head.Projects.Select(p => p with { Foundational = Match(trusted, p)?.Foundational ?? false, Run = Match(trusted, p)?.Run ?? RunSettings.None, Workflow = Match(trusted, p)?.Workflow })],
             PolicyChanges = Changes(trusted, head),
         };
     }
@@ -43,6 +44,15 @@ public static class TrustedPolicy
         changed.AddRange(head.Projects
             .Where(p => Run(p.Run) != Run(Match(trusted, p)?.Run ?? RunSettings.None))
             .Select(p => $"projects[{p.Dir}].terraform settings"));
+        // workflows (issue 17): the step lists, and which one each project runs, are policy.
+        if (Workflows(trusted) != Workflows(head))
+        {
+            changed.Add("workflows");
+        }
+
+        changed.AddRange(head.Projects
+            .Where(p => p.Workflow != Match(trusted, p)?.Workflow)
+            .Select(p => $"projects[{p.Dir}].workflow"));
         return changed;
     }
 
@@ -53,7 +63,11 @@ public static class TrustedPolicy
 
     /// <summary>Terraform run settings as one comparable string.</summary>
     private static string Run(RunSettings run) => Join<object>([Join(run.VarFiles), Join(run.BackendConfig), Join(run.Env),
-        Join(run.ExtraArgs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + Join(kv.Value)))]);
+        Join(run.ExtraArgs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + Join(kv.Value))), run.Version ?? ""]);
+
+    /// <summary>Every workflow's steps (argv, env, timeout) as one comparable string.</summary>
+    private static string Workflows(PlanBotConfig c) => Join(c.Workflows.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w =>
+        w.Key + "=" + Join(w.Value.Plan.Concat([null]).Concat(w.Value.Apply).Select(s => s is null ? "|" : s.Kind + (s.Command is { } r ? $"({r.Name};{Join(r.Argv)};{Join(r.Env)};{r.Timeout})" : "")))));
 
     /// <summary>Each policy key's value as one comparable string (lists joined in order).</summary>
     private static Dictionary<string, string> Keys(PlanBotConfig c)
@@ -70,7 +84,7 @@ public static class TrustedPolicy
             ["plans"] = Join([c.PlansStore, Backends("plans.")]),
             ["pull_requests"] = Join([c.PullRequests.PlanDrafts, c.PullRequests.PlanForks]),
             ["comments.mask"] = Join(c.Comments.Mask),
-            ["terraform"] = Join<object>([c.Terraform.Binary, c.Terraform.StepTimeout, c.Terraform.LockTimeout, Run(c.Terraform.Run)]),
+            ["terraform"] = Join<object>([c.Terraform.Binary, c.Terraform.StepTimeout, c.Terraform.LockTimeout, Run(c.Terraform.Run), c.Terraform.Mirror ?? ""]),
         };
     }
 }

@@ -20,6 +20,12 @@ public sealed record DirFacts
     public IReadOnlyList<RemoteStateRef> RemoteStates { get; init; } = [];
     /// <summary>The dir's terragrunt.hcl, when it has one.</summary>
     public TerragruntUnit? Terragrunt { get; init; }
+    /// <summary><c>terraform { required_version = "…" }</c> as written, when the dir sets it.</summary>
+    public string? RequiredVersion { get; init; }
+    /// <summary>The first line of the dir's <c>.terraform-version</c> (or <c>.opentofu-version</c>), when it has one.</summary>
+    public string? VersionFile { get; init; }
+    /// <summary>Which file <see cref="VersionFile"/> came from (repository-relative).</summary>
+    public string? VersionFilePath { get; init; }
     /// <summary>Syntax errors as "file:line:column: message".</summary>
     public IReadOnlyList<string> Errors { get; init; } = [];
 

@@ -16,6 +16,7 @@ public static class DirFactsReader
         TerragruntUnit? unit = null;
         BackendRef? backend = null;
         var cloud = false;
+        string? requiredVersion = null;
         var modules = new List<ModuleCall>();
         var remoteStates = new List<RemoteStateRef>();
         var errors = new List<string>();
@@ -36,6 +37,7 @@ public static class DirFactsReader
                 }
 
                 cloud |= terraform.Body.BlocksOfType("cloud").Any();
+                requiredVersion ??= terraform.Body.Attribute("required_version")?.AsString;
             }
 
             foreach (var module in file.Body.BlocksOfType("module"))
@@ -69,6 +71,7 @@ public static class DirFactsReader
             ModuleCalls = modules,
             RemoteStates = remoteStates,
             Terragrunt = unit,
+            RequiredVersion = requiredVersion,
             Errors = errors,
         };
     }

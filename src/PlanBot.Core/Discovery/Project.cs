@@ -32,6 +32,8 @@ public sealed record Project
     public bool Terragrunt { get; init; }
     /// <summary>How terraform runs here: var files, backend config, env, extra args, terragrunt.</summary>
     public TerraformRun Run { get; init; } = TerraformRun.Default;
+    /// <summary>The workflow this project runs (planbot.yaml <c>workflows</c>); null: init, plan; apply.</summary>
+    public Config.WorkflowDefinition? Workflow { get; init; }
     /// <summary>Files outside the dir whose change affects the project (Terragrunt includes).</summary>
     public IReadOnlyList<string> IncludedFiles { get; init; } = [];
     /// <summary>False when a configured dir holds no Terraform files.</summary>

@@ -47,7 +47,8 @@ public static class ProjectDiscovery
                 WhenModified = configured.WhenModified,
                 Foundational = configured.Foundational,
                 FollowModules = configured.AutoplanModules ?? config.Autoplan.Modules,
-                Run = ProjectRun.For(configured.Dir, config.Terraform.Run.Then(configured.Run), facts?.Terragrunt is not null),
+                Run = ProjectRun.For(configured.Dir, config.Terraform.Run.Then(configured.Run), facts?.Terragrunt is not null).WithVersion(VersionChoice.For(configured.Run.Version, facts, config.Terraform.Run.Version)),
+                Workflow = config.WorkflowFor(configured.Workflow),
                 Exists = facts is not null,
                 ConfigLine = configured.Line,
             });
@@ -68,7 +69,8 @@ public static class ProjectDiscovery
                     projects.Add(Build(facts.Dir, "default", facts, dirs, closures, ProjectSource.Discovered) with
                     {
                         FollowModules = config.Autoplan.Modules,
-                        Run = ProjectRun.For(facts.Dir, config.Terraform.Run, facts.Terragrunt is not null),
+                        Run = ProjectRun.For(facts.Dir, config.Terraform.Run, facts.Terragrunt is not null).WithVersion(VersionChoice.For(null, facts, config.Terraform.Run.Version)),
+                        Workflow = config.WorkflowFor(null),
                     });
                 }
             }
@@ -137,7 +139,8 @@ public static class ProjectDiscovery
             var files = group.Select(f => ParseSafely(tree, f, warnings)).OfType<HclFile>().ToArray();
             if (files.Length > 0)
             {
-                result[group.Key] = DirFactsReader.Read(group.Key, files, known.Contains);
+                var (version, versionPath) = VersionChoice.ReadVersionFile(tree, group.Key, known);
+                result[group.Key] = DirFactsReader.Read(group.Key, files, known.Contains) with { VersionFile = version, VersionFilePath = versionPath };
             }
         });
         return new Dictionary<string, DirFacts>(result, StringComparer.Ordinal);

@@ -21,3 +21,10 @@ public static class ProjectRun
         };
     }
 }
+
+/// <summary>Adds the chosen version to a run.</summary>
+public static class TerraformRunVersion
+{
+    public static TerraformRun WithVersion(this TerraformRun run, (string? Version, string? Source) choice) =>
+        choice.Version is null ? run : run with { Version = choice.Version, VersionSource = choice.Source };
+}

@@ -28,6 +28,8 @@ public sealed record TerraformResult
     public string? Diagnostics { get; init; }
     public StateLockInfo? StateLock { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>A workflow run step's output (stdout and stderr as they came, the last 64 KiB), for the comment.</summary>
+    public string? Output { get; init; }
 
     public bool Ok => Outcome is TerraformOutcome.Succeeded or TerraformOutcome.Changes;
 }
@@ -58,14 +60,21 @@ public sealed record TerraformRun
     public IReadOnlyList<TerraformEnv> Env { get; init; } = [];
     /// <summary>init, plan, apply → extra arguments.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> ExtraArgs { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>The terraform (or tofu) version to run, installed from the mirror; null: the binary on PATH (or terraform.binary).</summary>
+    public string? Version { get; init; }
+    /// <summary>Where <see cref="Version"/> was chosen (planbot.yaml, .terraform-version, required_version), for the comment.</summary>
+    public string? VersionSource { get; init; }
 
     public IReadOnlyList<string> ExtraFor(string step) => ExtraArgs.GetValueOrDefault(step) ?? [];
 
-    public bool IsDefault => !Terragrunt && VarFiles.Count == 0 && BackendConfig.Count == 0 && Env.Count == 0 && ExtraArgs.Values.All(a => a.Count == 0);
+    public bool IsDefault => !Terragrunt && VarFiles.Count == 0 && BackendConfig.Count == 0 && Env.Count == 0 && ExtraArgs.Values.All(a => a.Count == 0) && Version is null;
 }
 
 /// <summary>An environment variable for terraform: a literal, or (FromRunner) the runner's variable named Value.</summary>
 public sealed record TerraformEnv(string Name, string Value, bool FromRunner);
+
+/// <summary>A workflow's <c>run</c> step: argv (never a shell), its env on top of the project's, its timeout (null: terraform.timeout).</summary>
+public sealed record RunStep(string Name, IReadOnlyList<string> Argv, IReadOnlyList<TerraformEnv> Env, TimeSpan? Timeout);
 
 /// <summary>The terraform (or tofu) steps the workflows run.</summary>
 public interface ITerraform
@@ -81,4 +90,11 @@ public interface ITerraform
     Task<TerraformResult> ShowJsonAsync(TerraformContext context, string planFile, string jsonFile, CancellationToken cancellationToken);
 
     Task<TerraformResult> ApplyAsync(TerraformContext context, string planFile, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A workflow's run step, in the project's dir with the project's environment (PlanBot's credentials
+    /// withheld) plus the step's own; its output is in <see cref="TerraformResult.Output"/>.
+    /// </summary>
+    Task<TerraformResult> RunStepAsync(TerraformContext context, RunStep step, CancellationToken cancellationToken) =>
+        Task.FromResult(new TerraformResult { Outcome = TerraformOutcome.NotFound, ExitCode = -1, Error = $"run {step.Name}: this terraform runner cannot run workflow steps" });
 }

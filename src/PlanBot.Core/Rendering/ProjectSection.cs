@@ -85,6 +85,7 @@ internal sealed class ProjectSection
         run.VarFiles.Count > 0 ? "var files " + string.Join(", ", run.VarFiles) : null,
         run.BackendConfig.Count > 0 ? "backend config " + string.Join(", ", run.BackendConfig.Select(b => b.Contains('=', StringComparison.Ordinal) ? b.Split('=')[0] + "=…" : b)) : null,
         run.Env.Count > 0 ? "env " + string.Join(", ", run.Env.Select(e => e.FromRunner ? $"{e.Name} (from {e.Value})" : e.Name)) : null,
+        run.Version is { } version ? $"version {version} (from {run.VersionSource ?? "planbot.yaml"})" : null,
     }.Concat(run.ExtraArgs.Where(kv => kv.Value.Count > 0).Select(kv => $"{kv.Key} args {string.Join(' ', kv.Value)}")).OfType<string>());
 
     /// <summary>The section's units, produced lazily: a project far too big for the comment never computes all its diffs.</summary>
@@ -98,6 +99,16 @@ internal sealed class ProjectSection
         if (!_result.Project.Run.IsDefault)
         {
             yield return new($"Run with: {Html(RunText(_result.Project.Run))}\n\n");
+        }
+
+        if (_result.Project.Workflow is { } workflow)
+        {
+            yield return new($"Workflow: {Code(workflow.Name)}\n\n");
+        }
+
+        foreach (var step in _result.Steps)
+        {
+            yield return Step(step);
         }
 
         if (_result.Plan is not { } plan)
@@ -195,6 +206,25 @@ internal sealed class ProjectSection
         return lines.Count == 0
             ? new($"{Code(change.Address)}{note}\n\n")
             : new($"{Code(change.Address)}{note}\n", [.. lines.Select(Cut)]);
+    }
+
+    /// <summary>How many of a step's last output lines the comment shows (the whole log is in the run's artifacts).</summary>
+    private const int StepLines = 40;
+
+    /// <summary>A run step's output, collapsed (open when it failed), masked like terraform's diagnostics.</summary>
+    private SectionUnit Step(StepReport step)
+    {
+        var scrubber = _result.Plan?.Details?.Scrubber ?? new SecretScrubber([], _options.Masks);
+        var all = step.Output.TrimEnd().Split('\n');
+        var lines = all.Skip(Math.Max(0, all.Length - StepLines)).Select(l => Cut(scrubber.Scrub(l.TrimEnd('\r')))).ToList();
+        if (all.Length > StepLines)
+        {
+            lines.Insert(0, $"… ({all.Length - StepLines:N0} earlier lines in the run's log)");
+        }
+
+        var how = step.Ok ? "passed" : step.Outcome == Ports.TerraformOutcome.TimedOut ? "timed out" : step.Outcome == Ports.TerraformOutcome.NotFound ? "could not start" : $"failed (exit code {step.ExitCode})";
+        var fence = Fence(lines);
+        return new($"<details{(step.Ok ? "" : " open")}><summary>{Html(step.Title)}: {how}</summary>\n\n{fence}text\n{string.Join('\n', lines)}\n{fence}\n\n</details>\n\n");
     }
 
     private string Cut(string line) =>

@@ -34,6 +34,8 @@ public sealed record ProjectResult : IScheduledResult
     public string? PlanFile { get; init; }
     public string? PlanJsonFile { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>The workflow's run steps that ran, in order, with their output.</summary>
+    public IReadOnlyList<StepReport> Steps { get; init; } = [];
 
     public bool Succeeded => Status is ProjectStatus.Planned or ProjectStatus.NoChanges;
 }

@@ -71,7 +71,12 @@ public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progr
             LogFile = Path.Combine(Path.GetDirectoryName(planned.PlanFile)!, "apply.log"),
             Run = planned.Project.Run,
         };
-        var applied = await terraform.ApplyAsync(context, planned.PlanFile, cancellationToken).ConfigureAwait(false);
+        var (applied, stepError) = await ApplyStepsAsync(planned, context, cancellationToken).ConfigureAwait(false);
+        if (stepError is not null)
+        {
+            return new ApplyResult(name, ApplyStatus.Failed, stepError);
+        }
+
         if (applied.Ok)
         {
             return new ApplyResult(name, ApplyStatus.Applied, null, planned.Plan.Counts);
@@ -81,5 +86,35 @@ public sealed class ApplyWorkflow(ITerraform terraform, IProgress<string>? progr
         return new ApplyResult(name, ApplyStatus.Failed, stale
             ? "terraform refused the saved plan as stale (the state changed after it was made); run the apply again to re-plan"
             : applied.Error ?? $"terraform apply {applied.Outcome}");
+    }
+
+    /// <summary>The project's apply steps (planbot.yaml workflows): its run steps around terraform apply; a failed run step stops the rest.</summary>
+    private async Task<(TerraformResult Applied, string? StepError)> ApplyStepsAsync(ProjectResult planned, TerraformContext context, CancellationToken cancellationToken)
+    {
+        var applied = new TerraformResult { Outcome = TerraformOutcome.Failed, Error = "the workflow has no apply step" };
+        var index = 0;
+        var ranApply = false;
+        foreach (var step in planned.Project.Workflow?.Apply ?? Config.WorkflowDefinition.DefaultApply)
+        {
+            if (step.Command is { } command)
+            {
+                var (result, _) = await WorkflowSteps.RunAsync(terraform, planned.Project, context, command, ++index, planned.PlanFile!, planned.PlanJsonFile, cancellationToken).ConfigureAwait(false);
+                if (!result.Ok)
+                {
+                    return (result, $"{WorkflowSteps.Failed(planned.Project, step, result)}; {(ranApply ? "terraform apply had succeeded before it" : "nothing was applied")}");
+                }
+
+                continue;
+            }
+
+            applied = await terraform.ApplyAsync(context, planned.PlanFile!, cancellationToken).ConfigureAwait(false);
+            ranApply = true;
+            if (!applied.Ok)
+            {
+                return (applied, null);
+            }
+        }
+
+        return (applied, null);
     }
 }

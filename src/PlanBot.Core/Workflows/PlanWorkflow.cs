@@ -197,34 +197,54 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             return Result(ProjectStatus.Failed) with { Error = $"{project.Dir} holds no Terraform files; fix 'dir' of project '{project.Name}' in planbot.yaml" };
         }
 
-        Report($"{project.Name}: terraform init");
-        var step = await terraform.InitAsync(context, cancellationToken).ConfigureAwait(false);
-        if (step.Ok && project.Workspace != "default")
+        // The project's workflow (planbot.yaml workflows, from the trusted side): init, plan and run steps in order.
+        var steps = new List<StepReport>();
+        var shown = false;
+        foreach (var step in project.Workflow?.Plan ?? WorkflowDefinition.DefaultPlan)
         {
-            step = await terraform.SelectWorkspaceAsync(context, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (step.Ok)
-        {
-            Report($"{project.Name}: terraform plan");
-            step = await terraform.PlanAsync(context, planFile, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!step.Ok)
-        {
-            Report($"{project.Name}: {step.Outcome}: {step.Error}");
-            return Result(step.Outcome == TerraformOutcome.StateLocked ? ProjectStatus.Locked : ProjectStatus.Failed) with
+            if (step.Command is { } command)
             {
-                Error = step.Error ?? $"terraform {step.Outcome}",
-                Diagnostics = step.Diagnostics,
-                StateLock = step.StateLock,
-            };
-        }
+                var ran = await WorkflowSteps.RunAsync(terraform, project, context, command, steps.Count + 1, planFile, shown ? jsonFile : null, cancellationToken).ConfigureAwait(false);
+                steps.Add(ran.Report);
+                Report($"{project.Name}: {step.Title}: {(ran.Result.Ok ? "ok" : ran.Result.Error)}");
+                if (!ran.Result.Ok)
+                {
+                    return Result(ProjectStatus.Failed) with { Error = WorkflowSteps.Failed(project, step, ran.Result), Steps = steps };
+                }
 
-        var show = await terraform.ShowJsonAsync(context, planFile, jsonFile, cancellationToken).ConfigureAwait(false);
-        if (!show.Ok)
-        {
-            return Result(ProjectStatus.Failed) with { Error = show.Error ?? "terraform show -json failed", Diagnostics = show.Diagnostics };
+                continue;
+            }
+
+            Report($"{project.Name}: terraform {step.Title}");
+            var done = step.Kind == StepKind.Init ? await terraform.InitAsync(context, cancellationToken).ConfigureAwait(false) : await terraform.PlanAsync(context, planFile, cancellationToken).ConfigureAwait(false);
+            if (done.Ok && step.Kind == StepKind.Init && project.Workspace != "default")
+            {
+                done = await terraform.SelectWorkspaceAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!done.Ok)
+            {
+                Report($"{project.Name}: {done.Outcome}: {done.Error}");
+                return Result(done.Outcome == TerraformOutcome.StateLocked ? ProjectStatus.Locked : ProjectStatus.Failed) with
+                {
+                    Error = done.Error ?? $"terraform {done.Outcome}",
+                    Diagnostics = done.Diagnostics,
+                    StateLock = done.StateLock,
+                    Steps = steps,
+                };
+            }
+
+            if (step.Kind == StepKind.Plan)
+            {
+                // show -json right after the plan, so a later run step (conftest, infracost) can read SHOWFILE.
+                var show = await terraform.ShowJsonAsync(context, planFile, jsonFile, cancellationToken).ConfigureAwait(false);
+                if (!show.Ok)
+                {
+                    return Result(ProjectStatus.Failed) with { Error = show.Error ?? "terraform show -json failed", Diagnostics = show.Diagnostics, Steps = steps };
+                }
+
+                shown = true;
+            }
         }
 
         PlanSummary plan;
@@ -235,7 +255,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         }
         catch (PlanFormatException e)
         {
-            return Result(ProjectStatus.Failed) with { Error = e.Message };
+            return Result(ProjectStatus.Failed) with { Error = e.Message, Steps = steps };
         }
 
         var status = plan.HasChanges ? ProjectStatus.Planned : ProjectStatus.NoChanges;
@@ -246,6 +266,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             Approval = policy.Evaluate(project, plan),
             PlanFile = planFile,
             PlanJsonFile = jsonFile,
+            Steps = steps,
         };
     }
 
