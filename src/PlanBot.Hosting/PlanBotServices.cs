@@ -25,7 +25,7 @@ public static class PlanBotServices
         services.TryAddSingleton<IProgress<string>>(new Progress<string>());
         services.TryAddSingleton<IGit, GitCli>();
         services.TryAddSingleton<Func<TerraformSettings, ITerraform>>(_ => terraform => Terraform(terraform, settings));
-        services.TryAddSingleton(sp => new GitHubConnection(settings.GitHub, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new GitHubConnection(settings.GitHub, settings.Secrets, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IVcs>(sp => sp.GetRequiredService<GitHubConnection>().Client);
         services.TryAddSingleton<IStores>(sp => new Stores(settings, sp.GetRequiredService<TimeProvider>(), settings.Host == PlanBotHost.Local ? null : sp.GetRequiredService<IVcs>));
         services.TryAddSingleton<IRepoCheckout>(sp => settings.Host switch
@@ -55,6 +55,7 @@ public static class PlanBotServices
             StepTimeout = terraform.StepTimeout,
             LockTimeout = terraform.LockTimeout,
             PluginCacheDir = settings.EffectivePluginCacheDir,
+            Runner = settings.Runner,
         });
     }
 
