@@ -39,7 +39,7 @@ public static class PlanBotServices
         services.TryAddSingleton<IPlanRunner>(sp => new RunPlanner(sp.GetRequiredService<IGit>(), sp.GetRequiredService<IRepoCheckout>(), sp.GetRequiredService<PlanWorkflow>(), settings.DataDir));
         services.TryAddSingleton(sp => new DriftWorkflow(sp.GetRequiredService<IPlanRunner>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IProgress<string>>()));
         services.TryAddSingleton(sp => new EngineParts(sp.GetRequiredService<IVcs>(), sp.GetRequiredService<IRepoCheckout>(), sp.GetRequiredService<IStores>(), sp.GetRequiredService<IPlanRunner>(),
-            sp.GetRequiredService<IGit>(), sp.GetRequiredService<Func<TerraformSettings, ITerraform>>(), sp.GetRequiredService<TimeProvider>(), settings.ConfigDir, sp.GetRequiredService<IProgress<string>>()));
+            sp.GetRequiredService<IGit>(), sp.GetRequiredService<Func<TerraformSettings, ITerraform>>(), sp.GetRequiredService<TimeProvider>(), settings.ConfigDir, sp.GetRequiredService<IProgress<string>>()) { ServerPolicy = settings.Policy });
         services.TryAddSingleton(sp => new EventDispatcher(sp.GetRequiredService<EngineParts>()));
         return services;
     }
@@ -63,6 +63,18 @@ public static class PlanBotServices
     public static RunConfig LoadConfig(this PlanBotSettings settings, string checkout)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return RunConfigLoader.Load(checkout, settings.ConfigDir);
+        return RunConfigLoader.Load(checkout, settings.ConfigDir, settings.Policy);
+    }
+
+    /// <summary>
+    /// The settings with the server policy loaded and validated now, at start (<paramref name="file"/>,
+    /// else PLANBOT_POLICY_FILE; neither: none), so a bad policy stops PlanBot before any event.
+    /// </summary>
+    /// <exception cref="ConfigException">The policy file is unreadable or invalid (file:line and the fix).</exception>
+    public static PlanBotSettings WithServerPolicy(this PlanBotSettings settings, string? file = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var path = file ?? settings.PolicyFile;
+        return path is null ? settings : settings with { PolicyFile = path, Policy = ServerPolicy.Load(path) };
     }
 }

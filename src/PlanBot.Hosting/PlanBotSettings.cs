@@ -22,6 +22,12 @@ public sealed record PlanBotSettings
     /// <summary>PLANBOT_CONFIG_DIR (the Action's config-path): where planbot.yaml is, relative to the checkout; null: the checkout's root.</summary>
     public string? ConfigDir { get; init; }
 
+    /// <summary>PLANBOT_POLICY_FILE (the Action's policy-file; `planbot serve --policy`): the operator's server policy, outside every repository.</summary>
+    public string? PolicyFile { get; init; }
+
+    /// <summary>The server policy read from <see cref="PolicyFile"/> at start (<see cref="PlanBotServices.WithServerPolicy"/>); null: none.</summary>
+    public Core.Config.ServerPolicy? Policy { get; init; }
+
     /// <summary>PLANBOT_TERRAFORM_BINARY (the Action's terraform-binary): overrides terraform.binary of planbot.yaml.</summary>
     public string? TerraformBinary { get; init; }
 
@@ -103,6 +109,7 @@ public sealed record PlanBotSettings
             Secrets = OwnSecrets.Values(KnownSecretNames.Select(name => new KeyValuePair<string, string?>(name, variables(name)))),
             DataDir = Path.GetFullPath(Env("PLANBOT_DATA_DIR") ?? (runnerTemp is null ? ".planbot" : Path.Combine(runnerTemp, ".planbot"))),
             ConfigDir = Env("PLANBOT_CONFIG_DIR"),
+            PolicyFile = Env("PLANBOT_POLICY_FILE"),
             TerraformBinary = Env("PLANBOT_TERRAFORM_BINARY"),
             PluginCacheDir = Env("TF_PLUGIN_CACHE_DIR"),
             PlanKey = Env("PLANBOT_PLAN_KEY"),

@@ -157,7 +157,7 @@ public sealed class TrustBoundaryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_policy_change_with_no_project_to_approve_keeps_the_gate_pending()
+    public async Task A_policy_only_change_is_its_own_approval_item_never_approved_by_its_author_and_voided_by_a_push()
     {
         var head = await PushAsync(44, new()
         {
@@ -166,7 +166,36 @@ public sealed class TrustBoundaryTests : IAsyncLifetime
         var (code, errors) = await RunAsync("pull_request", PullRequestEvent(44, "opened"));
         code.ShouldBe(0, errors);
         _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", PlanBot.Core.Workflows.PullRequestWorkflow.PolicyOnlyGate));
-        _github.CommentsOn(44).First().Body.ShouldContain("no project is planned to carry that approval");
+        _github.CommentsOn(44).First().Body.ShouldContain("**policy change** (`planbot.yaml`) needs approval");
+
+        (await RunAsync("issue_comment", CommentEvent(44, "/planbot approve", "alice"))).Code.ShouldBe(0);
+        _github.CommentsOn(44).Last().Body.ShouldStartWith("@alice your approval does not count");
+        _github.Statuses.Last().State.ShouldBe("pending");
+        (code, errors) = await RunAsync("issue_comment", CommentEvent(44, "/planbot approve -p planbot.yaml", "carol"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "policy change approved by @carol; no changes"));
+        _github.CommentsOn(44).First().Body.ShouldContain("**policy change** (`planbot.yaml`): approved by @carol");
+
+        var pushed = await PushAsync(44, new() { ["planbot.yaml"] = "locks: { backend: local }\napproval: { destructive: false, required: 1 }\n" });
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(44));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((pushed, "pending", "planbot/apply-gate", PlanBot.Core.Workflows.PullRequestWorkflow.PolicyOnlyGate));
+        _github.CommentsOn(44).First().Body.ShouldContain("are void: the pull request was pushed since");
+    }
+
+    [Fact]
+    public async Task The_trusted_base_is_the_events_base_sha_even_when_the_default_branch_moved_since()
+    {
+        var head = await PushAsync(48, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.8.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
+        _github.Pulls[48]["base"]!["sha"] = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [network] }\n");
+        await _scenario.Repo.CommitAsync("main moves on after the event: network becomes foundational");
+        await _scenario.Repo.GitAsync("checkout", "-q", "pr-48");
+
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(48, "opened"));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "planned; no approval needed"), "judged by the base the event names, not main as it is now");
     }
 
     [Fact]

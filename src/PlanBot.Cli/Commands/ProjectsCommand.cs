@@ -18,7 +18,8 @@ public static class ProjectsCommand
     {
         var repo = new Option<string>("--repo") { Description = "The working tree to read", DefaultValueFactory = _ => "." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("projects", "List discovered projects, their dirs, workspaces and dependency levels") { repo, json };
+        var policy = new Option<string?>("--policy") { Description = "The server policy to show the repository under (default: PLANBOT_POLICY_FILE)" };
+        var command = new Command("projects", "List discovered projects, their dirs, workspaces and dependency levels, and where each policy key's value comes from") { repo, json, policy };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var root = Path.GetFullPath(parse.GetValue(repo)!);
@@ -27,7 +28,8 @@ public static class ProjectsCommand
                 throw new UsageException($"--repo {parse.GetValue(repo)}: no such directory");
             }
 
-            var config = cli.Settings.LoadConfig(root).Config;
+            var settings = cli.Settings.WithServerPolicy(parse.GetValue(policy));
+            var config = settings.LoadConfig(root).Config;
             var discovery = ProjectDiscovery.Discover(new DiskFileTree(root), config);
             var graph = ProjectGraph.Build(discovery.Projects, config.SourceFile ?? "planbot.yaml");
             var levels = graph.Levels(discovery.Projects.Select(p => p.Name).ToArray());
@@ -54,6 +56,11 @@ public static class ProjectsCommand
                 }
             }
 
+            if (!parse.GetValue(json))
+            {
+                await WritePolicyAsync(cli, settings, root).ConfigureAwait(false);
+            }
+
             foreach (var warning in discovery.Warnings.Concat(graph.Warnings))
             {
                 cli.Stderr.WriteLine($"planbot: warning: {warning}");
@@ -62,6 +69,31 @@ public static class ProjectsCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The merge rule made visible: each policy key's effective value and where it comes from (the
+    /// server policy, this checkout's planbot.yaml — the base branch's, when the checkout is the
+    /// default branch — or PlanBot's default).
+    /// </summary>
+    private static async Task WritePolicyAsync(CliContext cli, PlanBotSettings settings, string root)
+    {
+        var repo = RunConfigLoader.Load(root, settings.ConfigDir).Config;
+        var origins = ServerPolicy.Origins(settings.Policy, repo);
+        var file = repo.SourceFile ?? "planbot.yaml";
+        await cli.Stdout.WriteLineAsync($"\npolicy ({(settings.Policy is { } p ? $"server policy {p.File}, tightened by {file}" : file)}):").ConfigureAwait(false);
+        var width = origins.Max(o => o.Key.Length);
+        foreach (var origin in origins)
+        {
+            var source = origin.Source switch
+            {
+                PolicySource.ServerPolicy => "server policy",
+                PolicySource.Repository => $"base branch ({file})",
+                PolicySource.Both => $"server policy + base branch ({file})",
+                _ => "default",
+            };
+            await cli.Stdout.WriteLineAsync($"  {origin.Key.PadRight(width)}  {origin.Value}  [{source}]").ConfigureAwait(false);
+        }
     }
 }
 

@@ -27,13 +27,13 @@ public static class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var action = cli.Settings.Action;
-            var settings = cli.Settings with { Host = PlanBotHost.Action, Action = action with { Workspace = Path.GetFullPath(parse.GetValue(repo) ?? action.Workspace ?? ".") } };
+            var settings = (cli.Settings with { Host = PlanBotHost.Action, Action = action with { Workspace = Path.GetFullPath(parse.GetValue(repo) ?? action.Workspace ?? ".") } }).WithServerPolicy();
             var planBotEvent = await ReadEventAsync(settings.Action, cancellationToken).ConfigureAwait(false);
             await using var services = cli.Services(settings);
             if (settings.Action.DecideOnly)
             {
                 // the gate before the PR's checkout (action/commands.yml): the checkout is the default branch, so its planbot.yaml is trusted
-                return await DecideCommand.RunAsync(cli, services.GetRequiredService<IVcs>(), planBotEvent, ConfigLoader.Load(settings.Action.Workspace!), settings.Action.Output, cancellationToken).ConfigureAwait(false);
+                return await DecideCommand.RunAsync(cli, services.GetRequiredService<IVcs>(), planBotEvent, settings.LoadConfig(settings.Action.Workspace!).Config, settings.Action.Output, cancellationToken).ConfigureAwait(false);
             }
 
             var runUrl = settings.Action.RunUrl;

@@ -17,14 +17,16 @@ public static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://0.0.0.0:8080" };
         var concurrency = new Option<int>("--concurrency") { Description = "Pull requests handled at once", DefaultValueFactory = _ => 4 };
         var driftInterval = new Option<string?>("--drift-interval") { Description = "Check these repositories for drift this often (e.g. 6h); the repositories are PLANBOT_DRIFT_REPOS (owner/name, comma-separated)" };
-        var command = new Command("serve", "Run the webhook service: POST /webhooks/github, GET /healthz") { urls, concurrency, driftInterval };
+        var policy = new Option<string?>("--policy") { Description = "The server policy: a YAML file with planbot.yaml's policy keys that every repository's planbot.yaml can only tighten (default: PLANBOT_POLICY_FILE)" };
+        var command = new Command("serve", "Run the webhook service: POST /webhooks/github, GET /healthz") { urls, concurrency, driftInterval, policy };
         command.SetAction(async (parse, cancellationToken) =>
         {
             OutputPaths.CheckUrls(parse.GetValue(urls)!);
+            var settings = cli.Settings.WithServerPolicy(parse.GetValue(policy)); // validated before listening: a bad policy is exit 2 with file:line
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
             builder.Services.AddSingleton(cli.Progress);
-            builder.Services.AddPlanBotService(cli.Settings, parse.GetValue(concurrency), parse.GetValue(driftInterval));
+            builder.Services.AddPlanBotService(settings, parse.GetValue(concurrency), parse.GetValue(driftInterval));
             await using var app = builder.Build();
             _ = app.Services.GetRequiredService<GitHubConnection>(); // no credentials: refuse to start, rather than fail every delivery
             WebhookEndpoints.Map(app);
@@ -38,7 +40,7 @@ public static class ServeCommand
                 throw new UsageException($"--urls {parse.GetValue(urls)}: cannot listen ({e.Message.Split('\n')[0].TrimEnd('.')}); stop what holds the port or choose another with --urls");
             }
 
-            cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {cli.Settings.DataDir}");
+            cli.Progress.Report($"serve: listening on {parse.GetValue(urls)}, data in {settings.DataDir}{(settings.Policy is { } p ? $", server policy {p.File}" : "")}");
             using var stop = cancellationToken.Register(app.Lifetime.StopApplication);
             await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false); // SIGTERM and Ctrl-C stop it gracefully: queued work stays queued
             return ExitCodes.Success;

@@ -25,6 +25,6 @@ public static class ConfigLoader
         var (raw, readErrors) = ConfigReader.Read(fileName, text);
         var (config, validationErrors) = ConfigValidator.Validate(raw);
         var errors = readErrors.Concat(validationErrors).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
-        return errors.Count > 0 ? throw new ConfigException(errors) : config;
+        return errors.Count > 0 ? throw new ConfigException(errors) : config with { Written = PolicyKeys.Written(raw) };
     }
 }

@@ -33,6 +33,8 @@ public sealed record PlanBotConfig
     public AutoplanSettings Autoplan { get; init; } = new();
     /// <summary>Whether planbot.yaml chose locks.backend (in Action mode the default is github, elsewhere local).</summary>
     public bool LocksBackendChosen { get; init; }
+    /// <summary>The policy keys the file wrote (<see cref="PolicyKeys.Written"/>): what a server policy enforces, and where <c>planbot projects</c> says a value came from.</summary>
+    public IReadOnlySet<string> Written { get; init; } = new HashSet<string>();
 }
 
 public sealed record PullRequestSettings

@@ -28,12 +28,28 @@ public static class RunConfigLoader
         return new RunConfig(ConfigLoader.Load(dir), dir);
     }
 
+    /// <summary>As <see cref="Load(string, string?)"/>, under the operator's server policy (null: none).</summary>
+    /// <exception cref="ConfigException">planbot.yaml is invalid, or asks for what the server policy does not allow.</exception>
+    public static RunConfig Load(string checkout, string? configDir, ServerPolicy? policy)
+    {
+        var run = Load(checkout, configDir);
+        return policy is null ? run : run with { Config = policy.Tighten(run.Config) };
+    }
+
     /// <summary>
     /// A pull request's configuration: the head's layout (from the checkout) under the policy of
     /// <paramref name="trustedSha"/> (the PR's base on the default branch). No planbot.yaml there: the defaults' policy.
     /// </summary>
     /// <exception cref="ConfigException">planbot.yaml is invalid on either side, or the trusted side cannot be read.</exception>
-    public static async Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, string trustedSha, string? configDir, CancellationToken cancellationToken)
+    public static Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, string trustedSha, string? configDir, CancellationToken cancellationToken) =>
+        LoadForPullRequestAsync(git, checkout, trustedSha, configDir, null, cancellationToken);
+
+    /// <summary>
+    /// As above, with the trusted side's policy tightened by the operator's server policy (null: none).
+    /// Which policy keys the PR changes is judged against the base's own file, not the tightened result.
+    /// </summary>
+    /// <exception cref="ConfigException">planbot.yaml is invalid on either side, the trusted side cannot be read, or it asks for what the server policy does not allow.</exception>
+    public static async Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, string trustedSha, string? configDir, ServerPolicy? policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(git);
         var run = Load(checkout, configDir);
@@ -64,11 +80,12 @@ public static class RunConfigLoader
             }
         }
 
-        return run with { Config = TrustedPolicy.Merge(trusted, run.Config) };
+        var merged = TrustedPolicy.Merge(policy?.Tighten(trusted) ?? trusted, run.Config);
+        return run with { Config = merged with { PolicyChanges = TrustedPolicy.Changes(trusted, run.Config) } };
     }
 
     /// <summary>No checkout to read (a closed PR whose workspace is gone): the defaults.</summary>
-    public static RunConfig Defaults(string dir) => new(PlanBotConfig.Default, dir);
+    public static RunConfig Defaults(string dir, ServerPolicy? policy = null) => new(policy?.Tighten(PlanBotConfig.Default) ?? PlanBotConfig.Default, dir);
 
     private static string Dir(string checkout, string? configDir) => configDir is null ? checkout : Path.GetFullPath(configDir, checkout);
 }

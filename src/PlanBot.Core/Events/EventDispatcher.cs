@@ -8,7 +8,11 @@ namespace PlanBot.Core.Events;
 /// <summary>The parts every workflow is built from, registered once by the composition root (PlanBot.Hosting).</summary>
 /// <param name="ConfigDir">PLANBOT_CONFIG_DIR: where planbot.yaml is, relative to the checkout.</param>
 public sealed record EngineParts(IVcs Vcs, IRepoCheckout Checkout, IStores Stores, IPlanRunner Planner, IGit Git, Func<TerraformSettings, ITerraform> Terraform, TimeProvider Time,
-    string? ConfigDir, IProgress<string>? Progress);
+    string? ConfigDir, IProgress<string>? Progress)
+{
+    /// <summary>The operator's server policy (<c>planbot serve --policy</c>, the Action's policy-file) every repository's planbot.yaml can only tighten; null: none.</summary>
+    public ServerPolicy? ServerPolicy { get; init; }
+}
 
 /// <summary>
 /// The one event path of the Action and the service: an event → its checkout → the run's
@@ -70,7 +74,7 @@ public sealed class EventDispatcher(EngineParts parts)
     private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
     {
         var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
-        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, pr.BaseSha, parts.ConfigDir, cancellationToken).ConfigureAwait(false);
+        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, pr.BaseSha, parts.ConfigDir, parts.ServerPolicy, cancellationToken).ConfigureAwait(false);
         var workflows = Workflows(config.Config);
         var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl };
         var options = Options(config.Config, run);
@@ -84,7 +88,7 @@ public sealed class EventDispatcher(EngineParts parts)
     {
         var number = closed.PullRequest.Number;
         var existing = parts.Checkout.ExistingPullRequest(closed.Repo, number);
-        var config = existing is null ? RunConfigLoader.Defaults("") : RunConfigLoader.Load(existing, parts.ConfigDir);
+        var config = existing is null ? RunConfigLoader.Defaults("", parts.ServerPolicy) : RunConfigLoader.Load(existing, parts.ConfigDir, parts.ServerPolicy);
         await new PullRequestClosedWorkflow(parts.Stores.Locks(config.Config), parts.Stores.Plans(config.Config), parts.Progress)
             .RunAsync(closed.Repo, number, cancellationToken, closed.MergedIntoDefaultBranch && config.Config.ApplyMode == ApplyMode.OnMerge).ConfigureAwait(false);
         await parts.Checkout.ForgetPullRequestAsync(closed.Repo, number, cancellationToken).ConfigureAwait(false);
@@ -96,7 +100,7 @@ public sealed class EventDispatcher(EngineParts parts)
         var tree = await parts.Checkout.DefaultBranchAsync(push.Repo, push.Sha, push.CloneUrl, cancellationToken).ConfigureAwait(false);
         await using (tree.ConfigureAwait(false))
         {
-            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir);
+            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir, parts.ServerPolicy);
             var context = new PullRequestContext
             {
                 Repo = push.Repo,
@@ -116,7 +120,7 @@ public sealed class EventDispatcher(EngineParts parts)
         var tree = await parts.Checkout.DefaultBranchAsync(drift.Repo, null, drift.CloneUrl, cancellationToken).ConfigureAwait(false);
         await using (tree.ConfigureAwait(false))
         {
-            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir);
+            var config = RunConfigLoader.Load(tree.Root, parts.ConfigDir, parts.ServerPolicy);
             var options = CommentOptions.ForComment(config.Config.Comments, run.RunUrl);
             var (report, _) = await new DriftWorkflow(parts.Planner, parts.Time, parts.Progress)
                 .CheckAndReportAsync(Vcs, tree.Root, drift.Repo, config.Config, parts.Stores.Locks(config.Config), run.RunId, options, cancellationToken).ConfigureAwait(false);

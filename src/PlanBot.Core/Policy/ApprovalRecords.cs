@@ -42,7 +42,7 @@ public sealed class ApprovalRecords(IApprovalStore locks)
         var plan = new PlanMeta(head, current.Max(k => k.PlannedAt),
             current.ToDictionary(k => k.Project, k => k.Fingerprint, StringComparer.Ordinal),
             [.. current.Where(k => k.Required).Select(k => k.Project).Order(StringComparer.Ordinal)],
-            ApprovalLedger.Plan(commentMeta) is { } shown && shown.Head == head ? shown.PostedAt : null); // GitHub's time of the plan is in the comment
+            current.Max(k => k.PostedAt)); // GitHub's time of the plan, from the record: the comment's copy can be edited by anyone with write access
         var entries = kept
             .SelectMany(k => k.Approvals.Select(a => (k.Project, Approval: a)))
             .GroupBy(x => (x.Approval.Comment, x.Approval.User, x.Approval.Head))
@@ -73,7 +73,7 @@ public sealed class ApprovalRecords(IApprovalStore locks)
         var names = projects.DistinctBy(p => (p.Dir, p.Workspace)).ToDictionary(p => (p.Dir, p.Workspace), p => p.Name);
         foreach (var record in before.Records)
         {
-            var name = names.GetValueOrDefault((record.Key.Dir, record.Key.Workspace)) ?? Parse(record.Approvals)?.Project;
+            var name = names.GetValueOrDefault((record.Key.Dir, record.Key.Workspace)) ?? Parse(record.Approvals)?.Project ?? (PolicyApproval.IsKey(record.Key) ? PolicyApproval.Item : null);
             if (name is null)
             {
                 continue;
@@ -97,8 +97,32 @@ public sealed class ApprovalRecords(IApprovalStore locks)
 
                 var theirs = now?.Approvals ?? [];
                 var approvals = theirs.Except(removed).Union(ours).Where(a => a.Head == plan.Head).OrderBy(a => a.Comment).ToList();
-                return JsonSerializer.Serialize(new ProjectApprovals(name, plan.Head, plan.PlannedAt, fingerprint, plan.Required.Contains(name), approvals), LedgerJson.Default.ProjectApprovals);
+                var postedAt = plan.PostedAt ?? (now?.Head == plan.Head ? now.PostedAt : null);
+                return JsonSerializer.Serialize(new ProjectApprovals(name, plan.Head, plan.PlannedAt, fingerprint, plan.Required.Contains(name), approvals, postedAt), LedgerJson.Default.ProjectApprovals);
             }, cancellationToken).ConfigureAwait(false); // NotOwner: the lock went (released, or unlocked meanwhile), and its approvals with it
+        }
+    }
+
+    /// <summary>
+    /// Records GitHub's time of <paramref name="head"/>'s plan (<paramref name="postedAt"/>, unix seconds)
+    /// in each record of <paramref name="state"/> that holds that head's plan and no time yet: the first
+    /// time stands, so nothing later (a re-plan, an edited comment) moves it past approvals already given.
+    /// Nothing on the github backend, whose record is the comment.
+    /// </summary>
+    public async Task RecordPostedAtAsync(LockOwner owner, ApprovalState state, string head, long postedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!locks.KeepsApprovals)
+        {
+            return;
+        }
+
+        foreach (var record in state.Records)
+        {
+            await locks.UpdateApprovalsAsync(record.Key, owner, current =>
+                Parse(current) is { } recorded && recorded.Head == head && recorded.PostedAt is null
+                    ? JsonSerializer.Serialize(recorded with { PostedAt = postedAt }, LedgerJson.Default.ProjectApprovals)
+                    : current, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -131,7 +155,8 @@ public sealed class ApprovalRecords(IApprovalStore locks)
 }
 
 /// <summary>What one project lock record holds: the project's current plan and the approvals of it.</summary>
-internal sealed record ProjectApprovals(string Project, string Head, long PlannedAt, string Fingerprint, bool Required, List<ProjectApproval> Approvals);
+/// <param name="PostedAt">GitHub's time of the plan comment that first showed this head's plan (unix seconds); null in records written before it was kept here.</param>
+internal sealed record ProjectApprovals(string Project, string Head, long PlannedAt, string Fingerprint, bool Required, List<ProjectApproval> Approvals, long? PostedAt = null);
 
 /// <summary>One approval of one project's plan: the <c>/planbot approve</c> comment, its author, the head and the fingerprint approved.</summary>
 internal sealed record ProjectApproval(long Comment, string User, string Head, string Fingerprint);

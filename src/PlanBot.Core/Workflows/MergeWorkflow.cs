@@ -49,7 +49,7 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var records = new ApprovalRecords(approvals);
         var state = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
-        if (state.Plan is not { } planned || planned.Fingerprints.Count == 0)
+        if (state.Plan is not { } planned || planned.Fingerprints.Keys.All(k => k == PolicyApproval.Item)) // a policy-only PR has nothing to apply
         {
             progress?.Report($"#{pr.Number} has no PlanBot plan: nothing to apply");
             await ReleaseAsync(owner, new HashSet<(string, string)>(), cancellationToken).ConfigureAwait(false); // e.g. every project failed to plan: nothing waits for this merge
@@ -58,7 +58,7 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
 
         var entries = state.Entries.Where(e => e.Head == planned.Head).ToArray();
         var (approvers, notes) = await ApprovalLedger.VerifyAsync(entries, comments, planned, new ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
-        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = sha, HeadRef = sha, Selection = ProjectSelection.Of([.. planned.Fingerprints.Keys.Order(StringComparer.Ordinal)]), Owner = owner, ChangedFiles = [] };
+        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = sha, HeadRef = sha, Selection = ProjectSelection.Of([.. planned.Fingerprints.Keys.Where(k => k != PolicyApproval.Item).Order(StringComparer.Ordinal)]), Owner = owner, ChangedFiles = [] };
         RunReport replan;
         try
         {

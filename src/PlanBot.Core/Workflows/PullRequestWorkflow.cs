@@ -65,12 +65,15 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files };
         var report = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
-        var (approved, meta, firstOfHead) = await ApprovalsAsync(context, owner, report, config, comments, cancellationToken).ConfigureAwait(false);
+        var policyItem = PolicyApproval.Needed(config, report);
+        var (approved, meta, firstOfHead, recorded, policyApprovers) = await ApprovalsAsync(context, owner, report, config, comments, policyItem, cancellationToken).ConfigureAwait(false);
         report = approved;
         if (config.PolicyChanges.Count > 0)
         {
             report = report with { Warnings = [$"this pull request changes policy keys of planbot.yaml ({string.Join(", ", config.PolicyChanges.Select(k => $"`{k}`"))}): they take effect after merge; this plan is judged by the default branch's policy, and the change itself needs approval (policy change)"
-                + (report.Projects.Any(p => p.Approval.Required) ? "" : "; no project is planned to carry that approval, so `planbot/apply-gate` stays pending: a repository admin merges it after reviewing the change (protect planbot.yaml with CODEOWNERS)"), .. report.Warnings] };
+                + (!policyItem ? "" : policyApprovers.Count >= config.Approval.Required
+                    ? $"; **policy change** (`{PolicyApproval.Item}`): approved by {string.Join(", ", policyApprovers.Select(u => "@" + u))}"
+                    : $"; **policy change** (`{PolicyApproval.Item}`) needs approval: an approver other than the author comments `/planbot approve` (a push voids it)"), .. report.Warnings] };
         }
 
         var parts = MarkdownComment.Render(report, options).ToArray();
@@ -78,15 +81,19 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken, comments).ConfigureAwait(false);
         if (firstOfHead)
         {
-            await RecordPostedAtAsync(context, cancellationToken).ConfigureAwait(false);
+            await RecordPostedAtAsync(context, owner, recorded, cancellationToken).ConfigureAwait(false);
         }
 
-        // A policy change is judged like a foundational change, but approvals are recorded per planned project:
-        // with none planned there is nothing to carry one, so the gate fails closed rather than let the PR loosen
-        // the rules it would be judged by next time.
-        var (gate, description) = config.PolicyChanges.Count > 0 && !report.Projects.Any(p => p.Approval.Required)
-            ? (CommitState.Pending, PolicyOnlyGate)
-            : Gate(report);
+        // A policy change is judged like a foundational change: with no planned project to carry the approval,
+        // the change itself is the item to approve (PolicyApproval), and the gate waits for it.
+        var (gate, description) = Gate(report);
+        if (policyItem && gate != CommitState.Failure)
+        {
+            (gate, description) = policyApprovers.Count >= config.Approval.Required
+                ? (gate, $"policy change approved by {string.Join(", ", policyApprovers.Select(u => "@" + u))}; {description}")
+                : (CommitState.Pending, PolicyOnlyGate);
+        }
+
         await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(gate, GateContext, description, context.RunUrl), cancellationToken).ConfigureAwait(false);
         foreach (var project in report.Projects)
         {
@@ -102,12 +109,19 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
     /// metadata and applies the approvals that still count to the report; approvals of an older head
     /// are dropped with a note. Returns the report with ApprovedBy set, and the new metadata.
     /// </summary>
-    private async Task<(RunReport Report, string Meta, bool FirstOfHead)> ApprovalsAsync(PullRequestContext context, LockOwner owner, RunReport report, PlanBotConfig config, IReadOnlyList<IssueComment> comments, CancellationToken cancellationToken)
+    private async Task<(RunReport Report, string Meta, bool FirstOfHead, ApprovalState Recorded, IReadOnlyList<string> PolicyApprovers)> ApprovalsAsync(PullRequestContext context, LockOwner owner, RunReport report,
+        PlanBotConfig config, IReadOnlyList<IssueComment> comments, bool policyItem, CancellationToken cancellationToken)
     {
         var pr = context.PullRequest;
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var records = new ApprovalRecords(approvals);
+        if (policyItem && approvals.KeepsApprovals)
+        {
+            // the policy item's approvals need a record of their own on strict backends (one per PR: it blocks nobody)
+            await locks.AcquireAsync(PolicyApproval.Key(context.Repo, pr.Number), owner, config.LocksTtl, cancellationToken).ConfigureAwait(false);
+        }
+
         var before = await records.ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false);
         var previous = before.Plan;
         var plan = new PlanMeta(
@@ -116,6 +130,11 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
             report.Projects.Where(p => p.Plan is not null).ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal),
             [.. report.Projects.Where(p => p.Approval.Required).Select(p => p.Project.Name)],
             previous?.Head == pr.HeadSha ? previous.PostedAt : null);
+        if (policyItem)
+        {
+            plan = plan with { Fingerprints = new(plan.Fingerprints) { [PolicyApproval.Item] = PolicyApproval.Fingerprint(config) }, Required = [.. plan.Required, PolicyApproval.Item] };
+        }
+
         if (previous is not null && previous.Head == pr.HeadSha)
         {
             // `/planbot plan -p x` re-plans some projects of the same head: the others keep their recorded plan
@@ -136,10 +155,21 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         }
 
         var current = entries.Where(e => e.Head == pr.HeadSha).ToList();
+        IReadOnlyList<string> policyApprovers = [];
         if (current.Count > 0)
         {
             var (approvers, ledgerNotes) = await ApprovalLedger.VerifyAsync(current, comments, plan, new Policy.ApproverCheck(vcs, config.Approval), context.Repo, pr.Author, cancellationToken).ConfigureAwait(false);
             notes.AddRange(ledgerNotes);
+            if (policyItem && approvers.TryGetValue(PolicyApproval.Item, out var policyUsers))
+            {
+                // a change of the rules is never approved by the one who proposes it, whatever allow_self_approval says
+                policyApprovers = [.. policyUsers.Where(u => !string.Equals(u, pr.Author, StringComparison.OrdinalIgnoreCase))];
+                if (policyApprovers.Count < policyUsers.Count)
+                {
+                    notes.Add($"@{pr.Author} proposed this policy change, so their approval of `{PolicyApproval.Item}` does not count: another approver must approve it");
+                }
+            }
+
             report = report with
             {
                 Projects = [.. report.Projects.Select(p =>
@@ -162,7 +192,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
 
         report = report with { Warnings = [.. report.Warnings, .. notes] };
         await records.SaveAsync(owner, before, new ApprovalState(plan, current), report.Projects.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
-        return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current), previous?.Head != pr.HeadSha);
+        return (report, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, plan), current), previous?.Head != pr.HeadSha, before, policyApprovers);
     }
 
     /// <summary>
@@ -171,11 +201,18 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
     /// as GitHub lists it after the write) in the metadata: approvals are judged on GitHub's clock
     /// only, never the runner's.
     /// </summary>
-    private async Task RecordPostedAtAsync(PullRequestContext context, CancellationToken cancellationToken)
+    private async Task RecordPostedAtAsync(PullRequestContext context, LockOwner owner, ApprovalState recorded, CancellationToken cancellationToken)
     {
         var written = PlanCommentWriter.FirstPart(await vcs.ListCommentsAsync(context.Repo, context.PullRequest.Number, cancellationToken).ConfigureAwait(false));
-        var meta = written is null ? null : PlanCommentMeta.Read(written.Body);
-        if (written is null || ApprovalLedger.Plan(meta) is not { PostedAt: null } plan || plan.Head != context.PullRequest.HeadSha)
+        if (written is null)
+        {
+            return;
+        }
+
+        // strict backends: the lock records are the record of the time (the comment's copy below is for the PR's readers)
+        await new ApprovalRecords(approvals).RecordPostedAtAsync(owner, recorded, context.PullRequest.HeadSha, written.UpdatedAt.ToUnixTimeSeconds(), cancellationToken).ConfigureAwait(false);
+        var meta = PlanCommentMeta.Read(written.Body);
+        if (ApprovalLedger.Plan(meta) is not { PostedAt: null } plan || plan.Head != context.PullRequest.HeadSha)
         {
             return;
         }
@@ -186,7 +223,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
 
     /// <summary>failure when a project could not be planned; pending while one needs approval; success otherwise.</summary>
     /// <summary>The gate of a PR that changes planbot.yaml policy keys and has no planned project to approve.</summary>
-    public const string PolicyOnlyGate = "changes planbot.yaml policy, no project planned to approve: a repository admin merges it after review";
+    public const string PolicyOnlyGate = "approval needed for the policy change (planbot.yaml): comment /planbot approve";
 
     public static (CommitState State, string Description) Gate(RunReport report)
     {

@@ -95,7 +95,7 @@ public class TrustedPolicyTests
     }
 
     /// <summary>planbot.yaml at base commits, as git would show them.</summary>
-    private sealed class BaseFiles(Dictionary<string, string> files) : IGit
+    internal sealed class BaseFiles(Dictionary<string, string> files) : IGit
     {
         public List<string> Asked { get; } = [];
         public bool Missing { get; init; }
