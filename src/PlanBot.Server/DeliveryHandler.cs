@@ -1,3 +1,4 @@
+using PlanBot.Core.Config;
 using PlanBot.Core.Events;
 using PlanBot.Core.Workflows;
 using PlanBot.GitHub.Webhooks;
@@ -26,6 +27,12 @@ public sealed class DeliveryHandler(EventDispatcher dispatcher, PlanBotSettings 
         try
         {
             await dispatcher.DispatchAsync(GitHubEvents.ToEvent(parsed, GitHubEvents.CloneUrl(delivery.Body)), new EventRun(runId), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConfigException e)
+        {
+            // told on the PR (comment and failed gate) by the dispatcher; the same commit fails the same way,
+            // so it is done, not retried into a dead letter that would overwrite the file:line message
+            progress.Report($"delivery {delivery.Id} ({delivery.Event} for {parsed.Repo}{(parsed.PullRequestNumber is { } n ? $"#{n}" : "")}): planbot.yaml is invalid, not retried: {e.Message.Split('\n')[0].TrimEnd('\r')}");
         }
         finally
         {

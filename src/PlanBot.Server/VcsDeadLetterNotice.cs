@@ -1,13 +1,14 @@
+using PlanBot.Core.Comments;
 using PlanBot.Core.Ports;
-using PlanBot.Core.Workflows;
 using PlanBot.GitHub.Webhooks;
 
 namespace PlanBot.Server;
 
 /// <summary>
-/// The dead-letter notice on GitHub: a PR comment saying which delivery was given up and how to run
-/// it again, and a failed <c>planbot/apply-gate</c> on the head when the delivery names it (a
-/// parked plan must not leave an earlier green gate standing for a newer head).
+/// The dead-letter notice on GitHub: PlanBot's plan comment, edited in place (<see cref="ErrorNotice"/>),
+/// saying which delivery was given up and how to run it again, and a failed <c>planbot/apply-gate</c>
+/// on the head (a parked plan must not leave an earlier green gate standing for a newer head). The
+/// head is the payload's, or for a command the PR's as GitHub has it now.
 /// </summary>
 public sealed class VcsDeadLetterNotice(IVcs vcs) : IDeadLetterNotice
 {
@@ -18,18 +19,23 @@ public sealed class VcsDeadLetterNotice(IVcs vcs) : IDeadLetterNotice
             return;
         }
 
-        var body = $"""
-            **PlanBot gave up on a delivery** (`{delivery.Event}`, delivery `{delivery.Id}`, attempt {delivery.Attempt}): {why}
-
-            Nothing was planned or applied for it. An operator can run it again with `planbot queue retry {delivery.Id}` (or GitHub's *Redeliver*) once the cause is fixed, or push a new commit.
-            """;
-        await vcs.CreateCommentAsync(parsed.Repo, number, body, cancellationToken).ConfigureAwait(false);
-        if (parsed is WebhookEvent.PullRequestChanged changed)
+        var head = parsed switch
         {
-            await vcs.SetStatusAsync(parsed.Repo, changed.PullRequest.HeadSha, new CommitStatus(CommitState.Failure, PullRequestWorkflow.GateContext, Trim("not planned: " + why)), cancellationToken).ConfigureAwait(false);
-        }
+            WebhookEvent.PullRequestChanged changed => changed.PullRequest.HeadSha,
+            WebhookEvent.Command => (await vcs.GetPullRequestAsync(parsed.Repo, number, cancellationToken).ConfigureAwait(false)).HeadSha,
+            _ => null, // a closed PR: its gate no longer matters
+        };
+        await ErrorNotice.PostAsync(vcs, parsed.Repo, number, head, For(delivery, why), null, null, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>GitHub refuses status descriptions over 140 characters.</summary>
-    private static string Trim(string text) => text.Length <= 140 ? text : text[..139] + "…";
+    /// <summary>The notice of a parked or failed delivery.</summary>
+    public static ErrorReport For(Delivery delivery, string why)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return new(
+            $"PlanBot gave up on a delivery (`{delivery.Event}`, attempt {delivery.Attempt})",
+            $"delivery {delivery.Id}: {why}",
+            $"Nothing was planned or applied for it. Push a new commit or comment `/planbot plan` to run again once the cause is fixed; an operator can re-run this delivery with `planbot queue retry {delivery.Id}` (or GitHub's *Redeliver*).",
+            "not planned: PlanBot gave up on this delivery (see the PlanBot comment)");
+    }
 }

@@ -126,6 +126,47 @@ public class HostileInputCliTests
     }
 
     [Fact]
+    public async Task Serve_with_a_damaged_queue_db_exits_2_naming_the_file_and_the_recovery_which_works()
+    {
+        using var data = new TempDir();
+        Directory.CreateDirectory(data.Combine("state"));
+        var queue = data.Combine("state/queue.db");
+        await File.WriteAllTextAsync(queue, new string('x', 4096));
+        Environment.SetEnvironmentVariable("PLANBOT_WEBHOOK_SECRET", "s");
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", data.Path);
+        var (code, _, errors) = await Run("serve", "--urls", "http://127.0.0.1:0");
+        code.ShouldBe(2, errors);
+        OneLine(errors, $"{queue} is damaged");
+        errors.ShouldContain($"mv {queue} {queue}.damaged");
+        errors.ShouldNotContain("listening on");
+        errors.ShouldNotContain("   at ");
+
+        // the documented recovery: moved aside, a fresh queue opens
+        File.Move(queue, queue + ".damaged");
+        using var fresh = new PlanBot.Server.DeliveryQueue(queue);
+        fresh.List().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_state_lock_terraform_cannot_write_is_told_as_an_io_error_with_terraforms_message_not_as_a_held_lock()
+    {
+        using var scenario = await Scenario.CreateAsync(new Dictionary<string, string> { ["a/main.tf"] = LocalBackend + Resource("x", "y") });
+        await scenario.Repo.GitAsync("checkout", "-q", "-b", "change");
+        scenario.Repo.Write("a/main.tf", LocalBackend + Resource("x", "z"));
+        await scenario.Repo.CommitAsync();
+        // real terraform, a lock it cannot write: the local backend's lock info path is a directory
+        Directory.CreateDirectory(Path.Combine(scenario.Repo.Root, "a", ".terraform.tfstate.lock.info"));
+        Environment.SetEnvironmentVariable("PLANBOT_DATA_DIR", scenario.DataDir);
+
+        var (code, output, errors) = await Run("plan", "--repo", scenario.Repo.Root, "--base", "main");
+        code.ShouldBe(1, errors);
+        output.ShouldContain("terraform could not take the state lock (an error reaching the lock, not a lock someone holds): could not write lock info for \"terraform.tfstate\": open .terraform.tfstate.lock.info: is a directory; fix the backend's storage or access and re-plan");
+        output.ShouldNotContain("held by");
+        output.ShouldNotContain("since ?");
+        output.ShouldNotContain("force-unlock");
+    }
+
+    [Fact]
     public async Task A_configured_project_whose_dir_has_no_terraform_fails_the_run_with_the_fix()
     {
         using var scenario = await Scenario.CreateAsync(new Dictionary<string, string>

@@ -26,7 +26,17 @@ public static class ServeCommand
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
             builder.Services.AddSingleton(cli.Progress);
-            builder.Services.AddPlanBotService(settings, parse.GetValue(concurrency), parse.GetValue(driftInterval));
+            try
+            {
+                builder.Services.AddPlanBotService(settings, parse.GetValue(concurrency), parse.GetValue(driftInterval)); // opens state/queue.db
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 26 or 11) // SQLITE_NOTADB, SQLITE_CORRUPT
+            {
+                // not a bug and not to be retried: the operator's to recover, as docs/deployment.md says
+                var queue = Path.Combine(settings.DataDir, "state", "queue.db");
+                throw new UsageException($"{queue} is damaged ({e.Message.Split('\n')[0].TrimEnd('.')}): stop the service, move it aside (mv {queue} {queue}.damaged) and start again; deliveries still queued in it are lost, GitHub's Redeliver sends them again");
+            }
+
             await using var app = builder.Build();
             _ = app.Services.GetRequiredService<GitHubConnection>(); // no credentials: refuse to start, rather than fail every delivery
             WebhookEndpoints.Map(app);

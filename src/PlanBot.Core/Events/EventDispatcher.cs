@@ -1,3 +1,4 @@
+using PlanBot.Core.Comments;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
@@ -31,10 +32,10 @@ public sealed class EventDispatcher(EngineParts parts)
         switch (planBotEvent)
         {
             case PlanBotEvent.PullRequestChanged changed:
-                return await OnPullRequestAsync(changed.Repo, changed.PullRequest, null, run, cancellationToken).ConfigureAwait(false);
+                return await TellingErrorsAsync(changed.Repo, changed.PullRequest, run, () => OnPullRequestAsync(changed.Repo, changed.PullRequest, null, run, cancellationToken), cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.Command command:
                 var pr = await Vcs.GetPullRequestAsync(command.Repo, command.Number, cancellationToken).ConfigureAwait(false);
-                return await OnPullRequestAsync(command.Repo, pr, command.Comment, run, cancellationToken).ConfigureAwait(false);
+                return await TellingErrorsAsync(command.Repo, pr, run, () => OnPullRequestAsync(command.Repo, pr, command.Comment, run, cancellationToken), cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.PullRequestClosed closed:
                 return await OnClosedAsync(closed, cancellationToken).ConfigureAwait(false);
             case PlanBotEvent.PushToDefaultBranch push:
@@ -69,6 +70,36 @@ public sealed class EventDispatcher(EngineParts parts)
             FooterNote = parts.Stores.LocksBackend(config) == "github" ? CommentOptions.GitHubLocksNote : null,
         };
         return run.FullReportLocation is { } location ? options with { FullReportLocation = location } : options;
+    }
+
+    /// <summary>
+    /// A pull request's run whose error (invalid planbot.yaml at the head or the base, a usage error,
+    /// a crash) is told on the PR before it goes on to the host (exit code, queue): the plan comment
+    /// says what and how to fix it, and the gate fails (<see cref="ErrorNotice"/>). A notice that
+    /// cannot be written is logged; the run's own error is the one that counts.
+    /// </summary>
+    private async Task<EventOutcome> TellingErrorsAsync(string repo, PullRequestInfo pr, EventRun run, Func<Task<EventOutcome>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception error) when (ErrorNotice.CanTell(error) && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var checkout = parts.Checkout.ExistingPullRequest(repo, pr.Number);
+                await ErrorNotice.PostAsync(Vcs, repo, pr.Number, pr.HeadSha, ErrorNotice.For(error), run.RunUrl, checkout is null ? [] : [checkout], cancellationToken).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the notice is a courtesy: the run's own error goes on to the host either way
+            catch (Exception notice)
+            {
+                parts.Progress?.Report($"#{pr.Number}: could not say on the pull request why it was not planned ({notice.GetType().Name}: {notice.Message})");
+            }
+#pragma warning restore CA1031
+
+            throw;
+        }
     }
 
     private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
