@@ -29,8 +29,8 @@ public static class CliApp
     /// <summary>Runs with the given settings (tests pass their own instead of changing the process environment).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, PlanBotSettings settings, CancellationToken cancellationToken = default)
     {
-        stdout = MaskingWriter.Wrap(stdout); // the last line of defence: PlanBot's own secrets never reach a log
-        stderr = MaskingWriter.Wrap(stderr);
+        stdout = MaskingWriter.Wrap(stdout, settings.Secrets); // the last line of defence: PlanBot's own secrets never reach a log
+        stderr = MaskingWriter.Wrap(stderr, settings.Secrets);
         var root = new RootCommand("PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.");
         var context = new CliContext(stdout, stderr, settings);
         // Only the command being run is built (its options cost start-up time, issue 19); without one, all of them (help, errors).

@@ -22,15 +22,15 @@ public sealed class MaskingWriter : TextWriter
 
     public override Encoding Encoding => _inner.Encoding;
 
-    /// <summary><paramref name="inner"/> masking the secrets of the process environment, or itself when there are none.</summary>
-    public static TextWriter Wrap(TextWriter inner)
+    /// <summary><paramref name="inner"/> masking <paramref name="secrets"/> (PlanBotSettings.Secrets), or itself when there are none.</summary>
+    public static TextWriter Wrap(TextWriter inner, IReadOnlyList<string> secrets)
     {
-        var scrubber = OwnSecrets.Scrubber(OwnSecrets.Of(Environment.GetEnvironmentVariables()));
+        var scrubber = new SecretScrubber(secrets, []);
         return scrubber.SecretCount == 0 || inner is MaskingWriter ? inner : new MaskingWriter(inner, scrubber);
     }
 
-    /// <summary>A file's text (the JSON report, the job summary, GITHUB_OUTPUT, --comment-out) with the process environment's secrets masked.</summary>
-    public static string Scrub(string text) => OwnSecrets.Scrubber(OwnSecrets.Of(Environment.GetEnvironmentVariables())).Scrub(text);
+    /// <summary>A file's text (the JSON report, the job summary, GITHUB_OUTPUT, --comment-out) with <paramref name="secrets"/> (PlanBotSettings.Secrets) masked.</summary>
+    public static string Scrub(string text, IReadOnlyList<string> secrets) => new SecretScrubber(secrets, []).Scrub(text);
 
     public override void Write(char value)
     {

@@ -26,7 +26,7 @@ public static class PlanBotServices
         services.TryAddSingleton<IProgress<string>>(new Progress<string>());
         services.TryAddSingleton<IGit, GitCli>();
         services.TryAddSingleton<Func<TerraformSettings, ITerraform>>(_ => terraform => Terraform(terraform, settings));
-        services.TryAddSingleton(sp => new GitHubConnection(settings.GitHub, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new GitHubConnection(settings.GitHub, settings.Secrets, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IVcs>(sp => sp.GetRequiredService<GitHubConnection>().Client);
         services.TryAddSingleton<IStores>(sp => new Stores(settings, sp.GetRequiredService<TimeProvider>(), settings.Host == PlanBotHost.Local ? null : sp.GetRequiredService<IVcs>));
         services.TryAddSingleton<IRepoCheckout>(sp => settings.Host switch
@@ -60,6 +60,7 @@ public static class PlanBotServices
             PluginCacheDir = settings.EffectivePluginCacheDir,
             VersionsDir = Path.Combine(settings.DataDir, "versions"), // per version, shared by runs: installed once, verified
             Mirror = terraform.Mirror,
+            Runner = settings.Runner,
         });
     }
 

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using PlanBot.Core.Plans.Values;
 using PlanBot.Core.Workflows;
 
 namespace PlanBot.Hosting;
@@ -43,13 +45,60 @@ public sealed record PlanBotSettings
 
     public CloudSettings Cloud { get; init; } = new();
 
+    /// <summary>
+    /// The runner's environment as PlanBot found it, frozen: the environment terraform and every
+    /// project command start from (minus PlanBot's credentials, <c>OwnSecrets.Withheld</c>), and where a
+    /// project's <c>env: {NAME: {from: VAR}}</c> reads VAR. Null when the settings were built from
+    /// named variables only (<see cref="From(Func{string, string?})"/>): then a child inherits this
+    /// process's environment, still without PlanBot's credentials, and <c>from:</c> finds nothing.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Runner { get; init; }
+
+    /// <summary>
+    /// The values masked in everything PlanBot writes (logs, files, GitHub request bodies): PlanBot's
+    /// own credentials and every variable named like one (<c>OwnSecrets.Values</c>), taken once with the settings.
+    /// </summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+
     /// <summary>The plugin cache terraform uses: TF_PLUGIN_CACHE_DIR, else one under the data dir.</summary>
     public string EffectivePluginCacheDir => PluginCacheDir ?? Path.Combine(DataDir, "plugin-cache");
 
-    /// <summary>Reads the process environment (the one place that does).</summary>
-    public static PlanBotSettings FromEnvironment() => From(name => Environment.GetEnvironmentVariable(name));
+    /// <summary>Reads the process environment, once (the one place that does): a frozen snapshot, see <see cref="From(IReadOnlyDictionary{string, string})"/>.</summary>
+    public static PlanBotSettings FromEnvironment()
+    {
+        var snapshot = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Value is string value)
+            {
+                snapshot[(string)entry.Key] = value;
+            }
+        }
 
-    /// <summary>Builds the settings from any variable source; empty values count as unset (Actions passes unset inputs as "").</summary>
+        return From(snapshot);
+    }
+
+    /// <summary>
+    /// The settings of a whole environment (the runner's, or a test's own): its variables, the
+    /// <see cref="Runner"/> snapshot and the <see cref="Secrets"/> of every variable in it.
+    /// </summary>
+    public static PlanBotSettings From(IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var frozen = environment.ToFrozenDictionary(StringComparer.Ordinal);
+        return From(name => frozen.GetValueOrDefault(name)) with
+        {
+            Runner = frozen,
+            Secrets = OwnSecrets.Values(frozen.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))),
+        };
+    }
+
+    /// <summary>
+    /// Builds the settings from named variables; empty values count as unset (Actions passes unset
+    /// inputs as ""). Only the variables named here can be known, so <see cref="Secrets"/> holds the
+    /// credentials among them (and PlanBot's other well-known credential variables) and there is no
+    /// <see cref="Runner"/> snapshot: use <see cref="From(IReadOnlyDictionary{string, string})"/> for a whole environment.
+    /// </summary>
     public static PlanBotSettings From(Func<string, string?> variables)
     {
         ArgumentNullException.ThrowIfNull(variables);
@@ -57,6 +106,7 @@ public sealed record PlanBotSettings
         var runnerTemp = Env("RUNNER_TEMP");
         return new PlanBotSettings
         {
+            Secrets = OwnSecrets.Values(KnownSecretNames.Select(name => new KeyValuePair<string, string?>(name, variables(name)))),
             DataDir = Path.GetFullPath(Env("PLANBOT_DATA_DIR") ?? (runnerTemp is null ? ".planbot" : Path.Combine(runnerTemp, ".planbot"))),
             ConfigDir = Env("PLANBOT_CONFIG_DIR"),
             PolicyFile = Env("PLANBOT_POLICY_FILE"),
@@ -107,6 +157,14 @@ public sealed record PlanBotSettings
             },
         };
     }
+
+    /// <summary>The credential variables PlanBot knows by name: what <see cref="From(Func{string, string?})"/> can mask without a whole environment.</summary>
+    private static readonly string[] KnownSecretNames =
+    [
+        "GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "INPUT_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "PLANBOT_GITHUB_APP_PRIVATE_KEY", "INPUT_GITHUB-APP-PRIVATE-KEY", "PLANBOT_WEBHOOK_SECRET", "PLANBOT_PLAN_KEY", "INPUT_PLAN-KEY",
+        "AZURE_STORAGE_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ARM_CLIENT_SECRET",
+    ];
 }
 
 /// <summary>The hosts of the one engine; they differ in where checkouts live and in the default lock backend.</summary>

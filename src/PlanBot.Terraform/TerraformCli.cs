@@ -93,7 +93,7 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
     internal Dictionary<string, string?>? Environment(TerraformContext context, out string? error)
     {
         error = null;
-        var environment = new Dictionary<string, string?>(ProjectEnvironment.Build(options.Environment)) // without PlanBot's own credentials
+        var environment = new Dictionary<string, string?>(ProjectEnvironment.Build(options.Environment, options.Runner?.Keys ?? [])) // without PlanBot's own credentials
         {
             ["TF_IN_AUTOMATION"] = "1",
             ["TF_INPUT"] = "0",
@@ -121,7 +121,7 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
             {
                 environment[env.Name] = env.Value;
             }
-            else if (options.RunnerVariable(env.Value) is { } value)
+            else if ((options.RunnerVariable ?? (name => options.Runner?.GetValueOrDefault(name)))(env.Value) is { } value)
             {
                 environment[env.Name] = value;
             }
@@ -166,6 +166,8 @@ public sealed class TerraformCli(TerraformOptions options) : ITerraform
             FileName = binary,
             Arguments = arguments,
             WorkingDirectory = context.WorkingDir,
+            Inherited = options.Runner,
+            Withhold = ProjectEnvironment.Withheld,
             Environment = environment,
             LogFile = context.LogFile,
             StdoutFile = stdoutFile,

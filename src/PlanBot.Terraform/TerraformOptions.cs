@@ -16,6 +16,12 @@ public sealed record TerraformOptions
     /// <summary>terraform.mirror: the base URL versions are installed from; null: the product's own releases.</summary>
     public string? Mirror { get; init; }
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
-    /// <summary>Where a project's <c>env: {NAME: {from: VAR}}</c> reads VAR: the runner's environment (tests pass their own).</summary>
-    public Func<string, string?> RunnerVariable { get; init; } = System.Environment.GetEnvironmentVariable;
+    /// <summary>
+    /// The runner's environment as PlanBot found it (PlanBotSettings.Runner): what terraform starts from,
+    /// minus PlanBot's credentials. Null: terraform inherits this process's environment, minus the same
+    /// credentials (<see cref="Processes.ProjectEnvironment.Withheld"/> at spawn).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Runner { get; init; }
+    /// <summary>Where a project's <c>env: {NAME: {from: VAR}}</c> reads VAR; null: <see cref="Runner"/> (tests pass their own).</summary>
+    public Func<string, string?>? RunnerVariable { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using PlanBot.Cli;
+using PlanBot.Hosting;
 using PlanBot.Testing;
 using static PlanBot.Testing.TerraformFiles;
 
@@ -12,7 +13,9 @@ namespace PlanBot.Cli.Tests;
 /// sensitive value with a quote, a backslash and a TAB inside a JSON string. With distinctive
 /// credentials in PlanBot's environment, `planbot run` (real git and terraform, the fake GitHub) writes
 /// none of them, in any encoding, to a comment, status, check run, job summary, GITHUB_OUTPUT, the JSON
-/// report or stderr; and terraform never saw them (its plan JSON holds the environ it read).
+/// report or stderr; and terraform never saw them (its plan JSON holds the environ it read). The
+/// credentials sit in the environment PlanBot is handed (<see cref="PlanBotSettings.From(IReadOnlyDictionary{string, string})"/>,
+/// what FromEnvironment snapshots), never in this process's own, so the test runs beside others.
 /// </summary>
 public sealed class CredentialLeakTests : IAsyncLifetime
 {
@@ -32,7 +35,7 @@ public sealed class CredentialLeakTests : IAsyncLifetime
     private FakeGitHub _github = null!;
     private Scenario _scenario = null!;
     private readonly TempDir _dir = new("planbot-leak");
-    private readonly EnvironmentScope _environment = new();
+    private readonly Dictionary<string, string> _environment = Inherited();
 
     public async Task InitializeAsync()
     {
@@ -49,7 +52,6 @@ public sealed class CredentialLeakTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _environment.Dispose();
         await _github.DisposeAsync();
         _scenario.Dispose();
         _dir.Dispose();
@@ -206,11 +208,15 @@ public sealed class CredentialLeakTests : IAsyncLifetime
         Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(["run"], stdout, stderr);
+        var code = await CliApp.RunAsync(["run"], stdout, stderr, PlanBotSettings.From(_environment));
         return (code, stdout.ToString(), stderr.ToString(), data);
     }
 
-    private void Set(string name, string? value) => _environment.Set(name, value);
+    private void Set(string name, string value) => _environment[name] = value;
+
+    /// <summary>This process's environment (PATH, HOME: what git and terraform need) as a runner's would be, to add the credentials to.</summary>
+    private static Dictionary<string, string> Inherited() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string)e.Value!, StringComparer.Ordinal);
 
     private static async Task<string> ReadOrEmptyAsync(string path) => File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
 

@@ -66,7 +66,7 @@ public sealed class DecideOnlyTests : IAsyncLifetime
         }
     }
 
-    private static bool SlashCommandIsOne(string body) => Core.Workflows.SlashCommand.IsCommand(body);
+    private static bool SlashCommandIsOne(string body) => Core.Commands.SlashCommand.IsCommand(body);
 
     private async Task<(int Code, string Output, string Stderr)> DecideAsync(int pr, string body, string user)
     {

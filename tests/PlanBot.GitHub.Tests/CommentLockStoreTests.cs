@@ -27,7 +27,7 @@ public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
     protected override ILockStore CreateStore() => new CommentLockStore(Client(_github), Clock);
 
     internal static GitHubClient Client(FakeGitHub github) =>
-        new(GitHubClient.CreateHttp(github.Url, new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(10) }), new StaticToken(FakeGitHub.Token));
+        new(GitHubClient.CreateHttp(github.Url, [], new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(10) }), new StaticToken(FakeGitHub.Token));
 
     [Fact]
     public async Task Approvals_are_not_kept_in_its_lock_records_the_comment_is_their_record()

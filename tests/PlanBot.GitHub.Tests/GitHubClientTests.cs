@@ -15,7 +15,7 @@ public sealed class GitHubClientTests : IAsyncLifetime
     public async Task DisposeAsync() => await _github.DisposeAsync();
 
     private GitHubClient Client(int attempts = 5) =>
-        new(GitHubClient.CreateHttp(_github.Url, new RetryPolicy { MaxAttempts = attempts, BaseDelay = TimeSpan.FromMilliseconds(5), MaxWait = TimeSpan.FromSeconds(3) }), new StaticToken(FakeGitHub.Token));
+        new(GitHubClient.CreateHttp(_github.Url, [], new RetryPolicy { MaxAttempts = attempts, BaseDelay = TimeSpan.FromMilliseconds(5), MaxWait = TimeSpan.FromSeconds(3) }), new StaticToken(FakeGitHub.Token));
 
     [Fact]
     public async Task Validation_errors_are_not_retried_and_no_error_names_the_token()

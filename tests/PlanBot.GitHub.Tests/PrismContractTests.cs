@@ -14,7 +14,7 @@ namespace PlanBot.GitHub.Tests;
 public class PrismContractTests
 {
     private static GitHubClient Client(ITokenSource? tokens = null) =>
-        new(GitHubClient.CreateHttp(new Uri(TestServers.Prism), new RetryPolicy { MaxAttempts = 1 }), tokens ?? new StaticToken("ghp_contract_test"));
+        new(GitHubClient.CreateHttp(new Uri(TestServers.Prism), [], new RetryPolicy { MaxAttempts = 1 }), tokens ?? new StaticToken("ghp_contract_test"));
 
     [Fact]
     public async Task Every_read_the_client_makes_is_valid_against_githubs_description()
@@ -66,7 +66,7 @@ public class PrismContractTests
     public async Task The_github_app_token_exchange_is_valid_against_githubs_description()
     {
         using var rsa = RSA.Create(2048);
-        using var http = GitHubClient.CreateHttp(new Uri(TestServers.Prism), new RetryPolicy { MaxAttempts = 1 });
+        using var http = GitHubClient.CreateHttp(new Uri(TestServers.Prism), [], new RetryPolicy { MaxAttempts = 1 });
         using var app = new GitHubAppTokens(http, "123456", rsa.ExportRSAPrivateKeyPem(), TimeProvider.System);
         var token = await app.GetTokenAsync("octocat/hello-world", CancellationToken.None);
         token.ShouldNotBeNullOrEmpty();
@@ -78,7 +78,7 @@ public class PrismContractTests
     public async Task The_github_app_token_for_an_organization_is_valid_against_githubs_description()
     {
         using var rsa = RSA.Create(2048);
-        using var http = GitHubClient.CreateHttp(new Uri(TestServers.Prism), new RetryPolicy { MaxAttempts = 1 });
+        using var http = GitHubClient.CreateHttp(new Uri(TestServers.Prism), [], new RetryPolicy { MaxAttempts = 1 });
         using var app = new GitHubAppTokens(http, "123456", rsa.ExportRSAPrivateKeyPem(), TimeProvider.System);
         (await app.GetTokenAsync("octo-org", CancellationToken.None)).ShouldNotBeNullOrEmpty("team memberships are read with the organization's installation");
         await Client(app).IsTeamMemberAsync("octo-org", "platform", "octocat", CancellationToken.None);

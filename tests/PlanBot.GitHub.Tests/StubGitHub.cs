@@ -22,7 +22,7 @@ internal sealed class StubGitHub(Func<HttpRequestMessage, CancellationToken, Tas
     public IReadOnlyList<Sent> Requests => [.. _sent];
 
     public GitHubClient Client(Uri api, RetryPolicy? retry = null) =>
-        new(GitHubClient.CreateHttp(api, retry ?? new RetryPolicy { MaxAttempts = 1 }, inner: this), new StaticToken(Token));
+        new(GitHubClient.CreateHttp(api, [], retry ?? new RetryPolicy { MaxAttempts = 1 }, inner: this), new StaticToken(Token));
 
     public static HttpResponseMessage Json(string json, HttpStatusCode status = HttpStatusCode.OK) =>
         new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

@@ -1,6 +1,6 @@
+using PlanBot.Core.Commands;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
-using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
 using PlanBot.Core.Events;
 

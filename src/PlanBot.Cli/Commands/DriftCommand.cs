@@ -37,12 +37,12 @@ public static class DriftCommand
             await cli.Stdout.WriteAsync(markdown).ConfigureAwait(false);
             if (parse.GetValue(summaryOut) is { } summary)
             {
-                await File.WriteAllTextAsync(summary, MaskingWriter.Scrub(markdown), cancellationToken).ConfigureAwait(false);
+                await File.WriteAllTextAsync(summary, MaskingWriter.Scrub(markdown, cli.Settings.Secrets), cancellationToken).ConfigureAwait(false);
             }
 
             if (parse.GetValue(jsonOut) is { } json)
             {
-                await File.WriteAllTextAsync(json, MaskingWriter.Scrub(Json(report) + "\n"), cancellationToken).ConfigureAwait(false);
+                await File.WriteAllTextAsync(json, MaskingWriter.Scrub(Json(report) + "\n", cli.Settings.Secrets), cancellationToken).ConfigureAwait(false);
             }
 
             return report.ExitCode;

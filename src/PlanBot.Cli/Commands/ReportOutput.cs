@@ -39,12 +39,12 @@ public sealed class ReportOutput
         await cli.Stdout.WriteAsync(markdown).ConfigureAwait(false);
         if (parse.GetValue(CommentOut) is { } commentFile)
         {
-            await File.WriteAllTextAsync(commentFile, MaskingWriter.Scrub(markdown), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(commentFile, MaskingWriter.Scrub(markdown, cli.Settings.Secrets), cancellationToken).ConfigureAwait(false);
         }
 
         if (parse.GetValue(JsonOut) is { } jsonFile)
         {
-            await File.WriteAllTextAsync(jsonFile, MaskingWriter.Scrub(JsonReport.Serialize(report) + "\n"), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(jsonFile, MaskingWriter.Scrub(JsonReport.Serialize(report) + "\n", cli.Settings.Secrets), cancellationToken).ConfigureAwait(false);
         }
 
         if (summaryFile is not null || stepSummary is not null)
@@ -52,12 +52,12 @@ public sealed class ReportOutput
             var summary = MarkdownComment.Render(report, CommentOptions.ForJobSummary(settings, runUrl))[0];
             if (summaryFile is not null)
             {
-                await File.WriteAllTextAsync(summaryFile, MaskingWriter.Scrub(summary), cancellationToken).ConfigureAwait(false);
+                await File.WriteAllTextAsync(summaryFile, MaskingWriter.Scrub(summary, cli.Settings.Secrets), cancellationToken).ConfigureAwait(false);
             }
 
             if (stepSummary is not null)
             {
-                await File.AppendAllTextAsync(stepSummary, MaskingWriter.Scrub(summary), cancellationToken).ConfigureAwait(false);
+                await File.AppendAllTextAsync(stepSummary, MaskingWriter.Scrub(summary, cli.Settings.Secrets), cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -79,16 +79,16 @@ public static class RunCommand
     {
         Directory.CreateDirectory(settings.DataDir);
         var reportPath = Path.Combine(settings.DataDir, "drift.json");
-        await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(DriftCommand.Json(report) + "\n"), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(DriftCommand.Json(report) + "\n", settings.Secrets), cancellationToken).ConfigureAwait(false);
         if (settings.Action.StepSummary is { } summary)
         {
             var options = CommentOptions.ForComment(config.Comments, settings.Action.RunUrl) with { MaxChars = CommentOptions.JobSummaryMaxChars };
-            await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(DriftMarkdown.Render(report, options)), cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(DriftMarkdown.Render(report, options), settings.Secrets), cancellationToken).ConfigureAwait(false);
         }
 
         if (settings.Action.Output is { } output)
         {
-            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"drifted-projects={string.Join(',', report.Drifted.Select(p => p.Name))}\nreport-path={reportPath}\n"), cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"drifted-projects={string.Join(',', report.Drifted.Select(p => p.Name))}\nreport-path={reportPath}\n", settings.Secrets), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -100,10 +100,10 @@ public static class RunCommand
         {
             Directory.CreateDirectory(settings.DataDir);
             reportPath = Path.Combine(settings.DataDir, "report.json");
-            await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(JsonReport.Serialize(report) + "\n"), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(reportPath, MaskingWriter.Scrub(JsonReport.Serialize(report) + "\n", settings.Secrets), cancellationToken).ConfigureAwait(false);
             if (settings.Action.StepSummary is { } summary)
             {
-                await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(MarkdownComment.Render(report, CommentOptions.ForJobSummary(config.Comments, settings.Action.RunUrl))[0]), cancellationToken).ConfigureAwait(false);
+                await File.AppendAllTextAsync(summary, MaskingWriter.Scrub(MarkdownComment.Render(report, CommentOptions.ForJobSummary(config.Comments, settings.Action.RunUrl))[0], settings.Secrets), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -111,7 +111,7 @@ public static class RunCommand
         {
             var changes = outcome?.Report?.Projects.Any(p => p.Plan?.HasChanges == true) == true;
             var approval = outcome?.Report?.Projects.Any(p => p.Approval.Required && p.ApprovedBy.Count == 0) == true;
-            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"has-changes={(changes ? "true" : "false")}\nneeds-approval={(approval ? "true" : "false")}\nreport-path={reportPath}\n"), cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"has-changes={(changes ? "true" : "false")}\nneeds-approval={(approval ? "true" : "false")}\nreport-path={reportPath}\n", settings.Secrets), cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using PlanBot.Core.Ports;
-using PlanBot.Core.Workflows;
+using PlanBot.Core.Commands;
 
 namespace PlanBot.Core.Policy;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
-using PlanBot.Core.Runs;
 
 namespace PlanBot.Core.Policy;
 
@@ -18,12 +17,13 @@ public static class PolicyApproval
     /// <summary>The item's name in the plan's fingerprints and in <c>/planbot approve -p</c>.</summary>
     public const string Item = "planbot.yaml";
 
-    /// <summary>The policy change needs its own item: it changes policy keys and no planned project carries the approval.</summary>
-    public static bool Needed(PlanBotConfig config, RunReport report)
+    /// <summary>The policy change needs its own item: it changes policy keys and no planned project (<paramref name="projects"/>: their requirements) carries the approval.</summary>
+    /// <remarks>Takes the requirements, not the run report: Policy stands below Runs (NamespaceCycleTests).</remarks>
+    public static bool Needed(PlanBotConfig config, IEnumerable<ApprovalRequirement> projects)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(report);
-        return config.PolicyChanges.Count > 0 && !report.Projects.Any(p => p.Approval.Required);
+        ArgumentNullException.ThrowIfNull(projects);
+        return config.PolicyChanges.Count > 0 && !projects.Any(p => p.Required);
     }
 
     /// <summary>What an approval of the item binds to: the policy keys changed (the head binds the rest).</summary>

@@ -1,3 +1,4 @@
+using PlanBot.Core.Commands;
 using PlanBot.Core.Comments;
 using PlanBot.Core.Runs;
 using PlanBot.Core.Common;

@@ -71,7 +71,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         }
 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written
-        var policyItem = PolicyApproval.Needed(config, report);
+        var policyItem = PolicyApproval.Needed(config, report.Projects.Select(p => p.Approval));
         var (approved, meta, firstOfHead, recorded, policyApprovers) = await ApprovalsAsync(context, owner, report, config, comments, policyItem, cancellationToken).ConfigureAwait(false);
         report = approved;
         if (config.PolicyChanges.Count > 0)

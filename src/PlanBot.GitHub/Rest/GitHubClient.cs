@@ -30,11 +30,16 @@ public sealed class GitHubClient : IVcs
         _tokens = tokens;
     }
 
-    /// <summary>An HttpClient for <paramref name="apiUrl"/> (GITHUB_API_URL; GitHub Enterprise works) with the retry handler.</summary>
-    public static HttpClient CreateHttp(Uri apiUrl, RetryPolicy? retry = null, TimeProvider? time = null, HttpMessageHandler? inner = null)
+    /// <summary>
+    /// An HttpClient for <paramref name="apiUrl"/> (GITHUB_API_URL; GitHub Enterprise works) with the
+    /// retry handler, masking <paramref name="secrets"/> (PlanBotSettings.Secrets) in every request
+    /// body. Required, not defaulted: a client that masks nothing is a choice a caller writes down (<c>[]</c>).
+    /// </summary>
+    public static HttpClient CreateHttp(Uri apiUrl, IReadOnlyList<string> secrets, RetryPolicy? retry = null, TimeProvider? time = null, HttpMessageHandler? inner = null)
     {
+        ArgumentNullException.ThrowIfNull(secrets);
         var handler = new ResilienceHandler(retry ?? new RetryPolicy(), time ?? TimeProvider.System) { InnerHandler = inner ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } };
-        var masking = new MaskingHandler(Core.Plans.Values.OwnSecrets.Scrubber(Core.Plans.Values.OwnSecrets.Of(Environment.GetEnvironmentVariables()))) { InnerHandler = handler };
+        var masking = new MaskingHandler(new Core.Plans.Values.SecretScrubber(secrets, [])) { InnerHandler = handler };
         var http = new HttpClient(masking) { BaseAddress = new Uri(apiUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", "2022-11-28");
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("PlanBot", "1.0"));

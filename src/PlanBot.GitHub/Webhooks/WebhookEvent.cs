@@ -99,8 +99,8 @@ public static partial class WebhookParser
         }
     }
 
-    /// <summary>The comment's first paragraph, read as Markdown, starts with /planbot (then a space or the end): see <see cref="Core.Workflows.SlashCommand.IsCommand"/>.</summary>
-    public static bool IsCommand(string? body) => Core.Workflows.SlashCommand.IsCommand(body);
+    /// <summary>The comment's first paragraph, read as Markdown, starts with /planbot (then a space or the end): see <see cref="Core.Commands.SlashCommand.IsCommand"/>.</summary>
+    public static bool IsCommand(string? body) => Core.Commands.SlashCommand.IsCommand(body);
 
     /// <summary>
     /// Octokit's model for one event and action. Its members are C# <c>required</c>, which System.Text.Json

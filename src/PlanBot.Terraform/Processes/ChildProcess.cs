@@ -8,6 +8,11 @@ public sealed record ProcessSpec
     public required string FileName { get; init; }
     public IReadOnlyList<string> Arguments { get; init; } = [];
     public required string WorkingDirectory { get; init; }
+    /// <summary>The environment the child starts from (the runner snapshot PlanBotSettings took); null: this process's own.</summary>
+    public IReadOnlyDictionary<string, string>? Inherited { get; init; }
+    /// <summary>Names removed from what the child inherits, before <see cref="Environment"/> applies (an explicit value still wins).</summary>
+    public Func<string, bool>? Withhold { get; init; }
+    /// <summary>Changes on top of what is inherited: a value sets, null removes.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
     /// <summary>stdout and stderr are appended here as they arrive; null keeps only the tails.</summary>
     public string? LogFile { get; init; }
@@ -45,14 +50,7 @@ public static class ChildProcess
 
     public static async Task<ProcessOutcome> RunAsync(ProcessSpec spec, CancellationToken cancellationToken)
     {
-        var executable = ResolveExecutable(spec);
-        if (executable is null)
-        {
-            return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': not found on PATH", TimeSpan.Zero) { Limit = spec.Timeout };
-        }
-
-        var ownGroup = OperatingSystem.IsLinux() && File.Exists(SetSid);
-        var info = new ProcessStartInfo(ownGroup ? SetSid : executable)
+        var info = new ProcessStartInfo
         {
             WorkingDirectory = spec.WorkingDirectory,
             RedirectStandardOutput = true,
@@ -62,6 +60,15 @@ public static class ChildProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        SetEnvironment(info.Environment, spec);
+        var executable = ResolveExecutable(spec, info.Environment.TryGetValue("PATH", out var path) ? path : null);
+        if (executable is null)
+        {
+            return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': not found on PATH", TimeSpan.Zero) { Limit = spec.Timeout };
+        }
+
+        var ownGroup = OperatingSystem.IsLinux() && File.Exists(SetSid);
+        info.FileName = ownGroup ? SetSid : executable;
         if (ownGroup)
         {
             info.ArgumentList.Add(executable); // setsid execs it: same pid, same exit code, its own process group
@@ -70,18 +77,6 @@ public static class ChildProcess
         foreach (var argument in spec.Arguments)
         {
             info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in spec.Environment)
-        {
-            if (value is null)
-            {
-                info.Environment.Remove(key); // withheld (ProjectEnvironment): not even an empty variable
-            }
-            else
-            {
-                info.Environment[key] = value;
-            }
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -170,8 +165,46 @@ public static class ChildProcess
         };
     }
 
-    /// <summary>The file to execute: a path as given, or the first executable match on PATH (the child's PATH when set).</summary>
-    private static string? ResolveExecutable(ProcessSpec spec)
+    /// <summary>
+    /// The child's environment block (the runtime fills it with this process's environment): replaced
+    /// by <see cref="ProcessSpec.Inherited"/> when given, stripped of <see cref="ProcessSpec.Withhold"/>'s
+    /// names, then <see cref="ProcessSpec.Environment"/>'s changes. PlanBot reads no setting here: this is
+    /// only what the child gets.
+    /// </summary>
+    private static void SetEnvironment(IDictionary<string, string?> child, ProcessSpec spec)
+    {
+        if (spec.Inherited is { } inherited)
+        {
+            child.Clear();
+            foreach (var (key, value) in inherited)
+            {
+                child[key] = value;
+            }
+        }
+
+        if (spec.Withhold is { } withhold)
+        {
+            foreach (var key in child.Keys.Where(withhold).ToArray())
+            {
+                child.Remove(key);
+            }
+        }
+
+        foreach (var (key, value) in spec.Environment)
+        {
+            if (value is null)
+            {
+                child.Remove(key); // withheld (ProjectEnvironment): not even an empty variable
+            }
+            else
+            {
+                child[key] = value;
+            }
+        }
+    }
+
+    /// <summary>The file to execute: a path as given, or the first executable match on the child's PATH.</summary>
+    private static string? ResolveExecutable(ProcessSpec spec, string? path)
     {
         if (spec.FileName.Contains('/', StringComparison.Ordinal))
         {
@@ -179,8 +212,7 @@ public static class ChildProcess
             return File.Exists(full) ? full : null;
         }
 
-        var path = spec.Environment.TryGetValue("PATH", out var own) && own is not null ? own : Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(dir, spec.FileName);
             if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))

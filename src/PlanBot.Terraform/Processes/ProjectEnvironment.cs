@@ -9,6 +9,9 @@ namespace PlanBot.Terraform.Processes;
 /// INPUT_*), plus what is set explicitly. The code under review decides what terraform reads, so what
 /// terraform can read is what a pull request can print. A provider that needs a GitHub token gets its
 /// own, passed explicitly (a project's <c>env</c>, or <c>TF_VAR_…</c>): see docs/configuration.md.
+/// Withheld twice on purpose: by name from the runner snapshot PlanBot was handed (<see cref="Build"/>),
+/// and at spawn from whatever the child would inherit (<see cref="ProcessSpec.Withhold"/>), so a
+/// variable set after the snapshot, or a run without one, still never reaches terraform.
 /// </summary>
 public static class ProjectEnvironment
 {
@@ -17,10 +20,11 @@ public static class ProjectEnvironment
     /// variable present in <paramref name="inherited"/>, then <paramref name="explicitly"/> as given
     /// (an explicit value wins: that is how a project is handed a token on purpose).
     /// </summary>
-    public static Dictionary<string, string?> Build(IReadOnlyDictionary<string, string?> explicitly, IEnumerable<string>? inherited = null)
+    public static Dictionary<string, string?> Build(IReadOnlyDictionary<string, string?> explicitly, IEnumerable<string> inherited)
     {
+        ArgumentNullException.ThrowIfNull(inherited);
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in inherited ?? InheritedNames())
+        foreach (var name in inherited)
         {
             if (OwnSecrets.Withheld(name))
             {
@@ -36,6 +40,6 @@ public static class ProjectEnvironment
         return environment;
     }
 
-    private static IEnumerable<string> InheritedNames() =>
-        System.Environment.GetEnvironmentVariables().Keys.Cast<string>();
+    /// <summary>Whether a variable is kept from a project's process: PlanBot's credentials (<see cref="OwnSecrets.Withheld"/>).</summary>
+    public static bool Withheld(string name) => OwnSecrets.Withheld(name);
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace PlanBot.Core.Rendering;
+namespace PlanBot.Core.Commands;
 
 /// <summary>
 /// Text from a comment (or any user) echoed in a reply. It goes in a code span, where Markdown,

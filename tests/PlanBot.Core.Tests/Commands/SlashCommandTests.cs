@@ -1,6 +1,6 @@
-using PlanBot.Core.Workflows;
+using PlanBot.Core.Commands;
 
-namespace PlanBot.Core.Tests.Workflows;
+namespace PlanBot.Core.Tests.Commands;
 
 /// <summary>The /planbot parser over odd comments: quotes, unicode, white space, several lines, injection attempts.</summary>
 public class SlashCommandTests

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using PlanBot.Core.Workflows;
+using PlanBot.Core.Commands;
 
-namespace PlanBot.Core.Tests.Workflows;
+namespace PlanBot.Core.Tests.Commands;
 
 /// <summary>
 /// A comment is CommonMark: a command shown in a code block, quoted, or hidden in an HTML comment is

@@ -1,6 +1,6 @@
-using PlanBot.Core.Rendering;
+using PlanBot.Core.Commands;
 
-namespace PlanBot.Core.Tests.Rendering;
+namespace PlanBot.Core.Tests.Commands;
 
 /// <summary>User text in a reply is inert: a code span that renders exactly the (cleaned) text, no mention, image, link or HTML.</summary>
 public class UserTextTests

@@ -1,8 +1,7 @@
 using Markdig;
 using Markdig.Syntax;
-using PlanBot.Core.Rendering;
 
-namespace PlanBot.Core.Workflows;
+namespace PlanBot.Core.Commands;
 
 public enum CommandVerb
 {
