@@ -55,7 +55,7 @@ public sealed class SharedQueueTests : IDisposable
     {
         await using var github = await FakeGitHub.StartAsync();
         github.AddPull(7, "h1", "base");
-        var vcs = new FencedVcs(new GitHubClient(GitHubClient.CreateHttp(github.Url), new StaticToken(FakeGitHub.Token)));
+        var vcs = new FencedVcs(new GitHubClient(GitHubClient.CreateHttp(github.Url, []), new StaticToken(FakeGitHub.Token)));
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         var leases = new SqliteLeaseStore(Path.Combine(_data.Path, "fence.db"), clock);
         var stale = (await leases.TryAcquireAsync("pr:acme/infra#7", "a/d-1", TimeSpan.FromMinutes(2), CancellationToken.None))!;

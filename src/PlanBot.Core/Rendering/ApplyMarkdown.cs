@@ -1,4 +1,5 @@
 using System.Text;
+using PlanBot.Core.Commands;
 using PlanBot.Core.Common;
 using PlanBot.Core.Runs;
 
