@@ -237,7 +237,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
 
         // a new approval on the merged PR approves the merged plan and applies it: the merge is still main's head
         (await DeliverAsync(http, "issue_comment", CommentPayload(51, "/planbot approve", "carol"))).ShouldBe(HttpStatusCode.Accepted);
-        await WaitForAsync(() => _github.CommentsOn(51).Any(c => c.Body.Contains("| `network` | ✅ applied: 2 added", StringComparison.Ordinal)), "the apply of the merged plan");
+        await WaitForAsync(() => _github.CommentsOn(51).Any(c => System.Text.RegularExpressions.Regex.IsMatch(c.Body, @"\| `network` \| ✅ applied[^|]*: 2 added")), "the apply of the merged plan");
         (await service.StopAsync()).ShouldBe(0, stderr.ToString());
         Directory.EnumerateFiles(_data.Combine("service", "runs"), "*", SearchOption.AllDirectories).ShouldBeEmpty("plan files hold secrets: none stay on the service's disk");
     }

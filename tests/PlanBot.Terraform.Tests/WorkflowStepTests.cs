@@ -48,42 +48,39 @@ public class WorkflowStepTests
     public async Task Run_steps_get_the_projects_environment_without_planbots_credentials_and_their_output_is_collapsed_and_masked()
     {
         var unique = $"PLANBOT_TEST_{Guid.NewGuid().ToString("N")[..8].ToUpperInvariant()}_TOKEN";
-        Environment.SetEnvironmentVariable(unique, "planbot-credential"); // a name unique to this test: races with nothing
-        try
-        {
-            using var scenario = await ScenarioAsync($$"""
-                comments: { mask: ["hunter2-[A-Z]+"] }
-                workflows:
-                  default:
-                    plan:
-                      - init
-                      - { run: [../checks/check.sh, {{unique}}], name: before }
-                      - plan
-                      - { run: [../checks/check.sh, {{unique}}], name: after, env: { STEP_VALUE: from-step, FROM_RUNNER: { from: {{unique}} } } }
-                """);
-            var report = await scenario.PlanChangeAsync(new Dictionary<string, string?> { ["app/main.tf"] = LocalBackend + Resource("a", "two") });
+        // the runner's environment as PlanBotSettings snapshots it, with one PlanBot-looking credential in it
+        var runner = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+        runner[unique] = "planbot-credential";
+        var terraform = new TerraformCli(new TerraformOptions { LockTimeout = TimeSpan.FromSeconds(2), Runner = runner });
+        using var scenario = await ScenarioAsync($$"""
+            comments: { mask: ["hunter2-[A-Z]+"] }
+            workflows:
+              default:
+                plan:
+                  - init
+                  - { run: [../checks/check.sh, {{unique}}], name: before }
+                  - plan
+                  - { run: [../checks/check.sh, {{unique}}], name: after, env: { STEP_VALUE: from-step, FROM_RUNNER: { from: {{unique}} } } }
+            """);
+        var report = await scenario.PlanChangeAsync(new Dictionary<string, string?> { ["app/main.tf"] = LocalBackend + Resource("a", "two") }, terraform: terraform);
 
-            var app = report.Projects.Single();
-            app.Status.ShouldBe(ProjectStatus.Planned, app.Error);
-            app.Steps.Select(s => (s.Title, s.Ok)).ShouldBe([("run before", true), ("run after", true)]);
-            app.Steps[0].Output.ShouldNotContain("plan json readable"); // SHOWFILE exists only after the plan step
-            // the trusted workflow may hand a runner variable over on purpose ('from'); nothing else of PlanBot's passes
-            app.Steps[1].Output.ShouldContain("workspace=default project=app rel=app step=from-step runner=planbot-credential\n");
-            app.Steps[0].Output.ShouldContain("step= runner=\n");
-            app.Steps[1].Output.ShouldContain("planfile=plan.tfplan");
-            app.Steps[1].Output.ShouldContain("plan json readable");
-            app.Steps[1].Output.ShouldContain("\n0\n"); // env shows no PlanBot credential
+        var app = report.Projects.Single();
+        app.Status.ShouldBe(ProjectStatus.Planned, app.Error);
+        app.Steps.Select(s => (s.Title, s.Ok)).ShouldBe([("run before", true), ("run after", true)]);
+        app.Steps[0].Output.ShouldNotContain("plan json readable"); // SHOWFILE exists only after the plan step
+        // the trusted workflow may hand a runner variable over on purpose ('from'); nothing else of PlanBot's passes
+        app.Steps[1].Output.ShouldContain("workspace=default project=app rel=app step=from-step runner=planbot-credential\n");
+        app.Steps[0].Output.ShouldContain("step= runner=\n");
+        app.Steps[1].Output.ShouldContain("planfile=plan.tfplan");
+        app.Steps[1].Output.ShouldContain("plan json readable");
+        app.Steps[1].Output.ShouldContain("\n0\n"); // env shows no PlanBot credential
 
-            var comment = Comment(report, RunConfigLoader.Load(scenario.Repo.Root).Config);
-            comment.ShouldContain("Workflow: `default`");
-            comment.ShouldContain("<details><summary>run after: passed</summary>");
-            comment.ShouldContain("plan json readable");
-            comment.ShouldNotContain("hunter2-SECRET");
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(unique, null);
-        }
+        var comment = Comment(report, RunConfigLoader.Load(scenario.Repo.Root).Config);
+        comment.ShouldContain("Workflow: `default`");
+        comment.ShouldContain("<details><summary>run after: passed</summary>");
+        comment.ShouldContain("plan json readable");
+        comment.ShouldNotContain("hunter2-SECRET");
     }
 
     [Fact]
