@@ -2,6 +2,7 @@ using PlanBot.Core.Runs;
 using PlanBot.Core.Config;
 using PlanBot.Core.Plans;
 using PlanBot.Core.Workflows;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli;
 

@@ -1,6 +1,7 @@
 using PlanBot.Core.Workflows;
 using PlanBot.GitHub.Auth;
 using PlanBot.GitHub.Rest;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Hosting;
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using PlanBot.Core.Plans.Values;
 using PlanBot.Core.Workflows;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Hosting;
 

@@ -6,6 +6,7 @@ using PlanBot.Aws.Locks;
 using PlanBot.Azure.Queues;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Hosting;
 

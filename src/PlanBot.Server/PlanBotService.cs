@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PlanBot.Core.Config;
 using PlanBot.Core.Workflows;
 using PlanBot.Hosting;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Server;
 

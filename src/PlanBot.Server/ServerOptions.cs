@@ -36,7 +36,7 @@ public sealed record ServerOptions
             options = options with
             {
                 MaxAttempts = int.TryParse(attempts, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100 ? n
-                    : throw new PlanBot.Core.Workflows.UsageException($"PLANBOT_QUEUE_MAX_ATTEMPTS={attempts}: write a whole number from 1 to 100 (default 3)"),
+                    : throw new PlanBot.Core.Common.UsageException($"PLANBOT_QUEUE_MAX_ATTEMPTS={attempts}: write a whole number from 1 to 100 (default 3)"),
             };
         }
 
@@ -46,7 +46,7 @@ public sealed record ServerOptions
             foreach (var part in retries.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 waits.Add(PlanBot.Core.Config.ConfigValidator.TryParseDuration(part, out var wait) && wait > TimeSpan.Zero ? wait
-                    : throw new PlanBot.Core.Workflows.UsageException($"PLANBOT_QUEUE_OUTAGE_RETRIES: {part} is not a duration; write the waits between retries, e.g. 10s,30s,1m,2m,4m,8m"));
+                    : throw new PlanBot.Core.Common.UsageException($"PLANBOT_QUEUE_OUTAGE_RETRIES: {part} is not a duration; write the waits between retries, e.g. 10s,30s,1m,2m,4m,8m"));
             }
 
             options = options with { OutageRetries = waits };

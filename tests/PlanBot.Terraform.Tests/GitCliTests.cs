@@ -2,6 +2,7 @@ using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.Terraform.Git;
 using PlanBot.Testing;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Terraform.Tests;
 

@@ -11,6 +11,7 @@ using PlanBot.Terraform.Git;
 
 using Microsoft.Extensions.DependencyInjection;
 using PlanBot.Hosting;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli.Commands;
 

@@ -10,6 +10,7 @@ using PlanBot.Core.Workflows;
 using PlanBot.Hosting;
 using PlanBot.Terraform.Files;
 using PlanBot.Terraform.Git;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli.Commands;
 

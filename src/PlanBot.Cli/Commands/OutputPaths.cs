@@ -1,4 +1,5 @@
 using PlanBot.Core.Workflows;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli.Commands;
 

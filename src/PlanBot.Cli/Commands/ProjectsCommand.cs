@@ -8,6 +8,7 @@ using PlanBot.Core.Workflows;
 using PlanBot.Terraform.Files;
 
 using PlanBot.Hosting;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PlanBot.Core.Workflows;
 using PlanBot.Server;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli.Commands;
 

@@ -9,6 +9,7 @@ using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
 using PlanBot.GitHub.Webhooks;
 using PlanBot.Hosting;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli.Commands;
 

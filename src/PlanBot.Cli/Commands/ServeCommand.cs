@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using PlanBot.Core.Workflows;
 using PlanBot.Hosting;
 using PlanBot.Server;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Cli.Commands;
 

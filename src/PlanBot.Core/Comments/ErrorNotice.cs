@@ -3,6 +3,7 @@ using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Core.Comments;
 

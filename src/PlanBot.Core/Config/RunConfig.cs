@@ -68,7 +68,7 @@ public static class RunConfigLoader
             {
                 text = await git.ShowFileAsync(checkout, trustedSha, path, cancellationToken).ConfigureAwait(false);
             }
-            catch (Workflows.UsageException e)
+            catch (Common.UsageException e)
             {
                 throw new ConfigException($"cannot read the trusted {path} at the base {trustedSha[..Math.Min(7, trustedSha.Length)]}: {e.Message}", e);
             }

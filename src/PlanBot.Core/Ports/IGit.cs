@@ -28,6 +28,6 @@ public interface IGit
     Task<IReadOnlyList<ChangedFile>> DiffAsync(string repoDir, string fromSha, string toSha, CancellationToken cancellationToken);
 
     /// <summary>A file's text at a commit (<c>git show SHA:PATH</c>); null when the commit has no such file.</summary>
-    /// <exception cref="Workflows.UsageException">The commit is not in the checkout.</exception>
+    /// <exception cref="Common.UsageException">The commit is not in the checkout.</exception>
     Task<string?> ShowFileAsync(string repoDir, string sha, string path, CancellationToken cancellationToken);
 }

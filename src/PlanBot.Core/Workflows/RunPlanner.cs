@@ -1,6 +1,7 @@
 using PlanBot.Core.Runs;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Core.Workflows;
 

@@ -4,6 +4,7 @@ using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.Terraform.Files;
 using PlanBot.Terraform.Git;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Terraform.Checkout;
 

@@ -1,6 +1,7 @@
 using PlanBot.Core.Ports;
 using PlanBot.Core.Workflows;
 using PlanBot.Terraform.Processes;
+using PlanBot.Core.Common;
 
 namespace PlanBot.Terraform.Git;
 

@@ -25,8 +25,6 @@ public sealed class NamespaceCycleTests
     /// </summary>
     private static readonly Dictionary<(string From, string To), string> KnownBackEdges = new()
     {
-        [("Config", "Workflows")] = "UsageException lives in Workflows but config loading throws it: move it to Common (22 files change their using)",
-        [("Comments", "Workflows")] = "ErrorNotice names UsageException, which lives in Workflows: the same move to Common removes it",
         [("Config", "Ports")] = "RunConfigLoader reads the base branch's planbot.yaml through IGit: move the loader beside its callers (Events), or IStores stops taking PlanBotConfig",
     };
 

@@ -104,7 +104,7 @@ public class TrustedPolicyTests
         {
             if (Missing)
             {
-                throw new PlanBot.Core.Workflows.UsageException($"'{sha}' is not a commit");
+                throw new PlanBot.Core.Common.UsageException($"'{sha}' is not a commit");
             }
 
             Asked.Add($"{sha}:{path}");

@@ -1,4 +1,4 @@
-namespace PlanBot.Core.Workflows;
+namespace PlanBot.Core.Common;
 
 /// <summary>Bad usage or unreadable input (exit code 2): the message names what was wrong and what to do.</summary>
 public sealed class UsageException : Exception
