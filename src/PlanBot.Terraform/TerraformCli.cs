@@ -1,3 +1,4 @@
+using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 using PlanBot.Terraform.Processes;
 using PlanBot.Terraform.Versions;

@@ -71,7 +71,7 @@ public class ProjectEnvironmentTests
         {
             WorkingDir = dir.Path,
             LogFile = dir.Combine("tf.log"),
-            Run = new Core.Ports.TerraformRun { Env = [new Core.Ports.TerraformEnv("TF_VAR_x", "RUNNER_ONLY", FromRunner: true)] },
+            Run = new Core.Ports.TerraformRun { Env = [new Core.Config.TerraformEnv("TF_VAR_x", "RUNNER_ONLY", FromRunner: true)] },
         };
 
         (await cli.InitAsync(context, CancellationToken.None)).Ok.ShouldBeTrue(File.ReadAllText(context.LogFile));

@@ -28,7 +28,7 @@ public sealed record PlanBotConfig
     public CommandSettings Commands { get; init; } = new();
     /// <summary>
     /// The policy keys the PR's head changes compared with the trusted (default branch) side, set by
-    /// <see cref="RunConfigLoader"/>: they take effect after the merge, and the PR needs approval.
+    /// <c>Workflows.RunConfigLoader</c>: they take effect after the merge, and the PR needs approval.
     /// </summary>
     public IReadOnlyList<string> PolicyChanges { get; init; } = [];
     /// <summary>What makes a project affected beyond its own files (<c>autoplan.modules</c>).</summary>

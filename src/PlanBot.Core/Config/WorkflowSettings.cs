@@ -1,4 +1,3 @@
-using PlanBot.Core.Ports;
 
 namespace PlanBot.Core.Config;
 

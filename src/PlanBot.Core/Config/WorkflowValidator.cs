@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using PlanBot.Core.Common;
-using PlanBot.Core.Ports;
 
 namespace PlanBot.Core.Config;
 

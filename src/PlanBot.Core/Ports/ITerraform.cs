@@ -1,3 +1,5 @@
+using PlanBot.Core.Config;
+
 namespace PlanBot.Core.Ports;
 
 public enum TerraformOutcome
@@ -70,11 +72,6 @@ public sealed record TerraformRun
     public bool IsDefault => !Terragrunt && VarFiles.Count == 0 && BackendConfig.Count == 0 && Env.Count == 0 && ExtraArgs.Values.All(a => a.Count == 0) && Version is null;
 }
 
-/// <summary>An environment variable for terraform: a literal, or (FromRunner) the runner's variable named Value.</summary>
-public sealed record TerraformEnv(string Name, string Value, bool FromRunner);
-
-/// <summary>A workflow's <c>run</c> step: argv (never a shell), its env on top of the project's, its timeout (null: terraform.timeout).</summary>
-public sealed record RunStep(string Name, IReadOnlyList<string> Argv, IReadOnlyList<TerraformEnv> Env, TimeSpan? Timeout);
 
 /// <summary>The terraform (or tofu) steps the workflows run.</summary>
 public interface ITerraform

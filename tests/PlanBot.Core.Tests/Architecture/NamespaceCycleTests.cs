@@ -25,7 +25,6 @@ public sealed class NamespaceCycleTests
     /// </summary>
     private static readonly Dictionary<(string From, string To), string> KnownBackEdges = new()
     {
-        [("Config", "Ports")] = "RunConfigLoader reads the base branch's planbot.yaml through IGit: move the loader beside its callers (Events), or IStores stops taking PlanBotConfig",
     };
 
     [Fact]

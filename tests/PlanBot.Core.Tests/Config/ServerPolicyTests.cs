@@ -1,4 +1,5 @@
 using PlanBot.Core.Config;
+using PlanBot.Core.Workflows;
 
 namespace PlanBot.Core.Tests.Config;
 

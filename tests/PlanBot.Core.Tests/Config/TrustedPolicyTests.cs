@@ -1,5 +1,6 @@
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
+using PlanBot.Core.Workflows;
 
 namespace PlanBot.Core.Tests.Config;
 
