@@ -95,6 +95,10 @@ public static class ProjectsCommand
             };
             await cli.Stdout.WriteLineAsync($"  {origin.Key.PadRight(width)}  {origin.Value}  [{source}]").ConfigureAwait(false);
         }
+
+        // which repositories the operator serves: the server policy's alone, never a repository's
+        var allowed = settings.Policy?.Repositories is { Restricts: true } list ? $"[{string.Join(", ", list.Patterns)}]  [server policy]" : "(every repository)  [default]";
+        await cli.Stdout.WriteLineAsync($"  {AllowedRepositories.Key.PadRight(width)}  {allowed}").ConfigureAwait(false);
     }
 }
 

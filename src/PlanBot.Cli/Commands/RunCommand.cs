@@ -30,6 +30,11 @@ public static class RunCommand
             var action = cli.Settings.Action;
             var settings = (cli.Settings with { Host = PlanBotHost.Action, Action = action with { Workspace = Path.GetFullPath(parse.GetValue(repo) ?? action.Workspace ?? ".") } }).WithServerPolicy();
             var planBotEvent = await ReadEventAsync(settings.Action, cancellationToken).ConfigureAwait(false);
+            if (settings.Policy?.Refusal(planBotEvent.Repo) is { } refused)
+            {
+                throw new ConfigException(refused); // allowed_repositories: before decide-only or any other work; exit 2
+            }
+
             await using var services = cli.Services(settings);
             if (settings.Action.DecideOnly)
             {

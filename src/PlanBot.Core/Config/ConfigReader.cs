@@ -130,6 +130,7 @@ public sealed partial class ConfigReader
                 ["modules"] = m => raw = raw with { AutoplanModules = Bool(m, "autoplan.modules") },
             }),
             ["workflows"] = n => raw = raw with { Workflows = Workflows(n) },
+            [AllowedRepositories.Key] = n => raw = raw with { AllowedRepositories = StrList(n, AllowedRepositories.Key) },
         });
         return raw;
     }

@@ -34,6 +34,9 @@ public static class PolicyKeys
         ("terraform.lock_timeout", c => c.Terraform.LockTimeout.ToString()),
         ("terraform.env", c => List(c.Terraform.Run.Env.Select(e => e.FromRunner ? $"{e.Name} from {e.Value}" : e.Name))),
         ("terraform.extra_args", c => List(c.Terraform.Run.ExtraArgs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}: {string.Join(' ', kv.Value)}"))),
+        ("terraform.version", c => c.Terraform.Run.Version ?? "(the binary as installed; a project's version file or pinned required_version)"),
+        ("terraform.mirror", c => c.Terraform.Mirror ?? "(the product's own releases)"),
+        ("workflows", c => List(c.Workflows.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => $"{w.Key}: plan({string.Join("; ", w.Value.Plan.Select(step => step.Title))}) apply({string.Join("; ", w.Value.Apply.Select(step => step.Title))})"))),
     ];
 
     /// <summary>The policy keys <paramref name="raw"/> writes (sections <c>locks</c> and <c>plans</c> count as one key each).</summary>
@@ -73,6 +76,9 @@ public static class PolicyKeys
         If(raw.TerraformLockTimeout is not null, "terraform.lock_timeout");
         If(raw.Run.Env.Count > 0, "terraform.env");
         If(raw.Run.ExtraArgs.Count > 0, "terraform.extra_args");
+        If(raw.Run.Version is not null, "terraform.version");
+        If(raw.TerraformMirror is not null, "terraform.mirror");
+        If(raw.Workflows.Count > 0, "workflows");
         return written;
     }
 

@@ -44,6 +44,8 @@ public sealed record RawConfig
     public Located<string>? TerraformMirror { get; init; }
     /// <summary><c>workflows</c>: named step lists.</summary>
     public IReadOnlyList<RawWorkflow> Workflows { get; init; } = [];
+    /// <summary><c>allowed_repositories</c>: a server policy's list of repositories PlanBot acts for (never a repository's key).</summary>
+    public IReadOnlyList<Located<string>> AllowedRepositories { get; init; } = [];
 }
 
 /// <summary>One <c>workflows.&lt;name&gt;</c> entry as written.</summary>

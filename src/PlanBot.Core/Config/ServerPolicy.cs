@@ -36,8 +36,28 @@ public sealed record ServerPolicy(string File, PlanBotConfig Config)
     {
         var (raw, readErrors) = ConfigReader.Read(file, text);
         var (config, validationErrors) = ConfigValidator.Validate(raw);
-        var errors = readErrors.Concat(validationErrors).Concat(NotPolicy(raw)).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
-        return errors.Count > 0 ? throw new ConfigException(errors) : new ServerPolicy(file, config with { SourceFile = file, Written = PolicyKeys.Written(raw) });
+        var repositories = raw.AllowedRepositories.Select(r => (r, Error: AllowedRepositories.PatternError(r.Value))).ToList();
+        var errors = readErrors.Concat(validationErrors).Concat(NotPolicy(raw))
+            .Concat(repositories.Where(r => r.Error is not null).Select(r => new ConfigError(file, r.r.Line, r.r.Column, $"'{AllowedRepositories.Key}' entry {r.Error}")))
+            .OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        return errors.Count > 0 ? throw new ConfigException(errors) : new ServerPolicy(file, config with { SourceFile = file, Written = PolicyKeys.Written(raw) })
+        {
+            Repositories = new AllowedRepositories([.. repositories.Select(r => r.r.Value)]),
+        };
+    }
+
+    /// <summary><c>allowed_repositories</c>: the repositories this PlanBot acts for; none written: all.</summary>
+    public AllowedRepositories Repositories { get; init; } = AllowedRepositories.All;
+
+    /// <summary>
+    /// Why PlanBot refuses to act for <paramref name="repo"/> (it is not in <c>allowed_repositories</c>),
+    /// naming the repository, the key and the file; null when it may act.
+    /// </summary>
+    public string? Refusal(string repo)
+    {
+        ArgumentNullException.ThrowIfNull(repo);
+        return Repositories.Admits(repo) ? null
+            : $"repository '{AllowedRepositories.Printable(repo)}' is not in {AllowedRepositories.Key} of the server policy {File} ({string.Join(", ", Repositories.Patterns)}): nothing was checked out, planned or written; add it (or owner/*) there to let PlanBot act for it";
     }
 
     /// <summary>
@@ -96,7 +116,8 @@ public sealed record ServerPolicy(string File, PlanBotConfig Config)
                 Binary = set.Contains("terraform.binary") ? s.Terraform.Binary : repo.Terraform.Binary,
                 StepTimeout = set.Contains("terraform.timeout") && s.Terraform.StepTimeout < repo.Terraform.StepTimeout ? s.Terraform.StepTimeout : repo.Terraform.StepTimeout,
                 LockTimeout = set.Contains("terraform.lock_timeout") && s.Terraform.LockTimeout < repo.Terraform.LockTimeout ? s.Terraform.LockTimeout : repo.Terraform.LockTimeout,
-                Run = repo.Terraform.Run.Then(s.Terraform.Run), // the server's env entries win over the repository's of the same name
+                Run = repo.Terraform.Run.Then(s.Terraform.Run), // the server's env entries (and version) win over the repository's
+                Mirror = set.Contains("terraform.mirror") ? s.Terraform.Mirror : repo.Terraform.Mirror,
             },
         };
     }
@@ -166,7 +187,7 @@ public sealed record ServerPolicy(string File, PlanBotConfig Config)
     /// <summary>Layout keys (and settings that are not policy) have no meaning outside a repository.</summary>
     private static IEnumerable<ConfigError> NotPolicy(RawConfig raw)
     {
-        const string Fix = "a server policy takes only policy keys (approval, apply, commands, locks, plans, pull_requests, comments.mask, terraform binary/timeout/lock_timeout/env/extra_args): remove it";
+        const string Fix = "a server policy takes only policy keys (allowed_repositories, approval, apply, commands, locks, plans, pull_requests, comments.mask, terraform binary/timeout/lock_timeout/env/extra_args/version/mirror): remove it";
         IEnumerable<(int Line, int Column, string Key)?> found =
         [
             raw.Projects.Count > 0 ? (raw.Projects[0].Line, raw.Projects[0].Column, "projects") : null,
@@ -178,6 +199,9 @@ public sealed record ServerPolicy(string File, PlanBotConfig Config)
             raw.CommentsMaxParts is { } m ? (m.Line, m.Column, "comments.max_parts") : null,
             raw.Run.VarFiles.Count > 0 ? (raw.Run.VarFiles[0].Line, raw.Run.VarFiles[0].Column, "terraform.var_files") : null,
             raw.Run.BackendConfig.Count > 0 ? (raw.Run.BackendConfig[0].Line, raw.Run.BackendConfig[0].Column, "terraform.backend_config") : null,
+            // a repository's workflows are policy of its own default branch; a server-wide step list
+            // could not be tightened key by key, so it is refused rather than silently ignored
+            raw.Workflows.Count > 0 ? (raw.Workflows[0].Name.Line, raw.Workflows[0].Name.Column, "workflows") : null,
         ];
         return found.OfType<(int Line, int Column, string Key)>().Select(f => new ConfigError(raw.File, f.Line, f.Column, $"'{f.Key}' is not a policy key: {Fix}"));
     }

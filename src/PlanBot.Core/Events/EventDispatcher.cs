@@ -30,6 +30,13 @@ public sealed class EventDispatcher(EngineParts parts)
     {
         ArgumentNullException.ThrowIfNull(planBotEvent);
         ArgumentNullException.ThrowIfNull(run);
+        if (parts.ServerPolicy?.Refusal(planBotEvent.Repo) is { } refused)
+        {
+            // before any checkout, API call or comment: the operator does not serve this repository
+            parts.Progress?.Report(refused);
+            return new EventOutcome { Refused = refused };
+        }
+
         switch (planBotEvent)
         {
             case PlanBotEvent.PullRequestChanged changed:
@@ -108,7 +115,9 @@ public sealed class EventDispatcher(EngineParts parts)
     private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
     {
         var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
-        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, pr.BaseSha, parts.ConfigDir, parts.ServerPolicy, cancellationToken).ConfigureAwait(false);
+        var trusted = await TrustedBase.ResolveAsync(parts.Git, checkout, pr, cancellationToken).ConfigureAwait(false);
+        parts.Progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
+        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, trusted, parts.ConfigDir, parts.ServerPolicy, cancellationToken).ConfigureAwait(false);
         var workflows = Workflows(config.Config);
         var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl };
         var options = Options(config.Config, run);

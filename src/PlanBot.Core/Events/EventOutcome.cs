@@ -27,4 +27,7 @@ public sealed record EventOutcome
 
     /// <summary>The default-branch checkout a drift check ran in.</summary>
     public string? CheckoutDir { get; init; }
+
+    /// <summary>Why nothing was done: the server policy's allowed_repositories does not list the event's repository (null: it was acted on).</summary>
+    public string? Refused { get; init; }
 }

@@ -5,7 +5,8 @@ namespace PlanBot.Core.Workflows;
 
 /// <summary>
 /// The one loader of a run's configuration. A pull request's run takes the policy keys from the
-/// trusted side (planbot.yaml at the PR's base commit, read through git — never the head's file) and
+/// trusted side (planbot.yaml at the head of the PR's base branch when the run starts, read through
+/// git — never the head's file; <see cref="TrustedBase"/>) and
 /// the layout keys from the head (<see cref="TrustedPolicy"/>). Merges, drift checks and
 /// default-branch runs read the default branch's checkout. PLANBOT_CONFIG_DIR (the Action's
 /// config-path) applies to both sides.
@@ -31,20 +32,33 @@ public static class RunConfigLoader
 
     /// <summary>
     /// A pull request's configuration: the head's layout (from the checkout) under the policy of
-    /// <paramref name="trustedSha"/> (the PR's base on the default branch). No planbot.yaml there: the defaults' policy.
+    /// <paramref name="trustedSha"/>. No planbot.yaml there: the defaults' policy.
     /// </summary>
     /// <exception cref="ConfigException">planbot.yaml is invalid on either side, or the trusted side cannot be read.</exception>
     public static Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, string trustedSha, string? configDir, CancellationToken cancellationToken) =>
         LoadForPullRequestAsync(git, checkout, trustedSha, configDir, null, cancellationToken);
 
+    /// <summary>As above, with the trusted side's policy tightened by the operator's server policy (null: none).</summary>
+    /// <exception cref="ConfigException">planbot.yaml is invalid on either side, the trusted side cannot be read, or it asks for what the server policy does not allow.</exception>
+    public static Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, string trustedSha, string? configDir, ServerPolicy? policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trustedSha);
+        return LoadForPullRequestAsync(git, checkout, new TrustedBase(trustedSha, $"base {trustedSha[..Math.Min(7, trustedSha.Length)]}"), configDir, policy, cancellationToken);
+    }
+
     /// <summary>
-    /// As above, with the trusted side's policy tightened by the operator's server policy (null: none).
-    /// Which policy keys the PR changes is judged against the base's own file, not the tightened result.
+    /// A pull request's configuration: the head's layout under the policy of <paramref name="trusted"/>
+    /// (its base branch as it is when the run starts, <see cref="TrustedBase.ResolveAsync"/>), tightened by
+    /// the operator's server policy (null: none). Which policy keys the PR changes is judged against the
+    /// file at the PR's fork point (what its own commits started from; the trusted file when that is not
+    /// known or not readable), never against the tightened result: a PR that is only behind a tightened
+    /// branch changes nothing, and the server's tightening is not a change of the PR's.
     /// </summary>
     /// <exception cref="ConfigException">planbot.yaml is invalid on either side, the trusted side cannot be read, or it asks for what the server policy does not allow.</exception>
-    public static async Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, string trustedSha, string? configDir, ServerPolicy? policy, CancellationToken cancellationToken)
+    public static async Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, TrustedBase trusted, string? configDir, ServerPolicy? policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(git);
+        ArgumentNullException.ThrowIfNull(trusted);
         var run = Load(checkout, configDir);
         var relative = Path.GetRelativePath(checkout, run.Dir).Replace('\\', '/');
         if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
@@ -52,29 +66,47 @@ public static class RunConfigLoader
             throw new ConfigException($"config-path '{configDir}' is outside the repository: give a directory inside it (for example ci)");
         }
 
-        var trusted = PlanBotConfig.Default;
+        var rules = await ReadAtAsync(git, checkout, trusted.Sha, trusted.Label, relative, cancellationToken).ConfigureAwait(false);
+        var before = rules;
+        if (trusted.ForkPoint is { } fork && fork != trusted.Sha)
+        {
+            try
+            {
+                before = await ReadAtAsync(git, checkout, fork, $"fork point {fork[..Math.Min(7, fork.Length)]}", relative, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConfigException)
+            {
+                before = rules; // an old, broken file: judge the PR's changes against the trusted one (reports more, never less)
+            }
+        }
+
+        var merged = TrustedPolicy.Merge(policy?.Tighten(rules) ?? rules, run.Config);
+        return run with { Config = merged with { PolicyChanges = TrustedPolicy.Changes(before, run.Config) } };
+    }
+
+    /// <summary>planbot.yaml (or .yml) under the config dir at <paramref name="sha"/>, through git; none: the defaults.</summary>
+    private static async Task<PlanBotConfig> ReadAtAsync(IGit git, string checkout, string sha, string label, string relative, CancellationToken cancellationToken)
+    {
         foreach (var name in ConfigLoader.FileNames)
         {
             var path = relative == "." ? name : $"{relative}/{name}";
             string? text;
             try
             {
-                text = await git.ShowFileAsync(checkout, trustedSha, path, cancellationToken).ConfigureAwait(false);
+                text = await git.ShowFileAsync(checkout, sha, path, cancellationToken).ConfigureAwait(false);
             }
             catch (Common.UsageException e)
             {
-                throw new ConfigException($"cannot read the trusted {path} at the base {trustedSha[..Math.Min(7, trustedSha.Length)]}: {e.Message}", e);
+                throw new ConfigException($"cannot read the trusted {path} at {label}: {e.Message}", e);
             }
 
             if (text is not null)
             {
-                trusted = ConfigLoader.Parse($"{path} (base {trustedSha[..Math.Min(7, trustedSha.Length)]})", text);
-                break;
+                return ConfigLoader.Parse($"{path} ({label})", text);
             }
         }
 
-        var merged = TrustedPolicy.Merge(policy?.Tighten(trusted) ?? trusted, run.Config);
-        return run with { Config = merged with { PolicyChanges = TrustedPolicy.Changes(trusted, run.Config) } };
+        return PlanBotConfig.Default;
     }
 
     /// <summary>No checkout to read (a closed PR whose workspace is gone): the defaults.</summary>

@@ -36,7 +36,27 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
 
         // a merged PR's commands (a new approval of held-back projects) plan its merge commit, too
         string[] commits = pullRequest.Merged && pullRequest.MergeCommitSha is { } merge ? [pullRequest.HeadSha, pullRequest.BaseSha, merge] : [pullRequest.HeadSha, pullRequest.BaseSha];
-        await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits], cancellationToken).ConfigureAwait(false);
+        // the base branch as it is now, too: the run's policy is read at its head (TrustedBase); without
+        // it (a deleted branch, a name git refuses) the commits alone, and the policy falls back to the event's base
+        var fetched = false;
+        if (SafeBranch(pullRequest.BaseRef))
+        {
+            try
+            {
+                await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits, $"+refs/heads/{pullRequest.BaseRef}:refs/remotes/origin/{pullRequest.BaseRef}"], cancellationToken).ConfigureAwait(false);
+                fetched = true;
+            }
+            catch (UsageException)
+            {
+                // the branch is gone: fetch the commits alone below
+            }
+        }
+
+        if (!fetched)
+        {
+            await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits], cancellationToken).ConfigureAwait(false);
+        }
+
         await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", pullRequest.HeadSha], cancellationToken).ConfigureAwait(false);
         return workspace;
     }
@@ -95,6 +115,12 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
     }
 
     public IFileTree TreeOf(string root) => new DiskFileTree(root);
+
+    /// <summary>A branch name that is safe in a refspec as it is (GitHub's names are; anything else is not fetched by name).</summary>
+    private static bool SafeBranch(string name) =>
+        name.Length is > 0 and <= 255 && name[0] is not '-' and not '/' && !name.EndsWith('/') && !name.EndsWith(".lock", StringComparison.Ordinal)
+        && !name.Contains("..", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal) && !name.Contains("@{", StringComparison.Ordinal)
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '/');
 
     private string PullRequestDir(string repo, int pullRequest) => Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), $"pr-{pullRequest}");
 

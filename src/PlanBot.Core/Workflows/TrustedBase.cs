@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using PlanBot.Core.Common;
+using PlanBot.Core.Ports;
+
+namespace PlanBot.Core.Workflows;
+
+/// <summary>
+/// The commit a pull request's policy is read from: its base branch as it is when the run starts, so
+/// a rule tightened on the branch after the PR was opened applies to the PR's next run.
+/// </summary>
+/// <param name="Sha">The commit whose planbot.yaml holds the policy.</param>
+/// <param name="Label">How errors name it (<c>main at 1a2b3c4</c>).</param>
+/// <param name="ForkPoint">
+/// The merge base of <paramref name="Sha"/> and the PR's head: what the PR's own commits started
+/// from. A policy key counts as changed by the PR when the head differs from it there, so a PR that
+/// is merely behind a tightened branch is not told it loosens anything. Null: not known (compare with <paramref name="Sha"/>).
+/// </param>
+/// <param name="Note">Why the event's base was used instead of the branch head (for the log); null when the head was found.</param>
+public sealed partial record TrustedBase(string Sha, string Label, string? ForkPoint = null, string? Note = null)
+{
+    /// <summary>
+    /// The base branch's head in the checkout: <c>refs/remotes/origin/BRANCH</c> (what the service's
+    /// clone fetched for this run, or what actions/checkout fetched when the job started), else the
+    /// local <c>refs/heads/BRANCH</c> (a local checkout). Refs are spelled out in full: a tag or branch
+    /// someone pushed named <c>origin/main</c> must not stand in for the branch. A candidate that is an
+    /// ancestor of the event's base is stale (an old fetch), and the event's base is used. Not found:
+    /// the event's base, with a <see cref="Note"/>.
+    /// </summary>
+    public static async Task<TrustedBase> ResolveAsync(IGit git, string checkout, PullRequestInfo pr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(git);
+        ArgumentNullException.ThrowIfNull(pr);
+        var branch = pr.BaseRef;
+        string? head = null;
+        string? note = null;
+        if (!IsBranchName(branch))
+        {
+            note = $"the base branch name '{Config.AllowedRepositories.Printable(branch)}' is not a plain branch name";
+        }
+        else
+        {
+            foreach (var reference in (string[])[$"refs/remotes/origin/{branch}", $"refs/heads/{branch}"])
+            {
+                try
+                {
+                    head = await git.ResolveAsync(checkout, reference, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (UsageException)
+                {
+                    // not in this checkout: the next candidate
+                }
+            }
+
+            note = head is null ? $"neither origin/{branch} nor {branch} is in the checkout (fetch the base branch)" : null;
+            if (head is not null && head != pr.BaseSha && await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
+            {
+                note = $"{branch} in the checkout ({Naming.ShortSha(head)}) is older than the event's base (a stale fetch)";
+                head = null;
+            }
+        }
+
+        if (head is null)
+        {
+            return new TrustedBase(pr.BaseSha, $"base {Naming.ShortSha(pr.BaseSha)}",
+                await MergeBaseOrNullAsync(git, checkout, pr.BaseSha, pr.HeadSha, cancellationToken).ConfigureAwait(false),
+                $"#{pr.Number}: the policy is read at the event's base {Naming.ShortSha(pr.BaseSha)}, not at the head of {Config.AllowedRepositories.Printable(branch)} as it is now: {note}");
+        }
+
+        return new TrustedBase(head, $"{branch} at {Naming.ShortSha(head)}", await MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>A branch name git and a refspec take as it is (GitHub's are such names; anything else is not guessed at).</summary>
+    private static bool IsBranchName(string name) =>
+        BranchName().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal)
+        && !name.EndsWith('/') && !name.EndsWith(".lock", StringComparison.Ordinal) && !name.Contains("@{", StringComparison.Ordinal);
+
+    private static async Task<string?> MergeBaseOrNullAsync(IGit git, string checkout, string a, string b, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await git.MergeBaseAsync(checkout, a, b, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException)
+        {
+            return null; // a shallow checkout: unknown
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._/-]{0,254}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex BranchName();
+}
