@@ -199,11 +199,12 @@ public sealed record ServerPolicy(string File, PlanBotConfig Config)
             raw.CommentsMaxParts is { } m ? (m.Line, m.Column, "comments.max_parts") : null,
             raw.Run.VarFiles.Count > 0 ? (raw.Run.VarFiles[0].Line, raw.Run.VarFiles[0].Column, "terraform.var_files") : null,
             raw.Run.BackendConfig.Count > 0 ? (raw.Run.BackendConfig[0].Line, raw.Run.BackendConfig[0].Column, "terraform.backend_config") : null,
-            // a repository's workflows are policy of its own default branch; a server-wide step list
-            // could not be tightened key by key, so it is refused rather than silently ignored
-            raw.Workflows.Count > 0 ? (raw.Workflows[0].Name.Line, raw.Workflows[0].Name.Column, "workflows") : null,
         ];
-        return found.OfType<(int Line, int Column, string Key)>().Select(f => new ConfigError(raw.File, f.Line, f.Column, $"'{f.Key}' is not a policy key: {Fix}"));
+        var errors = found.OfType<(int Line, int Column, string Key)>().Select(f => new ConfigError(raw.File, f.Line, f.Column, $"'{f.Key}' is not a policy key: {Fix}"));
+        // a repository's workflows are policy of its own default branch; a server-wide step list could
+        // not be tightened key by key, so it is refused rather than silently ignored
+        return raw.Workflows.Count == 0 ? errors : errors.Append(new ConfigError(raw.File, raw.Workflows[0].Name.Line, raw.Workflows[0].Name.Column,
+            "'workflows' cannot be set by a server policy: step lists are each repository's policy, read from its default branch; remove it"));
     }
 }
 

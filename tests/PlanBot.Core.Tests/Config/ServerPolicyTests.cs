@@ -96,6 +96,19 @@ public class ServerPolicyTests
     }
 
     [Fact]
+    public void Version_and_mirror_are_the_servers_when_it_writes_them_and_a_server_policy_cannot_define_workflows()
+    {
+        var server = Server("terraform: { version: 1.9.8, mirror: \"https://mirror.corp.example/hashicorp\" }\n");
+        var merged = server.Tighten(Repo("terraform: { version: 1.5.0, mirror: \"https://evil.example\" }\n"));
+        (merged.Terraform.Run.Version, merged.Terraform.Mirror).ShouldBe(("1.9.8", "https://mirror.corp.example/hashicorp"));
+        var silent = Server("approval: { required: 1 }\n").Tighten(Repo("terraform: { version: 1.5.0, mirror: \"https://mirror.repo.example\" }\n"));
+        (silent.Terraform.Run.Version, silent.Terraform.Mirror).ShouldBe(("1.5.0", "https://mirror.repo.example"), "a server that says nothing leaves them to the repository's default branch");
+
+        var error = Should.Throw<ConfigException>(() => Server("approval: { required: 1 }\nworkflows:\n  default: { plan: [init, plan] }\n")).Errors.Single();
+        error.ToString().ShouldStartWith("/etc/planbot/policy.yaml:3:3: 'workflows' cannot be set by a server policy");
+    }
+
+    [Fact]
     public void Masks_are_the_union_and_runner_variables_need_the_servers_leave()
     {
         var server = Server("comments: { mask: [\"corp-secret-\"] }\nterraform: { env: { GITHUB_TOKEN: { from: PLANBOT_PROVIDER_TOKEN }, CORP_ENVIRONMENT: \"1\" } }\n");
@@ -113,8 +126,8 @@ public class ServerPolicyTests
     {
         var error = Should.Throw<ConfigException>(() => Server("approval: { destructive: true }\nprojects:\n  - { dir: app }\nparallelism: 8\n"));
         error.Errors.Select(e => e.ToString()).ShouldBe([
-            "/etc/planbot/policy.yaml:3:5: 'projects' is not a policy key: a server policy takes only policy keys (approval, apply, commands, locks, plans, pull_requests, comments.mask, terraform binary/timeout/lock_timeout/env/extra_args): remove it",
-            "/etc/planbot/policy.yaml:4:14: 'parallelism' is not a policy key: a server policy takes only policy keys (approval, apply, commands, locks, plans, pull_requests, comments.mask, terraform binary/timeout/lock_timeout/env/extra_args): remove it",
+            "/etc/planbot/policy.yaml:3:5: 'projects' is not a policy key: a server policy takes only policy keys (allowed_repositories, approval, apply, commands, locks, plans, pull_requests, comments.mask, terraform binary/timeout/lock_timeout/env/extra_args/version/mirror): remove it",
+            "/etc/planbot/policy.yaml:4:14: 'parallelism' is not a policy key: a server policy takes only policy keys (allowed_repositories, approval, apply, commands, locks, plans, pull_requests, comments.mask, terraform binary/timeout/lock_timeout/env/extra_args/version/mirror): remove it",
         ]);
         Should.Throw<ConfigException>(() => Server("approval: { approvers: { min_permission: owner } }\n")).Errors.Single().Line.ShouldBe(1);
         using var dir = new PlanBot.Testing.TempDir("planbot-policy");
