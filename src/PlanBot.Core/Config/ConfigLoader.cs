@@ -24,11 +24,7 @@ public static class ConfigLoader
     {
         var (raw, readErrors) = ConfigReader.Read(fileName, text);
         var (config, validationErrors) = ConfigValidator.Validate(raw);
-        var errors = readErrors.Concat(validationErrors).Concat(ServerOnly(raw)).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        var errors = readErrors.Concat(validationErrors).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
         return errors.Count > 0 ? throw new ConfigException(errors) : config with { Written = PolicyKeys.Written(raw) };
     }
-
-    /// <summary>Which repositories PlanBot serves is the operator's choice: a repository cannot list itself in.</summary>
-    private static IEnumerable<ConfigError> ServerOnly(RawConfig raw) => raw.AllowedRepositories.Take(1).Select(r => new ConfigError(raw.File, r.Line, r.Column,
-        $"'{AllowedRepositories.Key}' belongs in the server policy (planbot serve --policy, PLANBOT_POLICY_FILE), not in a repository's planbot.yaml: remove it"));
 }

@@ -11,13 +11,19 @@ namespace PlanBot.Core.Config;
 public sealed partial class ConfigReader
 {
     private readonly string _file;
+    private readonly bool _serverPolicy;
     private readonly List<ConfigError> _errors = [];
 
-    private ConfigReader(string file) => _file = file;
-
-    public static (RawConfig Raw, IReadOnlyList<ConfigError> Errors) Read(string file, string text)
+    private ConfigReader(string file, bool serverPolicy)
     {
-        var reader = new ConfigReader(file);
+        _file = file;
+        _serverPolicy = serverPolicy;
+    }
+
+    /// <param name="serverPolicy">The operator's server policy, which alone may hold <c>allowed_repositories</c>.</param>
+    public static (RawConfig Raw, IReadOnlyList<ConfigError> Errors) Read(string file, string text, bool serverPolicy = false)
+    {
+        var reader = new ConfigReader(file, serverPolicy);
         var raw = reader.ReadDocument(text);
         return (raw, reader._errors);
     }
@@ -130,7 +136,18 @@ public sealed partial class ConfigReader
                 ["modules"] = m => raw = raw with { AutoplanModules = Bool(m, "autoplan.modules") },
             }),
             ["workflows"] = n => raw = raw with { Workflows = Workflows(n) },
-            [AllowedRepositories.Key] = n => raw = raw with { AllowedRepositories = StrList(n, AllowedRepositories.Key) },
+            [AllowedRepositories.Key] = n =>
+            {
+                if (_serverPolicy)
+                {
+                    raw = raw with { AllowedRepositories = StrList(n, AllowedRepositories.Key) };
+                }
+                else
+                {
+                    // which repositories PlanBot serves is the operator's choice: a repository cannot list itself in
+                    Error(n, $"'{AllowedRepositories.Key}' belongs in the server policy (planbot serve --policy, PLANBOT_POLICY_FILE), not in a repository's planbot.yaml: remove it");
+                }
+            },
         });
         return raw;
     }
@@ -261,6 +278,7 @@ public sealed partial class ConfigReader
         }
 
         var seen = new HashSet<string>();
+        var listed = keys.Keys.Where(k => _serverPolicy || k != AllowedRepositories.Key).ToList(); // a repository is not told of a key it may not write
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
@@ -276,10 +294,10 @@ public sealed partial class ConfigReader
                 continue;
             }
 
-            var suggestion = Suggest(key, keys.Keys);
+            var suggestion = Suggest(key, listed);
             Error(keyNode, $"unknown key '{key}' in {where}" +
                            (suggestion is null ? "" : $" (did you mean '{suggestion}'?)") +
-                           $"; allowed keys: {string.Join(", ", keys.Keys)}");
+                           $"; allowed keys: {string.Join(", ", listed)}");
         }
     }
 

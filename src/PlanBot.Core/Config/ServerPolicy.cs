@@ -34,7 +34,7 @@ public sealed record ServerPolicy(string File, PlanBotConfig Config)
     /// <exception cref="ConfigException">The text is malformed or holds a key that is not policy.</exception>
     public static ServerPolicy Parse(string file, string text)
     {
-        var (raw, readErrors) = ConfigReader.Read(file, text);
+        var (raw, readErrors) = ConfigReader.Read(file, text, serverPolicy: true);
         var (config, validationErrors) = ConfigValidator.Validate(raw);
         var repositories = raw.AllowedRepositories.Select(r => (r, Error: AllowedRepositories.PatternError(r.Value))).ToList();
         var errors = readErrors.Concat(validationErrors).Concat(NotPolicy(raw))

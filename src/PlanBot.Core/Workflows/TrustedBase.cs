@@ -9,7 +9,7 @@ namespace PlanBot.Core.Workflows;
 /// a rule tightened on the branch after the PR was opened applies to the PR's next run.
 /// </summary>
 /// <param name="Sha">The commit whose planbot.yaml holds the policy.</param>
-/// <param name="Label">How errors name it (<c>main at 1a2b3c4</c>).</param>
+/// <param name="Label">How errors name it (<c>base main at 1a2b3c4</c>).</param>
 /// <param name="ForkPoint">
 /// The merge base of <paramref name="Sha"/> and the PR's head: what the PR's own commits started
 /// from. A policy key counts as changed by the PR when the head differs from it there, so a PR that
@@ -67,7 +67,7 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
                 $"#{pr.Number}: the policy is read at the event's base {Naming.ShortSha(pr.BaseSha)}, not at the head of {Config.AllowedRepositories.Printable(branch)} as it is now: {note}");
         }
 
-        return new TrustedBase(head, $"{branch} at {Naming.ShortSha(head)}", await MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken).ConfigureAwait(false));
+        return new TrustedBase(head, $"base {branch} at {Naming.ShortSha(head)}", await MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>A branch name git and a refspec take as it is (GitHub's are such names; anything else is not guessed at).</summary>

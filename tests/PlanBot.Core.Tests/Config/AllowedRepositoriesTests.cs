@@ -81,6 +81,6 @@ public class AllowedRepositoriesTests
     public void A_repositorys_own_planbot_yaml_cannot_list_repositories()
     {
         var error = Should.Throw<ConfigException>(() => ConfigLoader.Parse("planbot.yaml", "locks: { backend: local }\nallowed_repositories: [mallory/*]\n")).Errors.Single();
-        error.ToString().ShouldBe("planbot.yaml:2:24: 'allowed_repositories' belongs in the server policy (planbot serve --policy, PLANBOT_POLICY_FILE), not in a repository's planbot.yaml: remove it");
+        error.ToString().ShouldBe("planbot.yaml:2:23: 'allowed_repositories' belongs in the server policy (planbot serve --policy, PLANBOT_POLICY_FILE), not in a repository's planbot.yaml: remove it");
     }
 }

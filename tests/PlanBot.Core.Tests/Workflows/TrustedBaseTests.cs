@@ -44,7 +44,7 @@ public sealed class TrustedBaseTests : IAsyncLifetime
     public async Task The_base_branchs_head_now_is_trusted_and_the_prs_changes_are_judged_from_its_fork_point()
     {
         var trusted = await TrustedBase.ResolveAsync(_git, _repo.Root, Pr(), CancellationToken.None);
-        trusted.ShouldBe(new TrustedBase(_tightened, $"main at {_tightened[..7]}", _opened, null));
+        trusted.ShouldBe(new TrustedBase(_tightened, $"base main at {_tightened[..7]}", _opened, null));
 
         var run = await RunConfigLoader.LoadForPullRequestAsync(_git, _repo.Root, trusted, null, null, CancellationToken.None);
         run.Config.Approval.Destructive.ShouldBeTrue("the rule tightened on main after the PR was opened applies");
