@@ -253,6 +253,29 @@ public sealed class MergeApplyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Before_the_merge_the_plan_comment_lists_the_remote_state_readers_re_planned_after_their_upstream_and_the_merge_does_so()
+    {
+        // a second reader of network's state that no PR touches
+        await OnMainAsync("cache/main.tf", LocalBackend + ReadsStateOf("../network") + Resource("c", "${data.terraform_remote_state.upstream.outputs.cidr}"));
+        await _scenario.ApplyAsync("cache");
+        await PlanAndApproveAsync(55, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.7.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+
+        var plan = _github.CommentsOn(55)[0].Body;
+        plan.ShouldContain("**After the merge**, what reads a changed project is re-planned against its new state once it applies:\n" +
+            "- after `network` applies: `app` (`terraform_remote_state.upstream`, not in this pull request), `cache` (`terraform_remote_state.upstream`, not in this pull request)\n", customMessage: plan);
+        plan.ShouldContain("`apply.dependents: plan`");
+        plan.ShouldNotContain("`db` (");
+
+        var merge = await MergeAsync(55);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(55).Last().Body;
+        result.ShouldContain("| `app` (reads `network`) | 📝 planned, not applied", customMessage: result);
+        result.ShouldContain("| `cache` (reads `network`) | 📝 planned, not applied");
+        result.ShouldNotContain("`db`");
+    }
+
+    [Fact]
     public async Task A_merge_whose_apply_job_never_ran_is_applied_first_by_the_next_merges_apply_in_order()
     {
         // queue keeps its state outside the checkout (as remote backends do), so a worktree of an older merge applies to the same state
