@@ -276,6 +276,106 @@ public sealed class MergeApplyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Planbot_apply_on_the_merged_pr_applies_the_waiting_dependents_for_a_user_whose_role_allows_it()
+    {
+        _github.Permissions["reader"] = ("read", "read");
+        await PlanAndApproveAsync(56, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.6.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(56);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        _github.CommentsOn(56).Last().Body.ShouldContain("| `app` (reads `network`) | 📝 planned, not applied");
+        _environment.Set("GITHUB_SHA", merge); // the Action's GITHUB_SHA of a comment event: the default branch's head
+
+        // a reader may not apply: refused, naming the role, nothing applied
+        var comments = _github.CommentsOn(56).Count;
+        (await RunAsync("issue_comment", CommentEvent(56, "/planbot apply", "reader"))).Code.ShouldBe(0);
+        _github.CommentsOn(56).Last().Body.ShouldContain("@reader `/planbot apply` needs the approver role");
+        State("app").ShouldNotContain("10.6.0.0/16");
+
+        // an approver's /planbot apply applies app from the plan stored for the merge commit
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(56, "/planbot apply", "carol"));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(56).Last().Body;
+        result.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #56)", customMessage: result);
+        result.ShouldContain("| `app` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        State("app").ShouldContain("10.6.0.0/16");
+        _github.CommentsOn(56).Count.ShouldBe(comments + 4); // the two commands, the refusal, the apply comment
+
+        // nothing waits any more: a second /planbot apply says so
+        (await RunAsync("issue_comment", CommentEvent(56, "/planbot apply", "carol"))).Code.ShouldBe(0);
+        _github.CommentsOn(56).Last().Body.ShouldContain("nothing of this pull request's merge waits to be applied");
+    }
+
+    [Fact]
+    public async Task Planbot_apply_on_a_merged_pr_is_refused_naming_the_newer_head_once_main_moved_on()
+    {
+        await PlanAndApproveAsync(57, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.5.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(57);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        await OnMainAsync("README.md", "moved on\n");
+        var newer = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        _environment.Set("GITHUB_SHA", newer);
+
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(57, "/planbot apply", "carol"));
+        code.ShouldBe(0, errors);
+        var reply = _github.CommentsOn(57).Last().Body;
+        reply.ShouldStartWith($"@carol not applied: the default branch has moved on to `{newer[..7]}` since the merge `{merge[..7]}`", customMessage: reply);
+        reply.ShouldNotContain("planbot:apply"); // not an apply comment: the catch-up of later pushes must not read it as one
+        State("app").ShouldNotContain("10.5.0.0/16");
+    }
+
+    [Fact]
+    public async Task An_approval_of_a_held_back_plan_counts_on_githubs_clock_even_when_the_runners_clock_is_ahead()
+    {
+        _github.ClockSkew = TimeSpan.FromSeconds(-90); // GitHub's clock is behind the runner's
+        await PlanAndApproveAsync(58, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        await OnMainAsync("db/variables.tf", "variable \"size\" {\n  default = \"xlarge\"\n}\n");
+        var merge = await MergeAsync(58);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        _github.CommentsOn(58).Last().Body.ShouldContain("| `db` | ⏸️ held back");
+
+        // approved right after the apply comment showed the new plan: before it on the runner's clock, not on GitHub's
+        _environment.Set("GITHUB_SHA", merge);
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(58, "/planbot approve", "carol"));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(58).Last().Body;
+        result.ShouldContain("| `db` | ✅ applied from the stored plan: 0 added, 0 changed, 0 destroyed, 1 replaced |", customMessage: result);
+        result.ShouldNotContain("before the plan");
+        State("db").ShouldContain("\"xlarge\"");
+    }
+
+    [Fact]
+    public async Task The_catch_up_of_an_earlier_merge_applies_to_the_checkouts_relative_local_states()
+    {
+        // queue: backend "local" with a path relative to its dir, inside the repository; plain: no backend block (its dir's terraform.tfstate)
+        const string queue = "terraform {\n  backend \"local\" {\n    path = \"../state/queue.tfstate\"\n  }\n}\n";
+        await OnMainAsync("queue/main.tf", queue + Resource("q", "v1"));
+        await OnMainAsync("plain/main.tf", Resource("p", "v1"));
+        await _scenario.ApplyAsync("queue");
+        await _scenario.ApplyAsync("plain");
+        var queueState = Path.Combine(_scenario.Repo.Root, "state", "queue.tfstate");
+        File.ReadAllText(queueState).ShouldContain("\"v1\"");
+
+        await PlanAndApproveAsync(62, new() { ["queue/main.tf"] = queue + Resource("q", "v2"), ["plain/main.tf"] = Resource("p", "v2") }, "queue", approve: false);
+        var first = await MergeAsync(62); // its apply job never runs
+        await PlanAndApproveAsync(63, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        var second = await MergeAsync(63);
+
+        var (code, errors) = await RunAsync("push", Push(second));
+        code.ShouldBe(0, errors);
+        var caughtUp = _github.CommentsOn(62).Last().Body;
+        caughtUp.ShouldContain($"### PlanBot apply of `{first[..7]}` (the merge of #62)", customMessage: caughtUp);
+        caughtUp.ShouldContain("| `queue` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        caughtUp.ShouldContain("| `plain` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        File.ReadAllText(queueState).ShouldContain("\"v2\"");
+        State("plain").ShouldContain("\"v2\"");
+        State("db").ShouldContain("\"gen2\"");
+
+        // the checkout's states are what terraform sees now: nothing left to do
+        var drift = await _scenario.PlanHeadAsync(second, ["queue", "plain"]);
+        drift.Projects.Select(p => p.Status).ShouldBe([Core.Runs.ProjectStatus.NoChanges, Core.Runs.ProjectStatus.NoChanges]);
+    }
+
+    [Fact]
     public async Task A_merge_whose_apply_job_never_ran_is_applied_first_by_the_next_merges_apply_in_order()
     {
         // queue keeps its state outside the checkout (as remote backends do), so a worktree of an older merge applies to the same state
