@@ -140,13 +140,14 @@ public sealed class MergeApplyTests : IAsyncLifetime
 
     private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
 
-    /// <summary>Plans, approves (when <paramref name="approve"/>) and returns the head; the plan must be stored.</summary>
-    private async Task<string> PlanAndApproveAsync(int pr, Dictionary<string, string> files, string project, bool approve = true)
+    /// <summary>Plans, approves (when <paramref name="approve"/>) and returns the head; the plan must be stored (in <paramref name="store"/>, else the local store).</summary>
+    private async Task<string> PlanAndApproveAsync(int pr, Dictionary<string, string> files, string project, bool approve = true, IPlanStore? store = null)
     {
         var head = await PushAsync(pr, files);
         var (code, errors) = await RunAsync("pull_request", PullRequestEvent(pr));
         code.ShouldBe(0, errors);
-        File.Exists(Store.PathOf(new PlanKey("acme/infra", pr, head, project))).ShouldBeTrue("the plan file is stored at plan time");
+        var key = new PlanKey("acme/infra", pr, head, project);
+        (store is null ? File.Exists(Store.PathOf(key)) : await store.GetAsync(key, CancellationToken.None) is not null).ShouldBeTrue("the plan file is stored at plan time");
         if (approve)
         {
             (await RunAsync("issue_comment", CommentEvent(pr, "/planbot approve", "carol"))).Code.ShouldBe(0);
@@ -154,6 +155,118 @@ public sealed class MergeApplyTests : IAsyncLifetime
         }
 
         return head;
+    }
+
+    private const string PlanKeyValue = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="; // 32 bytes, a test key
+
+    /// <summary>
+    /// <c>plans.store: s3</c> (s3rver) or <c>azure</c> (azurite), set on main as policy, with a fresh
+    /// bucket or container: the store as PlanBot opens it (with <paramref name="planKey"/> or none),
+    /// and a way to flip one byte of a stored object where it lies.
+    /// </summary>
+    private async Task<(Func<string?, IPlanStore> Open, Func<PlanKey, Task> Alter)> RemoteStoreAsync(string kind)
+    {
+        var name = "plans-" + Guid.NewGuid().ToString("N")[..12];
+        if (kind == "s3")
+        {
+            var credentials = new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER");
+            var config = new Amazon.S3.AmazonS3Config
+            {
+                ServiceURL = TestServers.S3, ForcePathStyle = true, AuthenticationRegion = "us-east-1",
+                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED, ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
+            };
+            var s3 = new Amazon.S3.AmazonS3Client(credentials, config);
+            await s3.PutBucketAsync(name);
+            _environment.Set("AWS_ACCESS_KEY_ID", "S3RVER");
+            _environment.Set("AWS_SECRET_ACCESS_KEY", "S3RVER");
+            await OnMainAsync("planbot.yaml", $"locks: {{ backend: local }}\nplans: {{ store: s3, s3: {{ bucket: {name}, region: us-east-1, endpoint: \"{TestServers.S3}\", sse: none }} }}\n");
+            var options = new Aws.Plans.S3PlanStoreOptions { Bucket = name, ServerSideEncryption = null };
+            return (key => new Aws.Plans.S3PlanStore(s3, options, Core.Plans.PlanEnvelope.KeyFrom(key)), async planKey =>
+            {
+                var objectKey = new Aws.Plans.S3PlanStore(s3, options, null).ObjectKey(planKey);
+                using var response = await s3.GetObjectAsync(name, objectKey);
+                var bytes = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(bytes);
+                var altered = bytes.ToArray();
+                altered[20] ^= 0x40;
+                await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = name, Key = objectKey, InputStream = new MemoryStream(altered), UseChunkEncoding = false });
+            });
+        }
+
+        var container = new global::Azure.Storage.Blobs.BlobContainerClient(new Uri($"{TestServers.Azurite}/{name}"), new global::Azure.Storage.StorageSharedKeyCredential(TestServers.AzuriteAccount, TestServers.AzuriteKey));
+        await container.CreateAsync();
+        _environment.Set("AZURE_STORAGE_KEY", TestServers.AzuriteKey);
+        await OnMainAsync("planbot.yaml", $"locks: {{ backend: local }}\nplans: {{ store: azure, azure: {{ account: {TestServers.AzuriteAccount}, container: {name}, endpoint: \"{TestServers.Azurite}\" }} }}\n");
+        return (key => new PlanBot.Azure.Plans.BlobPlanStore(container, Core.Plans.PlanEnvelope.KeyFrom(key)), async planKey =>
+        {
+            var blob = container.GetBlobClient(PlanBot.Azure.Plans.BlobPlanStore.BlobName(planKey));
+            var altered = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+            altered[20] ^= 0x40;
+            await blob.UploadAsync(new BinaryData(altered), overwrite: true);
+        });
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("azure")]
+    public async Task An_unchanged_approved_plan_is_applied_from_the_encrypted_file_in_the_remote_store_which_no_one_reads_without_the_key(string kind)
+    {
+        var (open, _) = await RemoteStoreAsync(kind);
+        _environment.Set("PLANBOT_PLAN_KEY", PlanKeyValue);
+        var store = open(PlanKeyValue);
+        var head = await PlanAndApproveAsync(70, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db", store: store);
+        var key = new PlanKey("acme/infra", 70, head, "db");
+        File.Exists(Store.PathOf(key)).ShouldBeFalse("the plan went to the remote store, not the data dir");
+        Core.Plans.StoredPlanSummary.Parse((await store.GetAsync(key, CancellationToken.None))!.SummaryJson)!.Project.ShouldBe("db");
+
+        // without the key the object cannot be read: encrypted, and bound to its key
+        var keyless = await Should.ThrowAsync<Core.Plans.PlanIntegrityException>(() => open(null).GetAsync(key, CancellationToken.None));
+        keyless.Message.ShouldContain("the plan is encrypted; set PLANBOT_PLAN_KEY");
+        await Should.ThrowAsync<Core.Plans.PlanIntegrityException>(() => open("HyAdHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=").GetAsync(key, CancellationToken.None));
+
+        var merge = await MergeAsync(70);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(70).Last().Body.ShouldContain("| `db` | ✅ applied from the stored plan: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        State("db").ShouldContain("\"gen2\"");
+        (await store.GetAsync(key, CancellationToken.None)).ShouldBeNull("the applied plan's file is deleted from the store");
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("azure")]
+    public async Task A_plan_altered_in_the_remote_store_is_refused_by_its_checksum_and_a_matching_re_plan_is_applied(string kind)
+    {
+        var (open, alter) = await RemoteStoreAsync(kind);
+        var head = await PlanAndApproveAsync(71, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen3", StringComparison.Ordinal) }, "db", store: open(null));
+        await alter(new PlanKey("acme/infra", 71, head, "db"));
+
+        var merge = await MergeAsync(71);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        var row = _github.CommentsOn(71).Last().Body.Split('\n').Single(l => l.StartsWith("| `db` |", StringComparison.Ordinal));
+        row.ShouldContain("✅ applied from a re-plan (the stored plan was refused:");
+        row.ShouldContain("SHA-256 mismatch");
+        State("db").ShouldContain("\"gen3\"");
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("azure")]
+    public async Task An_encrypted_stored_plan_is_not_read_by_a_merge_run_without_the_key_which_re_plans_instead(string kind)
+    {
+        var (open, _) = await RemoteStoreAsync(kind);
+        _environment.Set("PLANBOT_PLAN_KEY", PlanKeyValue);
+        await PlanAndApproveAsync(72, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen4", StringComparison.Ordinal) }, "db", store: open(PlanKeyValue));
+
+        _environment.Set("PLANBOT_PLAN_KEY", null); // the apply job lost the secret
+        var merge = await MergeAsync(72);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        var row = _github.CommentsOn(72).Last().Body.Split('\n').Single(l => l.StartsWith("| `db` |", StringComparison.Ordinal));
+        row.ShouldContain("✅ applied from a re-plan (the stored plan was refused:");
+        row.ShouldContain("the plan is encrypted; set PLANBOT_PLAN_KEY");
+        State("db").ShouldContain("\"gen4\"");
     }
 
     [Fact]

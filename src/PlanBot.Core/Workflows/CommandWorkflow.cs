@@ -308,7 +308,7 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         var first = PlanCommentWriter.FirstPart(await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false));
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var plan = (await new Policy.ApprovalRecords(approvals).ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false)).Plan;
-        if (plan is null || pr.MergeCommitSha is null || plan.Head != pr.MergeCommitSha)
+        if (plan is null || pr.MergeCommitSha is null || plan.Head != pr.MergeCommitSha || plan.Fingerprints.Count == 0)
         {
             await ReplyAsync(context, $"@{comment.Author} nothing of this pull request's merge waits to be applied: its merge applied everything it planned (see PlanBot's apply comment). Nothing was done.", cancellationToken).ConfigureAwait(false);
             return false;

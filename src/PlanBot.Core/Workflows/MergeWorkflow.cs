@@ -192,6 +192,17 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
             }
         }
 
+        else if (planned.Head == sha)
+        {
+            // what this merge left waiting is done: nothing is recorded for it any more, so a later `/planbot apply` says so
+            var done = new PlanMeta(sha, time.GetUtcNow().ToUnixTimeMilliseconds(), new Dictionary<string, string>(StringComparer.Ordinal), [], planned.PostedAt);
+            await records.SaveAsync(owner, state, new ApprovalState(done, []), [], cancellationToken).ConfigureAwait(false);
+            if (first is not null)
+            {
+                await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, done), [])), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var pending = results.Where(r => r.After is null && r.Status is ApplyStatus.Failed or ApplyStatus.HeldBack or ApplyStatus.Skipped)
             .Select(r => outcome.Projects.GetValueOrDefault(r.Project))
             .OfType<Discovery.Project>()
