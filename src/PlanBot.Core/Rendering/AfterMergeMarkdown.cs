@@ -25,19 +25,19 @@ internal static class AfterMergeMarkdown
             sb.Append($"- after {Code(group.Key)} applies: {string.Join(", ", readers)}\n");
         }
 
-        sb.Append('\n');
+        var then = new List<string>();
         if (afterMerge.Replans.Any(r => r.InPullRequest))
         {
-            sb.Append("A project of this pull request re-planned this way is applied only when its new plan is the approved one (or needs no approval). ");
+            then.Add("A project of this pull request re-planned this way is applied only when its new plan is the approved one (or needs no approval).");
         }
 
         if (afterMerge.Replans.Any(r => !r.InPullRequest))
         {
-            sb.Append(afterMerge.ApplyDependents
+            then.Add(afterMerge.ApplyDependents
                 ? "A project not in this pull request is applied at once when its new plan needs no approval (`apply.dependents: apply`); else its plan is posted here and `/planbot apply` or `/planbot approve` applies it while the merge is the default branch's head."
                 : "A project not in this pull request is not applied by the merge (`apply.dependents: plan`): its plan is posted here and `/planbot apply` or `/planbot approve` applies it while the merge is the default branch's head.");
         }
 
-        return sb.Append("\n\n").ToString();
+        return sb.Append('\n').Append(string.Join(' ', then)).Append("\n\n").ToString();
     }
 }
