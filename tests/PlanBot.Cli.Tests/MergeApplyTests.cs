@@ -140,13 +140,14 @@ public sealed class MergeApplyTests : IAsyncLifetime
 
     private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
 
-    /// <summary>Plans, approves (when <paramref name="approve"/>) and returns the head; the plan must be stored.</summary>
-    private async Task<string> PlanAndApproveAsync(int pr, Dictionary<string, string> files, string project, bool approve = true)
+    /// <summary>Plans, approves (when <paramref name="approve"/>) and returns the head; the plan must be stored (in <paramref name="store"/>, else the local store).</summary>
+    private async Task<string> PlanAndApproveAsync(int pr, Dictionary<string, string> files, string project, bool approve = true, IPlanStore? store = null)
     {
         var head = await PushAsync(pr, files);
         var (code, errors) = await RunAsync("pull_request", PullRequestEvent(pr));
         code.ShouldBe(0, errors);
-        File.Exists(Store.PathOf(new PlanKey("acme/infra", pr, head, project))).ShouldBeTrue("the plan file is stored at plan time");
+        var key = new PlanKey("acme/infra", pr, head, project);
+        (store is null ? File.Exists(Store.PathOf(key)) : await store.GetAsync(key, CancellationToken.None) is not null).ShouldBeTrue("the plan file is stored at plan time");
         if (approve)
         {
             (await RunAsync("issue_comment", CommentEvent(pr, "/planbot approve", "carol"))).Code.ShouldBe(0);
@@ -154,6 +155,118 @@ public sealed class MergeApplyTests : IAsyncLifetime
         }
 
         return head;
+    }
+
+    private const string PlanKeyValue = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="; // 32 bytes, a test key
+
+    /// <summary>
+    /// <c>plans.store: s3</c> (s3rver) or <c>azure</c> (azurite), set on main as policy, with a fresh
+    /// bucket or container: the store as PlanBot opens it (with <paramref name="planKey"/> or none),
+    /// and a way to flip one byte of a stored object where it lies.
+    /// </summary>
+    private async Task<(Func<string?, IPlanStore> Open, Func<PlanKey, Task> Alter)> RemoteStoreAsync(string kind)
+    {
+        var name = "plans-" + Guid.NewGuid().ToString("N")[..12];
+        if (kind == "s3")
+        {
+            var credentials = new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER");
+            var config = new Amazon.S3.AmazonS3Config
+            {
+                ServiceURL = TestServers.S3, ForcePathStyle = true, AuthenticationRegion = "us-east-1",
+                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED, ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
+            };
+            var s3 = new Amazon.S3.AmazonS3Client(credentials, config);
+            await s3.PutBucketAsync(name);
+            _environment.Set("AWS_ACCESS_KEY_ID", "S3RVER");
+            _environment.Set("AWS_SECRET_ACCESS_KEY", "S3RVER");
+            await OnMainAsync("planbot.yaml", $"locks: {{ backend: local }}\nplans: {{ store: s3, s3: {{ bucket: {name}, region: us-east-1, endpoint: \"{TestServers.S3}\", sse: none }} }}\n");
+            var options = new Aws.Plans.S3PlanStoreOptions { Bucket = name, ServerSideEncryption = null };
+            return (key => new Aws.Plans.S3PlanStore(s3, options, Core.Plans.PlanEnvelope.KeyFrom(key)), async planKey =>
+            {
+                var objectKey = new Aws.Plans.S3PlanStore(s3, options, null).ObjectKey(planKey);
+                using var response = await s3.GetObjectAsync(name, objectKey);
+                var bytes = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(bytes);
+                var altered = bytes.ToArray();
+                altered[20] ^= 0x40;
+                await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = name, Key = objectKey, InputStream = new MemoryStream(altered), UseChunkEncoding = false });
+            });
+        }
+
+        var container = new global::Azure.Storage.Blobs.BlobContainerClient(new Uri($"{TestServers.Azurite}/{name}"), new global::Azure.Storage.StorageSharedKeyCredential(TestServers.AzuriteAccount, TestServers.AzuriteKey));
+        await container.CreateAsync();
+        _environment.Set("AZURE_STORAGE_KEY", TestServers.AzuriteKey);
+        await OnMainAsync("planbot.yaml", $"locks: {{ backend: local }}\nplans: {{ store: azure, azure: {{ account: {TestServers.AzuriteAccount}, container: {name}, endpoint: \"{TestServers.Azurite}\" }} }}\n");
+        return (key => new PlanBot.Azure.Plans.BlobPlanStore(container, Core.Plans.PlanEnvelope.KeyFrom(key)), async planKey =>
+        {
+            var blob = container.GetBlobClient(PlanBot.Azure.Plans.BlobPlanStore.BlobName(planKey));
+            var altered = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+            altered[20] ^= 0x40;
+            await blob.UploadAsync(new BinaryData(altered), overwrite: true);
+        });
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("azure")]
+    public async Task An_unchanged_approved_plan_is_applied_from_the_encrypted_file_in_the_remote_store_which_no_one_reads_without_the_key(string kind)
+    {
+        var (open, _) = await RemoteStoreAsync(kind);
+        _environment.Set("PLANBOT_PLAN_KEY", PlanKeyValue);
+        var store = open(PlanKeyValue);
+        var head = await PlanAndApproveAsync(70, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db", store: store);
+        var key = new PlanKey("acme/infra", 70, head, "db");
+        File.Exists(Store.PathOf(key)).ShouldBeFalse("the plan went to the remote store, not the data dir");
+        Core.Plans.StoredPlanSummary.Parse((await store.GetAsync(key, CancellationToken.None))!.SummaryJson)!.Project.ShouldBe("db");
+
+        // without the key the object cannot be read: encrypted, and bound to its key
+        var keyless = await Should.ThrowAsync<Core.Plans.PlanIntegrityException>(() => open(null).GetAsync(key, CancellationToken.None));
+        keyless.Message.ShouldContain("the plan is encrypted; set PLANBOT_PLAN_KEY");
+        await Should.ThrowAsync<Core.Plans.PlanIntegrityException>(() => open("HyAdHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=").GetAsync(key, CancellationToken.None));
+
+        var merge = await MergeAsync(70);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        _github.CommentsOn(70).Last().Body.ShouldContain("| `db` | ✅ applied from the stored plan: 0 added, 0 changed, 0 destroyed, 1 replaced |");
+        State("db").ShouldContain("\"gen2\"");
+        (await store.GetAsync(key, CancellationToken.None)).ShouldBeNull("the applied plan's file is deleted from the store");
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("azure")]
+    public async Task A_plan_altered_in_the_remote_store_is_refused_by_its_checksum_and_a_matching_re_plan_is_applied(string kind)
+    {
+        var (open, alter) = await RemoteStoreAsync(kind);
+        var head = await PlanAndApproveAsync(71, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen3", StringComparison.Ordinal) }, "db", store: open(null));
+        await alter(new PlanKey("acme/infra", 71, head, "db"));
+
+        var merge = await MergeAsync(71);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        var row = _github.CommentsOn(71).Last().Body.Split('\n').Single(l => l.StartsWith("| `db` |", StringComparison.Ordinal));
+        row.ShouldContain("✅ applied from a re-plan (the stored plan was refused:");
+        row.ShouldContain("SHA-256 mismatch");
+        State("db").ShouldContain("\"gen3\"");
+    }
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("azure")]
+    public async Task An_encrypted_stored_plan_is_not_read_by_a_merge_run_without_the_key_which_re_plans_instead(string kind)
+    {
+        var (open, _) = await RemoteStoreAsync(kind);
+        _environment.Set("PLANBOT_PLAN_KEY", PlanKeyValue);
+        await PlanAndApproveAsync(72, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen4", StringComparison.Ordinal) }, "db", store: open(PlanKeyValue));
+
+        _environment.Set("PLANBOT_PLAN_KEY", null); // the apply job lost the secret
+        var merge = await MergeAsync(72);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        var row = _github.CommentsOn(72).Last().Body.Split('\n').Single(l => l.StartsWith("| `db` |", StringComparison.Ordinal));
+        row.ShouldContain("✅ applied from a re-plan (the stored plan was refused:");
+        row.ShouldContain("the plan is encrypted; set PLANBOT_PLAN_KEY");
+        State("db").ShouldContain("\"gen4\"");
     }
 
     [Fact]
@@ -250,6 +363,129 @@ public sealed class MergeApplyTests : IAsyncLifetime
         code.ShouldBe(0, errors);
         _github.CommentsOn(54).Last().Body.ShouldContain("| `app` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
         State("app").ShouldContain("10.8.0.0/16");
+    }
+
+    [Fact]
+    public async Task Before_the_merge_the_plan_comment_lists_the_remote_state_readers_re_planned_after_their_upstream_and_the_merge_does_so()
+    {
+        // a second reader of network's state that no PR touches
+        await OnMainAsync("cache/main.tf", LocalBackend + ReadsStateOf("../network") + Resource("c", "${data.terraform_remote_state.upstream.outputs.cidr}"));
+        await _scenario.ApplyAsync("cache");
+        await PlanAndApproveAsync(55, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.7.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+
+        var plan = _github.CommentsOn(55)[0].Body;
+        plan.ShouldContain("**After the merge**, what reads a changed project is re-planned against its new state once it applies:\n" +
+            "- after `network` applies: `app` (`terraform_remote_state.upstream`, not in this pull request), `cache` (`terraform_remote_state.upstream`, not in this pull request)\n", customMessage: plan);
+        plan.ShouldContain("`apply.dependents: plan`");
+        plan.ShouldNotContain("`db` (");
+
+        var merge = await MergeAsync(55);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(55).Last().Body;
+        result.ShouldContain("| `app` (reads `network`) | 📝 planned, not applied", customMessage: result);
+        result.ShouldContain("| `cache` (reads `network`) | 📝 planned, not applied");
+        result.ShouldNotContain("`db`");
+    }
+
+    [Fact]
+    public async Task Planbot_apply_on_the_merged_pr_applies_the_waiting_dependents_for_a_user_whose_role_allows_it()
+    {
+        _github.Permissions["reader"] = ("read", "read");
+        await PlanAndApproveAsync(56, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.6.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(56);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        _github.CommentsOn(56).Last().Body.ShouldContain("| `app` (reads `network`) | 📝 planned, not applied");
+        _environment.Set("GITHUB_SHA", merge); // the Action's GITHUB_SHA of a comment event: the default branch's head
+
+        // a reader may not apply: refused, naming the role, nothing applied
+        var comments = _github.CommentsOn(56).Count;
+        (await RunAsync("issue_comment", CommentEvent(56, "/planbot apply", "reader"))).Code.ShouldBe(0);
+        _github.CommentsOn(56).Last().Body.ShouldContain("@reader `/planbot apply` needs the approver role");
+        State("app").ShouldNotContain("10.6.0.0/16");
+
+        // an approver's /planbot apply applies app from the plan stored for the merge commit
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(56, "/planbot apply", "carol"));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(56).Last().Body;
+        result.ShouldContain($"### PlanBot apply of `{merge[..7]}` (the merge of #56)", customMessage: result);
+        result.ShouldContain("| `app` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        State("app").ShouldContain("10.6.0.0/16");
+        _github.CommentsOn(56).Count.ShouldBe(comments + 4); // the two commands, the refusal, the apply comment
+
+        // nothing waits any more: a second /planbot apply says so
+        (await RunAsync("issue_comment", CommentEvent(56, "/planbot apply", "carol"))).Code.ShouldBe(0);
+        _github.CommentsOn(56).Last().Body.ShouldContain("nothing of this pull request's merge waits to be applied");
+    }
+
+    [Fact]
+    public async Task Planbot_apply_on_a_merged_pr_is_refused_naming_the_newer_head_once_main_moved_on()
+    {
+        await PlanAndApproveAsync(57, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.5.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(57);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        await OnMainAsync("README.md", "moved on\n");
+        var newer = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+        _environment.Set("GITHUB_SHA", newer);
+
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(57, "/planbot apply", "carol"));
+        code.ShouldBe(0, errors);
+        var reply = _github.CommentsOn(57).Last().Body;
+        reply.ShouldStartWith($"@carol not applied: the default branch has moved on to `{newer[..7]}` since the merge `{merge[..7]}`", customMessage: reply);
+        reply.ShouldNotContain("planbot:apply"); // not an apply comment: the catch-up of later pushes must not read it as one
+        State("app").ShouldNotContain("10.5.0.0/16");
+    }
+
+    [Fact]
+    public async Task An_approval_of_a_held_back_plan_counts_on_githubs_clock_even_when_the_runners_clock_is_ahead()
+    {
+        _github.ClockSkew = TimeSpan.FromSeconds(-90); // GitHub's clock is behind the runner's
+        await PlanAndApproveAsync(58, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        await OnMainAsync("db/variables.tf", "variable \"size\" {\n  default = \"xlarge\"\n}\n");
+        var merge = await MergeAsync(58);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        _github.CommentsOn(58).Last().Body.ShouldContain("| `db` | ⏸️ held back");
+
+        // approved right after the apply comment showed the new plan: before it on the runner's clock, not on GitHub's
+        _environment.Set("GITHUB_SHA", merge);
+        var (code, errors) = await RunAsync("issue_comment", CommentEvent(58, "/planbot approve", "carol"));
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(58).Last().Body;
+        result.ShouldContain("| `db` | ✅ applied from the stored plan: 0 added, 0 changed, 0 destroyed, 1 replaced |", customMessage: result);
+        result.ShouldNotContain("before the plan");
+        State("db").ShouldContain("\"xlarge\"");
+    }
+
+    [Fact]
+    public async Task The_catch_up_of_an_earlier_merge_applies_to_the_checkouts_relative_local_states()
+    {
+        // queue: backend "local" with a path relative to its dir, inside the repository; plain: no backend block (its dir's terraform.tfstate)
+        const string queue = "terraform {\n  backend \"local\" {\n    path = \"../state/queue.tfstate\"\n  }\n}\n";
+        await OnMainAsync("queue/main.tf", queue + Resource("q", "v1"));
+        await OnMainAsync("plain/main.tf", Resource("p", "v1"));
+        await _scenario.ApplyAsync("queue");
+        await _scenario.ApplyAsync("plain");
+        var queueState = Path.Combine(_scenario.Repo.Root, "state", "queue.tfstate");
+        File.ReadAllText(queueState).ShouldContain("\"v1\"");
+
+        await PlanAndApproveAsync(62, new() { ["queue/main.tf"] = queue + Resource("q", "v2"), ["plain/main.tf"] = Resource("p", "v2") }, "queue", approve: false);
+        var first = await MergeAsync(62); // its apply job never runs
+        await PlanAndApproveAsync(63, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen2", StringComparison.Ordinal) }, "db");
+        var second = await MergeAsync(63);
+
+        var (code, errors) = await RunAsync("push", Push(second));
+        code.ShouldBe(0, errors);
+        var caughtUp = _github.CommentsOn(62).Last().Body;
+        caughtUp.ShouldContain($"### PlanBot apply of `{first[..7]}` (the merge of #62)", customMessage: caughtUp);
+        caughtUp.ShouldContain("| `queue` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        caughtUp.ShouldContain("| `plain` | ✅ applied from the stored plan: 0 added, 1 changed, 0 destroyed, 0 replaced |");
+        File.ReadAllText(queueState).ShouldContain("\"v2\"");
+        State("plain").ShouldContain("\"v2\"");
+        State("db").ShouldContain("\"gen2\"");
+
+        // the checkout's states are what terraform sees now: nothing left to do
+        var drift = await _scenario.PlanHeadAsync(second, ["queue", "plain"]);
+        drift.Projects.Select(p => p.Status).ShouldBe([Core.Runs.ProjectStatus.NoChanges, Core.Runs.ProjectStatus.NoChanges]);
     }
 
     [Fact]

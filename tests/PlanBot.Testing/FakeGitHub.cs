@@ -39,6 +39,9 @@ public sealed class FakeGitHub : IAsyncDisposable
     public Dictionary<int, List<string>> PullFiles { get; } = [];
     public List<FakeComment> Comments { get; } = [];
     public List<(long CommentId, string Content)> Reactions { get; } = [];
+
+    /// <summary>How far GitHub's clock (comment created_at/updated_at) is from the runner's: tests of clock skew between the two.</summary>
+    public TimeSpan ClockSkew { get; set; }
     public List<(string Sha, string State, string Context, string Description)> Statuses { get; } = [];
     public List<JsonObject> CheckRuns { get; } = [];
     public Dictionary<string, (string Permission, string Role)> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -118,7 +121,7 @@ public sealed class FakeGitHub : IAsyncDisposable
     {
         lock (_gate)
         {
-            var at = created ?? DateTimeOffset.UtcNow;
+            var at = created ?? DateTimeOffset.UtcNow + ClockSkew;
             var comment = new FakeComment(Interlocked.Increment(ref _ids), issue, body, user, at, updated ?? at);
             Comments.Add(comment);
             return comment;
@@ -197,7 +200,7 @@ public sealed class FakeGitHub : IAsyncDisposable
                     return Results.NotFound(new { message = "Not Found" });
                 }
 
-                Comments[index] = Comments[index] with { Body = (string)body["body"]!, Updated = DateTimeOffset.UtcNow };
+                Comments[index] = Comments[index] with { Body = (string)body["body"]!, Updated = DateTimeOffset.UtcNow + ClockSkew };
                 return Results.Json(Json(Comments[index]));
             }
         });

@@ -29,6 +29,10 @@ public sealed class ProjectGraph
     public IReadOnlyList<DependencyEdge> DependenciesOf(string project) =>
         _dependencies.TryGetValue(project, out var edges) ? edges : [];
 
+    /// <summary>The projects that read <paramref name="project"/> (depends_on, terraform_remote_state): the edges into it, by dependent name.</summary>
+    public IReadOnlyList<DependencyEdge> DependentsOf(string project) =>
+        [.. Nodes.SelectMany(n => DependenciesOf(n).Where(e => e.To == project))];
+
     /// <exception cref="ConfigException">depends_on names an unknown project, or the graph has a cycle.</exception>
     public static ProjectGraph Build(IReadOnlyList<Project> projects, string configFile = "planbot.yaml")
     {

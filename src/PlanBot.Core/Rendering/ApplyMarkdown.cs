@@ -58,7 +58,7 @@ public static class ApplyMarkdown
 
         if (results.Any(r => r.Status == ApplyStatus.Planned))
         {
-            sb.Append("\n\nDependents were re-planned against the new outputs of what applied and wait here: `/planbot approve` on this pull request applies them while this merge is the default branch's head (or a follow-up pull request plans them again).\n");
+            sb.Append("\n\nDependents were re-planned against the new outputs of what applied and wait here: `/planbot apply` on this pull request (or `/planbot approve`, for a plan that needs approval) applies them while this merge is the default branch's head; once the default branch moves on, the next pull request that changes them or their upstream plans them again.\n");
         }
 
         if (results.Any(r => r.Status == ApplyStatus.Failed))

@@ -107,6 +107,11 @@ public static class MarkdownComment
             head.Add(graph);
         }
 
+        if (!options.Headless && AfterMergeMarkdown.Render(report.AfterMerge) is { } afterMerge)
+        {
+            head.Add(afterMerge);
+        }
+
         return head;
     }
 

@@ -50,6 +50,8 @@ public sealed record RunReport
     public IReadOnlyList<ProjectResult> Projects { get; init; } = [];
     public IReadOnlyList<DeletedProject> Deleted { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>What the merge apply re-plans after each of these projects applies (<c>apply.mode: on_merge</c>); null: not told.</summary>
+    public AfterMerge? AfterMerge { get; init; }
 
     public bool AnyFailed => Projects.Any(p => p.Status is ProjectStatus.Failed or ProjectStatus.Locked or ProjectStatus.Skipped);
 

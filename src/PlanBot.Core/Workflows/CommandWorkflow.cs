@@ -70,6 +70,9 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             case CommandVerb.Approve or CommandVerb.Unapprove:
                 (ok, outcome) = await ApproveAsync(context, comment, command, config, options, cancellationToken).ConfigureAwait(false);
                 break;
+            case CommandVerb.Apply when config.ApplyMode == ApplyMode.OnMerge && context.PullRequest.Merged:
+                ok = await ApplyWaitingAsync(context, comment, config, cancellationToken).ConfigureAwait(false);
+                break;
             case CommandVerb.Apply when config.ApplyMode == ApplyMode.Comment:
                 (ok, outcome) = await ApplyAsync(context, comment, command, config, options, cancellationToken).ConfigureAwait(false);
                 break;
@@ -169,13 +172,17 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         if (approve)
         {
             var targets = command.Projects.Count > 0 ? [.. command.Projects] : plan.Required;
-            if (targets.Length == 0)
+            if (targets.Length == 0 && !mergedPlan)
             {
                 await ReplyAsync(context, $"@{comment.Author} nothing in this plan needs approval.", cancellationToken).ConfigureAwait(false);
                 return (true, null);
             }
 
-            entries.Add(new Policy.ApprovalEntry(comment.Id, comment.Author, plan.Head, targets.ToDictionary(t => t, t => plan.Fingerprints[t], StringComparer.Ordinal)));
+            // on a merged PR whose waiting plans need no approval, an approval applies them as `/planbot apply` does
+            if (targets.Length > 0)
+            {
+                entries.Add(new Policy.ApprovalEntry(comment.Id, comment.Author, plan.Head, targets.ToDictionary(t => t, t => plan.Fingerprints[t], StringComparer.Ordinal)));
+            }
         }
         else
         {
@@ -290,12 +297,38 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         return true;
     }
 
-    /// <summary>Only the default branch's head is applied after a new approval: an older merge would undo what came after it.</summary>
-    private async Task<IReadOnlyList<ApplyResult>?> ApplyMergedAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>/planbot apply</c> on a merged PR (<c>apply.mode: on_merge</c>): applies what its merge left
+    /// waiting (dependents planned against the new outputs, held-back projects once approved) while the
+    /// merge commit is the default branch's head. The caller's role was checked as for every apply.
+    /// </summary>
+    private async Task<bool> ApplyWaitingAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CancellationToken cancellationToken)
     {
-        if (await checkout.DefaultBranchHeadAsync(context.Repo, context.PullRequest.CloneUrl ?? context.CloneUrl, cancellationToken).ConfigureAwait(false) != sha)
+        var pr = context.PullRequest;
+        var first = PlanCommentWriter.FirstPart(await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false));
+        var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
+        var plan = (await new Policy.ApprovalRecords(approvals).ReadAsync(context.Repo, pr.Number, meta, cancellationToken).ConfigureAwait(false)).Plan;
+        if (plan is null || pr.MergeCommitSha is null || plan.Head != pr.MergeCommitSha || plan.Fingerprints.Count == 0)
         {
-            await vcs.CreateCommentAsync(context.Repo, context.PullRequest.Number, $"{MergeWorkflow.Marker}\nThe default branch has moved on since `{Naming.ShortSha(sha)}`: PlanBot applies only its head. The held-back projects are applied by the next merge that plans them.", cancellationToken).ConfigureAwait(false);
+            await ReplyAsync(context, $"@{comment.Author} nothing of this pull request's merge waits to be applied: its merge applied everything it planned (see PlanBot's apply comment). Nothing was done.", cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        progress?.Report($"#{pr.Number}: /planbot apply by @{comment.Author} on the merged PR; applying what its merge left waiting");
+        var applied = await ApplyMergedAsync(context, plan.Head, config, cancellationToken, comment.Author).ConfigureAwait(false);
+        return applied is not null && applied.All(r => r.Status is not (ApplyStatus.Failed or ApplyStatus.HeldBack));
+    }
+
+    /// <summary>Only the default branch's head is applied after a new approval: an older merge would undo what came after it.</summary>
+    private async Task<IReadOnlyList<ApplyResult>?> ApplyMergedAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken, string? askedBy = null)
+    {
+        var head = await checkout.DefaultBranchHeadAsync(context.Repo, context.PullRequest.CloneUrl ?? context.CloneUrl, cancellationToken).ConfigureAwait(false);
+        if (head != sha)
+        {
+            // a plain reply, not an apply comment: the catch-up of later pushes reads apply comments as "this merge was applied"
+            var who = askedBy is null ? "" : $"@{askedBy} ";
+            var where = head is null ? "PlanBot cannot tell the default branch's head here" : $"the default branch has moved on to `{Naming.ShortSha(head)}` since the merge `{Naming.ShortSha(sha)}`";
+            await ReplyAsync(context, $"{who}not applied: {where}, and PlanBot applies only the default branch's head (applying an older merge would undo what came after it). Nothing was done; the projects that wait are planned and applied again by the next merge that changes them or their upstream.", cancellationToken).ConfigureAwait(false);
             return null;
         }
 

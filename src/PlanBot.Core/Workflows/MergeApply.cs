@@ -118,7 +118,7 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
                 }
 
                 // Its consumers read its new outputs: they run next, planned against the new state.
-                foreach (var dependent in graph.Nodes.Where(d => graph.DependenciesOf(d).Any(e => e.To == name) && !workSet.Contains(d) && !upstreamOf.ContainsKey(d)).Order(StringComparer.Ordinal))
+                foreach (var dependent in graph.DependentsOf(name).Select(e => e.From).Where(d => !workSet.Contains(d) && !upstreamOf.ContainsKey(d)))
                 {
                     upstreamOf[dependent] = name;
                     work.Add(dependent);

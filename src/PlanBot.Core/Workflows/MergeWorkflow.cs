@@ -47,12 +47,31 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
             var tree = await sources.Checkout.AtAsync(context.RepoDir, earlier, cancellationToken).ConfigureAwait(false);
             await using (tree.ConfigureAwait(false))
             {
+                // terraform runs in the worktree: its relative local states must be the checkout's
+                var unreachable = LocalStateLinks.Link(Discovery.ProjectDiscovery.Discover(sources.Checkout.TreeOf(tree.Root), config), tree.Root, context.RepoDir);
+                if (unreachable.Count > 0)
+                {
+                    await NotCaughtUpAsync(context, earlier, unreachable, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 all.AddRange(await RunAsync(context with { RepoDir = tree.Root }, earlier, config, fromPush: true, cancellationToken).ConfigureAwait(false) ?? []);
             }
         }
 
         var current = await RunAsync(context, sha, config, fromPush: true, cancellationToken).ConfigureAwait(false);
         return current is null && all.Count == 0 ? null : [.. all, .. current ?? []];
+    }
+
+    /// <summary>An earlier merge the catch-up cannot apply from a worktree: said on its PR as its apply comment (so later pushes do not try again).</summary>
+    private async Task NotCaughtUpAsync(PullRequestContext context, string earlier, IReadOnlyList<string> unreachable, CancellationToken cancellationToken)
+    {
+        var pr = (await vcs.PullRequestsForCommitAsync(context.Repo, earlier, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Merged && !p.FromFork);
+        progress?.Report($"{Naming.ShortSha(earlier)}: not applied by the catch-up: {string.Join("; ", unreachable)}");
+        if (pr is not null)
+        {
+            await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot did not apply the merge `{Naming.ShortSha(earlier)}`\n\nIts apply job never ran, and the catch-up of a later push applies an older merge in a worktree of it, which cannot reach these states:\n{string.Join("", unreachable.Select(u => $"- {u}\n"))}\nNothing was applied for this merge; its projects keep their locks. Plan and apply its changes again in a new pull request (or by hand), then `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The merges before <paramref name="sha"/> (first parents) whose PR has a PlanBot plan and no apply comment for them, oldest first.</summary>
@@ -170,15 +189,34 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         await sources.Plans.DeletePullRequestAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
         if (outcome.Waiting.Count > 0)
         {
-            // A new `/planbot approve` on the merged PR approves these plans of the merged commit (held back, or dependents), and applies them.
+            // `/planbot apply` or a new `/planbot approve` on the merged PR applies these plans of the merged commit (held back, or dependents).
             var waiting = outcome.Waiting;
+
+            // GitHub's time of the comment showing these plans, as for a PR's plan (issue 13): an approval is timed
+            // against it on GitHub's clock, so one in the same second counts, whatever the runner's clock says
+            var shown = (await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false)).FirstOrDefault(c => c.Id == status.Id) ?? status;
+
+            // what needs an approval: a held-back project, a dependent whose new plan needs one; the rest `/planbot apply` applies
             var mergedPlan = new PlanMeta(sha, time.GetUtcNow().ToUnixTimeMilliseconds(),
-                waiting.ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal), [.. waiting.Select(p => p.Project.Name)]);
+                waiting.ToDictionary(p => p.Project.Name, p => p.Plan!.Fingerprint, StringComparer.Ordinal),
+                [.. waiting.Where(p => p.Approval.Required || results.Any(r => r.Project == p.Project.Name && r.Status == ApplyStatus.HeldBack)).Select(p => p.Project.Name)],
+                shown.UpdatedAt.ToUnixTimeSeconds());
             await PlanFiles.StoreAsync(sources.Plans, context.Repo, pr.Number, new RunReport { Head = sha, Base = sha, Projects = waiting }, progress, cancellationToken).ConfigureAwait(false);
             await records.SaveAsync(owner, state, new ApprovalState(mergedPlan, []), waiting.Select(p => p.Project), cancellationToken).ConfigureAwait(false);
             if (first is not null)
             {
                 await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, mergedPlan), [])), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        else if (planned.Head == sha)
+        {
+            // what this merge left waiting is done: nothing is recorded for it any more, so a later `/planbot apply` says so
+            var done = new PlanMeta(sha, time.GetUtcNow().ToUnixTimeMilliseconds(), new Dictionary<string, string>(StringComparer.Ordinal), [], planned.PostedAt);
+            await records.SaveAsync(owner, state, new ApprovalState(done, []), [], cancellationToken).ConfigureAwait(false);
+            if (first is not null)
+            {
+                await vcs.UpdateCommentAsync(context.Repo, first.Id, PlanCommentMeta.With(first.Body, ApprovalLedger.WithEntries(ApprovalLedger.WithPlan(meta, done), [])), cancellationToken).ConfigureAwait(false);
             }
         }
 

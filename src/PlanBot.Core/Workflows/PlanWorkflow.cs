@@ -78,7 +78,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             (name, reason) => new ProjectResult { Project = selected[name].Project, Status = ProjectStatus.Skipped, Error = reason, Reasons = selected[name].Reasons },
             cancellationToken).ConfigureAwait(false);
 
-        return new RunReport
+        var report = new RunReport
         {
             Head = request.HeadSha,
             Base = request.BaseSha,
@@ -90,6 +90,11 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
                 .Concat(selected.Values.SelectMany(a => a.Project.ParseErrors.Select(e => $"{a.Project.Name}: HCL syntax error at {e}")))
                 .Distinct().ToArray(),
         };
+
+        // the PR comment tells, before the merge, which readers the merge apply re-plans after which upstream
+        return config.ApplyMode == ApplyMode.OnMerge && request.TakeProjectLocks
+            ? report with { AfterMerge = MergeDependents.For(graph, report, config.ApplyDependents == ApplyDependents.Apply) }
+            : report;
     }
 
     private static Dictionary<string, AffectedProject> Select(PlanRequest request, DiscoveryResult discovery, ChangeSet changeSet)

@@ -81,8 +81,12 @@ public sealed class CommentGoldenTests : IDisposable
     }
 
     [Fact]
-    public async Task Plan() =>
-        Golden.ShouldMatch(await PlanCommentAsync(Report(Network(Changes, approval: true), App())), "tests", "fixtures", "golden", "comments", "plan.md");
+    public async Task Plan()
+    {
+        // after the merge, app (in this PR) and db (not) read network: the comment says they are re-planned once network applies
+        var afterMerge = new AfterMerge([new("network", "app", "terraform_remote_state.network", true), new("network", "envs/prod/db", "depends_on", false)], ApplyDependents: false);
+        Golden.ShouldMatch(await PlanCommentAsync(Report(Network(Changes, approval: true), App()) with { AfterMerge = afterMerge }), "tests", "fixtures", "golden", "comments", "plan.md");
+    }
 
     [Fact]
     public async Task Locked()
