@@ -19,9 +19,10 @@ internal sealed record IntakeOutcome(int Status, string? Message = null);
 /// and stores the raw body in the durable queue (<see cref="IIntakeQueue"/>) before the answer goes out. New: 202. Seen before
 /// and queued, running or handled: 200, not run again (GitHub shows a 409 as a failed delivery).
 /// Seen before and failed or parked: queued again, 202 (GitHub's "Redeliver"). Not an event PlanBot
-/// acts on: 204. Unreadable: 400 with what is wrong, logged. It never throws for a payload.
+/// acts on: 204. Unreadable: 400 with what is wrong, logged. A repository the server policy does not
+/// allow (<c>allowed_repositories</c>): 403 naming it, logged, never queued. It never throws for a payload.
 /// </summary>
-internal sealed class DeliveryIntake(IIntakeQueue queue, TimeProvider time, ILogger<DeliveryIntake> logger) : WebhookEventProcessor
+internal sealed class DeliveryIntake(IIntakeQueue queue, TimeProvider time, ILogger<DeliveryIntake> logger, ServerOptions options) : WebhookEventProcessor
 {
     public IntakeOutcome? Outcome { get; private set; }
 
@@ -46,6 +47,14 @@ internal sealed class DeliveryIntake(IIntakeQueue queue, TimeProvider time, ILog
         {
             Log.Ignored(logger, delivery, eventName, ignored.Repo, ignored.Why);
             Outcome = new(StatusCodes.Status204NoContent);
+            return;
+        }
+
+        if (options.RefuseRepository?.Invoke(parsed.Repo) is { } refusal)
+        {
+            // Not queued at all: GitHub's Recent Deliveries shows the 403 and why, and nothing of the repository is read or run.
+            Log.Refused(logger, delivery, eventName, refusal);
+            Outcome = new(StatusCodes.Status403Forbidden, refusal);
             return;
         }
 

@@ -20,6 +20,7 @@ public static class PlanBotService
             WebhookSecret = settings.Service.WebhookSecret ?? throw new UsageException("PLANBOT_WEBHOOK_SECRET is required by `planbot serve`: set it to the webhook's secret (comma-separated while rotating)"),
             DataDir = settings.DataDir,
             Concurrency = Math.Clamp(concurrency, 1, 64),
+            RefuseRepository = settings.Policy is { } policy ? policy.Refusal : null,
         }.WithQueueEnvironment(name => name switch
         {
             "PLANBOT_QUEUE_MAX_ATTEMPTS" => settings.Service.QueueMaxAttempts,

@@ -9,6 +9,9 @@ public sealed record ServerOptions
     public required string DataDir { get; init; }
     /// <summary>Different PRs handled at once; one PR's deliveries always run one at a time, in order.</summary>
     public int Concurrency { get; init; } = 4;
+
+    /// <summary>Why a repository's deliveries are refused at the intake (the server policy's <c>allowed_repositories</c>); null: all are taken.</summary>
+    public Func<string, string?>? RefuseRepository { get; init; }
     /// <summary>GitHub sends at most 25 MB; larger bodies are refused (413), while they are read, before any is kept.</summary>
     public long MaxBodyBytes { get; init; } = 25 * 1024 * 1024;
     /// <summary>How often the worker looks for queued work when nothing woke it.</summary>

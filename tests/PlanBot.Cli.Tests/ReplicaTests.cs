@@ -136,7 +136,8 @@ public sealed class ReplicaTests : IAsyncLifetime
 
         // nothing left on the queue, and the killed replica's PR was taken over with a greater fencing token
         (await EventuallyAsync(async () => (await Queue().GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
-        (await LiveLeasesAsync()).ShouldBeEmpty("every lease released");
+        // a run records its delivery done, deletes its message, then releases its lease: wait for the release, do not race it
+        (await EventuallyAsync(async () => (await LiveLeasesAsync()).Count == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue($"every lease released: {string.Join(", ", await LiveLeasesAsync())}");
         var stop = await httpB.GetAsync("/readyz");
         stop.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
@@ -225,7 +226,8 @@ public sealed class ReplicaTests : IAsyncLifetime
         }
 
         (await EventuallyAsync(async () => (await Queue().GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
-        (await LiveLeasesAsync()).ShouldBeEmpty("every lease released");
+        // a run records its delivery done, deletes its message, then releases its lease: wait for the release, do not race it
+        (await EventuallyAsync(async () => (await LiveLeasesAsync()).Count == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue($"every lease released: {string.Join(", ", await LiveLeasesAsync())}");
     }
 
     private async Task<(Process Process, HttpClient Http)> StartReplicaAsync(string name)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -169,10 +170,21 @@ public sealed class ServerPolicyTests : IAsyncLifetime
         AddPull(70, await _scenario.Repo.CommitAsync("change the network"), (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim(), ["network/main.tf"]);
 
         await using var service = await StartAsync(policy);
-        (await DeliverAsync(service.Http, "pull_request", PullPayload(70, "opened"))).ShouldBe(HttpStatusCode.Accepted);
-        (await DeliverAsync(service.Http, "issue_comment", CommentPayload(70, "/planbot plan", "carol"))).ShouldBe(HttpStatusCode.Accepted);
+        // refused at the intake: 403 with the reason (GitHub's Recent Deliveries shows it), never queued
         var refusal = $"repository 'acme/infra' is not in allowed_repositories of the server policy {policy} (platform/*, acme/network)";
-        await WaitForAsync(() => Regex.Matches(service.Errors.ToString(), Regex.Escape(refusal)).Count == 2, "both refusals in the log", service);
+        (string Event, string Payload)[] deliveries = [("pull_request", PullPayload(70, "opened")), ("issue_comment", CommentPayload(70, "/planbot plan", "carol"))];
+        foreach (var (eventName, payload) in deliveries)
+        {
+            var answer = await SendAsync(service.Http, eventName, payload);
+            answer.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            (await answer.Content.ReadAsStringAsync()).ShouldContain(JsonSerializer.Serialize(refusal)[1..^1]);
+        }
+
+        using (var queue = new PlanBot.Server.DeliveryQueue(_data.Combine("service", "state", "queue.db")))
+        {
+            queue.List(null, 100).ShouldBeEmpty("nothing queued");
+        }
+
         (await service.StopAsync()).ShouldBe(0, service.Errors.ToString());
 
         _github.Calls.ShouldBeEmpty("no API call: not the PR, not a permission, not a comment");
@@ -244,14 +256,16 @@ public sealed class ServerPolicyTests : IAsyncLifetime
         }.ToJsonString();
     }
 
-    private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload)
+    private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload) => (await SendAsync(http, eventName, payload)).StatusCode;
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string eventName, string payload)
     {
         var body = Encoding.UTF8.GetBytes(payload);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
         request.Headers.Add("X-GitHub-Event", eventName);
         request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
         request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cret"u8, body)));
-        return (await http.SendAsync(request)).StatusCode;
+        return await http.SendAsync(request);
     }
 
     private static async Task WaitForAsync(Func<bool> done, string what, Service service)
