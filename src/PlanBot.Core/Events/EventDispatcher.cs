@@ -110,7 +110,7 @@ public sealed class EventDispatcher(EngineParts parts)
         var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
         var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, pr.BaseSha, parts.ConfigDir, parts.ServerPolicy, cancellationToken).ConfigureAwait(false);
         var workflows = Workflows(config.Config);
-        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl };
+        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl, FanOut = comment is null ? run.FanOut : null };
         var options = Options(config.Config, run);
         var outcome = comment is null
             ? await workflows.PullRequests.RunAsync(context, config.Config, options, cancellationToken).ConfigureAwait(false)
