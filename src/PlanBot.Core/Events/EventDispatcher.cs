@@ -87,7 +87,7 @@ public sealed class EventDispatcher(EngineParts parts)
         {
             return await work().ConfigureAwait(false);
         }
-        catch (Exception error) when (ErrorNotice.CanTell(error) && !cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (ErrorNotice.CanTell(error) && !cancellationToken.IsCancellationRequested && run.FanOut?.Phase != FanOutPhase.Plan) // a fan-out's plan job posts nothing: the gather reports its projects failed
         {
             try
             {

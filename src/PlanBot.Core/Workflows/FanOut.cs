@@ -34,6 +34,8 @@ public sealed record FanOutTarget
 {
     /// <summary>Plan only these of the affected projects (a matrix job, or none for the matrix itself).</summary>
     public IReadOnlySet<string>? Only { get; init; }
+    /// <summary>The matrix job: take every affected project's lock for the PR first, one after the other (the plan jobs only renew them).</summary>
+    public bool LockAll { get; init; }
     /// <summary>The gather: each project's result is read with this instead of running terraform.</summary>
     public Func<AffectedProject, string, CancellationToken, Task<GatheredResult>>? Gather { get; init; }
 }

@@ -8,26 +8,23 @@ namespace PlanBot.Core.Workflows;
 
 /// <summary>
 /// The pull request workflow's side of a fan-out: what each phase needs from the stores and what it
-/// leaves in them. A matrix job must leave its results where the gather can read them, and the
-/// project locks they take in parallel must be safe to take in parallel, so both stores are checked first.
+/// leaves in them. A matrix job must leave its results where the gather can read them, so the plan
+/// store is checked first. The matrix job takes every affected project's lock for the PR, one after
+/// the other, as a single job does at its start (on the github backend that writes the "planning…"
+/// comment); the plan jobs then only renew their own locks, so parallel jobs never add entries to one
+/// comment at once.
 /// </summary>
 public static class FanOutPlans
 {
     /// <exception cref="UsageException">The plan store or the lock store cannot be shared by the jobs of a fan-out.</exception>
-    public static void Check(PlanBotConfig config, IPlanStore? plans, IApprovalStore approvals)
+    public static void Check(PlanBotConfig config, IPlanStore? plans)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(approvals);
         if (plans is null || config.PlansStore is not ("s3" or "azure"))
         {
             throw new UsageException($"a fanned-out plan needs a plan store every job of the workflow reads: set plans.store to s3 or azure in planbot.yaml (it is '{config.PlansStore}'; a runner's disk does not outlive its job)");
         }
 
-        if (!approvals.KeepsApprovals)
-        {
-            // github keeps locks in the PR comment (parallel jobs would overwrite each other's), local on the job's own disk
-            throw new UsageException("a fanned-out plan needs a lock store its parallel jobs share safely: set locks.backend to dynamodb or azure in planbot.yaml (github and local locks cannot be taken by several jobs at once)");
-        }
     }
 
     /// <summary>Why a single job would not plan this PR (a draft, a fork), or null.</summary>
@@ -49,7 +46,7 @@ public static class FanOutPlans
         var pr = context.PullRequest;
         return phase switch
         {
-            FanOutPhase.Matrix => (new FanOutTarget { Only = new HashSet<string>(StringComparer.Ordinal) }, warnings),
+            FanOutPhase.Matrix => (new FanOutTarget { Only = new HashSet<string>(StringComparer.Ordinal), LockAll = true }, warnings),
             FanOutPhase.Plan => (new FanOutTarget { Only = (context.FanOut?.Projects ?? []).ToHashSet(StringComparer.Ordinal) }, warnings),
             FanOutPhase.Gather => (new FanOutTarget
             {

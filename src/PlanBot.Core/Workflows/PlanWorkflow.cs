@@ -72,6 +72,18 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var masks = PlanDetails.CompileMasks(config.Comments.Mask);
         var locks = request.Owner is null ? null : request.Locks;
         var run = new ProjectRun(terraform, request, policy, masks, locks, config.LocksTtl);
+        if (request.FanOut is { LockAll: true } && locks is not null && request.Owner is { } lockOwner && request.TakeProjectLocks)
+        {
+            foreach (var name in order)
+            {
+                var project = selected[name].Project;
+                if (await locks.AcquireAsync(new LockKey(LockKind.Project, lockOwner.Repo, project.Dir, project.Workspace), lockOwner, config.LocksTtl, cancellationToken).ConfigureAwait(false) is LockResult.HeldBy held)
+                {
+                    Report($"{name}: project lock held by #{held.Owner.PullRequest}; its matrix job reports it locked");
+                }
+            }
+        }
+
         var runOrder = RunOrder(request.FanOut, order);
         var running = runOrder.ToHashSet(StringComparer.Ordinal);
         var results = await DagScheduler.RunAsync(

@@ -46,7 +46,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         var phase = context.FanOut?.Phase ?? FanOutPhase.Single;
         if (phase != FanOutPhase.Single)
         {
-            FanOutPlans.Check(config, plans, approvals);
+            FanOutPlans.Check(config, plans);
             if (phase != FanOutPhase.Gather && FanOutPlans.NotPlanned(pr, config, context) is { } notPlanned)
             {
                 // a draft or a fork: the gather says so on the PR, as a single job would; nothing to fan out
