@@ -123,6 +123,7 @@ public sealed partial class FanOutTests : IAsyncLifetime
             ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
         }.ToJsonString());
         var output = _dir.Combine($"output-{job}");
+        File.Delete(output); // a job's GITHUB_OUTPUT is its own
         _environment.Set("GITHUB_EVENT_PATH", eventPath);
         _environment.Set("GITHUB_API_URL", github.Url.ToString());
         _environment.Set("PLANBOT_DATA_DIR", _dir.Combine($"data-{job}"));
@@ -252,7 +253,7 @@ public sealed partial class FanOutTests : IAsyncLifetime
         // someone with write access to the bucket edits dns's stored result: one byte changed
         using (var s3 = S3())
         {
-            var key = "planbot/" + FanOutResults.Key("acme/infra", Pr, _head, "dns").Name;
+            var key = "planbot/" + FanOutResults.Key("acme/infra", Pr, _head, "4242", "dns").Name;
             byte[] bytes;
             using (var response = await s3.GetObjectAsync(_bucket, key))
             using (var buffer = new MemoryStream())
@@ -271,6 +272,24 @@ public sealed partial class FanOutTests : IAsyncLifetime
         fanned.CommentsOn(Pr).Single().Body.ShouldContain("its stored result is refused");
         fanned.Statuses.Last().State.ShouldBe("failure");
         fanned.Statuses.Last().Description.ShouldBe("not planned: dns");
+    }
+
+    [Fact]
+    public async Task A_later_workflow_run_of_the_same_head_never_reads_the_results_an_earlier_run_left()
+    {
+        await using var fanned = await GitHubAsync();
+        foreach (var entry in await MatrixAsync(fanned))
+        {
+            await PlanEntryAsync(fanned, entry!);
+        }
+
+        // a new workflow run of the same head (a reopened PR: a new GITHUB_RUN_ID) whose plan jobs all failed before storing anything
+        _environment.Set("GITHUB_RUN_ID", "4243");
+        await MatrixAsync(fanned);
+        var (code, _) = await GatherAsync(fanned);
+        code.ShouldNotBe(0);
+        fanned.Statuses.Last().State.ShouldBe("failure");
+        fanned.Statuses.Last().Description.ShouldBe("not planned: dns, network, app, web");
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public static class FanOutPlans
             {
                 Gather = async (project, artifacts, ct) =>
                 {
-                    var gathered = await FanOutResults.GetAsync(plans!, context.Repo, pr.Number, pr.HeadSha, project, artifacts, ct).ConfigureAwait(false);
+                    var gathered = await FanOutResults.GetAsync(plans!, context.Repo, pr.Number, pr.HeadSha, context.RunId, project, artifacts, ct).ConfigureAwait(false);
                     foreach (var warning in gathered.Stored?.Warnings ?? [])
                     {
                         warnings.Enqueue(warning);
@@ -83,7 +83,7 @@ public static class FanOutPlans
         {
             // PlanFiles.StoreAsync names the projects whose plan file it could not store in one warning
             var warnings = report.Warnings.Where(w => w.StartsWith("the plan files of ", StringComparison.Ordinal) && w.Contains($"`{project.Project.Name}`", StringComparison.Ordinal)).ToArray();
-            await FanOutResults.PutAsync(plans, context.Repo, context.PullRequest.Number, report.Head, project, warnings, cancellationToken).ConfigureAwait(false);
+            await FanOutResults.PutAsync(plans, context.Repo, context.PullRequest.Number, report.Head, context.RunId, project, warnings, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -21,6 +21,8 @@ public sealed record StoredProjectResult
     public int Version { get; init; } = CurrentVersion;
     public required string Project { get; init; }
     public required string Head { get; init; }
+    /// <summary>The workflow run (GITHUB_RUN_ID) whose plan job stored it; only that run's gather reads it.</summary>
+    public required string RunId { get; init; }
     public required ProjectStatus Status { get; init; }
     public string? Error { get; init; }
     public string? Diagnostics { get; init; }
@@ -38,8 +40,10 @@ public sealed record StoredStep(string Title, TerraformOutcome Outcome, int Exit
 
 /// <summary>
 /// Results of a fanned-out plan in the plan store (<c>plans.store</c> s3 or azure): one sealed object
-/// per project under (repository, PR, head + <see cref="Suffix"/>, project), beside the plan files,
-/// so closing or applying the PR deletes them with the rest. The envelope's SHA-256 and key binding
+/// per project under (repository, PR, head.run + <see cref="Suffix"/>, project), beside the plan files,
+/// so closing or applying the PR deletes them with the rest. Keyed by the workflow run: a gather never
+/// reads what a plan job of an earlier run of the same head left (its own job may have failed before
+/// storing), while "re-run failed jobs" (same run id) keeps the results of the jobs that succeeded. The envelope's SHA-256 and key binding
 /// (<see cref="PlanEnvelope"/>) refuse an altered or moved result; the gather then reports the project
 /// as failed, never as planned.
 /// </summary>
@@ -55,10 +59,10 @@ public static class FanOutResults
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
-    public static PlanKey Key(string repo, int pullRequest, string head, string project) => new(repo, pullRequest, head + Suffix, project);
+    public static PlanKey Key(string repo, int pullRequest, string head, string runId, string project) => new(repo, pullRequest, $"{head}.{runId}{Suffix}", project);
 
     /// <summary>Stores one project's result (its plan JSON must still be on disk when it planned).</summary>
-    public static async Task PutAsync(IPlanStore store, string repo, int pullRequest, string head, ProjectResult result, IReadOnlyList<string> warnings, CancellationToken cancellationToken)
+    public static async Task PutAsync(IPlanStore store, string repo, int pullRequest, string head, string runId, ProjectResult result, IReadOnlyList<string> warnings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(result);
@@ -67,6 +71,7 @@ public static class FanOutResults
         {
             Project = result.Project.Name,
             Head = head,
+            RunId = runId,
             Status = result.Status,
             Error = result.Error,
             Diagnostics = result.Diagnostics,
@@ -76,14 +81,14 @@ public static class FanOutResults
             HasPlanJson = json is not null,
             Warnings = warnings,
         };
-        await store.PutAsync(Key(repo, pullRequest, head, result.Project.Name), new StoredPlan(json ?? [], JsonSerializer.Serialize(stored, Json)), cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(Key(repo, pullRequest, head, runId, result.Project.Name), new StoredPlan(json ?? [], JsonSerializer.Serialize(stored, Json)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Reads one project's result; its plan JSON is written to <paramref name="artifactsDir"/>. Never
     /// throws for a missing, altered or foreign result: the error says which, and the project fails.
     /// </summary>
-    public static async Task<GatheredResult> GetAsync(IPlanStore store, string repo, int pullRequest, string head, AffectedProject project, string artifactsDir, CancellationToken cancellationToken)
+    public static async Task<GatheredResult> GetAsync(IPlanStore store, string repo, int pullRequest, string head, string runId, AffectedProject project, string artifactsDir, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(project);
@@ -91,7 +96,7 @@ public static class FanOutResults
         StoredPlan? plan;
         try
         {
-            plan = await store.GetAsync(Key(repo, pullRequest, head, name), cancellationToken).ConfigureAwait(false);
+            plan = await store.GetAsync(Key(repo, pullRequest, head, runId, name), cancellationToken).ConfigureAwait(false);
         }
         catch (PlanIntegrityException e)
         {
@@ -113,9 +118,9 @@ public static class FanOutResults
             return new GatheredResult(null, null, $"its stored result is not one this PlanBot reads ({e.Message}); re-run the workflow");
         }
 
-        if (stored is null || stored.Version != StoredProjectResult.CurrentVersion || stored.Project != name || stored.Head != head)
+        if (stored is null || stored.Version != StoredProjectResult.CurrentVersion || stored.Project != name || stored.Head != head || stored.RunId != runId)
         {
-            return new GatheredResult(null, null, $"its stored result is for another project, head or PlanBot version ({stored?.Project}@{stored?.Head}, v{stored?.Version}); re-run the workflow");
+            return new GatheredResult(null, null, $"its stored result is for another project, head, run or PlanBot version ({stored?.Project}@{stored?.Head}, run {stored?.RunId}, v{stored?.Version}); re-run the workflow");
         }
 
         if (!stored.HasPlanJson)
