@@ -54,6 +54,7 @@ public static partial class FanOutBench
 
             var singleComment = Visible(github.CommentsOn(pr).Single().Body);
             var singleGate = github.Statuses.Last();
+            github.Pulls[pr]["state"] = "closed"; // its project locks (github backend: in its comment) go with it, so the fan-out's PR can take them
 
             var fanPr = pr + 100;
             github.AddPull(fanPr, head, (await GitCli.RunAsync(repo, ["rev-parse", "main"], CancellationToken.None)).Trim());
@@ -97,6 +98,8 @@ public static partial class FanOutBench
                 var job = await JobAsync(dll, github, dir, repo, head, fanPr, $"alone-{round}-{e!["id"]}", [("PLANBOT_PHASE", "plan"), ("PLANBOT_FANOUT_PROJECTS", e["projects"]!.ToJsonString())]);
                 aloneMax = Math.Max(aloneMax, job.Cost.WallMs);
             }
+
+            github.Pulls[fanPr]["state"] = "closed"; // the next round's PRs take the same project locks
 
             if (round > 0)
             {
