@@ -133,6 +133,9 @@ public sealed record PlanBotSettings
                 StepSummary = Env("GITHUB_STEP_SUMMARY"),
                 Output = Env("GITHUB_OUTPUT"),
                 DecideOnly = Env("PLANBOT_DECIDE_ONLY") == "true",
+                Phase = Env("PLANBOT_PHASE"),
+                FanOutProjects = Env("PLANBOT_FANOUT_PROJECTS"),
+                FanOutMaxJobs = Env("PLANBOT_FANOUT_MAX_JOBS"),
             },
             Service = new ServiceSettings
             {
@@ -203,6 +206,12 @@ public sealed record ActionSettings
     public string? Output { get; init; }
     /// <summary>PLANBOT_DECIDE_ONLY (the action's decide-only): only decide whether a comment may run (action/commands.yml's gate job).</summary>
     public bool DecideOnly { get; init; }
+    /// <summary>PLANBOT_PHASE (the action's phase): single (default), or matrix, plan, gather of a fanned-out plan.</summary>
+    public string? Phase { get; init; }
+    /// <summary>PLANBOT_FANOUT_PROJECTS (the action's projects): the plan phase's matrix entry, a JSON array.</summary>
+    public string? FanOutProjects { get; init; }
+    /// <summary>PLANBOT_FANOUT_MAX_JOBS (the action's max-jobs): the matrix's size past which projects are batched.</summary>
+    public string? FanOutMaxJobs { get; init; }
 
     /// <summary>The Actions run page, when running in GitHub Actions.</summary>
     public string? RunUrl => RunId is { } run && Repository is { } repo ? $"{ServerUrl}/{repo}/actions/runs/{run}" : null;

@@ -38,7 +38,7 @@ public partial class PackagingTests
             }
         }
 
-        ((YamlMappingNode)root["outputs"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order().ShouldBe(["allowed", "has-changes", "needs-approval", "report-path"]);
+        ((YamlMappingNode)root["outputs"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order().ShouldBe(["allowed", "count", "has-changes", "levels", "matrix", "needs-approval", "report-path"]);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public partial class PackagingTests
     public void The_example_workflows_cover_plan_commands_apply_and_drift_and_fetch_full_history_to_plan()
     {
         var workflows = Directory.EnumerateFiles(Path.Combine(Fixtures.RepoRoot, "action"), "*.yml").Select(Path.GetFileName).Order().ToArray();
-        workflows.ShouldBe(["apply.yml", "commands.yml", "drift.yml", "plan.yml"]);
+        workflows.ShouldBe(["apply.yml", "commands.yml", "drift.yml", "plan-fanout.yml", "plan.yml"]);
         Read("action", "plan.yml").ShouldContain("fetch-depth: 0");
         Read("action", "plan.yml").ShouldContain("statuses: write");
         Read("action", "commands.yml").ShouldContain("issue_comment");
@@ -115,6 +115,7 @@ public partial class PackagingTests
     [InlineData("commands.yml")]
     [InlineData("apply.yml")]
     [InlineData("drift.yml")]
+    [InlineData("plan-fanout.yml")]
     public void Every_workflow_has_minimal_explicit_permissions_and_never_cancels_a_queued_approval_or_apply(string name)
     {
         var workflow = Workflow(name);
@@ -134,7 +135,13 @@ public partial class PackagingTests
                 Scalar(Map(step, "with")!, "persist-credentials").ShouldBe("false", $"{name} {jobName}: the checkout must not leave the token in .git/config");
             }
 
-            if (Steps(job).Any(s => Scalar(s, "uses") == "acme/planbot@v1" && (Map(s, "with") is not { } w || Scalar(w, "decide-only") != "true")) && name != "drift.yml")
+            if (Steps(job).Any(s => Scalar(s, "uses") == "acme/planbot@v1" && Map(s, "with") is { } w && Scalar(w, "phase") == "plan"))
+            {
+                // a fan-out's plan jobs post nothing: the gather alone writes the gate and the check runs
+                granted.Keys.ShouldNotContain("statuses", $"{name} {jobName}");
+                granted.Keys.ShouldNotContain("checks", $"{name} {jobName}");
+            }
+            else if (Steps(job).Any(s => Scalar(s, "uses") == "acme/planbot@v1" && (Map(s, "with") is not { } w || Scalar(w, "decide-only") != "true")) && name != "drift.yml")
             {
                 granted.GetValueOrDefault("statuses").ShouldBe("write", $"{name} {jobName}: the apply gate");
                 granted.GetValueOrDefault("id-token").ShouldBe("write", $"{name} {jobName}: OIDC is what the examples suggest for terraform's credentials");

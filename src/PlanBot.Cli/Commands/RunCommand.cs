@@ -24,7 +24,10 @@ public static class RunCommand
     public static Command Create(CliContext cli)
     {
         var repo = new Option<string?>("--repo") { Description = "The checkout (default: GITHUB_WORKSPACE, else the current directory)" };
-        var command = new Command("run", "GitHub Actions entry: act on the event that triggered the workflow") { repo };
+        var phase = new Option<string?>("--phase") { Description = "single (default): plan and report in this job; matrix, plan, gather: the jobs of a fanned-out plan (docs/deployment.md). Default: PLANBOT_PHASE" };
+        var projects = new Option<string?>("--projects") { Description = "--phase plan: the matrix entry's projects, a JSON array (toJSON(matrix.projects)). Default: PLANBOT_FANOUT_PROJECTS" };
+        var maxJobs = new Option<string?>("--max-jobs") { Description = $"--phase matrix: past this many projects, batch them (default {FanOutMatrix.DefaultMaxJobs}, at most {FanOutMatrix.MaxJobsLimit}). Default: PLANBOT_FANOUT_MAX_JOBS" };
+        var command = new Command("run", "GitHub Actions entry: act on the event that triggered the workflow") { repo, phase, projects, maxJobs };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var action = cli.Settings.Action;
@@ -42,10 +45,27 @@ public static class RunCommand
                 return await DecideCommand.RunAsync(cli, services.GetRequiredService<IVcs>(), planBotEvent, settings.LoadConfig(settings.Action.Workspace!).Config, settings.Action.Output, cancellationToken).ConfigureAwait(false);
             }
 
+            var fanOut = FanOutOf(parse.GetValue(phase) ?? settings.Action.Phase, parse.GetValue(projects) ?? settings.Action.FanOutProjects);
+            var maxJobCount = MaxJobs(parse.GetValue(maxJobs) ?? settings.Action.FanOutMaxJobs);
+            if (fanOut is { Phase: FanOutPhase.Plan or FanOutPhase.Gather } && planBotEvent is not PlanBotEvent.PullRequestChanged)
+            {
+                // the matrix job ran this event as a single job would (a closed PR's cleanup): nothing is left to plan or gather
+                await cli.Stderr.WriteLineAsync($"planbot: --phase {fanOut.Phase.ToString().ToLowerInvariant()} acts on pull_request events only; nothing to do for {settings.Action.EventName}");
+                return ExitCodes.Success;
+            }
+
             var runUrl = settings.Action.RunUrl;
-            var run = new EventRun(settings.Action.RunId ?? "local", runUrl, "the job summary of this run" + (runUrl is null ? "" : $" ({runUrl})"));
+            var run = new EventRun(settings.Action.RunId ?? "local", runUrl, "the job summary of this run" + (runUrl is null ? "" : $" ({runUrl})"))
+            {
+                FanOut = planBotEvent is PlanBotEvent.PullRequestChanged ? fanOut : null,
+            };
             var outcome = await services.GetRequiredService<EventDispatcher>().DispatchAsync(planBotEvent, run, cancellationToken).ConfigureAwait(false);
             var config = outcome.Config?.Config ?? PlanBotConfig.Default;
+            if (fanOut?.Phase is FanOutPhase.Matrix)
+            {
+                return await WriteMatrixAsync(run.FanOut is null ? null : outcome.PullRequest, maxJobCount, settings, cancellationToken).ConfigureAwait(false);
+            }
+
             switch (planBotEvent)
             {
                 case PlanBotEvent.PushToDefaultBranch:
@@ -59,6 +79,53 @@ public static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The phase of a fanned-out plan; null: a single job.</summary>
+    private static FanOutRun? FanOutOf(string? phase, string? projects)
+    {
+        var parsed = (phase ?? "single").Trim().ToLowerInvariant() switch
+        {
+            "single" => FanOutPhase.Single,
+            "matrix" => FanOutPhase.Matrix,
+            "plan" => FanOutPhase.Plan,
+            "gather" => FanOutPhase.Gather,
+            _ => throw new UsageException($"--phase '{phase}': use single (the default), matrix, plan or gather (see docs/deployment.md, fan-out on GitHub Actions)"),
+        };
+        if (parsed == FanOutPhase.Plan)
+        {
+            return new FanOutRun { Phase = parsed, Projects = FanOutMatrix.ParseProjects(projects ?? throw new UsageException("--phase plan needs --projects (the action's projects input): the matrix entry's projects, ${{ toJSON(matrix.projects) }}")) };
+        }
+
+        return parsed == FanOutPhase.Single ? null : new FanOutRun { Phase = parsed };
+    }
+
+    private static int MaxJobs(string? text) =>
+        text is null ? FanOutMatrix.DefaultMaxJobs
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= FanOutMatrix.MaxJobsLimit ? n
+        : throw new UsageException($"--max-jobs '{text}': a whole number from 1 to {FanOutMatrix.MaxJobsLimit}");
+
+    /// <summary>
+    /// The matrix job's outputs: <c>matrix</c> (one line of JSON), <c>count</c> (its entries; 0: skip the
+    /// plan jobs, the gather still reports) and <c>levels</c>. Also in the job summary.
+    /// </summary>
+    private static async Task<int> WriteMatrixAsync(PullRequestOutcome? outcome, int maxJobs, PlanBotSettings settings, CancellationToken cancellationToken)
+    {
+        var entries = outcome?.Report is { } report ? FanOutMatrix.Entries(report.Levels, maxJobs) : [];
+        var levels = entries.Count == 0 ? 0 : entries.Max(e => e.Level);
+        var json = FanOutMatrix.Json(entries);
+        if (settings.Action.Output is { } output)
+        {
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub($"matrix={json}\ncount={entries.Count}\nlevels={levels}\n", settings.Secrets), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings.Action.StepSummary is { } summary)
+        {
+            var lines = entries.Select(e => $"| {e.Id} | {e.Level} | {string.Join(", ", e.Projects.Select(p => $"`{p}`"))} |");
+            await File.AppendAllTextAsync(summary, MaskingWriter.Scrub($"### PlanBot matrix: {entries.Count} job(s), {levels} level(s)\n\n| job | level | projects |\n|---|---|---|\n{string.Join("\n", lines)}\n", settings.Secrets), cancellationToken).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
     }
 
     /// <summary>The event file as the engine's event; the repository from the payload, else GITHUB_REPOSITORY.</summary>

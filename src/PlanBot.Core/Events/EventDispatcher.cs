@@ -94,7 +94,7 @@ public sealed class EventDispatcher(EngineParts parts)
         {
             return await work().ConfigureAwait(false);
         }
-        catch (Exception error) when (ErrorNotice.CanTell(error) && !cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (ErrorNotice.CanTell(error) && !cancellationToken.IsCancellationRequested && run.FanOut?.Phase != FanOutPhase.Plan) // a fan-out's plan job posts nothing: the gather reports its projects failed
         {
             try
             {
@@ -119,7 +119,7 @@ public sealed class EventDispatcher(EngineParts parts)
         parts.Progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
         var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, trusted, parts.ConfigDir, parts.ServerPolicy, cancellationToken).ConfigureAwait(false);
         var workflows = Workflows(config.Config);
-        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl };
+        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl, FanOut = comment is null ? run.FanOut : null };
         var options = Options(config.Config, run);
         var outcome = comment is null
             ? await workflows.PullRequests.RunAsync(context, config.Config, options, cancellationToken).ConfigureAwait(false)

@@ -7,7 +7,11 @@ namespace PlanBot.Core.Events;
 /// <summary>How the host runs an event: its run id (locks and plan files carry it) and where its report is read.</summary>
 /// <param name="RunUrl">The Actions run page, linked from the comment.</param>
 /// <param name="FullReportLocation">Where the comment says the full report is, when not the default.</param>
-public sealed record EventRun(string RunId, string? RunUrl = null, string? FullReportLocation = null);
+public sealed record EventRun(string RunId, string? RunUrl = null, string? FullReportLocation = null)
+{
+    /// <summary>This run's part of a fanned-out pull request plan (`planbot run --phase`); null: a single job.</summary>
+    public FanOutRun? FanOut { get; init; }
+}
 
 /// <summary>What an event did, for the host to turn into outputs and an exit code.</summary>
 public sealed record EventOutcome

@@ -32,6 +32,8 @@ public sealed record PlanRequest
     public bool TakeProjectLocks { get; init; } = true;
     /// <summary>The changed files when the code host listed them; null: git diff from the merge base.</summary>
     public IReadOnlyList<ChangedFile>? ChangedFiles { get; init; }
+    /// <summary>A fanned-out plan's part (a matrix job's projects, or the gather's stored results); null: plan every affected project.</summary>
+    public FanOutTarget? FanOut { get; init; }
 }
 
 /// <summary>
@@ -70,11 +72,25 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var masks = PlanDetails.CompileMasks(config.Comments.Mask);
         var locks = request.Owner is null ? null : request.Locks;
         var run = new ProjectRun(terraform, request, policy, masks, locks, config.LocksTtl);
+        if (request.FanOut is { LockAll: true } && locks is not null && request.Owner is { } lockOwner && request.TakeProjectLocks)
+        {
+            foreach (var name in order)
+            {
+                var project = selected[name].Project;
+                if (await locks.AcquireAsync(new LockKey(LockKind.Project, lockOwner.Repo, project.Dir, project.Workspace), lockOwner, config.LocksTtl, cancellationToken).ConfigureAwait(false) is LockResult.HeldBy held)
+                {
+                    Report($"{name}: project lock held by #{held.Owner.PullRequest}; its matrix job reports it locked");
+                }
+            }
+        }
+
+        var runOrder = RunOrder(request.FanOut, order);
+        var running = runOrder.ToHashSet(StringComparer.Ordinal);
         var results = await DagScheduler.RunAsync(
-            order,
-            n => dependencies[n],
+            runOrder,
+            n => [.. dependencies[n].Where(running.Contains)],
             config.Parallelism,
-            (name, ct) => PlanLockedAsync(run, selected[name], ct),
+            (name, ct) => request.FanOut?.Gather is { } gather ? GatherProjectAsync(run, selected[name], gather, ct) : PlanLockedAsync(run, selected[name], ct),
             (name, reason) => new ProjectResult { Project = selected[name].Project, Status = ProjectStatus.Skipped, Error = reason, Reasons = selected[name].Reasons },
             cancellationToken).ConfigureAwait(false);
 
@@ -83,7 +99,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             Head = request.HeadSha,
             Base = request.BaseSha,
             Levels = levels,
-            Projects = order.Select(n => results[n]).ToArray(),
+            Projects = runOrder.Select(n => results[n]).ToArray(),
             Deleted = changeSet.Deleted,
             Dependencies = dependencies.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
             Warnings = discovery.Warnings.Concat(graph.Warnings)
@@ -95,6 +111,74 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         return config.ApplyMode == ApplyMode.OnMerge && request.TakeProjectLocks
             ? report with { AfterMerge = MergeDependents.For(graph, report, config.ApplyDependents == ApplyDependents.Apply) }
             : report;
+    }
+
+    /// <summary>
+    /// The projects this run plans, in run order: all of them, or a matrix job's (each of which must be
+    /// affected at this head: a job of an older matrix must not plan what the PR no longer changes).
+    /// </summary>
+    private static IReadOnlyList<string> RunOrder(FanOutTarget? fanOut, IReadOnlyList<string> order)
+    {
+        if (fanOut?.Only is not { } only)
+        {
+            return order;
+        }
+
+        var unknown = only.Where(n => !order.Contains(n, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        return unknown.Length > 0
+            ? throw new UsageException($"--projects names {string.Join(", ", unknown.Select(n => $"'{n}'"))}, which this head does not affect (affected: {string.Join(", ", order)}); the matrix is from another head or was edited: re-run the whole workflow")
+            : [.. order.Where(only.Contains)];
+    }
+
+    /// <summary>
+    /// The gather: a project's result as its matrix job stored it, the plan read again from its JSON
+    /// exactly as <see cref="PlanProjectAsync"/> reads it; anything missing or refused is a failure.
+    /// </summary>
+    private async Task<ProjectResult> GatherProjectAsync(ProjectRun run, AffectedProject affected, Func<AffectedProject, string, CancellationToken, Task<GatheredResult>> gather, CancellationToken cancellationToken)
+    {
+        var project = affected.Project;
+        var failed = new ProjectResult { Project = project, Status = ProjectStatus.Failed, Reasons = affected.Reasons };
+        var gathered = await gather(affected, run.Request.ArtifactsDir, cancellationToken).ConfigureAwait(false);
+        if (gathered.Stored is not { } stored)
+        {
+            Report($"{project.Name}: {gathered.Error}");
+            return failed with { Error = gathered.Error ?? "no stored result" };
+        }
+
+        var result = failed with
+        {
+            Status = stored.Status,
+            Error = stored.Error,
+            Diagnostics = stored.Diagnostics,
+            StateLock = stored.StateLock,
+            Steps = [.. stored.Steps.Select(s => new StepReport(s.Title, s.Outcome, s.ExitCode, s.Output, TimeSpan.FromMilliseconds(s.DurationMs)))],
+            Duration = TimeSpan.FromMilliseconds(stored.DurationMs),
+        };
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+
+        if (gathered.PlanJsonFile is not { } jsonFile)
+        {
+            return failed with { Error = "its stored result says it planned but holds no plan; re-run the workflow" };
+        }
+
+        try
+        {
+            var salt = run.Request.Owner is { } owner && saltFor is not null ? saltFor(owner.Repo) : FingerprintSalt.None;
+            var plan = await PlanReader.ReadDetailedFileAsync(jsonFile, run.Masks, salt, cancellationToken, name: $"the plan JSON of {project.Name}").ConfigureAwait(false);
+            if (plan.HasChanges != (stored.Status == ProjectStatus.Planned))
+            {
+                return failed with { Error = "its stored result and its stored plan disagree on whether it changes anything; re-run the workflow" };
+            }
+
+            return result with { Plan = plan, Approval = run.Policy.Evaluate(project, plan), PlanJsonFile = jsonFile };
+        }
+        catch (PlanFormatException e)
+        {
+            return failed with { Error = e.Message };
+        }
     }
 
     private static Dictionary<string, AffectedProject> Select(PlanRequest request, DiscoveryResult discovery, ChangeSet changeSet)

@@ -23,6 +23,8 @@ public sealed record PullRequestContext
     public string? CloneUrl { get; init; }
     /// <summary>The approver whose <c>/planbot plan</c> asked for this fork's plan; a fork is never planned on its own events.</summary>
     public string? ForkPlanRequestedBy { get; init; }
+    /// <summary>This run's part of a fanned-out plan (docs/deployment.md); null: a single job.</summary>
+    public FanOutRun? FanOut { get; init; }
 }
 
 public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string> Parts, CommitState Gate, string? NotPlanned);
@@ -41,6 +43,18 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
     public async Task<PullRequestOutcome> RunAsync(PullRequestContext context, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
         var pr = context.PullRequest;
+        var phase = context.FanOut?.Phase ?? FanOutPhase.Single;
+        if (phase != FanOutPhase.Single)
+        {
+            FanOutPlans.Check(config, plans);
+            if (phase != FanOutPhase.Gather && FanOutPlans.NotPlanned(pr, config, context) is { } notPlanned)
+            {
+                // a draft or a fork: the gather says so on the PR, as a single job would; nothing to fan out
+                progress?.Report($"#{pr.Number} is not planned ({notPlanned}): the gather job reports it");
+                return new PullRequestOutcome(null, [], CommitState.Pending, notPlanned);
+            }
+        }
+
         if (pr.Draft && !config.PullRequests.PlanDrafts)
         {
             progress?.Report($"#{pr.Number} is a draft: not planned (set pull_requests.plan_drafts: true to plan drafts)");
@@ -63,11 +77,26 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
             progress?.Report($"#{pr.Number} changes more files than GitHub lists ({3_000:N0}): using git diff");
         }
 
-        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files };
+        var (fanOut, storedWarnings) = FanOutPlans.Target(phase, context, plans);
+        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files, FanOut = fanOut };
         var report = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
         if (plans is not null)
         {
             report = await PlanFiles.StoreAsync(plans, context.Repo, pr.Number, report, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        switch (phase)
+        {
+            case FanOutPhase.Matrix:
+                await vcs.SetStatusAsync(context.Repo, pr.HeadSha, new CommitStatus(CommitState.Pending, GateContext, FanOutPlans.PlanningGate(report), context.RunUrl), cancellationToken).ConfigureAwait(false);
+                return new PullRequestOutcome(report, [], CommitState.Pending, null);
+            case FanOutPhase.Plan:
+                await FanOutPlans.StoreResultsAsync(plans!, context, report, cancellationToken).ConfigureAwait(false);
+                progress?.Report($"#{pr.Number}: {report.Projects.Count} project result(s) stored for the gather");
+                return new PullRequestOutcome(report, [], CommitState.Pending, null);
+            case FanOutPhase.Gather:
+                report = report with { Warnings = [.. report.Warnings, .. storedWarnings.Distinct().Order(StringComparer.Ordinal)] };
+                break;
         }
 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false); // after planning: the lock backend may have written

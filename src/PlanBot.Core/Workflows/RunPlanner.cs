@@ -19,6 +19,8 @@ public sealed record PlanTarget
     public IReadOnlyList<ChangedFile>? ChangedFiles { get; init; }
     /// <summary>False for drift checks, which take run locks only.</summary>
     public bool TakeProjectLocks { get; init; } = true;
+    /// <summary>A fanned-out plan's part; null: plan every affected project.</summary>
+    public FanOutTarget? FanOut { get; init; }
 }
 
 /// <summary>Plans a change; the workflows above the plan engine depend on this, not on a checkout.</summary>
@@ -70,6 +72,7 @@ public sealed class RunPlanner(IGit git, IRepoCheckout checkout, PlanWorkflow en
                 Locks = locks,
                 ChangedFiles = target.ChangedFiles,
                 TakeProjectLocks = target.TakeProjectLocks,
+                FanOut = target.FanOut,
             };
             return await engine.RunAsync(request, cancellationToken).ConfigureAwait(false);
         }
