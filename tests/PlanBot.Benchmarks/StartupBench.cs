@@ -35,6 +35,11 @@ public static class StartupBench
             return await PrOverheadBench.RunAsync(dll, rounds);
         }
 
+        if (args.Contains("--only-noop"))
+        {
+            return await ProfileNoOpAsync(dll, rounds, Option(args, "--wrap"));
+        }
+
         Console.WriteLine($"startup: published {dll}; {rounds} paired rounds (+1 warm-up), {ChildTimer.Load()}");
 
         var cases = new List<(string Name, string[] Command, string Target)> { ("planbot --version", ["dotnet", dll, "--version"], "") };
@@ -91,6 +96,32 @@ public static class StartupBench
 
         Console.WriteLine($"startup: done, {ChildTimer.Load()} (--version median {ChildTimer.Ms(version)} ms)");
         return args.Contains("--skip-pr") ? 0 : await PrOverheadBench.RunAsync(dll, Math.Max(3, rounds / 3));
+    }
+
+    /// <summary>
+    /// `--only-noop [--wrap "strace -f -tt"]`: the no-op `planbot run` alone, with PLANBOT_TRACE_STARTUP=1
+    /// (its phases on stderr, printed here) and optionally under a profiler, to find where its time goes.
+    /// </summary>
+    private static async Task<int> ProfileNoOpAsync(string dll, int rounds, string? wrap)
+    {
+        await using var noOp = await NoOpRun.CreateAsync(dll);
+        var costs = new List<Cost>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var environment = noOp.Environment();
+            environment["PLANBOT_TRACE_STARTUP"] = "1";
+            var command = (wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []).Concat(noOp.Command).ToArray();
+            var (cost, _, stderr) = await ChildTimer.RunAsync(command, environment: environment);
+            Console.WriteLine($"--- round {round}: exit {cost.ExitCode}, wall {ChildTimer.Ms(cost.WallMs)} ms, cpu {ChildTimer.Ms(cost.CpuMs)} ms, RSS {cost.RssMb:0.0} MiB, {ChildTimer.Load()}");
+            Console.WriteLine(stderr.Length > 20_000 ? stderr[^20_000..] : stderr);
+            if (round > 0)
+            {
+                costs.Add(cost);
+            }
+        }
+
+        Console.WriteLine($"no-op run: median wall {ChildTimer.Ms(ChildTimer.Median(costs.Select(c => c.WallMs)))} ms, cpu {ChildTimer.Ms(ChildTimer.Median(costs.Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(costs.Select(c => c.RssMb)):0.0} MiB");
+        return 0;
     }
 
     internal static string? Option(string[] args, string name) =>

@@ -30,6 +30,7 @@ public static class RunCommand
             var action = cli.Settings.Action;
             var settings = (cli.Settings with { Host = PlanBotHost.Action, Action = action with { Workspace = Path.GetFullPath(parse.GetValue(repo) ?? action.Workspace ?? ".") } }).WithServerPolicy();
             var planBotEvent = await ReadEventAsync(settings.Action, cancellationToken).ConfigureAwait(false);
+            cli.Trace?.Mark("event read");
             await using var services = cli.Services(settings);
             if (settings.Action.DecideOnly)
             {
@@ -40,6 +41,7 @@ public static class RunCommand
             var runUrl = settings.Action.RunUrl;
             var run = new EventRun(settings.Action.RunId ?? "local", runUrl, "the job summary of this run" + (runUrl is null ? "" : $" ({runUrl})"));
             var outcome = await services.GetRequiredService<EventDispatcher>().DispatchAsync(planBotEvent, run, cancellationToken).ConfigureAwait(false);
+            cli.Trace?.Mark("event dispatched");
             var config = outcome.Config?.Config ?? PlanBotConfig.Default;
             switch (planBotEvent)
             {
