@@ -10,7 +10,7 @@ namespace PlanBot.Benchmarks;
 /// small real plans, 1,000 and 10,000 changes, `--version` and a no-op `planbot run`. Every round runs
 /// every case once (paired: a busy moment hits all of them), medians are reported. CPU and RSS are
 /// steadier than wall time on a shared machine; the load average is printed beside them.
-/// `-- startup [--rounds N] [--no-publish | --published DLL] [--skip-pr | --only-pr]`; the 24-project PR is <see cref="PrOverheadBench"/>.
+/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr | --only-noop [--wrap CMD]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
 /// </summary>
 public static class StartupBench
 {
@@ -59,6 +59,16 @@ public static class StartupBench
             cases.Add(($"render {resources:N0} changes", ["dotnet", dll, "render", "--plan-json", path], target));
         }
 
+        // --aot BINARY: the NativeAOT planbot-render (src/PlanBot.Render) on the same plans, beside the JIT build
+        if (Option(args, "--aot") is { } aot)
+        {
+            var renders = cases.Where(c => c.Name.StartsWith("render ", StringComparison.Ordinal)).ToArray();
+            foreach (var (name, command, target) in renders)
+            {
+                cases.Add(($"planbot-render (AOT) {name["render ".Length..]}", [Path.GetFullPath(aot), .. command[3..]], target));
+            }
+        }
+
         await using var noOp = await NoOpRun.CreateAsync(dll);
         cases.Add(("run: pull_request, nothing affected", noOp.Command, "≤ 150 ms"));
 
@@ -91,7 +101,7 @@ public static class StartupBench
             var cpu = ChildTimer.Median(costs[i].Select(c => c.CpuMs));
             var rss = ChildTimer.Median(costs[i].Select(c => c.RssMb));
             var ratio = ChildTimer.Median(Enumerable.Range(0, costs[i].Count).Select(k => costs[i][k].WallMs / costs[0][k].WallMs));
-            Console.WriteLine($"{cases[i].Name,-58} {ChildTimer.Ms(wall),8} {ChildTimer.Ms(cpu),8} {rss,8:0.0} {ratio,10:0.00}  {cases[i].Target}{(outputs[i] > 0 && i > 0 && i <= SmallPlans.Length + 2 ? $" (comment {outputs[i]:N0} chars)" : "")}");
+            Console.WriteLine($"{cases[i].Name,-58} {ChildTimer.Ms(wall),8} {ChildTimer.Ms(cpu),8} {rss,8:0.0} {ratio,10:0.00}  {cases[i].Target}{(outputs[i] > 0 && i > 0 && i < cases.Count - 1 ? $" (comment {outputs[i]:N0} chars)" : "")}");
         }
 
         Console.WriteLine($"startup: done, {ChildTimer.Load()} (--version median {ChildTimer.Ms(version)} ms)");

@@ -55,6 +55,16 @@ public partial class PackagingTests
         docker.ShouldContain("echo \"${TOFU_EXPECTED}  /tmp/tofu.zip\" | sha256sum -c -");
     }
 
+    /// <summary>The image ships the NativeAOT planbot-render (issue 19), published as RenderBinaryTests expect it and run once before it is copied.</summary>
+    [Fact]
+    public void The_dockerfile_ships_the_native_render_binary_after_running_it()
+    {
+        var docker = Read("Dockerfile");
+        docker.ShouldContain("dotnet publish src/PlanBot.Render -c Release -r $RID -o /render");
+        docker.ShouldContain("/render/planbot-render --help >/dev/null");
+        docker.ShouldContain("COPY --from=render-build /render/planbot-render /usr/local/bin/planbot-render");
+    }
+
     [Fact]
     public void The_example_workflows_cover_plan_commands_apply_and_drift_and_fetch_full_history_to_plan()
     {
