@@ -193,7 +193,7 @@ public partial class PackagingTests
         release.ShouldContain(" demo");
 
         var docker = Read("Dockerfile");
-        Regex.Matches(docker, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["${SDK_IMAGE}", "${RUNTIME_IMAGE}", "runtime", "runtime"]);
+        Regex.Matches(docker, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["${SDK_IMAGE}", "${SDK_IMAGE}", "${RUNTIME_IMAGE}", "runtime", "runtime"]); // build, render-build (planbot-render, NativeAOT), runtime
         docker.ShouldContain("COPY examples /app/examples", Case.Sensitive, "`planbot demo` needs the example monorepo inside the image");
         var service = docker[docker.IndexOf("AS service", StringComparison.Ordinal)..docker.IndexOf("AS action", StringComparison.Ordinal)];
         service.ShouldContain("USER $APP_UID");
