@@ -28,24 +28,29 @@ RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
  && /render/planbot-render --help >/dev/null
 
 FROM ${RUNTIME_IMAGE} AS runtime
+# the platform being built: terraform and tofu are downloaded for it (an amd64 binary does not run on arm64)
+ARG TARGETARCH
 ARG TERRAFORM_VERSION=1.11.4
-# From HashiCorp's terraform_1.11.4_SHA256SUMS; the download is refused when it does not match.
-ARG TERRAFORM_SHA256=1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc
+# From HashiCorp's terraform_1.11.4_SHA256SUMS, one per platform; the download is refused when it does not match.
+ARG TERRAFORM_SHA256_AMD64=1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc
+ARG TERRAFORM_SHA256_ARM64=a43d1d0da9b9bab214a8305a39db0e40869572594ccf50c416a7756499143633
 # OpenTofu (`terraform-binary: tofu`), from its GitHub release. Set TOFU_SHA256 to the digest from
-# tofu_<version>_SHA256SUMS to pin it like terraform's; unset, the zip is checked against that
+# tofu_<version>_SHA256SUMS for the platform built to pin it like terraform's; unset, the zip is checked against that
 # release's SHA256SUMS as downloaded. Other versions a project asks for are installed at run time
 # from terraform.mirror into PLANBOT_DATA_DIR/versions, verified the same way (docs/configuration.md).
 ARG TOFU_VERSION=1.9.0
 ARG TOFU_SHA256=
-RUN apt-get update \
+RUN ARCH=$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo amd64) \
+ && TERRAFORM_SHA256=$([ "$ARCH" = arm64 ] && echo "$TERRAFORM_SHA256_ARM64" || echo "$TERRAFORM_SHA256_AMD64") \
+ && apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates curl unzip \
- && curl -fsSLo /tmp/terraform.zip "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/terraform_${TERRAFORM_VERSION}_linux_amd64.zip" \
+ && curl -fsSLo /tmp/terraform.zip "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/terraform_${TERRAFORM_VERSION}_linux_${ARCH}.zip" \
  && echo "${TERRAFORM_SHA256}  /tmp/terraform.zip" | sha256sum -c - \
  && unzip /tmp/terraform.zip -d /usr/local/bin terraform \
  && rm /tmp/terraform.zip \
- && curl -fsSLo /tmp/tofu.zip "https://github.com/opentofu/opentofu/releases/download/v${TOFU_VERSION}/tofu_${TOFU_VERSION}_linux_amd64.zip" \
+ && curl -fsSLo /tmp/tofu.zip "https://github.com/opentofu/opentofu/releases/download/v${TOFU_VERSION}/tofu_${TOFU_VERSION}_linux_${ARCH}.zip" \
  && curl -fsSLo /tmp/tofu.sums "https://github.com/opentofu/opentofu/releases/download/v${TOFU_VERSION}/tofu_${TOFU_VERSION}_SHA256SUMS" \
- && TOFU_EXPECTED="${TOFU_SHA256:-$(grep " tofu_${TOFU_VERSION}_linux_amd64.zip\$" /tmp/tofu.sums | cut -d' ' -f1)}" \
+ && TOFU_EXPECTED="${TOFU_SHA256:-$(grep " tofu_${TOFU_VERSION}_linux_${ARCH}.zip\$" /tmp/tofu.sums | cut -d' ' -f1)}" \
  && test -n "${TOFU_EXPECTED}" \
  && echo "${TOFU_EXPECTED}  /tmp/tofu.zip" | sha256sum -c - \
  && unzip /tmp/tofu.zip -d /usr/local/bin tofu \

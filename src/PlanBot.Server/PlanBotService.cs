@@ -45,7 +45,7 @@ public static class PlanBotService
                 : throw new UsageException($"--drift-interval {every}: not a duration; write e.g. 30m, 6h or 1d");
             var repos = settings.Service.DriftRepos.Count > 0 ? settings.Service.DriftRepos
                 : throw new UsageException("--drift-interval needs PLANBOT_DRIFT_REPOS: the repositories to check, owner/name, comma-separated");
-            services.AddHostedService(sp => new DriftSchedule(sp.GetRequiredService<DeliveryHandler>(), repos, settings.Service.CloneBaseUrl, interval, sp.GetRequiredService<IProgress<string>>()));
+            services.AddHostedService(sp => new DriftSchedule(sp.GetRequiredService<DeliveryHandler>(), repos, settings.Service.CloneBaseUrl, interval, sp.GetRequiredService<IProgress<string>>(), shared?.Leases));
         }
 
         return services;

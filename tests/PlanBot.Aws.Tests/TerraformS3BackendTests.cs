@@ -10,30 +10,6 @@ namespace PlanBot.Aws.Tests;
 /// <summary>Real terraform on its s3 backend (s3rver for state, dynalite for its lock table).</summary>
 public class TerraformS3BackendTests
 {
-    private static string S3Backend(string bucket, string key, string table) => $$"""
-        terraform {
-          backend "s3" {
-            bucket                      = "{{bucket}}"
-            key                         = "{{key}}"
-            region                      = "us-east-1"
-            dynamodb_table              = "{{table}}"
-            access_key                  = "S3RVER"
-            secret_key                  = "S3RVER"
-            use_path_style              = true
-            skip_credentials_validation = true
-            skip_requesting_account_id  = true
-            skip_metadata_api_check     = true
-            skip_region_validation      = true
-            skip_s3_checksum            = true
-            endpoints = {
-              s3       = "{{TestServers.S3}}"
-              dynamodb = "{{TestServers.DynamoDb}}"
-            }
-          }
-        }
-
-        """;
-
     [Fact]
     public async Task A_state_lock_item_planted_in_the_table_makes_the_project_locked_naming_its_holder_while_others_plan()
     {

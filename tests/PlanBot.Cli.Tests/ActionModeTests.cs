@@ -266,6 +266,13 @@ public sealed class ActionModeTests : IAsyncLifetime
         result.ShouldContain("0 added, 0 changed, 0 destroyed, 1 replaced |");
         State("app").ShouldContain("\"v2\"");
 
+        // the apply job re-run (GitHub's "Re-run jobs"): the merge's result is on the PR, nothing is applied twice
+        var applies = _github.CommentsOn(30).Count(c => c.Body.StartsWith("<!-- planbot:apply -->", StringComparison.Ordinal));
+        (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(0, errors);
+        errors.ShouldContain("was applied by an earlier run");
+        _github.CommentsOn(30).Count(c => c.Body.StartsWith("<!-- planbot:apply -->", StringComparison.Ordinal)).ShouldBe(applies, _github.CommentsOn(30).Last().Body);
+
         // approved, but main moved on before the merge: the merged plan is not the approved one
         await PushAsync(31, new() { ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v3", triggersReplace: "3") });
         (await RunAsync("pull_request", PullRequestEvent(31, "opened"))).Code.ShouldBe(0);

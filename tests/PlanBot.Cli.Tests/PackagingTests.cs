@@ -49,7 +49,9 @@ public partial class PackagingTests
         publish.ShouldStartWith("dotnet publish src/PlanBot.Cli -c Release");
         Read(".ci", "run").ShouldContain(publish + " -o \"$publish\"");
         docker.ShouldContain("sha256sum -c -");
-        Regex.IsMatch(docker, "TERRAFORM_SHA256=[0-9a-f]{64}").ShouldBeTrue();
+        Regex.IsMatch(docker, "TERRAFORM_SHA256_AMD64=[0-9a-f]{64}").ShouldBeTrue();
+        Regex.IsMatch(docker, "TERRAFORM_SHA256_ARM64=[0-9a-f]{64}").ShouldBeTrue("the release builds arm64 too: its terraform is checked like amd64's");
+        docker.ShouldNotContain("linux_amd64", Case.Sensitive, "terraform and tofu are downloaded for the platform being built");
         docker.ShouldContain("ENTRYPOINT [\"dotnet\", \"/app/planbot.dll\"]");
         docker.ShouldContain("unzip /tmp/tofu.zip -d /usr/local/bin tofu"); // terraform-binary: tofu works in the image
         docker.ShouldContain("echo \"${TOFU_EXPECTED}  /tmp/tofu.zip\" | sha256sum -c -");

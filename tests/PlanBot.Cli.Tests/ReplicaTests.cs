@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
+using Amazon.S3;
 using Azure.Storage;
 using Azure.Storage.Queues;
 using PlanBot.Aws.Locks;
@@ -31,14 +32,22 @@ public sealed class ReplicaTests : IAsyncLifetime
     private readonly TempDir _data = new("planbot-replicas");
     private readonly string _table = $"leases-{Guid.NewGuid():N}"[..20];
     private readonly string _queue = $"planbot-{Guid.NewGuid():N}"[..24];
+    private readonly string _bucket = $"state-{Guid.NewGuid():N}"[..20];
     private readonly List<Process> _replicas = [];
 
     public async Task InitializeAsync()
     {
         _github = await FakeGitHub.StartAsync();
-        // one project per PR, and the repository's locks in the table the replicas share (as docs/deployment.md asks of N replicas)
-        var files = Prs.ToDictionary(pr => $"p{pr}/main.tf", pr => LocalBackend + Resource("vpc", $"10.{pr}.0.0/16"));
-        files["planbot.yaml"] = $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {_table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n";
+        // one project per PR, its state in S3 (every replica plans and applies against the same state), and the repository's
+        // locks and stored plans where every replica finds them (as docs/deployment.md asks of N replicas)
+        using (var s3 = S3())
+        {
+            await s3.PutBucketAsync(_bucket);
+        }
+
+        var files = Prs.ToDictionary(pr => $"p{pr}/main.tf", pr => S3Backend(_bucket, $"p{pr}.tfstate", _table) + Resource("vpc", $"10.{pr}.0.0/16"));
+        files["planbot.yaml"] = $"locks:\n  backend: dynamodb\n  dynamodb: {{ table: {_table}, region: us-east-1, endpoint: \"{TestServers.DynamoDb}\" }}\n" +
+            $"plans:\n  store: s3\n  s3: {{ bucket: {_bucket}, region: us-east-1, endpoint: \"{TestServers.S3}\", sse: none }}\n";
         _scenario = await Scenario.CreateAsync(files);
         await new DynamoDbLockStore(DynamoDb(), _table, TimeProvider.System).EnsureTableAsync(CancellationToken.None);
         await Queue().CreateIfNotExistsAsync();
@@ -73,7 +82,7 @@ public sealed class ReplicaTests : IAsyncLifetime
             heads[pr] = [];
             for (var push = 1; push <= 3; push++)
             {
-                _scenario.Repo.Write($"p{pr}/main.tf", LocalBackend + Resource("vpc", $"10.{pr}.{push}.0/24"));
+                _scenario.Repo.Write($"p{pr}/main.tf", S3Backend(_bucket, $"p{pr}.tfstate", _table) + Resource("vpc", $"10.{pr}.{push}.0/24"));
                 heads[pr].Add(await _scenario.Repo.CommitAsync($"pr {pr} push {push}"));
             }
         }
@@ -132,6 +141,93 @@ public sealed class ReplicaTests : IAsyncLifetime
         stop.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task Merges_are_applied_once_each_in_merge_order_when_the_replica_applying_them_is_killed_and_pushes_arrive_twice_and_out_of_order()
+    {
+        // each PR adds a resource whose creation appends its name to a log: a project applied twice logs twice
+        var log = _data.Combine("applied.log");
+        foreach (var pr in Prs)
+        {
+            await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}", "main");
+            _scenario.Repo.Write($"p{pr}/marker.tf", $"resource \"terraform_data\" \"marker\" {{\n  input = \"p{pr}\"\n  provisioner \"local-exec\" {{\n    command = \"echo p{pr} >> {log}\"\n  }}\n}}\n");
+            await _scenario.Repo.CommitAsync($"pr {pr}: a marker");
+        }
+
+        // replica c alone plans the PRs and takes the merges' pushes, so that it (not another) is mid-apply when killed
+        var (c, httpC) = await StartReplicaAsync("c");
+        foreach (var pr in Prs)
+        {
+            (await DeliverAsync(httpC, pr, (await _scenario.Repo.GitAsync("rev-parse", $"pr-{pr}")).Trim(), $"open-{pr}", "opened")).ShouldBe(HttpStatusCode.Accepted);
+        }
+
+        (await EventuallyAsync(() => Task.FromResult(Prs.All(pr => _github.Statuses.Any(s => s.Sha == _github.Pulls[pr]["head"]!["sha"]!.GetValue<string>() && s.State == "success"))), TimeSpan.FromMinutes(4)))
+            .ShouldBeTrue($"every PR planned, its gate green\n{Log(c)}");
+
+        var merges = new Dictionary<int, string>();
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        foreach (var pr in Prs)
+        {
+            await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", $"pr-{pr}", "-m", $"Merge #{pr}");
+            merges[pr] = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
+            _github.Pulls[pr]["merged"] = true;
+            _github.Pulls[pr]["state"] = "closed";
+            _github.Pulls[pr]["merge_commit_sha"] = merges[pr];
+            _github.CommitPulls[merges[pr]] = [pr];
+        }
+
+        // the last push first, then the older ones: the last push's run applies all three merges, in merge order.
+        // c is frozen when it posts the first "applying" comment: mid-run, holding the default branch's lease, no terraform running
+        var applying = _github.HoldNextComment(body => body.Contains("### PlanBot is applying", StringComparison.Ordinal));
+        var pushes = new List<string>();
+        foreach (var pr in Prs.Reverse())
+        {
+            pushes.Add($"push-{pr}");
+            (await PushAsync(httpC, merges[pr], $"push-{pr}")).ShouldBe(HttpStatusCode.Accepted);
+        }
+
+        // kill -9 there. (A replica killed while terraform applies is another matter: terraform dies at its next write to the
+        // dead replica's pipe, possibly holding its state lock, which the takeover reports as a lock to release by hand.)
+        (await Task.WhenAny(applying.Reached.Task, Task.Delay(TimeSpan.FromMinutes(4)))).ShouldBe(applying.Reached.Task, $"replica c never started an apply\n{Log(c)}");
+        (await LiveLeasesAsync()).ShouldContain(l => l.Holder.StartsWith("c/", StringComparison.Ordinal), "c holds the default branch's lease");
+        c.Kill();
+        await c.WaitForExitAsync();
+        applying.Released.TrySetResult();
+
+        // two replicas take over, racing for the default branch's lease; a replay of a push is known, and the last push
+        // arrives again under a new id (a second webhook, say) once it is done: nothing is applied twice
+        var (d, httpD) = await StartReplicaAsync("d");
+        var (e, httpE) = await StartReplicaAsync("e");
+        (await PushAsync(httpE, merges[Prs[0]], $"push-{Prs[0]}")).ShouldBe(HttpStatusCode.OK, "a replay is known to every replica");
+        (await EventuallyAsync(async () => await AllDoneAsync(pushes), TimeSpan.FromMinutes(6))).ShouldBeTrue(
+            $"not every push was processed; done: {string.Join(", ", await DoneAsync(pushes))}\nd:\n{Log(d)}\ne:\n{Log(e)}");
+        pushes.Add("push-again");
+        (await PushAsync(httpD, merges[Prs[^1]], "push-again")).ShouldBe(HttpStatusCode.Accepted);
+
+        (await EventuallyAsync(async () => await AllDoneAsync(pushes), TimeSpan.FromMinutes(6))).ShouldBeTrue(
+            $"not every push was processed; done: {string.Join(", ", await DoneAsync(pushes))}\nd:\n{Log(d)}\ne:\n{Log(e)}");
+
+        // each merge applied once, in merge order, its result on its PR in the one apply comment (a dead run's is taken over)
+        var lines = File.ReadAllLines(log);
+        lines.ShouldBe([.. Prs.Select(pr => $"p{pr}")], $"each marker created once, in merge order\nd:\n{Log(d)}\ne:\n{Log(e)}");
+        foreach (var pr in Prs)
+        {
+            var applies = _github.CommentsOn(pr).Where(m => m.Body.StartsWith("<!-- planbot:apply -->", StringComparison.Ordinal)).ToArray();
+            applies.Length.ShouldBe(1, $"#{pr}: one apply comment\n{string.Join("\n---\n", applies.Select(a => a.Body))}");
+            applies[0].Body.ShouldContain($"### PlanBot apply of `{merges[pr][..7]}` (the merge of #{pr})");
+            applies[0].Body.ShouldContain($"| `p{pr}` | ✅ applied", Case.Sensitive, applies[0].Body);
+        }
+
+        // the older pushes found a newer head and left their merges to its run (applying an older tree would roll it back)
+        var logs = Log(c) + Log(d) + Log(e);
+        foreach (var pr in Prs[..^1])
+        {
+            logs.ShouldContain($"{merges[pr][..7]} is no longer the head of the default branch", Case.Sensitive, logs);
+        }
+
+        (await EventuallyAsync(async () => (await Queue().GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        (await LiveLeasesAsync()).ShouldBeEmpty("every lease released");
+    }
+
     private async Task<(Process Process, HttpClient Http)> StartReplicaAsync(string name)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
@@ -159,8 +255,8 @@ public sealed class ReplicaTests : IAsyncLifetime
         info.Environment["PLANBOT_QUEUE_VISIBILITY"] = "20s"; // a takeover after a kill waits this long; long enough that a renewal is never late on a loaded machine
         info.Environment["PLANBOT_LEASE_TABLE"] = _table;
         info.Environment["PLANBOT_LEASE_ENDPOINT"] = TestServers.DynamoDb;
-        info.Environment["AWS_ACCESS_KEY_ID"] = "fake";
-        info.Environment["AWS_SECRET_ACCESS_KEY"] = "fake";
+        info.Environment["AWS_ACCESS_KEY_ID"] = "S3RVER"; // s3rver's key (the stored plans); dynalite takes any
+        info.Environment["AWS_SECRET_ACCESS_KEY"] = "S3RVER";
         info.Environment["AWS_REGION"] = "us-east-1";
         var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start planbot serve");
         var log = new StringBuilder();
@@ -186,21 +282,35 @@ public sealed class ReplicaTests : IAsyncLifetime
         }
     }
 
-    private async Task<HttpStatusCode> DeliverAsync(HttpClient http, int pr, string head, string delivery)
+    private Task<HttpStatusCode> PushAsync(HttpClient http, string sha, string delivery) =>
+        SendAsync(http, "push", delivery, new JsonObject
+        {
+            ["ref"] = "refs/heads/main", ["after"] = sha,
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main", ["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri },
+        }.ToJsonString());
+
+    private async Task<HttpStatusCode> DeliverAsync(HttpClient http, int pr, string head, string delivery, string action = "synchronize")
     {
         _github.AddPull(pr, head, (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim()); // GitHub's view moves with the push
         _github.Pulls[pr]["base"]!["repo"]!["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri;
         _github.PullFiles[pr] = [$"p{pr}/main.tf"];
-        var payload = new JsonObject { ["action"] = "synchronize", ["number"] = pr, ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } }.ToJsonString();
+        var payload = new JsonObject { ["action"] = action, ["number"] = pr, ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } }.ToJsonString();
+        return await SendAsync(http, "pull_request", delivery, payload);
+    }
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient http, string @event, string delivery, string payload)
+    {
         var body = Encoding.UTF8.GetBytes(payload);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-GitHub-Event", "pull_request");
+        request.Headers.Add("X-GitHub-Event", @event);
         request.Headers.Add("X-GitHub-Delivery", delivery);
         request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body)));
         return (await http.SendAsync(request)).StatusCode;
     }
 
     private QueueClient Queue() => new(new Uri($"{TestServers.AzuriteQueue}/{_queue}"), new StorageSharedKeyCredential(TestServers.AzuriteAccount, TestServers.AzuriteKey));
+
+    private static AmazonS3Client S3() => new(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = TestServers.S3, ForcePathStyle = true });
 
     private static AmazonDynamoDBClient DynamoDb() => new(new BasicAWSCredentials("fake", "fake"), new AmazonDynamoDBConfig { ServiceURL = TestServers.DynamoDb, AuthenticationRegion = "us-east-1" });
 

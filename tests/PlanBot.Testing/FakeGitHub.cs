@@ -63,6 +63,30 @@ public sealed class FakeGitHub : IAsyncDisposable
         return fake;
     }
 
+    /// <summary>
+    /// The next comment created whose body matches is stored, then its request waits until the hold is
+    /// released: the client is frozen at a known point of its run (between two terraform calls, say), for
+    /// a test to kill it there.
+    /// </summary>
+    public CommentHold HoldNextComment(Func<string, bool> matches)
+    {
+        var hold = new CommentHold(matches);
+        Volatile.Write(ref _hold, hold);
+        return hold;
+    }
+
+    public sealed class CommentHold(Func<string, bool> matches)
+    {
+        public Func<string, bool> Matches => matches;
+
+        /// <summary>Completed once a matching comment was stored and its request is waiting.</summary>
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private CommentHold? _hold;
+
     /// <summary>The next <paramref name="count"/> requests get <paramref name="status"/> (with Retry-After seconds when given).</summary>
     public void FailNext(int count, int status, int? retryAfter = null)
     {
@@ -153,7 +177,14 @@ public sealed class FakeGitHub : IAsyncDisposable
         app.MapPost("/repos/{owner}/{repo}/issues/{number:int}/comments", async (int number, HttpContext context) =>
         {
             var body = await Body(context);
-            return Results.Json(Json(AddComment(number, (string)body["body"]!, "planbot[bot]")), statusCode: 201);
+            var comment = AddComment(number, (string)body["body"]!, "planbot[bot]");
+            if (Volatile.Read(ref _hold) is { } hold && hold.Matches(comment.Body) && Interlocked.CompareExchange(ref _hold, null, hold) == hold)
+            {
+                hold.Reached.TrySetResult();
+                await hold.Released.Task.WaitAsync(context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default); // the client may be killed meanwhile
+            }
+
+            return Results.Json(Json(comment), statusCode: 201);
         });
         app.MapMethods("/repos/{owner}/{repo}/issues/comments/{id:long}", ["PATCH"], async (long id, HttpContext context) =>
         {

@@ -131,6 +131,16 @@ public sealed class EventDispatcher(EngineParts parts)
 
     private async Task<EventOutcome> OnPushAsync(PlanBotEvent.PushToDefaultBranch push, EventRun run, CancellationToken cancellationToken)
     {
+        // Deliveries can arrive out of order (a shared queue is not FIFO; GitHub redelivers old pushes). Applying an
+        // older merge's tree after a newer one would roll the newer one back: the newest push's run applies every
+        // unapplied merge before it, oldest first (MergeWorkflow.ApplyPushAsync), so an older push does nothing.
+        if (await parts.Checkout.DefaultBranchHeadAsync(push.Repo, push.CloneUrl, cancellationToken).ConfigureAwait(false) is { } head &&
+            !string.Equals(head, push.Sha, StringComparison.OrdinalIgnoreCase))
+        {
+            parts.Progress?.Report($"{Naming.ShortSha(push.Sha)} is no longer the head of the default branch ({Naming.ShortSha(head)} is): the run of that newer push applies this merge first, so nothing is applied here");
+            return EventOutcome.Nothing;
+        }
+
         var tree = await parts.Checkout.DefaultBranchAsync(push.Repo, push.Sha, push.CloneUrl, cancellationToken).ConfigureAwait(false);
         await using (tree.ConfigureAwait(false))
         {

@@ -28,9 +28,10 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
 
     /// <summary>
     /// The apply of a push to the default branch: first the earlier merges on its first-parent line
-    /// whose apply never ran (GitHub cancels a pending run when a newer one joins its concurrency
-    /// group; a job can be cancelled by hand), oldest first, each against its own merge commit; then
-    /// this one. The walk stops at the first merge PlanBot applied or started to apply.
+    /// whose apply never ran or never finished (GitHub cancels a pending run when a newer one joins its
+    /// concurrency group; a job can be cancelled by hand; a replica can die mid-apply), oldest first,
+    /// each against its own merge commit; then this one. The walk stops at the first merge whose
+    /// result PlanBot wrote. A merge whose result is on its PR is never applied again.
     /// </summary>
     public async Task<IReadOnlyList<ApplyResult>?> ApplyPushAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
     {
@@ -46,11 +47,11 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
             var tree = await sources.Checkout.AtAsync(context.RepoDir, earlier, cancellationToken).ConfigureAwait(false);
             await using (tree.ConfigureAwait(false))
             {
-                all.AddRange(await RunAsync(context with { RepoDir = tree.Root }, earlier, config, cancellationToken).ConfigureAwait(false) ?? []);
+                all.AddRange(await RunAsync(context with { RepoDir = tree.Root }, earlier, config, fromPush: true, cancellationToken).ConfigureAwait(false) ?? []);
             }
         }
 
-        var current = await RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+        var current = await RunAsync(context, sha, config, fromPush: true, cancellationToken).ConfigureAwait(false);
         return current is null && all.Count == 0 ? null : [.. all, .. current ?? []];
     }
 
@@ -77,11 +78,13 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
             }
 
             var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
-            var short7 = $"`{Naming.ShortSha(commit)}`";
-            if (comments.Any(c => c.Body.StartsWith(Marker, StringComparison.Ordinal) && c.Body.Contains(short7, StringComparison.Ordinal)))
+            if (AppliedBefore(comments, commit))
             {
-                break; // applied (or under way): everything before it was handled by its own run
+                break; // applied: everything before it was handled by its own run
             }
+
+            // Runs on the default branch take turns (the Action's concurrency group, the service's lease), so an
+            // "applying" comment without a result is a run that died mid-apply: resumed here, its state decides.
 
             if (PlanCommentWriter.FirstPart(comments) is not null)
             {
@@ -93,7 +96,12 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         return found;
     }
 
-    public async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken)
+    /// <summary>Applies the merge <paramref name="sha"/>'s approved plans; also what a new approval on the merged PR applies (held back, dependents).</summary>
+    public Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken) =>
+        RunAsync(context, sha, config, fromPush: false, cancellationToken);
+
+    /// <param name="fromPush">The run of a push: once the merge's result is on its PR, a push's run never applies it again.</param>
+    private async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, bool fromPush, CancellationToken cancellationToken)
     {
         if (config.ApplyMode != ApplyMode.OnMerge)
         {
@@ -117,6 +125,14 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         }
 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        if (fromPush && AppliedBefore(comments, sha))
+        {
+            // A second delivery of this push (a replay under a new id, a replica that took over after the first finished):
+            // the merge's result is on the PR already, and applying it again could undo what later merges applied.
+            progress?.Report($"{Naming.ShortSha(sha)}: the merge of #{pr.Number} was applied by an earlier run (its result is on the PR): nothing is applied twice");
+            return null;
+        }
+
         var first = PlanCommentWriter.FirstPart(comments);
         var meta = first is null ? null : PlanCommentMeta.Read(first.Body);
         var records = new ApprovalRecords(approvals);
@@ -134,7 +150,8 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         var merge = new MergeApply(planner, apply, locks, sources ?? throw new InvalidOperationException("MergeWorkflow was built without its MergeSources: the composition root passes them"), progress);
 
         // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
-        var status = await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
+        // A run that died mid-apply left its "applying" comment: this run (a retry, or another replica) takes it over.
+        var status = UnderWay(comments, sha) ?? await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
         MergeOutcome outcome;
         try
         {
@@ -173,6 +190,16 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         await ReleaseAsync(owner, pending, cancellationToken).ConfigureAwait(false);
         return results;
     }
+
+    /// <summary>The merge's result comment is on the PR: applied (or refused) by an earlier run.</summary>
+    private static bool AppliedBefore(IReadOnlyList<IssueComment> comments, string sha) =>
+        comments.Any(c => c.Body.StartsWith(Marker, StringComparison.Ordinal) &&
+            (c.Body.Contains($"\n### PlanBot apply of `{Naming.ShortSha(sha)}` (the merge of #", StringComparison.Ordinal) ||
+             c.Body.Contains($"\n### PlanBot did not apply the merge `{Naming.ShortSha(sha)}`", StringComparison.Ordinal)));
+
+    /// <summary>The "applying" comment of an earlier run of this merge that never turned into a result.</summary>
+    private static IssueComment? UnderWay(IReadOnlyList<IssueComment> comments, string sha) =>
+        comments.LastOrDefault(c => c.Body.StartsWith(Marker, StringComparison.Ordinal) && c.Body.Contains($"\n### PlanBot is applying `{Naming.ShortSha(sha)}` ", StringComparison.Ordinal));
 
     /// <summary>
     /// Releases the PR's project locks once its merge is done with them: all but those of the
