@@ -15,6 +15,18 @@ ARG TARGETARCH
 RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
  && dotnet publish src/PlanBot.Cli -c Release -r $RID --self-contained false -p:PublishReadyToRun=true -o /out
 
+# planbot-render: the comment of one plan JSON as a NativeAOT binary (src/PlanBot.Render, issue 19),
+# ~50 ms and ~10 MiB where `planbot render` takes ~250 ms and ~45 MiB. Not in .ci/run: its publish
+# takes minutes on a shared CI machine (docs/performance.md); the smoke test runs the binary here.
+FROM ${SDK_IMAGE} AS render-build
+RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+ARG TARGETARCH
+RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
+ && dotnet publish src/PlanBot.Render -c Release -r $RID -o /render \
+ && /render/planbot-render --help >/dev/null
+
 FROM ${RUNTIME_IMAGE} AS runtime
 # the platform being built: terraform and tofu are downloaded for it (an amd64 binary does not run on arm64)
 ARG TARGETARCH
@@ -45,6 +57,7 @@ RUN ARCH=$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo amd64) \
  && rm /tmp/tofu.zip /tmp/tofu.sums \
  && apt-get purge -y curl unzip && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out /app
+COPY --from=render-build /render/planbot-render /usr/local/bin/planbot-render
 # `planbot demo` plans this monorepo; it is looked for beside the binary.
 COPY examples /app/examples
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1

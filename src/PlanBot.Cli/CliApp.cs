@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using PlanBot.Cli.Commands;
 using PlanBot.Hosting;
+using PlanBot.Terraform.Git;
 
 namespace PlanBot.Cli;
 
@@ -31,8 +32,10 @@ public static class CliApp
     {
         stdout = MaskingWriter.Wrap(stdout, settings.Secrets); // the last line of defence: PlanBot's own secrets never reach a log
         stderr = MaskingWriter.Wrap(stderr, settings.Secrets);
+        var trace = StartupTrace.Create(settings.TraceStartup, stderr);
+        trace?.Mark("settings read");
         var root = new RootCommand("PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.");
-        var context = new CliContext(stdout, stderr, settings);
+        var context = new CliContext(stdout, stderr, settings) { Trace = trace };
         // Only the command being run is built (its options cost start-up time, issue 19); without one, all of them (help, errors).
         var named = args.Length > 0 && AllCommands.Any(c => c.Name == args[0]) ? args[0] : null;
         foreach (var (name, create) in AllCommands)
@@ -44,6 +47,7 @@ public static class CliApp
         }
 
         var parsed = root.Parse(args);
+        trace?.Mark($"command line parsed ({named ?? "no command"})");
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)
@@ -83,6 +87,7 @@ public static class CliApp
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             await stderr.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             Console.CancelKeyPress -= onCancel;
+            trace?.Mark("done");
         }
     }
 }
@@ -90,6 +95,9 @@ public static class CliApp
 /// <summary>What every command writes to, and the settings it runs with.</summary>
 public sealed record CliContext(TextWriter Stdout, TextWriter Stderr, PlanBotSettings Settings)
 {
+    /// <summary>PLANBOT_TRACE_STARTUP's phase marks; null when off.</summary>
+    public StartupTrace? Trace { get; init; }
+
     public IProgress<string> Progress => new StderrProgress(Stderr);
 
     /// <summary>The engine, composed by <see cref="PlanBotServices.AddPlanBot"/> with these settings (default: the context's).</summary>
@@ -99,8 +107,15 @@ public sealed record CliContext(TextWriter Stdout, TextWriter Stderr, PlanBotSet
         Commands.OutputPaths.CheckDataDir(settings.DataDir); // a data dir that is a file or read-only is the user's to fix (exit 2), found before any work
         var services = new ServiceCollection();
         services.AddSingleton(Progress);
+        if (Trace is not null)
+        {
+            services.AddSingleton(Trace.Git(new GitCli())); // AddPlanBot keeps an IGit already registered
+        }
+
         services.AddPlanBot(settings);
-        return services.BuildServiceProvider();
+        var provider = services.BuildServiceProvider();
+        Trace?.Mark("services composed");
+        return provider;
     }
 
     private sealed class StderrProgress(TextWriter stderr) : IProgress<string>

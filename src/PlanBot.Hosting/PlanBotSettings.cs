@@ -61,6 +61,12 @@ public sealed record PlanBotSettings
     /// </summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 
+    /// <summary>
+    /// PLANBOT_TRACE_STARTUP=1: each phase of a command (and each git call) is written to stderr with
+    /// the time, CPU and JIT-compiled methods since the process started, to find where start-up goes (issue 19).
+    /// </summary>
+    public bool TraceStartup { get; init; }
+
     /// <summary>The plugin cache terraform uses: TF_PLUGIN_CACHE_DIR, else one under the data dir.</summary>
     public string EffectivePluginCacheDir => PluginCacheDir ?? Path.Combine(DataDir, "plugin-cache");
 
@@ -114,6 +120,7 @@ public sealed record PlanBotSettings
             TerraformBinary = Env("PLANBOT_TERRAFORM_BINARY"),
             PluginCacheDir = Env("TF_PLUGIN_CACHE_DIR"),
             PlanKey = Env("PLANBOT_PLAN_KEY"),
+            TraceStartup = Env("PLANBOT_TRACE_STARTUP") == "1",
             GitHub = new GitHubSettings
             {
                 ApiUrl = Env("GITHUB_API_URL") ?? "https://api.github.com",

@@ -10,7 +10,7 @@ namespace PlanBot.Benchmarks;
 /// small real plans, 1,000 and 10,000 changes, `--version` and a no-op `planbot run`. Every round runs
 /// every case once (paired: a busy moment hits all of them), medians are reported. CPU and RSS are
 /// steadier than wall time on a shared machine; the load average is printed beside them.
-/// `-- startup [--rounds N] [--no-publish | --published DLL] [--skip-pr | --only-pr]`; the 24-project PR is <see cref="PrOverheadBench"/>.
+/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr | --only-noop [--wrap CMD]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
 /// </summary>
 public static class StartupBench
 {
@@ -35,6 +35,11 @@ public static class StartupBench
             return await PrOverheadBench.RunAsync(dll, rounds);
         }
 
+        if (args.Contains("--only-noop"))
+        {
+            return await ProfileNoOpAsync(dll, rounds, Option(args, "--wrap"));
+        }
+
         Console.WriteLine($"startup: published {dll}; {rounds} paired rounds (+1 warm-up), {ChildTimer.Load()}");
 
         var cases = new List<(string Name, string[] Command, string Target)> { ("planbot --version", ["dotnet", dll, "--version"], "") };
@@ -52,6 +57,16 @@ public static class StartupBench
             }
 
             cases.Add(($"render {resources:N0} changes", ["dotnet", dll, "render", "--plan-json", path], target));
+        }
+
+        // --aot BINARY: the NativeAOT planbot-render (src/PlanBot.Render) on the same plans, beside the JIT build
+        if (Option(args, "--aot") is { } aot)
+        {
+            var renders = cases.Where(c => c.Name.StartsWith("render ", StringComparison.Ordinal)).ToArray();
+            foreach (var (name, command, target) in renders)
+            {
+                cases.Add(($"planbot-render (AOT) {name["render ".Length..]}", [Path.GetFullPath(aot), .. command[3..]], target));
+            }
         }
 
         await using var noOp = await NoOpRun.CreateAsync(dll);
@@ -86,11 +101,37 @@ public static class StartupBench
             var cpu = ChildTimer.Median(costs[i].Select(c => c.CpuMs));
             var rss = ChildTimer.Median(costs[i].Select(c => c.RssMb));
             var ratio = ChildTimer.Median(Enumerable.Range(0, costs[i].Count).Select(k => costs[i][k].WallMs / costs[0][k].WallMs));
-            Console.WriteLine($"{cases[i].Name,-58} {ChildTimer.Ms(wall),8} {ChildTimer.Ms(cpu),8} {rss,8:0.0} {ratio,10:0.00}  {cases[i].Target}{(outputs[i] > 0 && i > 0 && i <= SmallPlans.Length + 2 ? $" (comment {outputs[i]:N0} chars)" : "")}");
+            Console.WriteLine($"{cases[i].Name,-58} {ChildTimer.Ms(wall),8} {ChildTimer.Ms(cpu),8} {rss,8:0.0} {ratio,10:0.00}  {cases[i].Target}{(outputs[i] > 0 && i > 0 && i < cases.Count - 1 ? $" (comment {outputs[i]:N0} chars)" : "")}");
         }
 
         Console.WriteLine($"startup: done, {ChildTimer.Load()} (--version median {ChildTimer.Ms(version)} ms)");
         return args.Contains("--skip-pr") ? 0 : await PrOverheadBench.RunAsync(dll, Math.Max(3, rounds / 3));
+    }
+
+    /// <summary>
+    /// `--only-noop [--wrap "strace -f -tt"]`: the no-op `planbot run` alone, with PLANBOT_TRACE_STARTUP=1
+    /// (its phases on stderr, printed here) and optionally under a profiler, to find where its time goes.
+    /// </summary>
+    private static async Task<int> ProfileNoOpAsync(string dll, int rounds, string? wrap)
+    {
+        await using var noOp = await NoOpRun.CreateAsync(dll);
+        var costs = new List<Cost>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var environment = noOp.Environment();
+            environment["PLANBOT_TRACE_STARTUP"] = "1";
+            var command = (wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []).Concat(noOp.Command).ToArray();
+            var (cost, _, stderr) = await ChildTimer.RunAsync(command, environment: environment);
+            Console.WriteLine($"--- round {round}: exit {cost.ExitCode}, wall {ChildTimer.Ms(cost.WallMs)} ms, cpu {ChildTimer.Ms(cost.CpuMs)} ms, RSS {cost.RssMb:0.0} MiB, {ChildTimer.Load()}");
+            Console.WriteLine(stderr.Length > 20_000 ? stderr[^20_000..] : stderr);
+            if (round > 0)
+            {
+                costs.Add(cost);
+            }
+        }
+
+        Console.WriteLine($"no-op run: median wall {ChildTimer.Ms(ChildTimer.Median(costs.Select(c => c.WallMs)))} ms, cpu {ChildTimer.Ms(ChildTimer.Median(costs.Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(costs.Select(c => c.RssMb)):0.0} MiB");
+        return 0;
     }
 
     internal static string? Option(string[] args, string name) =>

@@ -57,6 +57,16 @@ public partial class PackagingTests
         docker.ShouldContain("echo \"${TOFU_EXPECTED}  /tmp/tofu.zip\" | sha256sum -c -");
     }
 
+    /// <summary>The image ships the NativeAOT planbot-render (issue 19), published as RenderBinaryTests expect it and run once before it is copied.</summary>
+    [Fact]
+    public void The_dockerfile_ships_the_native_render_binary_after_running_it()
+    {
+        var docker = Read("Dockerfile");
+        docker.ShouldContain("dotnet publish src/PlanBot.Render -c Release -r $RID -o /render");
+        docker.ShouldContain("/render/planbot-render --help >/dev/null");
+        docker.ShouldContain("COPY --from=render-build /render/planbot-render /usr/local/bin/planbot-render");
+    }
+
     [Fact]
     public void The_example_workflows_cover_plan_commands_apply_and_drift_and_fetch_full_history_to_plan()
     {
@@ -192,7 +202,7 @@ public partial class PackagingTests
         release.ShouldContain(" demo");
 
         var docker = Read("Dockerfile");
-        Regex.Matches(docker, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["${SDK_IMAGE}", "${RUNTIME_IMAGE}", "runtime", "runtime"]);
+        Regex.Matches(docker, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["${SDK_IMAGE}", "${SDK_IMAGE}", "${RUNTIME_IMAGE}", "runtime", "runtime"]); // build, render-build (planbot-render, NativeAOT), runtime
         docker.ShouldContain("COPY examples /app/examples", Case.Sensitive, "`planbot demo` needs the example monorepo inside the image");
         var service = docker[docker.IndexOf("AS service", StringComparison.Ordinal)..docker.IndexOf("AS action", StringComparison.Ordinal)];
         service.ShouldContain("USER $APP_UID");

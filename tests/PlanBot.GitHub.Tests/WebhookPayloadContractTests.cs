@@ -34,4 +34,26 @@ public class WebhookPayloadContractTests
         var error = Should.Throw<JsonException>(() => WebhookParser.Parse("pull_request", Encoding.UTF8.GetBytes(payload.ToJsonString())));
         error.Message.ShouldContain($"'{named}'");
     }
+
+    [Fact]
+    public void A_field_of_the_wrong_type_is_a_payload_error_naming_its_path()
+    {
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(Complete)!;
+        payload["pull_request"]!["number"] = "seven";
+        var error = Should.Throw<JsonException>(() => WebhookParser.Parse("pull_request", Encoding.UTF8.GetBytes(payload.ToJsonString())));
+        error.Path.ShouldBe("$.pull_request.number");
+    }
+
+    /// <summary>Only the fields PlanBot reads are read (issue 19: no whole-model reflection): a shape GitHub changes elsewhere is not an error.</summary>
+    [Fact]
+    public void Fields_planbot_does_not_read_may_have_any_shape()
+    {
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(Complete)!;
+        payload["pull_request"]!["labels"] = 5;
+        payload["pull_request"]!["milestone"] = "not an object";
+        payload["pull_request"]!["head"]!["repo"]!["owner"] = new System.Text.Json.Nodes.JsonArray(1, 2);
+        var parsed = WebhookParser.Parse("pull_request", Encoding.UTF8.GetBytes(payload.ToJsonString())).ShouldBeOfType<WebhookEvent.PullRequestChanged>();
+        parsed.PullRequest.Number.ShouldBe(7);
+        parsed.PullRequest.FromFork.ShouldBeFalse();
+    }
 }

@@ -52,6 +52,32 @@ public class ChildProcessTests
         outcome.StderrTail.Trim().ShouldBe("done");
     }
 
+    /// <summary>show -json's output goes to its file byte for byte (not decoded and re-encoded: issue 19), even bytes that are not UTF-8; the tail stays bounded.</summary>
+    [Fact]
+    public async Task Stdout_to_a_file_is_copied_byte_for_byte_and_only_its_tail_is_kept()
+    {
+        using var dir = new TempDir();
+        var file = dir.Combine("show.json");
+        var log = dir.Combine("out.log");
+        var outcome = await ChildProcess.RunAsync(new ProcessSpec
+        {
+            FileName = "bash",
+            Arguments = ["-c", "printf '\\xff\\xfe{'; head -c 1000000 /dev/zero | tr '\\0' 'x'; printf 'caf\\xc3\\xa9}'; echo err >&2"],
+            WorkingDirectory = dir.Path,
+            StdoutFile = file,
+            LogFile = log,
+        }, CancellationToken.None);
+        outcome.ExitCode.ShouldBe(0);
+        var bytes = await File.ReadAllBytesAsync(file);
+        bytes.Length.ShouldBe(3 + 1_000_000 + 6);
+        bytes[..3].ShouldBe(new byte[] { 0xff, 0xfe, (byte)'{' });
+        bytes[^6..].ShouldBe("café}"u8.ToArray());
+        outcome.StdoutTail.Length.ShouldBeLessThanOrEqualTo(64 * 1024);
+        outcome.StdoutTail.ShouldEndWith("xxcafé}");
+        (await File.ReadAllTextAsync(log)).ShouldNotContain("xxxx", customMessage: "stdout went to its own file, not the log");
+        outcome.StderrTail.Trim().ShouldBe("err");
+    }
+
     [Fact]
     public async Task A_missing_binary_is_reported_not_thrown()
     {

@@ -42,4 +42,26 @@ public class GitCliTests
         error.Message.ShouldContain("'no-such-branch' is not a commit");
         await Should.ThrowAsync<UsageException>(() => new GitCli().ResolveAsync(repo.Root, "--upload-pack=evil", CancellationToken.None));
     }
+
+    /// <summary>A verified commit SHA is not asked again (issue 19); a branch moves, so it always is, and a SHA that is no commit stays an error.</summary>
+    [Fact]
+    public async Task Only_verified_commit_shas_are_remembered()
+    {
+        using var repo = await GitRepo.CreateAsync();
+        var first = await repo.CommitAsync();
+        var git = new GitCli();
+        (await git.ResolveAsync(repo.Root, "main", CancellationToken.None)).ShouldBe(first);
+        (await git.ResolveAsync(repo.Root, first, CancellationToken.None)).ShouldBe(first);
+        repo.Write("more.tf", "# more");
+        var second = await repo.CommitAsync();
+        (await git.ResolveAsync(repo.Root, "main", CancellationToken.None)).ShouldBe(second, "a branch is resolved again: it moved");
+        var missing = new string('a', 40);
+        await Should.ThrowAsync<UsageException>(() => git.ResolveAsync(repo.Root, missing, CancellationToken.None));
+        await Should.ThrowAsync<UsageException>(() => git.ResolveAsync(repo.Root, missing, CancellationToken.None));
+
+        // the remembered SHA answers without git: the repository's objects are gone, the answer is not
+        Directory.Delete(Path.Combine(repo.Root, ".git", "objects"), recursive: true);
+        (await git.ResolveAsync(repo.Root, first, CancellationToken.None)).ShouldBe(first);
+        await Should.ThrowAsync<UsageException>(() => new GitCli().ResolveAsync(repo.Root, first, CancellationToken.None));
+    }
 }

@@ -33,6 +33,7 @@ public static class RunCommand
             var action = cli.Settings.Action;
             var settings = (cli.Settings with { Host = PlanBotHost.Action, Action = action with { Workspace = Path.GetFullPath(parse.GetValue(repo) ?? action.Workspace ?? ".") } }).WithServerPolicy();
             var planBotEvent = await ReadEventAsync(settings.Action, cancellationToken).ConfigureAwait(false);
+            cli.Trace?.Mark("event read");
             if (settings.Policy?.Refusal(planBotEvent.Repo) is { } refused)
             {
                 throw new ConfigException(refused); // allowed_repositories: before decide-only or any other work; exit 2
@@ -60,6 +61,7 @@ public static class RunCommand
                 FanOut = planBotEvent is PlanBotEvent.PullRequestChanged ? fanOut : null,
             };
             var outcome = await services.GetRequiredService<EventDispatcher>().DispatchAsync(planBotEvent, run, cancellationToken).ConfigureAwait(false);
+            cli.Trace?.Mark("event dispatched");
             var config = outcome.Config?.Config ?? PlanBotConfig.Default;
             if (fanOut?.Phase is FanOutPhase.Matrix)
             {

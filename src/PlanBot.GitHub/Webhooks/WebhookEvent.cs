@@ -33,10 +33,13 @@ public abstract record WebhookEvent(string Repo)
 }
 
 /// <summary>
-/// Parses deliveries with Octokit.Webhooks' typed events (pull_request, issue_comment, push); every
-/// other kind is <see cref="WebhookEvent.Ignored"/> from a small envelope (action, repository), so
-/// a payload shape Octokit's models do not know never stops the service. Anything unreadable is a
-/// <see cref="JsonException"/> naming the field and the fix, never a crash.
+/// Parses deliveries (pull_request, issue_comment, push) into the few fields PlanBot acts on, with
+/// source-generated metadata (<see cref="WebhookPayloadContext"/>): reading GitHub's whole event model
+/// through reflection (Octokit.Webhooks' types) cost every `planbot run` about 260 ms of CPU and 900
+/// JIT-compiled methods before its first git call (issue 19). Every other kind is
+/// <see cref="WebhookEvent.Ignored"/> from a small envelope (action, repository), and fields PlanBot
+/// does not read are never looked at, so a payload shape GitHub adds later never stops the service.
+/// Anything unreadable is a <see cref="JsonException"/> naming the field and the fix, never a crash.
 /// </summary>
 public static partial class WebhookParser
 {
@@ -56,14 +59,7 @@ public static partial class WebhookParser
                     return new WebhookEvent.Ignored(repo, $"pull_request {action} needs no plan");
                 }
 
-                var pullEvent = Read<Octokit.Webhooks.Events.PullRequestEvent>(body, action switch
-                {
-                    "opened" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestOpenedEvent),
-                    "synchronize" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestSynchronizeEvent),
-                    "reopened" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestReopenedEvent),
-                    "ready_for_review" => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestReadyForReviewEvent),
-                    _ => typeof(Octokit.Webhooks.Events.PullRequest.PullRequestClosedEvent),
-                }, eventName);
+                var pullEvent = Read(body, WebhookPayloadContext.Default.PullRequestPayload, eventName);
                 var info = Pull(pullEvent.PullRequest, repo, eventName);
                 return action == "closed" ? new WebhookEvent.PullRequestClosed(repo, info, installation, info.Merged && info.BaseRef == (envelope.Repository?.DefaultBranch ?? "main"))
                     : new WebhookEvent.PullRequestChanged(repo, info, action, installation);
@@ -73,13 +69,13 @@ public static partial class WebhookParser
                     return new WebhookEvent.Ignored(repo, $"issue_comment {envelope.Action}: only new comments are commands (edits and deletions are ignored)");
                 }
 
-                var commentEvent = Read<Octokit.Webhooks.Events.IssueCommentEvent>(body, typeof(Octokit.Webhooks.Events.IssueComment.IssueCommentCreatedEvent), eventName);
+                var commentEvent = Read(body, WebhookPayloadContext.Default.IssueCommentPayload, eventName);
                 if (commentEvent.Issue is not { PullRequest: not null } issue || commentEvent.Comment is not { } comment)
                 {
                     return new WebhookEvent.Ignored(repo, "a comment on an issue, not a pull request");
                 }
 
-                var type = comment.User?.Type?.StringValue;
+                var type = comment.User?.Type;
                 if (type == "Bot" || comment.User?.Login?.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) == true || !IsCommand(comment.Body))
                 {
                     return new WebhookEvent.Ignored(repo, !IsCommand(comment.Body) ? "not a /planbot command" : "a bot's comment");
@@ -87,10 +83,11 @@ public static partial class WebhookParser
 
                 return new WebhookEvent.Command(repo, checked((int)issue.Number), new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation);
             case "push" when envelope.Ref is not null && envelope.After is not null:
-                var push = Read<Octokit.Webhooks.Events.PushEvent>(body, typeof(Octokit.Webhooks.Events.PushEvent), eventName);
+                var push = Read(body, WebhookPayloadContext.Default.PushPayload, eventName);
                 var defaultBranch = push.Repository?.DefaultBranch ?? "main";
-                return push.Ref == $"refs/heads/{defaultBranch}" && push.After.Trim('0').Length > 0
-                    ? new WebhookEvent.PushToDefaultBranch(repo, push.After, installation)
+                var after = push.After ?? "";
+                return push.Ref == $"refs/heads/{defaultBranch}" && after.Trim('0').Length > 0
+                    ? new WebhookEvent.PushToDefaultBranch(repo, after, installation)
                     : new WebhookEvent.Ignored(repo, $"push to {push.Ref}, not the default branch {defaultBranch}");
             case "schedule" or "workflow_dispatch":
                 return new WebhookEvent.Scheduled(repo);
@@ -103,17 +100,17 @@ public static partial class WebhookParser
     public static bool IsCommand(string? body) => Core.Commands.SlashCommand.IsCommand(body);
 
     /// <summary>
-    /// Octokit's model for one event and action. Its members are C# <c>required</c>, which System.Text.Json
-    /// enforces; GitHub's payloads differ by version and GHES release (and the Action's event files
-    /// are the same payloads), so PlanBot checks the few fields it reads itself (<see cref="Pull"/>)
-    /// instead of refusing a payload for a URL it never uses.
+    /// The fields of one event PlanBot reads. Nothing is required by the model: GitHub's payloads differ
+    /// by version and GHES release (and the Action's event files are the same payloads), so PlanBot
+    /// checks the few fields it needs itself (<see cref="Pull"/>) instead of refusing a payload for a
+    /// URL it never uses; a field of the wrong type is a <see cref="JsonException"/> naming its path.
     /// </summary>
-    private static T Read<T>(ReadOnlySpan<byte> body, Type concrete, string eventName)
-        where T : Octokit.Webhooks.WebhookEvent
+    private static T Read<T>(ReadOnlySpan<byte> body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string eventName)
+        where T : class
     {
         try
         {
-            return JsonSerializer.Deserialize(body, concrete, Lenient) as T ?? throw new JsonException($"the {eventName} payload is null");
+            return JsonSerializer.Deserialize(body, type) ?? throw new JsonException($"the {eventName} payload is null");
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException or OverflowException)
         {
@@ -121,20 +118,7 @@ public static partial class WebhookParser
         }
     }
 
-    private static readonly JsonSerializerOptions Lenient = new()
-    {
-        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { Relax } },
-    };
-
-    private static void Relax(System.Text.Json.Serialization.Metadata.JsonTypeInfo type)
-    {
-        foreach (var property in type.Properties)
-        {
-            property.IsRequired = false;
-        }
-    }
-
-    internal static PullRequestInfo Pull(Octokit.Webhooks.Models.PullRequestEvent.PullRequest? p, string repo, string eventName = "pull_request")
+    internal static PullRequestInfo Pull(PullPayload? p, string repo, string eventName = "pull_request")
     {
         // A signed payload can still lack what every real pull_request event carries: refuse it by name.
         T Need<T>(T? value, string field) where T : class => value ?? throw new JsonException(
@@ -153,8 +137,8 @@ public static partial class WebhookParser
             BaseRef = Need(@base.Ref, "base.ref"),
             HeadRef = Need(head.Ref, "head.ref"),
             Author = author,
-            State = p.State?.StringValue ?? "open",
-            Draft = p.Draft,
+            State = p.State ?? "open",
+            Draft = p.Draft ?? false,
             Merged = p.Merged == true || p.MergedAt is not null,
             // A head repository that is gone (a deleted fork) is not this repository: treated as a fork, as the REST client does.
             FromFork = head.Repo is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
@@ -174,3 +158,29 @@ internal sealed record EnvelopeJson(string? Action, EnvelopeRepoJson? Repository
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(EnvelopeJson))]
 internal sealed partial class WebhookJsonContext : JsonSerializerContext;
+
+// The fields of GitHub's pull_request, issue_comment and push payloads that PlanBot reads (GitHub's
+// webhook reference names them); everything else in a payload is skipped unread.
+internal sealed record PayloadUser(string? Login, string? Type);
+
+internal sealed record PayloadRepo(string? FullName, string? CloneUrl, string? DefaultBranch);
+
+internal sealed record PayloadBranch(string? Sha, string? Ref, PayloadRepo? Repo);
+
+internal sealed record PullPayload(long Number, string? State, bool? Draft, bool? Merged, DateTimeOffset? MergedAt, string? MergeCommitSha, PayloadBranch? Head, PayloadBranch? Base, PayloadUser? User);
+
+internal sealed record PullRequestPayload(PullPayload? PullRequest);
+
+internal sealed record IssuePayload(long Number, JsonElement? PullRequest);
+
+internal sealed record CommentPayload(long Id, string? Body, PayloadUser? User, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+internal sealed record IssueCommentPayload(IssuePayload? Issue, CommentPayload? Comment);
+
+internal sealed record PushPayload(string? Ref, string? After, PayloadRepo? Repository);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(PullRequestPayload))]
+[JsonSerializable(typeof(IssueCommentPayload))]
+[JsonSerializable(typeof(PushPayload))]
+internal sealed partial class WebhookPayloadContext : JsonSerializerContext;

@@ -8,6 +8,13 @@ namespace PlanBot.Terraform.Git;
 /// <summary>The git command line, asked the questions <see cref="IGit"/> defines.</summary>
 public sealed class GitCli : IGit
 {
+    /// <summary>
+    /// Full commit SHAs already verified per repository: a commit that exists keeps existing (a branch
+    /// name moves, so names are always asked). A run reads planbot.yaml at the base, diffs and plans
+    /// the same two SHAs; each git process costs a run's start-up 5–50 ms (issue 19).
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RepoDir, string Sha), bool> _commits = new();
+
     public async Task<string> ResolveAsync(string repoDir, string reference, CancellationToken cancellationToken)
     {
         if (reference.StartsWith('-'))
@@ -15,10 +22,24 @@ public sealed class GitCli : IGit
             throw new UsageException($"'{reference}' is not a git ref");
         }
 
+        var fullSha = reference.Length == 40 && reference.All(char.IsAsciiHexDigitLower);
+        if (fullSha && _commits.ContainsKey((repoDir, reference)))
+        {
+            return reference;
+        }
+
         var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true).ConfigureAwait(false);
-        return output.Trim() is { Length: 40 } sha
-            ? sha
-            : throw new UsageException($"'{reference}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
+        if (output.Trim() is not { Length: 40 } sha)
+        {
+            throw new UsageException($"'{reference}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
+        }
+
+        if (fullSha && sha == reference)
+        {
+            _commits[(repoDir, reference)] = true;
+        }
+
+        return sha;
     }
 
     public async Task<string> MergeBaseAsync(string repoDir, string a, string b, CancellationToken cancellationToken)

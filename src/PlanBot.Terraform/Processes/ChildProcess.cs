@@ -93,13 +93,16 @@ public static class ChildProcess
         process.StandardInput.Close(); // never wait for input: -input=false plus a closed stdin
 
         await using var log = spec.LogFile is null ? null : new StreamWriter(PrivateFile.OpenWrite(spec.LogFile, FileMode.Append), Encoding.UTF8);
-        await using var stdoutFile = spec.StdoutFile is null ? null : new StreamWriter(PrivateFile.OpenWrite(spec.StdoutFile, FileMode.Create), new UTF8Encoding(false));
+        await using var stdoutFile = spec.StdoutFile is null ? null : PrivateFile.OpenWrite(spec.StdoutFile, FileMode.Create);
         log?.WriteLine($"$ {spec.FileName} {string.Join(' ', spec.Arguments)}   (in {spec.WorkingDirectory})");
         var gate = new SemaphoreSlim(1, 1);
         var stdoutTail = new Tail(TailChars);
         var stderrTail = new Tail(TailChars);
         using var stopReading = new CancellationTokenSource();
-        var pumpOut = PumpAsync(process.StandardOutput, stdoutFile ?? log, stdoutTail, gate, stopReading.Token);
+        // stdout to its own file (show -json: tens of MB) is copied as bytes, never decoded and re-encoded (issue 19)
+        var pumpOut = stdoutFile is null
+            ? PumpAsync(process.StandardOutput, log, stdoutTail, gate, stopReading.Token)
+            : CopyAsync(process.StandardOutput.BaseStream, stdoutFile, stdoutTail, stopReading.Token);
         var pumpErr = PumpAsync(process.StandardError, log, stderrTail, gate, stopReading.Token);
 
         using var timeout = new CancellationTokenSource(spec.Timeout);
@@ -267,6 +270,46 @@ public static class ChildProcess
                     gate.Release();
                 }
             }
+        }
+    }
+
+    /// <summary>stdout copied byte for byte to <paramref name="sink"/>; only its last <see cref="TailChars"/> bytes are kept as text (for diagnostics).</summary>
+    private static async Task CopyAsync(Stream source, FileStream sink, Tail tail, CancellationToken stop)
+    {
+        var buffer = new byte[64 * 1024];
+        var last = new byte[TailChars];
+        var kept = 0;
+        int read;
+        while ((read = await ReadAsync(source, buffer, stop).ConfigureAwait(false)) > 0)
+        {
+            await sink.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
+            if (read >= last.Length)
+            {
+                buffer.AsSpan(read - last.Length, last.Length).CopyTo(last);
+                kept = last.Length;
+            }
+            else
+            {
+                var keep = Math.Min(kept, last.Length - read);
+                last.AsSpan(kept - keep, keep).CopyTo(last);
+                buffer.AsSpan(0, read).CopyTo(last.AsSpan(keep));
+                kept = keep + read;
+            }
+        }
+
+        await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        tail.Append(Encoding.UTF8.GetString(last, 0, kept)); // a character cut at the start of the tail decodes as U+FFFD
+    }
+
+    private static async Task<int> ReadAsync(Stream source, byte[] buffer, CancellationToken stop)
+    {
+        try
+        {
+            return await source.ReadAsync(buffer.AsMemory(), stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
         }
     }
 

@@ -12,7 +12,8 @@ public static class ValueText
     /// <summary>Strings longer than this, or with a line break, are shown as a line diff.</summary>
     public const int LongString = 100;
 
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // A writer, not JsonSerializer: the same text without reflection-based serializer metadata, which a NativeAOT render binary (src/PlanBot.Render) cannot have.
+    private static readonly JsonWriterOptions Pretty = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A scalar as HCL would show it: strings quoted and escaped, numbers and booleans bare.</summary>
     public static string Scalar(JsonElement value, SecretScrubber scrubber) => value.ValueKind switch
@@ -74,7 +75,13 @@ public static class ValueText
             {
                 using var document = JsonDocument.Parse(text);
                 json = true;
-                return JsonSerializer.Serialize(document.RootElement, Pretty).Split('\n');
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>(text.Length * 2);
+                using (var writer = new Utf8JsonWriter(buffer, Pretty))
+                {
+                    document.RootElement.WriteTo(writer);
+                }
+
+                return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan).Split('\n');
             }
             catch (JsonException)
             {

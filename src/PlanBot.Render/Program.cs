@@ -1,0 +1,3 @@
+using PlanBot.Render;
+
+return await RenderApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
