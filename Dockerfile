@@ -16,8 +16,8 @@ RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
  && dotnet publish src/PlanBot.Cli -c Release -r $RID --self-contained false -p:PublishReadyToRun=true -o /out
 
 # planbot-render: the comment of one plan JSON as a NativeAOT binary (src/PlanBot.Render, issue 19),
-# ~50 ms and ~10 MiB where `planbot render` takes ~250 ms and ~45 MiB. Not in .ci/run: its publish
-# takes minutes on a shared CI machine (docs/performance.md); the smoke test runs the binary here.
+# ~50 ms and ~10 MiB where `planbot render` takes ~250 ms and ~45 MiB. .ci/run publishes it the same
+# way and runs RenderBinaryTests on it; the smoke test runs the binary here.
 FROM ${SDK_IMAGE} AS render-build
 RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

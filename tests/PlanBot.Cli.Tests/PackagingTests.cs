@@ -63,6 +63,7 @@ public partial class PackagingTests
     {
         var docker = Read("Dockerfile");
         docker.ShouldContain("dotnet publish src/PlanBot.Render -c Release -r $RID -o /render");
+        Read(".ci", "run").ShouldContain("dotnet publish src/PlanBot.Render -c Release -r $RID -o \"$render\"", Case.Sensitive, "CI publishes the binary the image ships, for RenderBinaryTests");
         docker.ShouldContain("/render/planbot-render --help >/dev/null");
         docker.ShouldContain("COPY --from=render-build /render/planbot-render /usr/local/bin/planbot-render");
     }
