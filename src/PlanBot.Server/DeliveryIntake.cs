@@ -52,9 +52,10 @@ internal sealed class DeliveryIntake(IIntakeQueue queue, TimeProvider time, ILog
 
         if (options.RefuseRepository?.Invoke(parsed.Repo) is { } refusal)
         {
-            // Not queued at all: GitHub's Recent Deliveries shows the 403 and why, and nothing of the repository is read or run.
+            // Not queued at all, nothing of the repository read or run. The log names the policy file and its list; the
+            // answer (which whoever set up that webhook reads in Recent Deliveries) only says that it was refused.
             Log.Refused(logger, delivery, eventName, refusal);
-            Outcome = new(StatusCodes.Status403Forbidden, refusal);
+            Outcome = new(StatusCodes.Status403Forbidden, $"repository '{PlanBot.Core.Config.AllowedRepositories.Printable(parsed.Repo)}' is not served by this PlanBot (allowed_repositories of its server policy): ask its operator");
             return;
         }
 

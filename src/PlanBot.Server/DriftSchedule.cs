@@ -18,11 +18,13 @@ public sealed class DriftSchedule(DeliveryHandler handler, IReadOnlyList<string>
         using var timer = new PeriodicTimer(interval, time ?? TimeProvider.System);
         do
         {
+            // one slot per tick, taken before the first check: a long check of one repository must not push the next into the following slot
+            var tick = (time ?? TimeProvider.System).GetUtcNow();
             foreach (var repo in repos)
             {
                 try
                 {
-                    if (shared is not null && !await DriftSlots.TryClaimAsync(shared, repo, (time ?? TimeProvider.System).GetUtcNow(), interval, stoppingToken).ConfigureAwait(false))
+                    if (shared is not null && !await DriftSlots.TryClaimAsync(shared, repo, tick, interval, stoppingToken).ConfigureAwait(false))
                     {
                         progress.Report($"drift {repo}: another replica checks it this interval");
                         continue;

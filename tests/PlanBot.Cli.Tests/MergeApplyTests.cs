@@ -404,6 +404,12 @@ public sealed class MergeApplyTests : IAsyncLifetime
         _github.CommentsOn(56).Last().Body.ShouldContain("@reader `/planbot apply` needs the approver role");
         State("app").ShouldNotContain("10.6.0.0/16");
 
+        // a selection would apply part of what waits, out of its dependency order: refused, nothing applied
+        (await RunAsync("issue_comment", CommentEvent(56, "/planbot apply -p app", "carol"))).Code.ShouldBe(0);
+        _github.CommentsOn(56).Last().Body.ShouldContain("@carol on a merged pull request `/planbot apply` applies everything its merge left waiting");
+        State("app").ShouldNotContain("10.6.0.0/16");
+        comments += 2;
+
         // an approver's /planbot apply applies app from the plan stored for the merge commit
         var (code, errors) = await RunAsync("issue_comment", CommentEvent(56, "/planbot apply", "carol"));
         code.ShouldBe(0, errors);

@@ -177,7 +177,10 @@ public sealed class ServerPolicyTests : IAsyncLifetime
         {
             var answer = await SendAsync(service.Http, eventName, payload);
             answer.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-            (await answer.Content.ReadAsStringAsync()).ShouldContain(JsonSerializer.Serialize(refusal)[1..^1]);
+            var said = await answer.Content.ReadAsStringAsync();
+            said.ShouldContain(JsonSerializer.Serialize("repository 'acme/infra' is not served by this PlanBot (allowed_repositories of its server policy)")[1..^1]);
+            said.ShouldNotContain("policy.yaml", Case.Sensitive, "the sender of a webhook learns neither the policy file nor the list");
+            said.ShouldNotContain("platform/*");
         }
 
         using (var queue = new PlanBot.Server.DeliveryQueue(_data.Combine("service", "state", "queue.db")))

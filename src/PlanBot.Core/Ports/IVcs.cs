@@ -61,6 +61,8 @@ public sealed record PullRequestInfo
     public required string HeadSha { get; init; }
     public required string BaseSha { get; init; }
     public string BaseRef { get; init; } = "main";
+    /// <summary>The repository's default branch, where a PR's policy is read whatever its base (null: unknown, the base branch stands for it).</summary>
+    public string? DefaultBranch { get; init; }
     public string HeadRef { get; init; } = "";
     public string Author { get; init; } = "";
     public string State { get; init; } = "open";

@@ -70,6 +70,11 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
             case CommandVerb.Approve or CommandVerb.Unapprove:
                 (ok, outcome) = await ApproveAsync(context, comment, command, config, options, cancellationToken).ConfigureAwait(false);
                 break;
+            case CommandVerb.Apply when config.ApplyMode == ApplyMode.OnMerge && context.PullRequest.Merged && command.Projects.Count + command.Dirs.Count > 0:
+                // what the merge left waiting is applied together, in dependency order: a selection would apply part of it
+                await ReplyAsync(context, $"@{comment.Author} on a merged pull request `/planbot apply` applies everything its merge left waiting, in dependency order; `-p`/`-d` are for `apply.mode: comment`. Comment `/planbot apply` without them.", cancellationToken).ConfigureAwait(false);
+                ok = false;
+                break;
             case CommandVerb.Apply when config.ApplyMode == ApplyMode.OnMerge && context.PullRequest.Merged:
                 ok = await ApplyWaitingAsync(context, comment, config, cancellationToken).ConfigureAwait(false);
                 break;

@@ -5,8 +5,9 @@ using PlanBot.Core.Ports;
 namespace PlanBot.Core.Workflows;
 
 /// <summary>
-/// The commit a pull request's policy is read from: its base branch as it is when the run starts, so
-/// a rule tightened on the branch after the PR was opened applies to the PR's next run.
+/// The commit a pull request's policy is read from: the repository's default branch as it is when the
+/// run starts (whatever branch the PR is based on), so a rule tightened there after the PR was opened
+/// applies to the PR's next run, and a branch someone created cannot bring its own rules.
 /// </summary>
 /// <param name="Sha">The commit whose planbot.yaml holds the policy.</param>
 /// <param name="Label">How errors name it (<c>base main at 1a2b3c4</c>).</param>
@@ -30,7 +31,10 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
     {
         ArgumentNullException.ThrowIfNull(git);
         ArgumentNullException.ThrowIfNull(pr);
-        var branch = pr.BaseRef;
+        // The default branch's rules, whatever the PR's base: a branch anyone with push access can create
+        // must not bring its own planbot.yaml as the policy of the PRs opened against it.
+        var branch = pr.DefaultBranch ?? pr.BaseRef;
+        var intoDefault = branch == pr.BaseRef;
         string? head = null;
         string? note = null;
         if (!IsBranchName(branch))
@@ -53,11 +57,18 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
             }
 
             note = head is null ? $"neither origin/{branch} nor {branch} is in the checkout (fetch the base branch)" : null;
-            if (head is not null && head != pr.BaseSha && await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
+            if (intoDefault && head is not null && head != pr.BaseSha && await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
             {
                 note = $"{branch} in the checkout ({Naming.ShortSha(head)}) is older than the event's base (a stale fetch)";
                 head = null;
             }
+        }
+
+        if (head is null && !intoDefault)
+        {
+            // the event's base is the PR's own base branch here, not the default branch: never its policy
+            throw new UsageException($"#{pr.Number} is based on {Config.AllowedRepositories.Printable(pr.BaseRef)}; its policy is read from the default branch " +
+                $"{Config.AllowedRepositories.Printable(branch)}, which is not in the checkout ({note}): fetch it (actions/checkout with fetch-depth: 0)");
         }
 
         if (head is null)

@@ -269,6 +269,7 @@ public sealed class GitHubClient : IVcs
         // a deleted fork leaves head.repo null: its code is still not ours to run with our credentials
         FromFork = head?.Repository is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
         CloneUrl = @base?.Repository?.CloneUrl,
+        DefaultBranch = @base?.Repository?.DefaultBranch,
         MergeCommitSha = mergeCommitSha,
     };
 

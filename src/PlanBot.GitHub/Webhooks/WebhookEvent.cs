@@ -143,6 +143,7 @@ public static partial class WebhookParser
             // A head repository that is gone (a deleted fork) is not this repository: treated as a fork, as the REST client does.
             FromFork = head.Repo is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
             CloneUrl = @base.Repo?.CloneUrl,
+            DefaultBranch = @base.Repo?.DefaultBranch,
             MergeCommitSha = p.MergeCommitSha,
         };
     }

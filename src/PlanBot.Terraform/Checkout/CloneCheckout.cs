@@ -43,7 +43,10 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
         {
             try
             {
-                await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits, $"+refs/heads/{pullRequest.BaseRef}:refs/remotes/origin/{pullRequest.BaseRef}"], cancellationToken).ConfigureAwait(false);
+                string[] branches = pullRequest.DefaultBranch is { } main && main != pullRequest.BaseRef && SafeBranch(main)
+                    ? [$"+refs/heads/{pullRequest.BaseRef}:refs/remotes/origin/{pullRequest.BaseRef}", $"+refs/heads/{main}:refs/remotes/origin/{main}"] // the policy's branch
+                    : [$"+refs/heads/{pullRequest.BaseRef}:refs/remotes/origin/{pullRequest.BaseRef}"];
+                await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits, .. branches], cancellationToken).ConfigureAwait(false);
                 fetched = true;
             }
             catch (UsageException)

@@ -60,6 +60,26 @@ public sealed class TrustedBaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pr_into_another_branch_gets_the_default_branchs_policy_never_its_base_branchs()
+    {
+        // someone with push access creates a branch whose planbot.yaml turns approvals off, and opens the PR against it
+        await _repo.GitAsync("checkout", "-q", "-b", "loose", _opened);
+        _repo.Write("planbot.yaml", "approval: { destructive: false, allow_self_approval: true }\n");
+        var loose = await _repo.CommitAsync("a branch with its own rules");
+        await _repo.GitAsync("checkout", "-q", "pr");
+        var intoLoose = Pr("loose", loose) with { DefaultBranch = "main" };
+
+        var trusted = await TrustedBase.ResolveAsync(_git, _repo.Root, intoLoose, CancellationToken.None);
+        trusted.Sha.ShouldBe(_tightened, "main's head, not the PR's base branch");
+        var run = await RunConfigLoader.LoadForPullRequestAsync(_git, _repo.Root, trusted, null, null, CancellationToken.None);
+        (run.Config.Approval.Destructive, run.Config.Approval.AllowSelfApproval).ShouldBe((true, false));
+
+        // the default branch missing from the checkout is an error naming the fix, never a fall back to the base branch
+        var missing = await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => TrustedBase.ResolveAsync(_git, _repo.Root, intoLoose with { DefaultBranch = "trunk" }, CancellationToken.None));
+        missing.Message.ShouldContain("its policy is read from the default branch trunk, which is not in the checkout");
+    }
+
+    [Fact]
     public async Task The_fetched_remote_branch_wins_over_a_local_one_and_refs_named_like_it_are_ignored()
     {
         await _repo.GitAsync("update-ref", "refs/remotes/origin/main", _tightened);
