@@ -4,6 +4,7 @@ using PlanBot.Core.Plans;
 using PlanBot.Core.Policy;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Runs;
+using PlanBot.Core.Workflows;
 
 namespace PlanBot.Render;
 
@@ -65,17 +66,8 @@ public static class RenderApp
     /// <summary>What `planbot render --plan-json FILE --project NAME` prints (RenderCommand, default settings, outside Actions).</summary>
     public static string Render(PlanSummary plan, string name)
     {
-        ArgumentNullException.ThrowIfNull(plan);
         var config = PlanBotConfig.Default;
-        var target = new Project { Name = name, Dir = name };
-        var result = new ProjectResult
-        {
-            Project = target,
-            Status = plan.HasChanges ? ProjectStatus.Planned : ProjectStatus.NoChanges,
-            Plan = plan,
-            Approval = ApprovalPolicy.For(config).Evaluate(target, plan),
-        };
-        var report = new RunReport { Head = "(not a git run)", Base = "(none)", Levels = [[name]], Projects = [result] };
+        var report = SinglePlanReport.Of(plan, name, config);
         return string.Join("\n", MarkdownComment.Render(report, CommentOptions.ForComment(config.Comments, null)));
     }
 }

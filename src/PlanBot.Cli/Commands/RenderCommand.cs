@@ -26,16 +26,7 @@ public static class RenderCommand
             output.CheckWritable(parse);
             var config = parse.GetValue(repo) is { } dir ? cli.Settings.LoadConfig(Path.GetFullPath(dir)).Config : PlanBotConfig.Default;
             var plan = await PlanReader.ReadDetailedFileAsync(parse.GetValue(planJson)!, PlanDetails.CompileMasks(config.Comments.Mask), cancellationToken).ConfigureAwait(false);
-            var name = parse.GetValue(project)!;
-            var target = new Project { Name = name, Dir = name };
-            var result = new ProjectResult
-            {
-                Project = target,
-                Status = plan.HasChanges ? ProjectStatus.Planned : ProjectStatus.NoChanges,
-                Plan = plan,
-                Approval = ApprovalPolicy.For(config).Evaluate(target, plan),
-            };
-            var report = new RunReport { Head = "(not a git run)", Base = "(none)", Levels = [[name]], Projects = [result] };
+            var report = SinglePlanReport.Of(plan, parse.GetValue(project)!, config);
             await output.WriteAsync(cli, parse, report, config.Comments, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
