@@ -41,7 +41,7 @@ public sealed class SharedQueueWorker(SharedQueue shared, IDeliveryHandler handl
     ISupersededCheck? superseded = null) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly List<Task> _running = [];
+    private readonly InFlightRuns _running = new();
     private int _busy;
 
     /// <summary>How long a delivery waits when its PR's lease is held elsewhere: short, so a PR's next push follows its run closely.</summary>
@@ -70,11 +70,7 @@ public sealed class SharedQueueWorker(SharedQueue shared, IDeliveryHandler handl
                 foreach (var message in received)
                 {
                     Interlocked.Increment(ref _busy);
-                    lock (_running)
-                    {
-                        _running.RemoveAll(t => t.IsCompleted);
-                        _running.Add(RunAsync(message, stoppingToken));
-                    }
+                    _running.Add(RunAsync(message, stoppingToken));
                 }
 
                 if (received.Count == 0 || Volatile.Read(ref _busy) >= options.Concurrency)
@@ -88,14 +84,7 @@ public sealed class SharedQueueWorker(SharedQueue shared, IDeliveryHandler handl
             // shutting down
         }
 
-        Task[] inFlight;
-        lock (_running)
-        {
-            inFlight = [.. _running];
-        }
-
-        Log.Stopping(logger, inFlight.Count(t => !t.IsCompleted));
-        await Task.WhenAll(inFlight).ConfigureAwait(false);
+        await _running.DrainAsync(logger).ConfigureAwait(false);
     }
 
     private async Task RunAsync(QueuedMessage message, CancellationToken stoppingToken)

@@ -18,7 +18,7 @@ public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, Server
 
     private readonly SemaphoreSlim _wake = new(0);
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
-    private readonly List<Task> _running = [];
+    private readonly InFlightRuns _running = new();
 
     public void Wake()
     {
@@ -47,10 +47,7 @@ public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, Server
 
                 foreach (var delivery in next)
                 {
-                    lock (_running)
-                    {
-                        _running.Add(RunAsync(delivery, stoppingToken));
-                    }
+                    _running.Add(RunAsync(delivery, stoppingToken));
                 }
 
                 if (await _wake.WaitAsync(options.PollInterval, stoppingToken).ConfigureAwait(false))
@@ -65,14 +62,7 @@ public sealed class Worker(DeliveryQueue queue, IDeliveryHandler handler, Server
             // shutting down
         }
 
-        Task[] inFlight;
-        lock (_running)
-        {
-            inFlight = [.. _running];
-        }
-
-        Log.Stopping(logger, inFlight.Count(t => !t.IsCompleted));
-        await Task.WhenAll(inFlight).ConfigureAwait(false);
+        await _running.DrainAsync(logger).ConfigureAwait(false);
     }
 
     private async Task RunAsync(Delivery delivery, CancellationToken stoppingToken)
