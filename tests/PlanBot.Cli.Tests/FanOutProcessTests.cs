@@ -88,11 +88,20 @@ public sealed partial class FanOutTests
 
     private static readonly HashSet<string> TimeFields = ["plannedat", "postedat", "since", "expires"];
 
-    /// <summary>The comment's hidden metadata (plan, fingerprints, approvals, locks) without its times.</summary>
+    /// <summary>
+    /// The comment's hidden metadata (plan, fingerprints, approvals, locks) without its times, the
+    /// locks in name order: they are a set, recorded in the order taken (a single job takes them side
+    /// by side, the matrix job one after the other).
+    /// </summary>
     private static string MetaWithoutTimes(string body)
     {
         var meta = JsonNode.Parse(PlanCommentMeta.Read(body) ?? throw new ShouldAssertException("the comment holds no metadata"))!;
         Strip(meta);
+        if (meta["locks"] is JsonArray locks)
+        {
+            meta["locks"] = new JsonArray([.. locks.Select(l => l!.ToJsonString()).Order(StringComparer.Ordinal).Select(l => JsonNode.Parse(l))]);
+        }
+
         return meta.ToJsonString();
 
         static void Strip(JsonNode? node)
