@@ -491,6 +491,40 @@ public sealed class MergeApplyTests : IAsyncLifetime
         State("app").ShouldNotContain("10.5.0.0/16");
     }
 
+    /// <summary>
+    /// The merge is main's head when `/planbot apply` starts; a newer merge lands while PlanBot is
+    /// under way (held at its "applying" comment, after the first check): the head is asked again right
+    /// before the project's apply, and nothing is applied.
+    /// </summary>
+    [Fact]
+    public async Task Planbot_apply_on_a_merged_pr_applies_nothing_once_main_moved_on_between_the_check_and_the_apply()
+    {
+        await PlanAndApproveAsync(59, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.4.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(59);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        _github.CommentsOn(59).Last().Body.ShouldContain("| `app` (reads `network`) | 📝 planned, not applied");
+        _environment.Set("GITHUB_SHA", merge);
+
+        // a newer merge, made on the side: the checkout stays at this merge; origin/main is what the job fetched when it started
+        await _scenario.Repo.GitAsync("checkout", "-q", "-b", "later", "main");
+        _scenario.Repo.Write("README.md", "later\n");
+        var later = await _scenario.Repo.CommitAsync("a later merge");
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        await _scenario.Repo.GitAsync("update-ref", "refs/remotes/origin/main", merge);
+
+        var applying = _github.HoldNextComment(body => body.Contains("### PlanBot is applying", StringComparison.Ordinal));
+        var run = RunAsync("issue_comment", CommentEvent(59, "/planbot apply", "carol"));
+        await applying.Reached.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        await _scenario.Repo.GitAsync("update-ref", "refs/remotes/origin/main", later); // main moves on mid-run
+        applying.Released.SetResult();
+        var (code, errors) = await run;
+
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(59).Last().Body;
+        result.ShouldContain($"| `app` | ❌ failed: not applied: the default branch has moved on to `{later[..7]}` since the merge `{merge[..7]}`", customMessage: result);
+        State("app").ShouldNotContain("10.4.0.0/16");
+    }
+
     [Fact]
     public async Task An_approval_of_a_held_back_plan_counts_on_githubs_clock_even_when_the_runners_clock_is_ahead()
     {

@@ -71,7 +71,12 @@ public sealed class EventDispatcher(EngineParts parts)
         var apply = new ApplyWorkflow(terraform, parts.Progress);
         var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, approvals, parts.Time, parts.Progress, plans);
         var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress, new MergeSources(plans, parts.Git, parts.Checkout, terraform, parts.SaltFor));
-        var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, approvals, parts.Checkout, parts.Git, parts.Progress);
+        // a merged PR's apply runs as a push's: with the configuration of the default branch's checkout at the merge commit
+        var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, approvals, parts.Checkout, parts.Git, parts.Progress, root =>
+        {
+            var merged = RunConfigLoader.Load(root, parts.ConfigDir, parts.ServerPolicy).Config;
+            return (merged, Workflows(merged).Merges);
+        });
         return new RunWorkflows(locks, pullRequests, merges, commands);
     }
 

@@ -28,6 +28,8 @@ internal sealed record MergeRun
     public required PlanMeta Planned { get; init; }
     /// <summary>The projects whose approval counts (enough approvers for the recorded plan).</summary>
     public required IReadOnlySet<string> Approved { get; init; }
+    /// <summary>Why the merge is no longer the default branch's head, or null; asked right before each project's apply (a merged PR's apply; null: not asked).</summary>
+    public Func<CancellationToken, Task<string?>>? MovedOn { get; init; }
 }
 
 /// <summary>The results in the order projects ran, and the new plans of what waits (held back, or a dependent to approve).</summary>
@@ -174,6 +176,11 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
                 return (new ApplyResult(name, ApplyStatus.HeldBack, "its plan was not approved"), null);
             }
 
+            if (await MovedOnAsync(run, cancellationToken).ConfigureAwait(false) is { } movedOn)
+            {
+                return (new ApplyResult(name, ApplyStatus.Failed, movedOn), null);
+            }
+
             var (applied, refused) = await ApplyStoredAsync(run, project, stored!, recorded, cancellationToken).ConfigureAwait(false);
             if (refused is not null)
             {
@@ -286,9 +293,23 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
             : (null, "the merged commit could not be planned: " + (planned.Error ?? planned.Status.ToString()));
     }
 
+    /// <summary>
+    /// Why nothing more is applied: the default branch moved on since the merge (a merged PR's apply
+    /// re-checks right before each project's apply), or null.
+    /// </summary>
+    private static async Task<string?> MovedOnAsync(MergeRun run, CancellationToken cancellationToken) =>
+        run.MovedOn is { } check && await check(cancellationToken).ConfigureAwait(false) is { } why
+            ? $"not applied: {why} (applying an older merge after a newer one would undo it); nothing was applied for it"
+            : null;
+
     /// <summary>Applies a re-plan's own plan file (under the project's run lease, terraform's stale-plan check included).</summary>
     private async Task<ApplyResult> ApplyPlannedAsync(MergeRun run, ProjectResult planned, CancellationToken cancellationToken)
     {
+        if (await MovedOnAsync(run, cancellationToken).ConfigureAwait(false) is { } movedOn)
+        {
+            return new ApplyResult(planned.Project.Name, ApplyStatus.Failed, movedOn);
+        }
+
         var report = new RunReport { Head = run.Sha, Base = run.Sha, Levels = [[planned.Project.Name]], Projects = [planned] };
         var expected = new Dictionary<string, string?>(StringComparer.Ordinal) { [planned.Project.Name] = planned.Plan!.Fingerprint };
         return (await apply.RunAsync(report, run.Context.RepoDir, expected, 1, cancellationToken, locks, run.Owner).ConfigureAwait(false)).Single();

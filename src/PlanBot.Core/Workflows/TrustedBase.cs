@@ -43,19 +43,7 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
         }
         else
         {
-            foreach (var reference in (string[])[$"refs/remotes/origin/{branch}", $"refs/heads/{branch}"])
-            {
-                try
-                {
-                    head = await git.ResolveAsync(checkout, reference, cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (UsageException)
-                {
-                    // not in this checkout: the next candidate
-                }
-            }
-
+            head = await BranchHeadAsync(git, checkout, branch, cancellationToken).ConfigureAwait(false);
             note = head is null ? $"neither origin/{branch} nor {branch} is in the checkout (fetch the base branch)" : null;
             if (intoDefault && head is not null && head != pr.BaseSha && await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
             {
@@ -79,6 +67,34 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
         }
 
         return new TrustedBase(head, $"base {branch} at {Naming.ShortSha(head)}", await MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// A branch's head in a checkout, resolved by its full ref names only: <c>refs/remotes/origin/BRANCH</c>
+    /// (what was fetched for this run), else <c>refs/heads/BRANCH</c>. Never the short name, which git
+    /// resolves to a tag of that name first. Null: not in the checkout, or not a plain branch name.
+    /// </summary>
+    public static async Task<string?> BranchHeadAsync(IGit git, string checkout, string branch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(git);
+        if (!IsBranchName(branch))
+        {
+            return null;
+        }
+
+        foreach (var reference in (string[])[$"refs/remotes/origin/{branch}", $"refs/heads/{branch}"])
+        {
+            try
+            {
+                return await git.ResolveAsync(checkout, reference, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UsageException)
+            {
+                // not in this checkout: the next candidate
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A branch name git and a refspec take as it is (GitHub's are such names; anything else is not guessed at).</summary>
