@@ -24,8 +24,8 @@ public static class RunCommand
     public static Command Create(CliContext cli)
     {
         var repo = new Option<string?>("--repo") { Description = "The checkout (default: GITHUB_WORKSPACE, else the current directory)" };
-        var phase = new Option<string?>("--phase") { Description = "single (default): plan and report in this job; matrix, plan, gather: the jobs of a fanned-out plan (docs/deployment.md). Default: PLANBOT_PHASE" };
-        var projects = new Option<string?>("--projects") { Description = "--phase plan: the matrix entry's projects, a JSON array (toJSON(matrix.projects)). Default: PLANBOT_FANOUT_PROJECTS" };
+        var phase = new Option<string?>("--phase") { Description = "single (default): plan and report in this job; matrix, plan, gather: the jobs of a fanned-out plan; apply-matrix, apply, apply-gather: the jobs of a fanned-out apply after merge (docs/deployment.md). Default: PLANBOT_PHASE" };
+        var projects = new Option<string?>("--projects") { Description = "--phase plan or apply: the matrix entry's projects, a JSON array (toJSON(matrix.projects)). Default: PLANBOT_FANOUT_PROJECTS" };
         var maxJobs = new Option<string?>("--max-jobs") { Description = $"--phase matrix: past this many projects, batch them (default {FanOutMatrix.DefaultMaxJobs}, at most {FanOutMatrix.MaxJobsLimit}). Default: PLANBOT_FANOUT_MAX_JOBS" };
         var command = new Command("run", "GitHub Actions entry: act on the event that triggered the workflow") { repo, phase, projects, maxJobs };
         command.SetAction(async (parse, cancellationToken) =>
@@ -53,6 +53,18 @@ public static class RunCommand
                 throw new UsageException(FanOutPlans.PlanKeyMissing(fanOut.Phase));
             }
 
+            if (fanOut is { Phase: FanOutPhase.ApplyMatrix or FanOutPhase.Apply or FanOutPhase.ApplyGather } && planBotEvent is not PlanBotEvent.PushToDefaultBranch)
+            {
+                await cli.Stderr.WriteLineAsync($"planbot: --phase {PhaseName(fanOut.Phase)} acts on a push to the default branch only; nothing to do for {settings.Action.EventName}");
+                return ExitCodes.Success;
+            }
+
+            IReadOnlyList<IReadOnlyList<string>> applyLevels = [];
+            if (fanOut is { Phase: FanOutPhase.ApplyMatrix })
+            {
+                fanOut = fanOut with { OnApplyLevels = levels => applyLevels = levels };
+            }
+
             if (fanOut is { Phase: FanOutPhase.Plan or FanOutPhase.Gather } && planBotEvent is not PlanBotEvent.PullRequestChanged)
             {
                 // the matrix job ran this event as a single job would (a closed PR's cleanup): nothing is left to plan or gather
@@ -63,11 +75,16 @@ public static class RunCommand
             var runUrl = settings.Action.RunUrl;
             var run = new EventRun(settings.Action.RunId ?? "local", runUrl, "the job summary of this run" + (runUrl is null ? "" : $" ({runUrl})"))
             {
-                FanOut = planBotEvent is PlanBotEvent.PullRequestChanged ? fanOut : null,
+                FanOut = planBotEvent is PlanBotEvent.PullRequestChanged || fanOut?.Phase is FanOutPhase.ApplyMatrix or FanOutPhase.Apply or FanOutPhase.ApplyGather ? fanOut : null,
             };
             var outcome = await services.GetRequiredService<EventDispatcher>().DispatchAsync(planBotEvent, run, cancellationToken).ConfigureAwait(false);
             cli.Trace?.Mark("event dispatched");
             var config = outcome.Config?.Config ?? PlanBotConfig.Default;
+            if (fanOut?.Phase is FanOutPhase.ApplyMatrix)
+            {
+                await WriteApplyMatrixAsync(applyLevels, maxJobCount, settings, cancellationToken).ConfigureAwait(false);
+            }
+
             if (fanOut?.Phase is FanOutPhase.Matrix)
             {
                 return await WriteMatrixAsync(run.FanOut is null ? null : outcome.PullRequest, maxJobCount, settings, cancellationToken).ConfigureAwait(false);
@@ -97,14 +114,52 @@ public static class RunCommand
             "matrix" => FanOutPhase.Matrix,
             "plan" => FanOutPhase.Plan,
             "gather" => FanOutPhase.Gather,
-            _ => throw new UsageException($"--phase '{phase}': use single (the default), matrix, plan or gather (see docs/deployment.md, fan-out on GitHub Actions)"),
+            "apply-matrix" => FanOutPhase.ApplyMatrix,
+            "apply" => FanOutPhase.Apply,
+            "apply-gather" => FanOutPhase.ApplyGather,
+            _ => throw new UsageException($"--phase '{phase}': use single (the default), matrix, plan, gather, apply-matrix, apply or apply-gather (see docs/deployment.md, fan-out on GitHub Actions)"),
         };
-        if (parsed == FanOutPhase.Plan)
+        if (parsed is FanOutPhase.Plan or FanOutPhase.Apply)
         {
-            return new FanOutRun { Phase = parsed, Projects = FanOutMatrix.ParseProjects(projects ?? throw new UsageException("--phase plan needs --projects (the action's projects input): the matrix entry's projects, ${{ toJSON(matrix.projects) }}")) };
+            return new FanOutRun { Phase = parsed, Projects = FanOutMatrix.ParseProjects(projects ?? throw new UsageException($"--phase {PhaseName(parsed)} needs --projects (the action's projects input): the matrix entry's projects, ${{{{ toJSON(matrix.projects) }}}}")) };
         }
 
         return parsed == FanOutPhase.Single ? null : new FanOutRun { Phase = parsed };
+    }
+
+    private static string PhaseName(FanOutPhase phase) => phase switch
+    {
+        FanOutPhase.ApplyMatrix => "apply-matrix",
+        FanOutPhase.ApplyGather => "apply-gather",
+        _ => phase.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>
+    /// The apply matrix job's outputs: <c>apply-levels</c> (every level's batches, one line of JSON),
+    /// <c>levels</c> (how many), and <c>level1</c> … <c>level{ApplyLevelJobs}</c>, each its level's batches
+    /// (<c>[]</c>: skip that job). Levels past the last job are all given to it as one batch, which
+    /// applies them in order (<see cref="ApplyFanOut.JobLevels"/>).
+    /// </summary>
+    private static async Task WriteApplyMatrixAsync(IReadOnlyList<IReadOnlyList<string>> levels, int maxJobs, PlanBotSettings settings, CancellationToken cancellationToken)
+    {
+        var jobs = ApplyFanOut.JobLevels(levels, maxJobs);
+        var all = ApplyFanOut.Json(FanOutMatrix.Entries(levels, maxJobs).GroupBy(e => e.Level).Select(g => (IReadOnlyList<IReadOnlyList<string>>)[.. g.Select(e => e.Projects)]).ToArray());
+        var lines = new System.Text.StringBuilder($"apply-levels={all}\nlevels={levels.Count}\n");
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            lines.Append(System.Globalization.CultureInfo.InvariantCulture, $"level{i + 1}={ApplyFanOut.Json(jobs[i])}\n");
+        }
+
+        if (settings.Action.Output is { } output)
+        {
+            await File.AppendAllTextAsync(output, MaskingWriter.Scrub(lines.ToString(), settings.Secrets), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings.Action.StepSummary is { } summary)
+        {
+            var rows = levels.Select((l, i) => $"| {i + 1} | {string.Join(", ", l.Select(p => $"`{p}`"))} |");
+            await File.AppendAllTextAsync(summary, MaskingWriter.Scrub($"### PlanBot apply matrix: {levels.Count} level(s)\n\n| level | projects |\n|---|---|\n{string.Join("\n", rows)}\n", settings.Secrets), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static int MaxJobs(string? text) =>

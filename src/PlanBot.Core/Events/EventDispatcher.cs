@@ -170,6 +170,7 @@ public sealed class EventDispatcher(EngineParts parts)
                 RunId = run.RunId,
                 RunUrl = run.RunUrl,
                 CloneUrl = push.CloneUrl,
+                FanOut = run.FanOut,
             };
             var applied = await Workflows(config.Config).Merges.ApplyPushAsync(context, push.Sha, config.Config, cancellationToken).ConfigureAwait(false);
             return new EventOutcome { Config = config, Applied = applied };

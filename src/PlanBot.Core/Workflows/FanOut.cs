@@ -15,6 +15,12 @@ public enum FanOutPhase
     Matrix,
     Plan,
     Gather,
+    /// <summary>A push's merge apply: lists the merge's projects by dependency level (docs/deployment.md "Apply after merge fans out").</summary>
+    ApplyMatrix,
+    /// <summary>Applies one level job's projects of the merge, after the earlier levels' sealed results.</summary>
+    Apply,
+    /// <summary>Posts the merge's result comment from every stored result, as the single job does.</summary>
+    ApplyGather,
 }
 
 /// <summary>How a pull request run takes part in a fan-out; null on a context: a single job.</summary>
@@ -23,6 +29,8 @@ public sealed record FanOutRun
     public required FanOutPhase Phase { get; init; }
     /// <summary>The plan phase: the matrix entry's projects (all must be affected at the head).</summary>
     public IReadOnlyList<string> Projects { get; init; } = [];
+    /// <summary>The apply matrix: told the merge's projects by dependency level (the single job's rounds).</summary>
+    public Action<IReadOnlyList<IReadOnlyList<string>>>? OnApplyLevels { get; init; }
 }
 
 /// <summary>

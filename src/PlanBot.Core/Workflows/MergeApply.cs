@@ -30,7 +30,20 @@ internal sealed record MergeRun
     public required IReadOnlySet<string> Approved { get; init; }
     /// <summary>Why the merge is no longer the default branch's head, or null; asked right before each project's apply (a merged PR's apply; null: not asked).</summary>
     public Func<CancellationToken, Task<string?>>? MovedOn { get; init; }
+    /// <summary>A level job or the gather of a fanned-out apply; null: the single job applies every project.</summary>
+    public MergeFanOut? FanOut { get; init; }
 }
+
+/// <summary>
+/// One job of a fanned-out merge apply: it applies <see cref="Only"/> (none: the gather) and reads
+/// every other project's result from the earlier level jobs; a project with no stored result is not
+/// this job's to decide (a later level, or a job that died: the gather then fails it).
+/// </summary>
+internal sealed record MergeFanOut(
+    IReadOnlySet<string> Only,
+    bool Gather,
+    Func<Project, CancellationToken, Task<(ApplyResult Result, ProjectResult? Waiting)?>> Read,
+    Func<ApplyResult, ProjectResult?, CancellationToken, Task> Write);
 
 /// <summary>The results in the order projects ran, and the new plans of what waits (held back, or a dependent to approve).</summary>
 internal sealed record MergeOutcome(IReadOnlyList<ApplyResult> Results, IReadOnlyList<ProjectResult> Waiting, IReadOnlyDictionary<string, Project> Projects);
@@ -66,6 +79,7 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
         var work = new List<string>();
         var upstreamOf = new Dictionary<string, string>(StringComparer.Ordinal);
         var waiting = new Dictionary<string, ProjectResult>(StringComparer.Ordinal);
+        var absent = new HashSet<string>(StringComparer.Ordinal); // a fan-out job: another job's project, not stored yet
         foreach (var name in run.Planned.Fingerprints.Keys.Where(k => k != PolicyApproval.Item).Order(StringComparer.Ordinal))
         {
             if (discovery.Find(name) is null)
@@ -82,7 +96,7 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
         while (true)
         {
             var workSet = work.ToHashSet(StringComparer.Ordinal);
-            var ready = work.Where(n => !results.ContainsKey(n) && graph.SelectedDependencies(n, workSet).All(results.ContainsKey)).ToArray();
+            var ready = work.Where(n => !results.ContainsKey(n) && !absent.Contains(n) && graph.SelectedDependencies(n, workSet).All(results.ContainsKey)).ToArray();
             if (ready.Length == 0)
             {
                 break;
@@ -90,22 +104,32 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
 
             progress?.Report($"apply layer: {string.Join(", ", ready)}");
             using var slots = new SemaphoreSlim(Math.Max(1, run.Config.Parallelism));
-            var round = await Task.WhenAll(ready.Select(async name =>
+            var round = await Task.WhenAll(ready.Select(async Task<(ApplyResult?, ProjectResult?)> (name) =>
             {
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var blocked = graph.SelectedDependencies(name, workSet).FirstOrDefault(d => !results[d].Succeeded);
-                    if (blocked is not null)
+                    if (run.FanOut is { } fanOut)
                     {
-                        return (new ApplyResult(name, ApplyStatus.Skipped, $"depends on {blocked}, which was not applied") { After = upstreamOf.GetValueOrDefault(name) }, (ProjectResult?)null);
+                        // an earlier level's result, or this job's own from an earlier attempt of the same run: never applied twice
+                        if (await fanOut.Read(discovery.Find(name)!, cancellationToken).ConfigureAwait(false) is { } stored)
+                        {
+                            return stored;
+                        }
+
+                        if (!fanOut.Only.Contains(name))
+                        {
+                            return fanOut.Gather
+                                ? (new ApplyResult(name, ApplyStatus.Failed, "no apply result in the plan store: its level job failed, was cancelled or did not run (see the workflow run); check the state before `/planbot unlock`") { After = upstreamOf.GetValueOrDefault(name) }, null)
+                                : (null, null);
+                        }
+
+                        var (own, plan) = await DecideAsync(run, discovery, graph, workSet, results, upstreamOf, changed, changedWhy, name, cancellationToken).ConfigureAwait(false);
+                        await fanOut.Write(own, plan, cancellationToken).ConfigureAwait(false);
+                        return (own, plan);
                     }
 
-                    var project = discovery.Find(name)!;
-                    var upstreamApplied = graph.SelectedDependencies(name, workSet).FirstOrDefault(d => results[d].Status == ApplyStatus.Applied);
-                    return upstreamOf.TryGetValue(name, out var upstream)
-                        ? await DependentAsync(run, project, upstream, cancellationToken).ConfigureAwait(false)
-                        : await PullRequestProjectAsync(run, project, changed is null ? changedWhy : changed.GetValueOrDefault(name), upstreamApplied, cancellationToken).ConfigureAwait(false);
+                    return await DecideAsync(run, discovery, graph, workSet, results, upstreamOf, changed, changedWhy, name, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -115,6 +139,12 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
 
             foreach (var (name, (result, plan)) in ready.Zip(round))
             {
+                if (result is null)
+                {
+                    absent.Add(name);
+                    continue;
+                }
+
                 results[name] = result;
                 order.Add(name);
                 if (plan is not null)
@@ -137,6 +167,57 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
         }
 
         return new MergeOutcome([.. order.Select(n => results[n])], [.. waiting.Values], discovery.Projects.ToDictionary(p => p.Name, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The merge's projects in the rounds <see cref="RunAsync"/> runs them when every project applies:
+    /// the PR's projects and every project that reads one (joining once its upstream applied). A level
+    /// job of a fan-out applies one round; a project that never joins (its upstream did not apply) has
+    /// nothing to do in its job.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> Levels(MergeRun run)
+    {
+        var discovery = ProjectDiscovery.Discover(sources.Checkout.TreeOf(run.Context.RepoDir), run.Config);
+        var graph = ProjectGraph.Build(discovery.Projects, run.Config.SourceFile ?? "planbot.yaml");
+        var work = run.Planned.Fingerprints.Keys.Where(k => k != PolicyApproval.Item && discovery.Find(k) is not null).Order(StringComparer.Ordinal).ToList();
+        var joined = work.ToHashSet(StringComparer.Ordinal);
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var levels = new List<IReadOnlyList<string>>();
+        while (true)
+        {
+            var workSet = work.ToHashSet(StringComparer.Ordinal);
+            var ready = work.Where(n => !done.Contains(n) && graph.SelectedDependencies(n, workSet).All(done.Contains)).ToArray();
+            if (ready.Length == 0)
+            {
+                return levels;
+            }
+
+            levels.Add(ready);
+            foreach (var name in ready)
+            {
+                done.Add(name);
+                foreach (var dependent in graph.DependentsOf(name).Select(e => e.From).Where(joined.Add))
+                {
+                    work.Add(dependent);
+                }
+            }
+        }
+    }
+
+    /// <summary>One project, after every project it reads from has a result: skipped, a dependent re-plan, or one of the PR's projects.</summary>
+    private async Task<(ApplyResult, ProjectResult?)> DecideAsync(MergeRun run, DiscoveryResult discovery, ProjectGraph graph, IReadOnlySet<string> workSet, Dictionary<string, ApplyResult> results, Dictionary<string, string> upstreamOf, IReadOnlyDictionary<string, string>? changed, string changedWhy, string name, CancellationToken cancellationToken)
+    {
+        var blocked = graph.SelectedDependencies(name, workSet).FirstOrDefault(d => !results[d].Succeeded);
+        if (blocked is not null)
+        {
+            return (new ApplyResult(name, ApplyStatus.Skipped, $"depends on {blocked}, which was not applied") { After = upstreamOf.GetValueOrDefault(name) }, (ProjectResult?)null);
+        }
+
+        var project = discovery.Find(name)!;
+        var upstreamApplied = graph.SelectedDependencies(name, workSet).FirstOrDefault(d => results[d].Status == ApplyStatus.Applied);
+        return upstreamOf.TryGetValue(name, out var upstream)
+            ? await DependentAsync(run, project, upstream, cancellationToken).ConfigureAwait(false)
+            : await PullRequestProjectAsync(run, project, changed is null ? changedWhy : changed.GetValueOrDefault(name), upstreamApplied, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One of the PR's projects: its stored plan when nothing it is made of changed, else a re-plan judged by its fingerprint.</summary>

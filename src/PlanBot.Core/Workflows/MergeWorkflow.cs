@@ -41,7 +41,10 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         }
 
         var all = new List<ApplyResult>();
-        foreach (var earlier in await UnappliedMergesBeforeAsync(context, sha, cancellationToken).ConfigureAwait(false))
+
+        // a fanned-out apply catches up in its matrix job, each earlier merge as a single job (its level jobs and gather act on this merge only)
+        var catchUp = context.FanOut?.Phase is null or FanOutPhase.Single or FanOutPhase.ApplyMatrix;
+        foreach (var earlier in catchUp ? await UnappliedMergesBeforeAsync(context, sha, cancellationToken).ConfigureAwait(false) : [])
         {
             progress?.Report($"{Naming.ShortSha(earlier)}: an earlier merge whose apply never ran: applying it first");
             var tree = await sources.Checkout.AtAsync(context.RepoDir, earlier, cancellationToken).ConfigureAwait(false);
@@ -55,7 +58,7 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
                     continue;
                 }
 
-                all.AddRange(await RunAsync(context with { RepoDir = tree.Root }, earlier, config, fromPush: true, cancellationToken).ConfigureAwait(false) ?? []);
+                all.AddRange(await RunAsync(context with { RepoDir = tree.Root, FanOut = null }, earlier, config, fromPush: true, cancellationToken).ConfigureAwait(false) ?? []);
             }
         }
 
@@ -137,11 +140,22 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         }
 
         var owner = new LockOwner(context.Repo, pr.Number, sha, pr.Author, context.RunId);
+        if (pr.FromFork && context.FanOut?.Phase is FanOutPhase.Apply or FanOutPhase.ApplyGather)
+        {
+            return []; // the matrix job said so on the PR
+        }
+
         if (pr.FromFork)
         {
             await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\nPlanBot never applies changes from a fork.", cancellationToken).ConfigureAwait(false);
             await ReleaseAsync(owner, new HashSet<(string, string)>(), cancellationToken).ConfigureAwait(false); // planned with plan_forks: nothing will apply it
             return [];
+        }
+
+        var phase = context.FanOut?.Phase ?? FanOutPhase.Single;
+        if (phase != FanOutPhase.Single)
+        {
+            FanOutPlans.Check(config, sources?.Plans); // the level jobs hand their results to the next ones and the gather through it
         }
 
         var comments = await vcs.ListCommentsAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
@@ -172,10 +186,17 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         // Posted before terraform runs: if the runner dies mid-apply, the PR still says an apply was under way (and its locks stay held).
         // A run that died mid-apply left its "applying" comment: this run (a retry, or another replica) takes it over.
         var status = UnderWay(comments, sha) ?? await vcs.CreateCommentAsync(context.Repo, pr.Number, $"{Marker}\n### PlanBot is applying `{Naming.ShortSha(sha)}` (the merge of #{pr.Number}) …\n\nIf this never turns into a result, the run stopped mid-apply: the project locks stay held; check the run's log and the state before `/planbot unlock`.\n", cancellationToken).ConfigureAwait(false);
+        var mergeRun = new MergeRun { Context = context, PullRequest = pr.Number, Sha = sha, Owner = owner, Config = config, Planned = planned, Approved = approved, MovedOn = movedOn, FanOut = FanOutOf(context, pr.Number, sha) };
         MergeOutcome outcome;
         try
         {
-            outcome = await merge.RunAsync(new MergeRun { Context = context, PullRequest = pr.Number, Sha = sha, Owner = owner, Config = config, Planned = planned, Approved = approved, MovedOn = movedOn }, cancellationToken).ConfigureAwait(false);
+            if (phase == FanOutPhase.ApplyMatrix)
+            {
+                context.FanOut!.OnApplyLevels?.Invoke(merge.Levels(mergeRun));
+                return [];
+            }
+
+            outcome = await merge.RunAsync(mergeRun, cancellationToken).ConfigureAwait(false);
         }
         catch (ConfigException e)
         {
@@ -183,11 +204,33 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
             return [];
         }
 
+        if (phase == FanOutPhase.Apply)
+        {
+            // a level job: its results are in the plan store; the gather posts the comment and releases the locks
+            return [.. outcome.Results.Where(r => mergeRun.FanOut!.Only.Contains(r.Project))];
+        }
+
         var results = outcome.Results;
         await vcs.UpdateCommentAsync(context.Repo, status.Id, ApplyMarkdown.Merge(sha, pr.Number, results, notes), cancellationToken).ConfigureAwait(false);
 
         // The PR's plan files are done with (applied, or replaced by the merged commit's plans just below).
+        // a fanned-out apply's level jobs stored what waits under the merge's own keys: kept across the delete
+        var kept = new List<(PlanKey Key, StoredPlan Plan)>();
+        foreach (var waitingPlan in phase == FanOutPhase.ApplyGather ? outcome.Waiting : [])
+        {
+            var key = new PlanKey(context.Repo, pr.Number, sha, waitingPlan.Project.Name);
+            if (await sources.Plans.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                kept.Add((key, stored));
+            }
+        }
+
         await sources.Plans.DeletePullRequestAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        foreach (var (key, stored) in kept)
+        {
+            await sources.Plans.PutAsync(key, stored, cancellationToken).ConfigureAwait(false);
+        }
+
         if (outcome.Waiting.Count > 0)
         {
             // `/planbot apply` or a new `/planbot approve` on the merged PR applies these plans of the merged commit (held back, or dependents).
@@ -228,6 +271,22 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
             .ToHashSet();
         await ReleaseAsync(owner, pending, cancellationToken).ConfigureAwait(false);
         return results;
+    }
+
+    /// <summary>A level job (its projects) or the gather (none) of a fanned-out apply, over the results in the plan store; null: a single job.</summary>
+    private MergeFanOut? FanOutOf(PullRequestContext context, int pullRequest, string sha)
+    {
+        if (context.FanOut?.Phase is not (FanOutPhase.Apply or FanOutPhase.ApplyGather) || sources?.Plans is not { } plans)
+        {
+            return null;
+        }
+
+        var gather = context.FanOut.Phase == FanOutPhase.ApplyGather;
+        return new MergeFanOut(
+            gather ? new HashSet<string>(StringComparer.Ordinal) : context.FanOut.Projects.ToHashSet(StringComparer.Ordinal),
+            gather,
+            (project, ct) => FanOutApplyResults.GetAsync(plans, context.Repo, pullRequest, sha, context.RunId, project, ct),
+            (result, waiting, ct) => FanOutApplyResults.PutAsync(plans, context.Repo, pullRequest, sha, context.RunId, result, waiting, ct));
     }
 
     /// <summary>The merge's result comment is on the PR: applied (or refused) by an earlier run.</summary>

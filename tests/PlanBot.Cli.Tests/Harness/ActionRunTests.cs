@@ -52,10 +52,12 @@ public abstract class ActionRunTests : IAsyncLifetime
     protected void Set(string name, string? value) => _environment.Set(name, value);
 
     /// <summary>`planbot run` for one event, as the Action runs it; returns the exit code and stderr.</summary>
-    protected async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload, string? dataDir = null)
+    /// <param name="runId">The workflow run (GITHUB_RUN_ID) the jobs of a fan-out share; null: a new one.</param>
+    protected async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload, string? dataDir = null, string? runId = null)
     {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var eventPath = _dir.Combine($"event-{run}.json");
+        var job = Guid.NewGuid().ToString("N")[..8];
+        var run = runId ?? job;
+        var eventPath = _dir.Combine($"event-{job}.json");
         await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
         Set("GITHUB_EVENT_NAME", eventName);
         Set("GITHUB_EVENT_PATH", eventPath);
@@ -64,7 +66,7 @@ public abstract class ActionRunTests : IAsyncLifetime
         Set("GITHUB_API_URL", _github.Url.ToString());
         Set("GITHUB_WORKSPACE", _scenario.Repo.Root);
         Set("GITHUB_RUN_ID", run);
-        Set("PLANBOT_DATA_DIR", dataDir ?? DataDirFor(run));
+        Set("PLANBOT_DATA_DIR", dataDir ?? DataDirFor(job));
         Set("GITHUB_OUTPUT", _dir.Combine("output"));
         Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
         var stderr = new StringWriter();
