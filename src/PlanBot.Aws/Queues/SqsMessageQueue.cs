@@ -7,7 +7,7 @@ namespace PlanBot.Aws.Queues;
 /// <summary>
 /// The service's shared queue on an Amazon SQS standard queue. Messages are base64 text (SQS bodies
 /// are text, and only some characters) and at most 256 KiB each: a larger delivery is refused by
-/// <see cref="SendAsync"/> with the reason, so the webhook answers 503 and nothing is half-stored.
+/// <see cref="SendAsync"/> with the reason, so the webhook answers 400 and nothing is half-stored.
 /// A received message is hidden for its visibility timeout; <see cref="HideAsync"/> is the heartbeat
 /// of a long run (SQS keeps the receipt handle, unlike Azure's pop receipt). The queue is not created
 /// here: it is infrastructure the platform team declares (retention, encryption, an optional redrive
