@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using PlanBot.Core.Ports;
 using Shouldly;
 using Xunit;
@@ -100,11 +98,7 @@ public abstract class MessageQueueContract
         await queue.PingAsync(CancellationToken.None);
         queue.Name.ShouldNotContain("?", Case.Sensitive, "no query (where credentials would be) in what the probe names");
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop(); // nothing listens there now
-        await Should.ThrowAsync<Exception>(() => Unreachable($"http://127.0.0.1:{port}").PingAsync(CancellationToken.None));
+        await Should.ThrowAsync<Exception>(() => Unreachable($"http://127.0.0.1:{LoopbackPort.Free()}").PingAsync(CancellationToken.None));
     }
 
     /// <summary>What the first receipt of a message does once the message was received again (backends differ: Azure voids it).</summary>
