@@ -16,7 +16,7 @@ namespace PlanBot.Aws.Queues;
 /// </summary>
 public sealed class SqsMessageQueue(IAmazonSQS client, Uri queueUrl) : IMessageQueue
 {
-    /// <summary>The cap on one message that holds on every SQS queue created with the defaults, after base64.</summary>
+    /// <summary>SQS's long-standing cap on one message (queues may now allow 1 MiB; 256 KiB fits any queue at its old default or more), after base64.</summary>
     public const int MaxMessageBytes = 256 * 1024;
 
     /// <summary>SQS's cap on one message's visibility timeout (12 h).</summary>
