@@ -257,7 +257,7 @@ public sealed class GitHubClient : IVcs
 
     private static PullRequestInfo Pull(RestPullRequest p, string repo) => new()
     {
-        Number = p.Number,
+        Number = checked((int)p.Number),
         HeadSha = p.Head?.Sha ?? "",
         BaseSha = p.Base?.Sha ?? "",
         BaseRef = p.Base?.Ref ?? "main",
@@ -265,7 +265,7 @@ public sealed class GitHubClient : IVcs
         Author = p.User?.Login ?? "",
         State = p.State ?? "",
         Draft = p.Draft,
-        Merged = p.Merged == true || p.MergedAt is not null,
+        Merged = p.Merged || p.MergedAt is not null,
         // a deleted fork leaves head.repo null: its code is still not ours to run with our credentials
         FromFork = p.Head?.Repository is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
         CloneUrl = p.Base?.Repository?.CloneUrl,
@@ -273,7 +273,11 @@ public sealed class GitHubClient : IVcs
         MergeCommitSha = p.MergeCommitSha,
     };
 
-    private static IssueComment Comment(RestIssueComment c) => new(c.Id, c.Body ?? "", c.User?.Login ?? "", c.CreatedAt, c.UpdatedAt ?? c.CreatedAt);
+    private static IssueComment Comment(RestIssueComment c)
+    {
+        var created = GitHubTime.Parse(c.CreatedAt, "created_at");
+        return new(c.Id, c.Body ?? "", c.User?.Login ?? "", created, c.UpdatedAt is null ? created : GitHubTime.Parse(c.UpdatedAt, "updated_at"));
+    }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
