@@ -14,7 +14,7 @@ namespace PlanBot.GitHub.Rest;
 /// Octokit: <see cref="OctokitBridge"/> (host guard, documented media types, token, cancellation),
 /// then our HttpClient with <see cref="ResilienceHandler"/> (Octokit retries nothing). Lists are
 /// read 100 a page. Errors name the call and GitHub's message, never the token. The calls a PR run
-/// makes read and write the small records of <see cref="RestModels"/> through Octokit's connection
+/// makes read and write the small records of RestModels.cs through Octokit's connection
 /// (source-generated JSON, <see cref="GitHubJson"/>); the rest use Octokit's own clients, built on first use.
 /// </summary>
 public sealed class GitHubClient : IVcs
