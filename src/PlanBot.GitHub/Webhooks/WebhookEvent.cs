@@ -13,7 +13,8 @@ public abstract record WebhookEvent(string Repo)
     public sealed record PullRequestClosed(string Repo, PullRequestInfo PullRequest, long? Installation, bool MergedIntoDefaultBranch = false) : WebhookEvent(Repo);
 
     /// <summary>A new comment on a PR whose first non-empty line starts with /planbot.</summary>
-    public sealed record Command(string Repo, int Number, IssueComment Comment, long? Installation) : WebhookEvent(Repo);
+    /// <param name="OnMergedPullRequest">The PR was merged when the comment was made (<c>issue.pull_request.merged_at</c>): the command may apply what its merge left waiting.</param>
+    public sealed record Command(string Repo, int Number, IssueComment Comment, long? Installation, bool OnMergedPullRequest = false) : WebhookEvent(Repo);
 
     public sealed record PushToDefaultBranch(string Repo, string Sha, long? Installation) : WebhookEvent(Repo);
 
@@ -30,6 +31,13 @@ public abstract record WebhookEvent(string Repo)
         Command e => e.Number,
         _ => null,
     };
+
+    /// <summary>
+    /// The PR whose line the service runs this event on (one at a time per line); null: the
+    /// repository's line, where pushes to the default branch apply. A command on a merged PR runs
+    /// there: it may apply what the merge left waiting, which must never overlap a push's apply.
+    /// </summary>
+    public int? LinePullRequest => this is Command { OnMergedPullRequest: true } ? null : PullRequestNumber;
 }
 
 /// <summary>
@@ -81,7 +89,8 @@ public static partial class WebhookParser
                     return new WebhookEvent.Ignored(repo, !IsCommand(comment.Body) ? "not a /planbot command" : "a bot's comment");
                 }
 
-                return new WebhookEvent.Command(repo, checked((int)issue.Number), new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation);
+                var merged = issue.PullRequest is { ValueKind: JsonValueKind.Object } pull && pull.TryGetProperty("merged_at", out var mergedAt) && mergedAt.ValueKind == JsonValueKind.String;
+                return new WebhookEvent.Command(repo, checked((int)issue.Number), new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation, merged);
             case "push" when envelope.Ref is not null && envelope.After is not null:
                 var push = Read(body, WebhookPayloadContext.Default.PushPayload, eventName);
                 var defaultBranch = push.Repository?.DefaultBranch ?? "main";
