@@ -233,18 +233,7 @@ public sealed class ReplicaTests : IAsyncLifetime
     private async Task<(Process Process, HttpClient Http)> StartReplicaAsync(string name)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "planbot.dll"));
-        foreach (var argument in (string[])["serve", "--urls", url])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("PLANBOT_", StringComparison.Ordinal) || k.StartsWith("GITHUB_", StringComparison.Ordinal) || k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("AZURE_", StringComparison.Ordinal)).ToArray())
-        {
-            info.Environment.Remove(key);
-        }
-
+        var info = CliProcess.StartInfo(["serve", "--urls", url]);
         info.Environment["PLANBOT_WEBHOOK_SECRET"] = Secret;
         info.Environment["PLANBOT_DATA_DIR"] = _data.Combine(name);
         info.Environment["PLANBOT_REPLICA_ID"] = name;
