@@ -37,7 +37,8 @@ public abstract record WebhookEvent(string Repo)
     /// repository's line, where pushes to the default branch apply. A command on a merged PR runs
     /// there: it may apply what the merge left waiting, which must never overlap a push's apply.
     /// </summary>
-    public int? LinePullRequest => this is Command { OnMergedPullRequest: true } ? null : PullRequestNumber;
+    /// <remarks>A method, not a property: the record's printed form (golden/webhook-records.txt) stays what the parser reads.</remarks>
+    public int? LinePullRequest() => this is Command { OnMergedPullRequest: true } ? null : PullRequestNumber;
 }
 
 /// <summary>
