@@ -32,8 +32,6 @@ public static partial class PlanReader
     /// </summary>
     public const int MaxDepth = 1_000;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth };
-
     [GeneratedRegex(@"^\d+\.\d+$", RegexOptions.CultureInvariant)]
     private static partial Regex FormatVersion();
 
@@ -60,7 +58,7 @@ public static partial class PlanReader
 
     /// <summary>
     /// Reads the summary and the masked attribute diffs (<see cref="PlanDetails"/>) of a plan held in
-    /// memory: one parse, the document's bytes shared, not copied.
+    /// memory: one forward pass (<see cref="PlanStream"/>), the bytes shared, not copied.
     /// </summary>
     /// <exception cref="PlanFormatException">Not JSON, not a plan, or a format this PlanBot does not read.</exception>
     public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks) =>
@@ -78,35 +76,20 @@ public static partial class PlanReader
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
     public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks, FingerprintSalt salt)
     {
-        // One parse: the details need the document, and the summary's model is read from the same
-        // document (PlanDocument) instead of deserializing the bytes a second time.
-        JsonDocument document;
+        // One forward pass over the bytes (PlanStream): the summary's model, the sensitive values and
+        // where each change lies; no document of the whole plan is built (issue 19).
+        PlanStream stream;
         try
         {
-            document = JsonDocument.Parse(json, DocumentOptions);
+            stream = PlanStream.Read(json);
         }
         catch (JsonException e)
         {
             throw NotJson(name, e);
         }
 
-        try
-        {
-            // The summary first: it refuses what is not a plan ([] or null) before the details walk it.
-            var plan = Summarize(PlanDocument.Read(document.RootElement) ?? throw NullDocument(name), name, salt);
-            var details = PlanDetails.Build(document, masks); // the details own the document from here
-            return plan with { Details = details };
-        }
-        catch (JsonException e)
-        {
-            document.Dispose();
-            throw NotJson(name, e);
-        }
-        catch
-        {
-            document.Dispose();
-            throw;
-        }
+        var plan = Summarize(stream.Plan ?? throw NullDocument(name), name, salt);
+        return plan with { Details = PlanDetails.Build(stream, masks) };
     }
 
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
