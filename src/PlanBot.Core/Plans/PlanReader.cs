@@ -53,7 +53,14 @@ public static partial class PlanReader
             throw NotJson(name, e);
         }
 
-        return Summarize(plan ?? throw NullDocument(name), name, salt);
+        try
+        {
+            return Summarize(plan ?? throw NullDocument(name), name, salt);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw NotText(name, e);
+        }
     }
 
     /// <summary>
@@ -87,10 +94,30 @@ public static partial class PlanReader
         {
             throw NotJson(name, e);
         }
+        catch (InvalidOperationException e)
+        {
+            throw NotText(name, e);
+        }
 
-        var plan = Summarize(stream.Plan ?? throw NullDocument(name), name, salt);
+        PlanSummary plan;
+        try
+        {
+            plan = Summarize(stream.Plan ?? throw NullDocument(name), name, salt);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw NotText(name, e); // replace_paths' strings are decoded here
+        }
+
         return plan with { Details = PlanDetails.Build(stream, masks) };
     }
+
+    /// <summary>
+    /// The reader accepts a string holding invalid UTF-8 or a lone surrogate escape (<c>"\ud800"</c>);
+    /// decoding it throws <see cref="InvalidOperationException"/>, which must not crash a render.
+    /// </summary>
+    private static PlanFormatException NotText(string name, InvalidOperationException e) =>
+        new($"{name}: not a valid terraform plan JSON document (a string is not valid UTF-8 or holds an unpaired surrogate escape: {FirstLine(e.Message)}); produce it with `terraform show -json PLANFILE`", e);
 
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
     /// <param name="name">How errors name the document (default: the path); a PR comment should not show server paths.</param>
