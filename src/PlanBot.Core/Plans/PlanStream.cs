@@ -148,20 +148,20 @@ internal sealed class PlanStream
         ReadOnlyMemory<byte>? values = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.GetString()!;
+            var field = FieldOf(ref reader, ChangeFields);
             reader.Read();
             switch (field)
             {
-                case "address": change.Address = String(ref reader, listPath, i, field); break;
-                case "previous_address": change.PreviousAddress = String(ref reader, listPath, i, field); break;
-                case "module_address": change.ModuleAddress = String(ref reader, listPath, i, field); break;
-                case "mode": change.Mode = String(ref reader, listPath, i, field); break;
-                case "type": change.Type = String(ref reader, listPath, i, field); break;
-                case "name": change.Name = String(ref reader, listPath, i, field); break;
-                case "deposed": change.Deposed = String(ref reader, listPath, i, field); break;
-                case "provider_name": change.ProviderName = String(ref reader, listPath, i, field); break;
-                case "action_reason": change.ActionReason = String(ref reader, listPath, i, field); break;
-                case "change": values = reader.TokenType == JsonTokenType.Null ? null : Slice(ref reader); change.Change = null; break;
+                case 0: change.Address = String(ref reader, listPath, i, field); break;
+                case 1: change.PreviousAddress = String(ref reader, listPath, i, field); break;
+                case 2: change.ModuleAddress = String(ref reader, listPath, i, field); break;
+                case 3: change.Mode = String(ref reader, listPath, i, field); break;
+                case 4: change.Type = String(ref reader, listPath, i, field); break;
+                case 5: change.Name = String(ref reader, listPath, i, field); break;
+                case 6: change.Deposed = String(ref reader, listPath, i, field); break;
+                case 7: change.ProviderName = String(ref reader, listPath, i, field); break;
+                case 8: change.ActionReason = String(ref reader, listPath, i, field); break;
+                case 9: values = reader.TokenType == JsonTokenType.Null ? null : Slice(ref reader); change.Change = null; break;
                 default: reader.Skip(); break;
             }
         }
@@ -312,13 +312,13 @@ internal sealed class PlanStream
         var hasValues = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.GetString()!;
+            var field = FieldOf(ref reader, StateFields);
             reader.Read();
             switch (field)
             {
-                case "values": hasValues = true; State(ref reader, Sensitive); break;
-                case "outputs": StateOutputs(ref reader, own); break;
-                case "root_module": Module(ref reader, own); break;
+                case 0: hasValues = true; State(ref reader, Sensitive); break;
+                case 1: StateOutputs(ref reader, own); break;
+                case 2: Module(ref reader, own); break;
                 default: reader.Skip(); break;
             }
         }
@@ -339,12 +339,12 @@ internal sealed class PlanStream
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.GetString()!;
+            var field = FieldOf(ref reader, StateFields);
             reader.Read();
             switch (field)
             {
-                case "outputs": StateOutputs(ref reader, found); break;
-                case "root_module": Module(ref reader, found); break;
+                case 1: StateOutputs(ref reader, found); break;
+                case 2: Module(ref reader, found); break;
                 default: reader.Skip(); break;
             }
         }
@@ -372,12 +372,12 @@ internal sealed class PlanStream
             ReadOnlyMemory<byte>? value = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var field = reader.GetString()!;
+                var field = FieldOf(ref reader, OutputFields);
                 reader.Read();
                 switch (field)
                 {
-                    case "sensitive": sensitive = reader.TokenType == JsonTokenType.True; reader.Skip(); break;
-                    case "value": value = Slice(ref reader); break;
+                    case 0: sensitive = reader.TokenType == JsonTokenType.True; reader.Skip(); break;
+                    case 1: value = Slice(ref reader); break;
                     default: reader.Skip(); break;
                 }
             }
@@ -400,9 +400,9 @@ internal sealed class PlanStream
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.GetString()!;
+            var field = FieldOf(ref reader, ModuleFields);
             reader.Read();
-            if (reader.TokenType != JsonTokenType.StartArray || field is not ("resources" or "child_modules"))
+            if (reader.TokenType != JsonTokenType.StartArray || field < 0)
             {
                 reader.Skip();
                 continue;
@@ -410,7 +410,7 @@ internal sealed class PlanStream
 
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                if (field == "resources")
+                if (field == 0)
                 {
                     StateResource(ref reader, found);
                 }
@@ -436,14 +436,14 @@ internal sealed class PlanStream
         var marked = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = reader.GetString()!;
+            var field = FieldOf(ref reader, ResourceFields);
             reader.Read();
             switch (field)
             {
-                case "values":
+                case 0:
                     values = Slice(ref reader);
                     break;
-                case "sensitive_values":
+                case 1:
                     var start = (int)reader.TokenStartIndex;
                     marked = SkipFindingTrue(ref reader);
                     marks = _json.Slice(start, (int)reader.BytesConsumed - start);
@@ -513,8 +513,32 @@ internal sealed class PlanStream
         return found is { } member && member.Span[0] == (byte)'{' ? member : null;
     }
 
-    private string? String(ref Utf8JsonReader reader, string listPath, int i, string field) =>
-        reader.TokenType is JsonTokenType.String or JsonTokenType.Null ? (reader.TokenType == JsonTokenType.Null ? null : reader.GetString()) : String(ref reader, $"{listPath}[{i}].{field}");
+    private string? String(ref Utf8JsonReader reader, string listPath, int i, int field) =>
+        reader.TokenType is JsonTokenType.String or JsonTokenType.Null ? (reader.TokenType == JsonTokenType.Null ? null : reader.GetString()) : String(ref reader, $"{listPath}[{i}].{ChangeFields[field]}");
+
+    // Property names are matched as UTF-8, not decoded: a 10,000-resource plan has a million of them.
+    private static readonly string[] ChangeFields = ["address", "previous_address", "module_address", "mode", "type", "name", "deposed", "provider_name", "action_reason", "change"];
+    private static readonly string[] StateFields = ["values", "outputs", "root_module"];
+    private static readonly string[] ModuleFields = ["resources", "child_modules"];
+    private static readonly string[] ResourceFields = ["values", "sensitive_values"];
+    private static readonly string[] OutputFields = ["sensitive", "value"];
+    private static readonly Dictionary<string[], byte[][]> Utf8Names = new[] { ChangeFields, StateFields, ModuleFields, ResourceFields, OutputFields }
+        .ToDictionary(names => names, names => names.Select(System.Text.Encoding.UTF8.GetBytes).ToArray());
+
+    /// <summary>Which of <paramref name="names"/> the property name the reader is on is; -1 for none.</summary>
+    private static int FieldOf(ref Utf8JsonReader reader, string[] names)
+    {
+        var utf8 = Utf8Names[names];
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (reader.ValueTextEquals(utf8[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     private string? String(ref Utf8JsonReader reader, string path)
     {
