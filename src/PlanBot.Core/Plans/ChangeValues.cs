@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 
 namespace PlanBot.Core.Plans;
@@ -179,7 +181,7 @@ public static class ChangeValues
                     break;
                 case JsonValueKind.String:
                     Text.Append(path).Append(" = ");
-                    AppendQuoted(Text, value.GetString()!);
+                    AppendString(value);
                     Text.Append('\n');
                     break;
                 case JsonValueKind.Number:
@@ -339,8 +341,29 @@ public static class ChangeValues
             return true;
         }
 
+        /// <summary>
+        /// A string value quoted: a short one without escapes is decoded from its bytes in the plan,
+        /// without a string per value (the same text: valid UTF-8 decodes as GetString decodes it).
+        /// </summary>
+        private void AppendString(JsonElement value)
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(value);
+            raw = raw[1..^1]; // the quotes
+            if (raw.Length <= ShortString && !raw.Contains((byte)'\\') && Utf8.IsValid(raw))
+            {
+                Span<char> chars = stackalloc char[ShortString];
+                AppendQuoted(Text, chars[..Encoding.UTF8.GetChars(raw, chars)]);
+            }
+            else
+            {
+                AppendQuoted(Text, value.GetString()!);
+            }
+        }
+
+        private const int ShortString = 256;
+
         /// <summary>The text quoted and escaped, appended in place (no string per value).</summary>
-        private static StringBuilder AppendQuoted(StringBuilder sb, string text)
+        private static StringBuilder AppendQuoted(StringBuilder sb, ReadOnlySpan<char> text)
         {
             sb.Append('"');
             var start = 0;
@@ -352,7 +375,7 @@ public static class ChangeValues
                     continue;
                 }
 
-                sb.Append(text, start, i - start);
+                sb.Append(text[start..i]);
                 start = i + 1;
                 switch (c)
                 {
@@ -363,7 +386,7 @@ public static class ChangeValues
                 }
             }
 
-            return sb.Append(text, start, text.Length - start).Append('"');
+            return sb.Append(text[start..]).Append('"');
         }
 
         /// <summary>
