@@ -2,6 +2,7 @@ using PlanBot.Core.Comments;
 using System.Text.Json.Nodes;
 using PlanBot.Cli;
 using PlanBot.Core.Workflows;
+using PlanBot.Cli.Tests.Harness;
 using PlanBot.Testing;
 using static PlanBot.Testing.TerraformFiles;
 
@@ -11,88 +12,23 @@ namespace PlanBot.Cli.Tests;
 /// `planbot run` as GitHub Actions runs it: an event file, a fresh data dir every run (a runner keeps
 /// nothing), real git and terraform, and the stateful fake GitHub asserting what was called.
 /// </summary>
-public sealed class ActionModeTests : IAsyncLifetime
+public sealed class ActionModeTests() : ActionRunTests("planbot-action")
 {
-    private FakeGitHub _github = null!;
-    private Scenario _scenario = null!;
-    private readonly TempDir _dir = new("planbot-action");
-    private readonly EnvironmentScope _environment = new();
 
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string> Files => new()
     {
-        _github = await FakeGitHub.StartAsync();
-        _scenario = await Scenario.CreateAsync(new Dictionary<string, string>
-        {
-            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
-            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v1", triggersReplace: "1"),
-            ["planbot.yaml"] = "locks: { backend: local }\ncomments: { max_chars: 3000, max_parts: 20 }\n",
-        });
+        ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+        ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v1", triggersReplace: "1"),
+        ["planbot.yaml"] = "locks: { backend: local }\ncomments: { max_chars: 3000, max_parts: 20 }\n",
+    };
+
+    protected override string? PushFrom => null; // pushes to one PR pile up on its branch
+
+    protected override async Task ArrangeAsync()
+    {
         await _scenario.ApplyAsync("network");
         await _scenario.ApplyAsync("app");
     }
-
-    public async Task DisposeAsync()
-    {
-        _environment.Dispose();
-        await _github.DisposeAsync();
-        _scenario.Dispose();
-        _dir.Dispose();
-    }
-
-    private async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload)
-    {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var eventPath = _dir.Combine($"event-{run}.json");
-        await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
-        Set("GITHUB_EVENT_NAME", eventName);
-        Set("GITHUB_EVENT_PATH", eventPath);
-        Set("GITHUB_REPOSITORY", "acme/infra");
-        Set("GITHUB_TOKEN", FakeGitHub.Token);
-        Set("GITHUB_API_URL", _github.Url.ToString());
-        Set("GITHUB_WORKSPACE", _scenario.Repo.Root);
-        Set("GITHUB_RUN_ID", run);
-        Set("PLANBOT_DATA_DIR", _dir.Combine($"data-{run}")); // an empty disk on every run
-        Set("GITHUB_OUTPUT", _dir.Combine("output"));
-        Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(["run"], stdout, stderr);
-        return (code, stderr.ToString());
-    }
-
-    private void Set(string name, string? value) => _environment.Set(name, value);
-
-    private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}");
-        foreach (var (path, content) in files)
-        {
-            _scenario.Repo.Write(path, content);
-        }
-
-        var head = await _scenario.Repo.CommitAsync($"push to #{pr}");
-        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
-        var pull = _github.AddPull(pr, head, baseSha);
-        _github.PullFiles[pr] = [.. files.Keys];
-        return head;
-    }
-
-    /// <summary>A commit on main: the trusted side a PR's policy comes from.</summary>
-    private async Task OnMainAsync(string path, string content)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "main");
-        _scenario.Repo.Write(path, content);
-        await _scenario.Repo.CommitAsync($"main: {path}");
-    }
-
-    private JsonObject PullRequestEvent(int pr, string action = "synchronize") => new()
-    {
-        ["action"] = action,
-        ["number"] = pr,
-        ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()),
-        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
-    };
-
     [Fact]
     public async Task Pushes_edit_one_plan_comment_in_place_parts_grow_and_shrink_and_the_gate_follows_the_plan()
     {
@@ -163,18 +99,6 @@ public sealed class ActionModeTests : IAsyncLifetime
         _github.Calls.ShouldBeEmpty();
     }
 
-    private JsonObject CommentEvent(int pr, string body, string user, DateTimeOffset? updated = null)
-    {
-        var comment = _github.AddComment(pr, body, user);
-        return new JsonObject
-        {
-            ["action"] = "created",
-            ["issue"] = new JsonObject { ["number"] = pr, ["pull_request"] = new JsonObject { ["url"] = "x" } },
-            ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = body, ["user"] = new JsonObject { ["login"] = user, ["type"] = "User" }, ["created_at"] = comment.Created, ["updated_at"] = updated ?? comment.Updated },
-            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
-        };
-    }
-
     [Fact]
     public async Task A_destructive_plan_waits_for_an_approval_that_counts_and_a_push_or_an_edit_voids_it()
     {
@@ -227,26 +151,6 @@ public sealed class ActionModeTests : IAsyncLifetime
         (code, _) = await RunAsync("issue_comment", CommentEvent(20, "/planbot unapprove", "carol"));
         _github.Statuses.Last().State.ShouldBe("pending");
     }
-
-    private async Task<string> MergeAsync(int pr)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "main");
-        await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", $"pr-{pr}", "-m", $"Merge #{pr}");
-        var sha = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
-        _github.Pulls[pr]["merged"] = true;
-        _github.Pulls[pr]["state"] = "closed";
-        _github.CommitPulls[sha] = [pr];
-        return sha;
-    }
-
-    private static JsonObject Push(string sha) => new()
-    {
-        ["ref"] = "refs/heads/main",
-        ["after"] = sha,
-        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
-    };
-
-    private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
 
     [Fact]
     public async Task An_approved_merge_is_applied_a_plan_changed_since_approval_is_held_back_and_a_failed_apply_skips_its_dependents()

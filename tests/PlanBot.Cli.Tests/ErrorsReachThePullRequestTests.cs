@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using PlanBot.Cli;
 using PlanBot.Core.Comments;
+using PlanBot.Cli.Tests.Harness;
 using PlanBot.Testing;
 using static PlanBot.Testing.TerraformFiles;
 
@@ -17,60 +15,16 @@ namespace PlanBot.Cli.Tests;
 /// how to fix it, with no stack trace, and a failed <c>planbot/apply-gate</c> — under
 /// <c>planbot run</c> (the Action) and <c>planbot serve</c> alike.
 /// </summary>
-public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
+public sealed class ErrorsReachThePullRequestTests() : ActionRunTests("planbot-errors")
 {
     private const string BadHeadConfig = "version: 1\nlocks: { backend: local }\nprojects:\n  - dri: network\n";
 
-    private FakeGitHub _github = null!;
-    private Scenario _scenario = null!;
-    private readonly TempDir _dir = new("planbot-errors");
-    private readonly EnvironmentScope _environment = new();
 
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string> Files => new()
     {
-        _github = await FakeGitHub.StartAsync();
-        _scenario = await Scenario.CreateAsync(new Dictionary<string, string>
-        {
-            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16"),
-            ["planbot.yaml"] = "locks: { backend: local }\n",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        _environment.Dispose();
-        await _github.DisposeAsync();
-        _scenario.Dispose();
-        _dir.Dispose();
-    }
-
-    private void Set(string name, string? value) => _environment.Set(name, value);
-
-    /// <summary>A commit on a PR branch (from main), registered as the PR on the fake GitHub.</summary>
-    private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}", "main");
-        foreach (var (path, content) in files)
-        {
-            _scenario.Repo.Write(path, content);
-        }
-
-        var head = await _scenario.Repo.CommitAsync($"push to #{pr}");
-        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
-        _github.AddPull(pr, head, baseSha);
-        _github.Pulls[pr]["base"]!["repo"]!["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri; // the service clones it (file:// allowed below)
-        _github.PullFiles[pr] = [.. files.Keys];
-        return head;
-    }
-
-    private JsonObject PullRequestEvent(int pr, string action = "synchronize") => new()
-    {
-        ["action"] = action,
-        ["number"] = pr,
-        ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()),
-        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+        ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16"),
+        ["planbot.yaml"] = "locks: { backend: local }\n",
     };
-
     /// <summary>PlanBot's one plan comment on the PR (part 1): there is never a second.</summary>
     private FakeGitHub.FakeComment PlanComment(int pr) => _github.CommentsOn(pr).Where(c => PlanCommentWriter.PartOf(c.Body) is not null).ShouldHaveSingleItem();
 
@@ -82,37 +36,17 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
 
     // ---- planbot run (the Action) ----
 
-    private async Task<(int Code, string Err)> RunActionAsync(string eventName, JsonObject payload, string? dataDir = null)
-    {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var eventPath = _dir.Combine($"event-{run}.json");
-        await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
-        Set("GITHUB_EVENT_NAME", eventName);
-        Set("GITHUB_EVENT_PATH", eventPath);
-        Set("GITHUB_REPOSITORY", "acme/infra");
-        Set("GITHUB_TOKEN", FakeGitHub.Token);
-        Set("GITHUB_API_URL", _github.Url.ToString());
-        Set("GITHUB_WORKSPACE", _scenario.Repo.Root);
-        Set("GITHUB_RUN_ID", run);
-        Set("PLANBOT_DATA_DIR", dataDir ?? _dir.Combine($"data-{run}"));
-        Set("GITHUB_OUTPUT", _dir.Combine("output"));
-        Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(["run"], new StringWriter(), stderr);
-        return (code, stderr.ToString());
-    }
-
     [Fact]
     public async Task Action_an_invalid_planbot_yaml_at_the_head_replaces_the_plan_comment_with_the_file_line_and_fails_the_gate()
     {
         var good = await PushAsync(7, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.7.0.0/16") });
-        var (code, errors) = await RunActionAsync("pull_request", PullRequestEvent(7, "opened"));
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(7, "opened"));
         code.ShouldBe(0, errors);
         var planned = PlanComment(7);
         planned.Body.ShouldContain($"### PlanBot plan for `{good[..7]}`");
 
         var bad = await PushAsync(7, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.7.0.0/16"), ["planbot.yaml"] = BadHeadConfig });
-        (code, errors) = await RunActionAsync("pull_request", PullRequestEvent(7));
+        (code, errors) = await RunAsync("pull_request", PullRequestEvent(7));
         code.ShouldBe(2, errors);
         errors.ShouldContain("planbot.yaml:4");
         errors.ShouldNotContain("a bug in PlanBot");
@@ -136,7 +70,7 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
         await _scenario.Repo.CommitAsync("a broken policy on main");
         var head = await PushAsync(8, new() { ["planbot.yaml"] = "locks: { backend: local }\n", ["network/main.tf"] = LocalBackend + Resource("vpc", "10.8.0.0/16") });
 
-        var (code, errors) = await RunActionAsync("pull_request", PullRequestEvent(8, "opened"));
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(8, "opened"));
         code.ShouldBe(2, errors);
         var told = PlanComment(8).Body;
         told.ShouldContain("### ❌ planbot.yaml is invalid");
@@ -151,7 +85,7 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
     public async Task Action_a_terraform_init_failure_is_in_the_comment_with_terraforms_file_line_and_fails_the_gate()
     {
         var head = await PushAsync(9, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.9.0.0/16") + "module \"m\" {\n  source = \"./missing\"\n}\n" });
-        var (code, errors) = await RunActionAsync("pull_request", PullRequestEvent(9, "opened"));
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(9, "opened"));
         code.ShouldBe(1, errors);
         var told = PlanComment(9).Body;
         told.ShouldContain("Unreadable module directory");
@@ -168,7 +102,7 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
         Directory.CreateDirectory(data);
         await File.WriteAllTextAsync(Path.Combine(data, "runs"), "a file where PlanBot keeps plan files: creating the run's directory throws");
 
-        var (code, errors) = await RunActionAsync("pull_request", PullRequestEvent(10, "opened"), data);
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(10, "opened"), data);
         code.ShouldBe(1, errors);
         errors.ShouldContain("planbot: unexpected ", Case.Sensitive, errors);
         var told = PlanComment(10).Body;
@@ -185,7 +119,7 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
     public async Task Serve_an_invalid_planbot_yaml_at_the_head_is_told_on_the_pr_and_not_retried()
     {
         var head = await PushAsync(20, new() { ["planbot.yaml"] = BadHeadConfig, ["network/main.tf"] = LocalBackend + Resource("vpc", "10.20.0.0/16") });
-        await using var service = await Service.StartAsync(this, _dir.Combine("serve-config"));
+        await using var service = await InProcessService.StartAsync(_environment, _github, _dir.Combine("serve-config"));
         (await service.DeliverAsync("pull_request", PullRequestEvent(20, "opened"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count > 0, "the gate", service);
 
@@ -204,7 +138,7 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
     public async Task Serve_a_terraform_init_failure_is_in_the_comment_and_fails_the_gate()
     {
         var head = await PushAsync(21, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.21.0.0/16") + "module \"m\" {\n  source = \"./missing\"\n}\n" });
-        await using var service = await Service.StartAsync(this, _dir.Combine("serve-init"));
+        await using var service = await InProcessService.StartAsync(_environment, _github, _dir.Combine("serve-init"));
         (await service.DeliverAsync("pull_request", PullRequestEvent(21, "opened"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count > 0, "the gate", service);
 
@@ -224,7 +158,7 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
         Directory.CreateDirectory(data);
         await File.WriteAllTextAsync(Path.Combine(data, "runs"), "a file where PlanBot keeps plan files: every run of the delivery throws");
         Set("PLANBOT_QUEUE_MAX_ATTEMPTS", "1"); // parked at the first failure
-        await using var service = await Service.StartAsync(this, data);
+        await using var service = await InProcessService.StartAsync(_environment, _github, data);
         (await service.DeliverAsync("pull_request", PullRequestEvent(22, "opened"))).ShouldBe(HttpStatusCode.Accepted);
         await WaitForAsync(() => _github.Statuses.Count >= 2, "the crash notice and the dead letter", service);
 
@@ -242,87 +176,5 @@ public sealed class ErrorsReachThePullRequestTests : IAsyncLifetime
         (await service.StopAsync()).ShouldBe(0, service.Errors.ToString());
     }
 
-    private static async Task WaitForAsync(Func<bool> done, string what, Service service)
-    {
-        for (var i = 0; i < 600 && !done(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        done().ShouldBeTrue($"timed out waiting for {what}: {service.Errors}");
-    }
-
-    /// <summary>`planbot serve` in-process on a free port, pointed at the fake GitHub, healthy before it is returned.</summary>
-    private sealed class Service : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
-        private Task<int> _serve = Task.FromResult(0);
-
-        public HttpClient Http { get; private set; } = null!;
-
-        public StringWriter Errors { get; } = new();
-
-        public static async Task<Service> StartAsync(ErrorsReachThePullRequestTests test, string dataDir)
-        {
-            test.Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
-            test.Set("PLANBOT_DATA_DIR", dataDir);
-            test.Set("GITHUB_API_URL", test._github.Url.ToString());
-            test.Set("GITHUB_TOKEN", FakeGitHub.Token);
-            test.Set("PLANBOT_ALLOW_FILE_CLONE", "1");
-            var service = new Service();
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-            listener.Stop();
-            service._serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", url], new StringWriter(), service.Errors, service._stop.Token));
-            service.Http = new HttpClient { BaseAddress = new Uri(url) };
-            for (var i = 0; i < 100 && !await service.HealthyAsync(); i++)
-            {
-                await Task.Delay(100);
-            }
-
-            return service;
-        }
-
-        public async Task<HttpStatusCode> DeliverAsync(string eventName, JsonObject payload)
-        {
-            var body = Encoding.UTF8.GetBytes(payload.ToJsonString());
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
-            request.Headers.Add("X-GitHub-Event", eventName);
-            request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
-            request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cret"u8, body)));
-            return (await Http.SendAsync(request)).StatusCode;
-        }
-
-        private async Task<bool> HealthyAsync()
-        {
-            if (_serve.IsCompleted)
-            {
-                return true; // it exited: StopAsync reports the code and Errors the reason
-            }
-
-            try
-            {
-                return (await Http.GetAsync("/healthz")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }
-
-        /// <summary>Stops the service (as SIGTERM would) and returns its exit code.</summary>
-        public async Task<int> StopAsync()
-        {
-            await _stop.CancelAsync();
-            return await _serve;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            Http.Dispose();
-            _stop.Dispose();
-        }
-    }
+    private static Task WaitForAsync(Func<bool> done, string what, InProcessService service) => InProcessService.WaitForAsync(done, what, service);
 }

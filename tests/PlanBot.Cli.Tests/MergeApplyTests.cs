@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PlanBot.Cli;
 using PlanBot.Core.Ports;
 using PlanBot.Local.Plans;
+using PlanBot.Cli.Tests.Harness;
 using PlanBot.Testing;
 using static PlanBot.Testing.TerraformFiles;
 
@@ -13,138 +14,39 @@ namespace PlanBot.Cli.Tests;
 /// data dir kept from run to run (a self-hosted runner's disk: the local plan store survives), so a
 /// plan stored at plan time is there at the merge.
 /// </summary>
-public sealed class MergeApplyTests : IAsyncLifetime
+public sealed class MergeApplyTests() : ActionRunTests("planbot-merge-apply")
 {
     private const string Db = "resource \"terraform_data\" \"db\" {\n  input            = var.size\n  triggers_replace = [\"GEN\", var.size]\n}\n";
-    private FakeGitHub _github = null!;
-    private Scenario _scenario = null!;
-    private readonly TempDir _dir = new("planbot-merge-apply");
-    private readonly EnvironmentScope _environment = new();
 
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string> Files => new()
     {
-        _github = await FakeGitHub.StartAsync();
+        ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+        ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "${data.terraform_remote_state.upstream.outputs.cidr}"),
+        ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen1", StringComparison.Ordinal),
+        ["db/variables.tf"] = "variable \"size\" {\n  default = \"small\"\n}\n",
+        ["planbot.yaml"] = "locks: { backend: local }\n",
+    };
+
+    protected override async Task ArrangeAsync()
+    {
         _github.Permissions["carol"] = ("write", "maintain");
-        _scenario = await Scenario.CreateAsync(new Dictionary<string, string>
-        {
-            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
-            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "${data.terraform_remote_state.upstream.outputs.cidr}"),
-            ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen1", StringComparison.Ordinal),
-            ["db/variables.tf"] = "variable \"size\" {\n  default = \"small\"\n}\n",
-            ["planbot.yaml"] = "locks: { backend: local }\n",
-        });
         foreach (var dir in new[] { "network", "app", "db" })
         {
             await _scenario.ApplyAsync(dir);
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        _environment.Dispose();
-        await _github.DisposeAsync();
-        _scenario.Dispose();
-        _dir.Dispose();
-    }
-
     private string DataDir => _dir.Combine("data");
 
+    protected override string DataDirFor(string run) => DataDir; // a self-hosted runner's disk: kept from run to run
+
     private LocalPlanStore Store => new(Path.Combine(DataDir, "plans"), null);
-
-    private async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload)
-    {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var eventPath = _dir.Combine($"event-{run}.json");
-        await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
-        foreach (var (name, value) in new Dictionary<string, string?>
-        {
-            ["GITHUB_EVENT_NAME"] = eventName,
-            ["GITHUB_EVENT_PATH"] = eventPath,
-            ["GITHUB_REPOSITORY"] = "acme/infra",
-            ["GITHUB_TOKEN"] = FakeGitHub.Token,
-            ["GITHUB_API_URL"] = _github.Url.ToString(),
-            ["GITHUB_WORKSPACE"] = _scenario.Repo.Root,
-            ["GITHUB_RUN_ID"] = run,
-            ["PLANBOT_DATA_DIR"] = DataDir,
-            ["GITHUB_OUTPUT"] = _dir.Combine("output"),
-            ["GITHUB_STEP_SUMMARY"] = _dir.Combine("summary.md"),
-        })
-        {
-            _environment.Set(name, value);
-        }
-
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(["run"], new StringWriter(), stderr);
-        return (code, stderr.ToString());
-    }
-
-    private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}", "main");
-        foreach (var (path, content) in files)
-        {
-            _scenario.Repo.Write(path, content);
-        }
-
-        var head = await _scenario.Repo.CommitAsync($"push to #{pr}");
-        _github.AddPull(pr, head, (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim());
-        _github.PullFiles[pr] = [.. files.Keys];
-        return head;
-    }
-
-    private async Task OnMainAsync(string path, string content)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "main");
-        _scenario.Repo.Write(path, content);
-        await _scenario.Repo.CommitAsync($"main: {path}");
-    }
-
-    private async Task<string> MergeAsync(int pr)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "main");
-        await _scenario.Repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "merge", "-q", "--no-ff", $"pr-{pr}", "-m", $"Merge #{pr}");
-        var sha = (await _scenario.Repo.GitAsync("rev-parse", "HEAD")).Trim();
-        _github.Pulls[pr]["merged"] = true;
-        _github.Pulls[pr]["state"] = "closed";
-        _github.Pulls[pr]["merge_commit_sha"] = sha;
-        _github.CommitPulls[sha] = [pr];
-        return sha;
-    }
-
-    private JsonObject PullRequestEvent(int pr) => new()
-    {
-        ["action"] = "opened",
-        ["number"] = pr,
-        ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()),
-        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
-    };
-
-    private JsonObject CommentEvent(int pr, string body, string user)
-    {
-        var comment = _github.AddComment(pr, body, user);
-        return new JsonObject
-        {
-            ["action"] = "created",
-            ["issue"] = new JsonObject { ["number"] = pr, ["pull_request"] = new JsonObject { ["url"] = "x" } },
-            ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = body, ["user"] = new JsonObject { ["login"] = user, ["type"] = "User" }, ["created_at"] = comment.Created, ["updated_at"] = comment.Updated },
-            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
-        };
-    }
-
-    private static JsonObject Push(string sha) => new()
-    {
-        ["ref"] = "refs/heads/main",
-        ["after"] = sha,
-        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
-    };
-
-    private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
 
     /// <summary>Plans, approves (when <paramref name="approve"/>) and returns the head; the plan must be stored (in <paramref name="store"/>, else the local store).</summary>
     private async Task<string> PlanAndApproveAsync(int pr, Dictionary<string, string> files, string project, bool approve = true, IPlanStore? store = null)
     {
         var head = await PushAsync(pr, files);
-        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(pr));
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(pr, "opened"));
         code.ShouldBe(0, errors);
         var key = new PlanKey("acme/infra", pr, head, project);
         (store is null ? File.Exists(Store.PathOf(key)) : await store.GetAsync(key, CancellationToken.None) is not null).ShouldBeTrue("the plan file is stored at plan time");

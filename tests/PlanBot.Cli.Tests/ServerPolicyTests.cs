@@ -1,13 +1,12 @@
 using System.Text.Json;
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PlanBot.Cli;
 using PlanBot.Core.Comments;
 using PlanBot.Hosting;
+using PlanBot.Cli.Tests.Harness;
 using PlanBot.Testing;
 using static PlanBot.Testing.TerraformFiles;
 
@@ -175,7 +174,7 @@ public sealed class ServerPolicyTests : IAsyncLifetime
         (string Event, string Payload)[] deliveries = [("pull_request", PullPayload(70, "opened")), ("issue_comment", CommentPayload(70, "/planbot plan", "carol"))];
         foreach (var (eventName, payload) in deliveries)
         {
-            var answer = await SendAsync(service.Http, eventName, payload);
+            var answer = await InProcessService.SendAsync(service.Http, eventName, payload);
             answer.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
             var said = await answer.Content.ReadAsStringAsync();
             said.ShouldContain(JsonSerializer.Serialize("repository 'acme/infra' is not served by this PlanBot (allowed_repositories of its server policy)")[1..^1]);
@@ -259,88 +258,9 @@ public sealed class ServerPolicyTests : IAsyncLifetime
         }.ToJsonString();
     }
 
-    private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload) => (await SendAsync(http, eventName, payload)).StatusCode;
+    private static Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload) => InProcessService.DeliverAsync(http, eventName, payload);
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string eventName, string payload)
-    {
-        var body = Encoding.UTF8.GetBytes(payload);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-GitHub-Event", eventName);
-        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
-        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cret"u8, body)));
-        return await http.SendAsync(request);
-    }
+    private static Task WaitForAsync(Func<bool> done, string what, InProcessService service) => InProcessService.WaitForAsync(done, what, service);
 
-    private static async Task WaitForAsync(Func<bool> done, string what, Service service)
-    {
-        for (var i = 0; i < 900 && !done(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        done().ShouldBeTrue($"timed out waiting for {what}: {service.Errors}");
-    }
-
-    private async Task<Service> StartAsync(string policy)
-    {
-        _environment.Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
-        _environment.Set("PLANBOT_DATA_DIR", _data.Combine("service"));
-        _environment.Set("GITHUB_API_URL", _github.Url.ToString());
-        _environment.Set("GITHUB_TOKEN", FakeGitHub.Token);
-        _environment.Set("PLANBOT_ALLOW_FILE_CLONE", "1");
-        var service = new Service();
-        var url = $"http://127.0.0.1:{FreePort()}";
-        service.Serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", url, "--policy", policy], new StringWriter(), service.Errors, service.Stop.Token));
-        service.Http = new HttpClient { BaseAddress = new Uri(url) };
-        for (var i = 0; i < 100 && !await HealthyAsync(service.Http); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        return service;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<bool> HealthyAsync(HttpClient http)
-    {
-        try
-        {
-            return (await http.GetAsync("/healthz")).IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>`planbot serve` in-process, stopped as SIGTERM would.</summary>
-    private sealed class Service : IAsyncDisposable
-    {
-        public CancellationTokenSource Stop { get; } = new(TimeSpan.FromMinutes(5));
-
-        public Task<int> Serve { get; set; } = Task.FromResult(0);
-
-        public HttpClient Http { get; set; } = null!;
-
-        public StringWriter Errors { get; } = new();
-
-        public async Task<int> StopAsync()
-        {
-            await Stop.CancelAsync();
-            return await Serve;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            Http.Dispose();
-            Stop.Dispose();
-        }
-    }
+    private Task<InProcessService> StartAsync(string policy) => InProcessService.StartAsync(_environment, _github, _data.Combine("service"), "--policy", policy);
 }

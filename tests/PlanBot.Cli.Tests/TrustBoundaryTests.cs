@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PlanBot.Cli;
+using PlanBot.Cli.Tests.Harness;
 using PlanBot.Testing;
 using static PlanBot.Testing.TerraformFiles;
 
@@ -9,95 +10,25 @@ namespace PlanBot.Cli.Tests;
 /// Issue 13 through `planbot run` (real git, terraform and the fake GitHub): a pull request cannot
 /// rewrite the rules it is judged by, every command needs a role, and approvals are timed on GitHub's clock.
 /// </summary>
-public sealed class TrustBoundaryTests : IAsyncLifetime
+public sealed class TrustBoundaryTests() : ActionRunTests("planbot-trust")
 {
-    private FakeGitHub _github = null!;
-    private Scenario _scenario = null!;
-    private readonly TempDir _dir = new("planbot-trust");
-    private readonly EnvironmentScope _environment = new();
 
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string> Files => new()
     {
-        _github = await FakeGitHub.StartAsync();
-        _scenario = await Scenario.CreateAsync(new Dictionary<string, string>
-        {
-            ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
-            ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v1", triggersReplace: "1"),
-            ["planbot.yaml"] = "locks: { backend: local }\n",
-            ["ci/planbot.yaml"] = "locks: { backend: local }\napproval: { foundational_paths: [network] }\n",
-        });
+        ["network/main.tf"] = LocalBackend + Resource("vpc", "10.0.0.0/16") + Output("cidr", "terraform_data.vpc.output"),
+        ["app/main.tf"] = LocalBackend + ReadsStateOf("../network") + Resource("svc", "v1", triggersReplace: "1"),
+        ["planbot.yaml"] = "locks: { backend: local }\n",
+        ["ci/planbot.yaml"] = "locks: { backend: local }\napproval: { foundational_paths: [network] }\n",
+    };
+
+    protected override async Task ArrangeAsync()
+    {
         await _scenario.ApplyAsync("network");
         await _scenario.ApplyAsync("app");
         _github.Permissions["carol"] = ("write", "maintain");
         _github.Permissions["rita"] = ("read", "read");
         _github.Permissions["tom"] = ("read", "triage");
     }
-
-    public async Task DisposeAsync()
-    {
-        _environment.Dispose();
-        await _github.DisposeAsync();
-        _scenario.Dispose();
-        _dir.Dispose();
-    }
-
-    private async Task<(int Code, string Err)> RunAsync(string eventName, JsonObject payload)
-    {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var eventPath = _dir.Combine($"event-{run}.json");
-        await File.WriteAllTextAsync(eventPath, payload.ToJsonString());
-        _environment.Set("GITHUB_EVENT_NAME", eventName);
-        _environment.Set("GITHUB_EVENT_PATH", eventPath);
-        _environment.Set("GITHUB_REPOSITORY", "acme/infra");
-        _environment.Set("GITHUB_TOKEN", FakeGitHub.Token);
-        _environment.Set("GITHUB_API_URL", _github.Url.ToString());
-        _environment.Set("GITHUB_WORKSPACE", _scenario.Repo.Root);
-        _environment.Set("GITHUB_RUN_ID", run);
-        _environment.Set("PLANBOT_DATA_DIR", _dir.Combine($"data-{run}"));
-        _environment.Set("GITHUB_OUTPUT", _dir.Combine("output"));
-        _environment.Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(["run"], new StringWriter(), stderr);
-        return (code, stderr.ToString());
-    }
-
-    private async Task<string> PushAsync(int pr, Dictionary<string, string> files)
-    {
-        await _scenario.Repo.GitAsync("checkout", "-q", "-B", $"pr-{pr}", "main");
-        foreach (var (path, content) in files)
-        {
-            _scenario.Repo.Write(path, content);
-        }
-
-        var head = await _scenario.Repo.CommitAsync($"push to #{pr}");
-        var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
-        _github.AddPull(pr, head, baseSha);
-        _github.PullFiles[pr] = [.. files.Keys];
-        return head;
-    }
-
-    private JsonObject PullRequestEvent(int pr, string action = "synchronize") => new()
-    {
-        ["action"] = action,
-        ["number"] = pr,
-        ["pull_request"] = JsonNode.Parse(_github.Pulls[pr].ToJsonString()),
-        ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
-    };
-
-    private JsonObject CommentEvent(int pr, string body, string user, DateTimeOffset? created = null)
-    {
-        var comment = _github.AddComment(pr, body, user, created);
-        return new JsonObject
-        {
-            ["action"] = "created",
-            ["issue"] = new JsonObject { ["number"] = pr, ["pull_request"] = new JsonObject { ["url"] = "x" } },
-            ["comment"] = new JsonObject { ["id"] = comment.Id, ["body"] = body, ["user"] = new JsonObject { ["login"] = user, ["type"] = "User" }, ["created_at"] = comment.Created, ["updated_at"] = comment.Updated },
-            ["repository"] = new JsonObject { ["full_name"] = "acme/infra" },
-        };
-    }
-
-    private string State(string project) => File.ReadAllText(Path.Combine(_scenario.Repo.Root, project, "terraform.tfstate"));
-
     private static string Replace(string value, string trigger) => LocalBackend + ReadsStateOf("../network") + Resource("svc", value, triggersReplace: trigger);
 
     [Fact]

@@ -1,9 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using PlanBot.Cli;
+using PlanBot.Cli.Tests.Harness;
 using PlanBot.Testing;
 using static PlanBot.Testing.TerraformFiles;
 
@@ -31,8 +29,6 @@ public sealed class WebhookModeTests : IAsyncLifetime
         _data.Dispose();
     }
 
-    private void Set(string name, string? value) => _environment.Set(name, value);
-
     [Fact]
     public async Task A_signed_pull_request_delivery_is_accepted_at_once_and_planned_in_the_background()
     {
@@ -44,16 +40,11 @@ public sealed class WebhookModeTests : IAsyncLifetime
         _github.Pulls[12]["base"]!["repo"]!["clone_url"] = new Uri(_scenario.Repo.Root).AbsoluteUri; // file://, allowed below for the test
         _github.PullFiles[12] = ["network/main.tf"];
 
-        await using var service = await Service.StartAsync(this, _data.Path);
+        await using var service = await InProcessService.StartAsync(_environment, _github, _data.Path);
         var (http, stderr) = (service.Http, service.Errors);
 
         var payload = new JsonObject { ["action"] = "opened", ["number"] = 12, ["pull_request"] = JsonNode.Parse(_github.Pulls[12].ToJsonString()), ["repository"] = new JsonObject { ["full_name"] = "acme/infra" } }.ToJsonString();
-        var body = Encoding.UTF8.GetBytes(payload);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-GitHub-Event", "pull_request");
-        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
-        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cret"u8, body)));
-        (await http.SendAsync(request)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await DeliverAsync(http, "pull_request", payload)).ShouldBe(HttpStatusCode.Accepted);
 
         for (var i = 0; i < 600 && _github.Statuses.Count == 0; i++)
         {
@@ -76,9 +67,9 @@ public sealed class WebhookModeTests : IAsyncLifetime
         var remotes = _data.Combine("remotes");
         Directory.CreateDirectory(Path.Combine(remotes, "acme"));
         await _scenario.Repo.GitAsync("clone", "-q", "--bare", _scenario.Repo.Root, Path.Combine(remotes, "acme", "infra.git"));
-        Set("PLANBOT_DRIFT_REPOS", "acme/infra");
-        Set("PLANBOT_CLONE_BASE_URL", new Uri(remotes + "/").AbsoluteUri);
-        await using var service = await Service.StartAsync(this, _data.Combine("service"), "--drift-interval", "1h");
+        _environment.Set("PLANBOT_DRIFT_REPOS", "acme/infra");
+        _environment.Set("PLANBOT_CLONE_BASE_URL", new Uri(remotes + "/").AbsoluteUri);
+        await using var service = await InProcessService.StartAsync(_environment, _github, _data.Combine("service"), "--drift-interval", "1h");
         var stderr = service.Errors;
 
         for (var i = 0; i < 600 && _github.Issues.Count == 0; i++)
@@ -93,15 +84,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
         Directory.EnumerateFiles(_data.Combine("service", "runs"), "*", SearchOption.AllDirectories).ShouldBeEmpty("the drift check's plan files are deleted too");
     }
 
-    private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload)
-    {
-        var body = Encoding.UTF8.GetBytes(payload);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-GitHub-Event", eventName);
-        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
-        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("s3cret"u8, body)));
-        return (await http.SendAsync(request)).StatusCode;
-    }
+    private static Task<HttpStatusCode> DeliverAsync(HttpClient http, string eventName, string payload) => InProcessService.DeliverAsync(http, eventName, payload);
 
     /// <summary>A PR whose change touches the foundational `network` project (approval needed), served from the scenario repo.</summary>
     private async Task<(string Head, string CloneUrl)> FoundationalPullAsync(int pr, string cidr)
@@ -140,22 +123,14 @@ public sealed class WebhookModeTests : IAsyncLifetime
     private static string PushPayload(string sha, string cloneUrl) =>
         new JsonObject { ["ref"] = "refs/heads/main", ["after"] = sha, ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main", ["clone_url"] = cloneUrl } }.ToJsonString();
 
-    private static async Task WaitForAsync(Func<bool> done, string what)
-    {
-        for (var i = 0; i < 600 && !done(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        done().ShouldBeTrue($"timed out waiting for {what}");
-    }
+    private static Task WaitForAsync(Func<bool> done, string what) => InProcessService.WaitForAsync(done, what);
 
     [Fact]
     public async Task Through_webhooks_a_foundational_change_waits_for_a_maintainers_approval_and_is_applied_after_the_merge()
     {
         var (head, cloneUrl) = await FoundationalPullAsync(50, "10.50.0.0/16");
 
-        await using var service = await Service.StartAsync(this, _data.Combine("service"));
+        await using var service = await InProcessService.StartAsync(_environment, _github, _data.Combine("service"));
         var (http, stderr) = (service.Http, service.Errors);
 
         (await DeliverAsync(http, "pull_request", PullPayload(50, "opened"))).ShouldBe(HttpStatusCode.Accepted);
@@ -178,7 +153,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
         // the approval is in the lock record, not only in the comment: it survives a restart, and a
         // user with write access who wipes PlanBot's comment metadata does not undo it
         (await service.StopAsync()).ShouldBe(0, stderr.ToString());
-        await using var restarted = await Service.StartAsync(this, _data.Combine("service"));
+        await using var restarted = await InProcessService.StartAsync(_environment, _github, _data.Combine("service"));
         (http, stderr) = (restarted.Http, restarted.Errors);
         var locksDb = _data.Combine("service", "state", "locks.db");
         (await new PlanBot.Local.Locks.SqliteLockStore(locksDb, TimeProvider.System).ListAsync("acme/infra", CancellationToken.None))
@@ -213,7 +188,7 @@ public sealed class WebhookModeTests : IAsyncLifetime
     public async Task Through_webhooks_a_project_held_back_at_the_merge_is_applied_by_a_new_approval_on_the_merged_pr()
     {
         var (head, cloneUrl) = await FoundationalPullAsync(51, "10.51.0.0/16");
-        await using var service = await Service.StartAsync(this, _data.Combine("service"));
+        await using var service = await InProcessService.StartAsync(_environment, _github, _data.Combine("service"));
         var (http, stderr) = (service.Http, service.Errors);
 
         (await DeliverAsync(http, "pull_request", PullPayload(51, "opened"))).ShouldBe(HttpStatusCode.Accepted);
@@ -240,68 +215,5 @@ public sealed class WebhookModeTests : IAsyncLifetime
         await WaitForAsync(() => _github.CommentsOn(51).Any(c => System.Text.RegularExpressions.Regex.IsMatch(c.Body, @"\| `network` \| ✅ applied[^|]*: 2 added")), "the apply of the merged plan");
         (await service.StopAsync()).ShouldBe(0, stderr.ToString());
         Directory.EnumerateFiles(_data.Combine("service", "runs"), "*", SearchOption.AllDirectories).ShouldBeEmpty("plan files hold secrets: none stay on the service's disk");
-    }
-
-    /// <summary>`planbot serve` in-process on a free port, pointed at the fake GitHub, healthy before it is returned.</summary>
-    private sealed class Service : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
-        private Task<int> _serve = Task.FromResult(0);
-
-        public HttpClient Http { get; private set; } = null!;
-
-        public StringWriter Errors { get; } = new();
-
-        public static async Task<Service> StartAsync(WebhookModeTests test, string dataDir, params string[] arguments)
-        {
-            test.Set("PLANBOT_WEBHOOK_SECRET", "s3cret");
-            test.Set("PLANBOT_DATA_DIR", dataDir);
-            test.Set("GITHUB_API_URL", test._github.Url.ToString());
-            test.Set("GITHUB_TOKEN", FakeGitHub.Token);
-            test.Set("PLANBOT_ALLOW_FILE_CLONE", "1");
-            var service = new Service();
-            var url = $"http://127.0.0.1:{FreePort()}";
-            service._serve = Task.Run(() => CliApp.RunAsync(["serve", "--urls", url, .. arguments], new StringWriter(), service.Errors, service._stop.Token));
-            service.Http = new HttpClient { BaseAddress = new Uri(url) };
-            for (var i = 0; i < 100 && !await HealthyAsync(service.Http); i++)
-            {
-                await Task.Delay(100);
-            }
-
-            return service;
-        }
-
-        /// <summary>Stops the service (as SIGTERM would) and returns its exit code.</summary>
-        public async Task<int> StopAsync()
-        {
-            await _stop.CancelAsync();
-            return await _serve;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            Http.Dispose();
-            _stop.Dispose();
-        }
-    }
-
-    private static async Task<bool> HealthyAsync(HttpClient http)
-    {
-        try
-        {
-            return (await http.GetAsync("/healthz")).IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
