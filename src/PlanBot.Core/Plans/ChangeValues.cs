@@ -207,7 +207,7 @@ public static class ChangeValues
             var members = new List<KeyValuePair<string, JsonElement>>();
             foreach (var property in value.EnumerateObject())
             {
-                members.Add(new(property.Name, property.Value));
+                members.Add(new(Name(property), property.Value));
             }
 
             members.Sort(ByKey);
@@ -252,6 +252,45 @@ public static class ChangeValues
                 path.Length = length;
             }
         }
+
+        /// <summary>
+        /// A property's name; a short unescaped one is looked up among the names seen before instead of
+        /// decoded into a new string (a plan repeats the same attribute names in every resource).
+        /// </summary>
+        private string Name(JsonProperty property)
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (raw.Length > 1 && raw[0] == (byte)'"' && raw[^1] == (byte)'"')
+            {
+                raw = raw[1..^1]; // with its quotes (an unescaped name cannot hold one)
+            }
+
+            if (raw.Length > ShortName || raw.Contains((byte)'\\') || !Utf8.IsValid(raw))
+            {
+                return property.Name;
+            }
+
+            Span<char> chars = stackalloc char[ShortName];
+            var text = chars[..Encoding.UTF8.GetChars(raw, chars)];
+            if (names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var known))
+            {
+                return known;
+            }
+
+            var name = new string(text);
+            if (names.Count < MaxNames)
+            {
+                names.Add(name);
+            }
+
+            return name;
+        }
+
+        private const int ShortName = 64;
+
+        private const int MaxNames = 4096;
+
+        private readonly HashSet<string> names = new(StringComparer.Ordinal);
 
         private static readonly Comparison<KeyValuePair<string, JsonElement>> ByKey = (a, b) => string.CompareOrdinal(a.Key, b.Key);
 
