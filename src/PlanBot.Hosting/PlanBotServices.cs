@@ -42,7 +42,11 @@ public static class PlanBotServices
         services.TryAddSingleton<IPlanRunner>(sp => new RunPlanner(sp.GetRequiredService<IGit>(), sp.GetRequiredService<IRepoCheckout>(), sp.GetRequiredService<PlanWorkflow>(), settings.DataDir));
         services.TryAddSingleton(sp => new DriftWorkflow(sp.GetRequiredService<IPlanRunner>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IProgress<string>>()));
         services.TryAddSingleton(sp => new EngineParts(sp.GetRequiredService<IVcs>(), sp.GetRequiredService<IRepoCheckout>(), sp.GetRequiredService<IStores>(), sp.GetRequiredService<IPlanRunner>(),
-            sp.GetRequiredService<IGit>(), sp.GetRequiredService<Func<TerraformSettings, ITerraform>>(), sp.GetRequiredService<TimeProvider>(), settings.ConfigDir, sp.GetRequiredService<IProgress<string>>()) { ServerPolicy = settings.Policy });
+            sp.GetRequiredService<IGit>(), sp.GetRequiredService<Func<TerraformSettings, ITerraform>>(), sp.GetRequiredService<TimeProvider>(), settings.ConfigDir, sp.GetRequiredService<IProgress<string>>())
+        {
+            ServerPolicy = settings.Policy,
+            SaltFor = repo => FingerprintSalt.For(repo, PlanEnvelope.KeyFrom(settings.PlanKey) ?? []), // the plan engine's, above: a stored plan is checked with it
+        });
         services.TryAddSingleton(sp => new EventDispatcher(sp.GetRequiredService<EngineParts>()));
         return services;
     }

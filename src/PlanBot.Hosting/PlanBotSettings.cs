@@ -241,9 +241,10 @@ public sealed record ServiceSettings
     public string? QueueMaxAttempts { get; init; }
     /// <summary>PLANBOT_QUEUE_OUTAGE_RETRIES: the waits between retries of a delivery that met a GitHub outage.</summary>
     public string? QueueOutageRetries { get; init; }
-    /// <summary>PLANBOT_QUEUE_BACKEND: <c>sqlite</c> (one replica, the default) or <c>azure</c> (Azure Queue Storage, shared by N replicas).</summary>
+    /// <summary>PLANBOT_QUEUE_BACKEND: <c>sqlite</c> (one replica, the default), <c>azure</c> (Azure Queue Storage) or <c>sqs</c> (Amazon SQS), the last two shared by N replicas.</summary>
     public string QueueBackend { get; init; } = "sqlite";
-    /// <summary>PLANBOT_QUEUE_URL: the shared queue, e.g. https://account.queue.core.windows.net/planbot (credentials: AZURE_STORAGE_KEY or Azure.Identity).</summary>
+    /// <summary>PLANBOT_QUEUE_URL: the shared queue, e.g. https://account.queue.core.windows.net/planbot (credentials: AZURE_STORAGE_KEY or Azure.Identity)
+    /// or https://sqs.eu-west-1.amazonaws.com/123456789012/planbot (credentials: the AWS SDK's chain).</summary>
     public string? QueueUrl { get; init; }
     /// <summary>PLANBOT_QUEUE_VISIBILITY: how long a received delivery stays hidden and a PR's lease lives without a heartbeat (default 2m).</summary>
     public string? QueueVisibility { get; init; }

@@ -14,7 +14,7 @@ namespace PlanBot.Hosting;
 public sealed record ServiceQueueParts(IMessageQueue Queue, ILeaseStore Leases, Func<CancellationToken, Task> PingLeases);
 
 /// <summary>
-/// Builds the shared queue and lease store from PLANBOT_QUEUE_BACKEND, PLANBOT_QUEUE_URL and
+/// Builds the shared queue (Azure Queue Storage or Amazon SQS) and lease store from PLANBOT_QUEUE_BACKEND, PLANBOT_QUEUE_URL and
 /// PLANBOT_LEASE_TABLE; null for the embedded SQLite queue. Every bad value is a usage error naming
 /// the variable and the fix, raised at start (the service does not half-start).
 /// </summary>
@@ -25,23 +25,26 @@ public static class ServiceQueues
     {
         ArgumentNullException.ThrowIfNull(settings);
         var service = settings.Service;
-        switch (service.QueueBackend)
+        if (service.QueueBackend == "sqlite")
         {
-            case "sqlite":
-                return null;
-            case "azure":
-                break;
-            default:
-                throw new UsageException($"PLANBOT_QUEUE_BACKEND={service.QueueBackend}: write sqlite (one replica, the default) or azure (Azure Queue Storage, for N replicas)");
+            return null;
         }
 
-        var url = service.QueueUrl is { } text && Uri.TryCreate(text, UriKind.Absolute, out var parsed) && parsed.Scheme is "https" or "http" && parsed.AbsolutePath.Trim('/').Length > 0 ? parsed
-            : throw new UsageException($"PLANBOT_QUEUE_URL={service.QueueUrl ?? "(unset)"}: PLANBOT_QUEUE_BACKEND=azure needs the queue's URL, e.g. https://myaccount.queue.core.windows.net/planbot");
+        IMessageQueue queue = service.QueueBackend switch
+        {
+            "azure" => new AzureMessageQueue(Queue(QueueUrl(service, "https://myaccount.queue.core.windows.net/planbot"), settings)),
+            "sqs" => SqsQueue.Create(QueueUrl(service, "https://sqs.eu-west-1.amazonaws.com/123456789012/planbot"), settings.Cloud.AwsRegion),
+            _ => throw new UsageException($"PLANBOT_QUEUE_BACKEND={service.QueueBackend}: write sqlite (one replica, the default), azure (Azure Queue Storage) or sqs (Amazon SQS), the last two for N replicas"),
+        };
         var table = service.LeaseTable ?? throw new UsageException(
             "PLANBOT_LEASE_TABLE is not set: replicas on a shared queue keep their per-PR leases and seen delivery ids in a DynamoDB table (hash key LockID, string); name it (the lock table may be it)");
         var leases = Leases(table, service.LeaseEndpoint, settings, time);
-        return new ServiceQueueParts(new AzureMessageQueue(Queue(url, settings)), leases, leases.PingAsync);
+        return new ServiceQueueParts(queue, leases, leases.PingAsync);
     }
+
+    private static Uri QueueUrl(ServiceSettings service, string example) =>
+        service.QueueUrl is { } text && Uri.TryCreate(text, UriKind.Absolute, out var parsed) && parsed.Scheme is "https" or "http" && parsed.AbsolutePath.Trim('/').Length > 0 ? parsed
+            : throw new UsageException($"PLANBOT_QUEUE_URL={service.QueueUrl ?? "(unset)"}: PLANBOT_QUEUE_BACKEND={service.QueueBackend} needs the queue's URL, e.g. {example}");
 
     private static QueueClient Queue(Uri url, PlanBotSettings settings)
     {

@@ -59,7 +59,7 @@ internal sealed class DeliveryIntake(IIntakeQueue queue, TimeProvider time, ILog
             return;
         }
 
-        var stored = await queue.TryEnqueueAsync(new Delivery(delivery, eventName, parsed.Repo, parsed.PullRequestNumber, bytes, time.GetUtcNow())).ConfigureAwait(false);
+        var stored = await queue.TryEnqueueAsync(new Delivery(delivery, eventName, parsed.Repo, parsed.LinePullRequest(), bytes, time.GetUtcNow())).ConfigureAwait(false);
         switch (stored)
         {
             case EnqueueResult.Duplicate:

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace PlanBot.Server;
 
 /// <summary>An accepted delivery, as stored until it is handled.</summary>
+/// <param name="PullRequest">The line it runs on (<see cref="KeyOf"/>): its PR, or null for the repository's line (pushes, and commands on a merged PR, which may apply).</param>
 public sealed record Delivery(string Id, string Event, string Repo, int? PullRequest, byte[] Body, DateTimeOffset Received)
 {
     /// <summary>

@@ -139,6 +139,7 @@ public static partial class FanOutBench
         environment["AWS_ACCESS_KEY_ID"] = "S3RVER";
         environment["AWS_SECRET_ACCESS_KEY"] = "S3RVER";
         environment["AWS_REGION"] = "us-east-1";
+        environment["PLANBOT_PLAN_KEY"] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="; // a fan-out requires it; the single job gets it too, so both seal alike
         foreach (var (name, value) in extra)
         {
             environment[name] = value;

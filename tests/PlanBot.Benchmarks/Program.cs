@@ -36,7 +36,7 @@ return args[0] switch
     "locks" => await LockBench.RunAsync(),
     "intake" => await IntakeBench.RunAsync(),
     "intake-flood" => await IntakeBench.FloodAsync(),
-    "replicas" => await ReplicaBench.RunAsync(),
+    "replicas" => await ReplicaBench.RunAsync(args), // issue 18: `replicas [azure|sqs]`; needs azurite or local-aws-sqs, and dynalite (started by TestServers), not in the default list
     "fanout" => await FanOutBench.RunAsync(args), // issue 18: one job vs four matrix jobs, 40 projects; needs s3rver (started by TestServers), not in the default list // issue 18; needs azurite and dynalite (started by TestServers), not in the default list
     "fingerprint" => await FingerprintBench.RunAsync(),
     "startup" => await StartupBench.RunAsync(args),

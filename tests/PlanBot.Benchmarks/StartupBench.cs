@@ -10,7 +10,7 @@ namespace PlanBot.Benchmarks;
 /// small real plans, 1,000 and 10,000 changes, `--version` and a no-op `planbot run`. Every round runs
 /// every case once (paired: a busy moment hits all of them), medians are reported. CPU and RSS are
 /// steadier than wall time on a shared machine; the load average is printed beside them.
-/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr | --only-noop [--wrap CMD]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
+/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr | --only-noop [--wrap CMD] [--versus DLL,…]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
 /// </summary>
 public static class StartupBench
 {
@@ -37,7 +37,7 @@ public static class StartupBench
 
         if (args.Contains("--only-noop"))
         {
-            return await ProfileNoOpAsync(dll, rounds, Option(args, "--wrap"));
+            return await ProfileNoOpAsync(dll, rounds, Option(args, "--wrap"), Option(args, "--versus"));
         }
 
         Console.WriteLine($"startup: published {dll}; {rounds} paired rounds (+1 warm-up), {ChildTimer.Load()}");
@@ -109,28 +109,42 @@ public static class StartupBench
     }
 
     /// <summary>
-    /// `--only-noop [--wrap "strace -f -tt"]`: the no-op `planbot run` alone, with PLANBOT_TRACE_STARTUP=1
-    /// (its phases on stderr, printed here) and optionally under a profiler, to find where its time goes.
+    /// `--only-noop [--wrap "strace -f -tt"] [--versus DLL,DLL…]`: the no-op `planbot run` alone, with PLANBOT_TRACE_STARTUP=1
+    /// (its phases on stderr, printed here) and optionally under a profiler, to find where its time goes. `--versus`
+    /// runs other published builds in the same rounds (paired: a busy moment hits all of them) and prints each one's medians.
     /// </summary>
-    private static async Task<int> ProfileNoOpAsync(string dll, int rounds, string? wrap)
+    private static async Task<int> ProfileNoOpAsync(string dll, int rounds, string? wrap, string? versus = null)
     {
         await using var noOp = await NoOpRun.CreateAsync(dll);
-        var costs = new List<Cost>();
+        string[] dlls = [dll, .. (versus ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath)];
+        var costs = dlls.Select(_ => new List<Cost>()).ToArray();
         for (var round = 0; round <= rounds; round++)
         {
-            var environment = noOp.Environment();
-            environment["PLANBOT_TRACE_STARTUP"] = "1";
-            var command = (wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []).Concat(noOp.Command).ToArray();
-            var (cost, _, stderr) = await ChildTimer.RunAsync(command, environment: environment);
-            Console.WriteLine($"--- round {round}: exit {cost.ExitCode}, wall {ChildTimer.Ms(cost.WallMs)} ms, cpu {ChildTimer.Ms(cost.CpuMs)} ms, RSS {cost.RssMb:0.0} MiB, {ChildTimer.Load()}");
-            Console.WriteLine(stderr.Length > 20_000 ? stderr[^20_000..] : stderr);
-            if (round > 0)
+            for (var d = 0; d < dlls.Length; d++)
             {
-                costs.Add(cost);
+                var environment = noOp.Environment();
+                environment["PLANBOT_TRACE_STARTUP"] = "1";
+                var command = (wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []).Concat(["dotnet", dlls[d], .. noOp.Command[2..]]).ToArray();
+                var (cost, _, stderr) = await ChildTimer.RunAsync(command, environment: environment);
+                Console.WriteLine($"--- round {round}, {dlls[d]}: exit {cost.ExitCode}, wall {ChildTimer.Ms(cost.WallMs)} ms, cpu {ChildTimer.Ms(cost.CpuMs)} ms, RSS {cost.RssMb:0.0} MiB, {ChildTimer.Load()}");
+                Console.WriteLine(stderr.Length > 20_000 ? stderr[^20_000..] : stderr);
+                if (cost.ExitCode != 0)
+                {
+                    return 1;
+                }
+
+                if (round > 0)
+                {
+                    costs[d].Add(cost);
+                }
             }
         }
 
-        Console.WriteLine($"no-op run: median wall {ChildTimer.Ms(ChildTimer.Median(costs.Select(c => c.WallMs)))} ms, cpu {ChildTimer.Ms(ChildTimer.Median(costs.Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(costs.Select(c => c.RssMb)):0.0} MiB");
+        for (var d = 0; d < dlls.Length; d++)
+        {
+            Console.WriteLine($"no-op run {dlls[d]}: median wall {ChildTimer.Ms(ChildTimer.Median(costs[d].Select(c => c.WallMs)))} ms, cpu {ChildTimer.Ms(ChildTimer.Median(costs[d].Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(costs[d].Select(c => c.RssMb)):0.0} MiB");
+        }
+
         return 0;
     }
 

@@ -29,6 +29,34 @@ public sealed class ActionModeTests() : ActionRunTests("planbot-action")
         await _scenario.ApplyAsync("network");
         await _scenario.ApplyAsync("app");
     }
+
+    /// <summary>
+    /// The default branch in the checkout is older than the event's base (a stale fetch): the policy is
+    /// read at the event's base, and the plan comment says so (not only the log), naming the commit and why.
+    /// </summary>
+    [Fact]
+    public async Task A_policy_read_at_the_events_base_instead_of_the_default_branchs_head_is_said_in_the_plan_comment()
+    {
+        await _scenario.Repo.GitAsync("checkout", "-q", "-b", "upstream", "main");
+        _scenario.Repo.Write("README.md", "on the remote's main, not fetched here\n");
+        var upstream = await _scenario.Repo.CommitAsync("main on GitHub");
+        await PushAsync(42, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.9.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
+        var main = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
+        ((JsonObject)_github.Pulls[42]["base"]!)["sha"] = upstream;
+
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(42, "opened"));
+        code.ShouldBe(0, errors);
+        var comment = _github.CommentsOn(42)[0].Body;
+        comment.ShouldContain($"> ⚠️ the policy of this plan (`planbot.yaml`'s policy keys) was read at the event's base `{upstream[..7]}`, not at the default branch's head as it is now " +
+            $"(main in the checkout ({main[..7]}) is older than the event's base (a stale fetch))", customMessage: comment);
+        comment.ShouldContain("fetch the default branch (actions/checkout with `fetch-depth: 0`)");
+
+        // with the default branch's head in the checkout, nothing is said
+        await _scenario.Repo.GitAsync("update-ref", "refs/heads/main", upstream);
+        (await RunAsync("pull_request", PullRequestEvent(42))).Code.ShouldBe(0);
+        _github.CommentsOn(42)[0].Body.ShouldNotContain("was read at the event's base");
+    }
+
     [Fact]
     public async Task Pushes_edit_one_plan_comment_in_place_parts_grow_and_shrink_and_the_gate_follows_the_plan()
     {
@@ -359,6 +387,13 @@ public sealed class ActionModeTests() : ActionRunTests("planbot-action")
         _scenario.Repo.Write("README.md", "moved on\n");
         await _scenario.Repo.CommitAsync("main moves on");
         await _scenario.Repo.GitAsync("checkout", "-q", "pr-40");
+        (await RunAsync("issue_comment", CommentEvent(40, "/planbot apply", "carol"))).Code.ShouldBe(0);
+        _github.CommentsOn(40).Last().Body.ShouldStartWith("@carol this pull request is behind `main`");
+
+        // a tag named like the branch's remote ref (`origin/main`, which git resolves before a remote branch) at the commit
+        // the PR branched from: the base is still read by its full ref name, and the stale PR is still refused
+        var forkPoint = (await _scenario.Repo.GitAsync("merge-base", "main", "pr-40")).Trim();
+        await _scenario.Repo.GitAsync("tag", "origin/main", forkPoint);
         (await RunAsync("issue_comment", CommentEvent(40, "/planbot apply", "carol"))).Code.ShouldBe(0);
         _github.CommentsOn(40).Last().Body.ShouldStartWith("@carol this pull request is behind `main`");
     }

@@ -22,6 +22,8 @@ namespace PlanBot.Cli.Tests;
 public sealed partial class FanOutTests : IAsyncLifetime
 {
     private const int Pr = 7;
+    /// <summary>The repository secret every job of the fan-out is given (bytes 0…31).</summary>
+    private const string PlanKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     private readonly TempDir _dir = new("planbot-fanout");
     private readonly EnvironmentScope _environment = new();
     private readonly string _bucket = $"fanout-{Guid.NewGuid():N}"[..30];
@@ -73,6 +75,7 @@ public sealed partial class FanOutTests : IAsyncLifetime
             ["GITHUB_TOKEN"] = FakeGitHub.Token,
             ["GITHUB_WORKSPACE"] = _scenario.Repo.Root,
             ["GITHUB_RUN_ID"] = "4242", // every job of one workflow run shares its run id
+            ["PLANBOT_PLAN_KEY"] = PlanKey, // required by a fan-out: the jobs hand over sealed results
             ["GITHUB_EVENT_NAME"] = "pull_request",
             ["PLANBOT_PHASE"] = null,
             ["PLANBOT_FANOUT_PROJECTS"] = null,
@@ -114,14 +117,7 @@ public sealed partial class FanOutTests : IAsyncLifetime
     /// <summary>One `planbot run` as one job of the workflow: its own data dir, output file and job summary.</summary>
     private async Task<(int Code, string Err, string Output)> RunAsync(FakeGitHub github, string job, params string[] args)
     {
-        var eventPath = _dir.Combine($"event-{job}.json");
-        await File.WriteAllTextAsync(eventPath, new JsonObject
-        {
-            ["action"] = "synchronize",
-            ["number"] = Pr,
-            ["pull_request"] = JsonNode.Parse(github.Pulls[Pr].ToJsonString()),
-            ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
-        }.ToJsonString());
+        var eventPath = await EventFileAsync(github, job);
         var output = _dir.Combine($"output-{job}");
         File.Delete(output); // a job's GITHUB_OUTPUT is its own
         _environment.Set("GITHUB_EVENT_PATH", eventPath);
@@ -132,6 +128,20 @@ public sealed partial class FanOutTests : IAsyncLifetime
         var stderr = new StringWriter();
         var code = await CliApp.RunAsync(["run", .. args], new StringWriter(), stderr);
         return (code, stderr.ToString(), File.Exists(output) ? await File.ReadAllTextAsync(output) : "");
+    }
+
+    /// <summary>The pull_request event as GitHub writes it to GITHUB_EVENT_PATH for one job.</summary>
+    private async Task<string> EventFileAsync(FakeGitHub github, string job)
+    {
+        var eventPath = _dir.Combine($"event-{job}.json");
+        await File.WriteAllTextAsync(eventPath, new JsonObject
+        {
+            ["action"] = "synchronize",
+            ["number"] = Pr,
+            ["pull_request"] = JsonNode.Parse(github.Pulls[Pr].ToJsonString()),
+            ["repository"] = new JsonObject { ["full_name"] = "acme/infra", ["default_branch"] = "main" },
+        }.ToJsonString());
+        return eventPath;
     }
 
     private static string OutputOf(string outputs, string name) =>
@@ -317,5 +327,74 @@ public sealed partial class FanOutTests : IAsyncLifetime
         var (code, err, _) = await RunAsync(fanned, "matrix", "--phase", "matrix");
         code.ShouldNotBe(0);
         err.ShouldContain("set plans.store to s3 or azure");
+    }
+
+    [Theory]
+    [InlineData("matrix")]
+    [InlineData("plan")]
+    [InlineData("gather")]
+    public async Task A_fanned_out_run_without_a_plan_key_exits_2_naming_the_input_and_the_fix(string phase)
+    {
+        _environment.Set("PLANBOT_PLAN_KEY", null);
+        await using var fanned = await GitHubAsync();
+        string[] args = phase == "plan" ? ["--phase", "plan", "--projects", "[\"dns\"]"] : ["--phase", phase];
+        var (code, err, output) = await RunAsync(fanned, phase, args);
+        code.ShouldBe(2, err);
+        err.ShouldContain($"--phase {phase}: a fanned-out run needs the plan-key input (PLANBOT_PLAN_KEY)");
+        err.ShouldContain("openssl rand -base64 32");
+        err.ShouldContain("plan-key: ${{ secrets.PLANBOT_PLAN_KEY }}");
+        fanned.CommentsOn(Pr).ShouldBeEmpty("refused before anything is written on the PR");
+        fanned.Statuses.ShouldBeEmpty();
+        output.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_result_of_one_project_put_under_anothers_key_is_refused_naming_it_even_resealed_with_the_plan_key()
+    {
+        await using var fanned = await GitHubAsync();
+        foreach (var entry in await MatrixAsync(fanned))
+        {
+            await PlanEntryAsync(fanned, entry!);
+        }
+
+        // network's plan job (the PR's code) writes its own sealed result where dns's belongs
+        var networkKey = FanOutResults.Key("acme/infra", Pr, _head, "4242", "network");
+        var dnsKey = FanOutResults.Key("acme/infra", Pr, _head, "4242", "dns");
+        var network = await GetObjectAsync(networkKey);
+        await PutObjectAsync(dnsKey, network);
+        var (code, _) = await GatherAsync(fanned);
+        code.ShouldNotBe(0);
+        var body = fanned.CommentsOn(Pr).Single().Body;
+        body.ShouldContain("its stored result is refused");
+        body.ShouldContain("copied from another pull request, head or project");
+        fanned.Statuses.Last().State.ShouldBe("failure");
+        fanned.Statuses.Last().Description.ShouldBe("not planned: dns");
+
+        // re-sealed for dns's key with the plan key (which the plan job holds): its content still says network, and it is refused
+        var key = PlanBot.Core.Plans.PlanEnvelope.KeyFrom(PlanKey);
+        var opened = PlanBot.Core.Plans.PlanEnvelope.Open(network, key, "network", networkKey);
+        await PutObjectAsync(dnsKey, PlanBot.Core.Plans.PlanEnvelope.Seal(opened, key, dnsKey));
+        (code, _) = await GatherAsync(fanned);
+        code.ShouldNotBe(0);
+        body = fanned.CommentsOn(Pr).Single().Body;
+        body.ShouldContain($"it is the result of network at {_head}, run 4242");
+        body.ShouldContain($"not of dns at {_head}, run 4242");
+        fanned.Statuses.Last().Description.ShouldBe("not planned: dns");
+    }
+
+    private async Task<byte[]> GetObjectAsync(PlanBot.Core.Ports.PlanKey key)
+    {
+        using var s3 = S3();
+        using var response = await s3.GetObjectAsync(_bucket, "planbot/" + key.Name);
+        using var buffer = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+
+    private async Task PutObjectAsync(PlanBot.Core.Ports.PlanKey key, byte[] bytes)
+    {
+        using var s3 = S3();
+        using var body = new MemoryStream(bytes);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "planbot/" + key.Name, InputStream = body, UseChunkEncoding = false });
     }
 }

@@ -171,6 +171,55 @@ public sealed class MergeApplyTests() : ActionRunTests("planbot-merge-apply")
         State("db").ShouldContain("\"gen4\"");
     }
 
+    /// <summary>
+    /// Someone who can write the plan store (a fanned-out plan job running the PR's code, a leaked
+    /// bucket credential) swaps the approved plan file for another valid plan of the same project,
+    /// keeping the summary beside it and sealing the object again so its SHA-256 checks out: the merge
+    /// derives the fingerprint from the file itself and refuses it, naming both; nothing is applied.
+    /// </summary>
+    [Theory]
+    [InlineData("local")]
+    [InlineData("s3")]
+    public async Task A_stored_plan_swapped_for_another_plan_with_a_valid_checksum_is_refused_by_its_own_fingerprint_and_nothing_is_applied(string kind)
+    {
+        var store = kind == "local" ? Store : (await RemoteStoreAsync(kind)).Open(null);
+        var head = await PlanAndApproveAsync(73, new() { ["db/main.tf"] = LocalBackend + Db.Replace("GEN", "gen5", StringComparison.Ordinal) }, "db", store: store);
+        var key = new PlanKey("acme/infra", 73, head, "db");
+        var approved = (await store.GetAsync(key, CancellationToken.None))!;
+        var recorded = Core.Plans.StoredPlanSummary.Parse(approved.SummaryJson)!.Fingerprint;
+
+        // another valid plan of db (it would replace with "gen9"), made against the same state, sealed in the approved one's place
+        var forged = _dir.Combine("forged");
+        Directory.CreateDirectory(forged);
+        foreach (var file in new[] { "variables.tf", "terraform.tfstate" })
+        {
+            File.Copy(Path.Combine(_scenario.Repo.Root, "db", file), Path.Combine(forged, file));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(forged, "main.tf"), LocalBackend + Db.Replace("GEN", "gen9", StringComparison.Ordinal));
+        var context = new TerraformContext { WorkingDir = forged, LogFile = Path.Combine(forged, "terraform.log") };
+        (await Scenario.Terraform.InitAsync(context, CancellationToken.None)).Ok.ShouldBeTrue();
+        var forgedPlan = Path.Combine(forged, "forged.tfplan");
+        (await Scenario.Terraform.PlanAsync(context, forgedPlan, CancellationToken.None)).Outcome.ShouldBe(TerraformOutcome.Changes);
+        (await Scenario.Terraform.ShowJsonAsync(context, forgedPlan, Path.Combine(forged, "forged.json"), CancellationToken.None)).Ok.ShouldBeTrue();
+        var forgedFingerprint = (await Core.Plans.PlanReader.ReadFileAsync(Path.Combine(forged, "forged.json"), Core.Plans.FingerprintSalt.For("acme/infra", []))).Fingerprint;
+        forgedFingerprint.ShouldNotBe(recorded);
+        await store.PutAsync(key, new StoredPlan(await File.ReadAllBytesAsync(forgedPlan), approved.SummaryJson), CancellationToken.None);
+        (await store.GetAsync(key, CancellationToken.None))!.PlanFile.ShouldNotBe(approved.PlanFile, "the object now holds the other plan, and its checksum holds");
+
+        var merge = await MergeAsync(73);
+        var (code, errors) = await RunAsync("push", Push(merge));
+        code.ShouldBe(1, errors);
+        var result = _github.CommentsOn(73).Last().Body;
+        var row = result.Split('\n').Single(l => l.StartsWith("| `db` |", StringComparison.Ordinal));
+        row.ShouldContain("the stored plan file of `db` is not the approved plan", customMessage: result);
+        row.ShouldContain($"its content fingerprint is `{Core.Plans.PlanFingerprint.Short(forgedFingerprint)}`, the approved one `{Core.Plans.PlanFingerprint.Short(recorded)}`");
+        row.ShouldContain("nothing was applied");
+        State("db").ShouldNotContain("gen9");
+        State("db").ShouldNotContain("gen5");
+        State("db").ShouldContain("\"gen1\"", customMessage: "nothing was applied");
+    }
+
     [Fact]
     public async Task An_approved_replace_whose_size_changed_on_main_before_the_merge_is_held_back_naming_the_resource_and_attribute()
     {
@@ -342,6 +391,40 @@ public sealed class MergeApplyTests() : ActionRunTests("planbot-merge-apply")
         reply.ShouldStartWith($"@carol not applied: the default branch has moved on to `{newer[..7]}` since the merge `{merge[..7]}`", customMessage: reply);
         reply.ShouldNotContain("planbot:apply"); // not an apply comment: the catch-up of later pushes must not read it as one
         State("app").ShouldNotContain("10.5.0.0/16");
+    }
+
+    /// <summary>
+    /// The merge is main's head when `/planbot apply` starts; a newer merge lands while PlanBot is
+    /// under way (held at its "applying" comment, after the first check): the head is asked again right
+    /// before the project's apply, and nothing is applied.
+    /// </summary>
+    [Fact]
+    public async Task Planbot_apply_on_a_merged_pr_applies_nothing_once_main_moved_on_between_the_check_and_the_apply()
+    {
+        await PlanAndApproveAsync(59, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.4.0.0/16") + Output("cidr", "terraform_data.vpc.output") }, "network", approve: false);
+        var merge = await MergeAsync(59);
+        (await RunAsync("push", Push(merge))).Code.ShouldBe(0);
+        _github.CommentsOn(59).Last().Body.ShouldContain("| `app` (reads `network`) | 📝 planned, not applied");
+        _environment.Set("GITHUB_SHA", merge);
+
+        // a newer merge, made on the side: the checkout stays at this merge; origin/main is what the job fetched when it started
+        await _scenario.Repo.GitAsync("checkout", "-q", "-b", "later", "main");
+        _scenario.Repo.Write("README.md", "later\n");
+        var later = await _scenario.Repo.CommitAsync("a later merge");
+        await _scenario.Repo.GitAsync("checkout", "-q", "main");
+        await _scenario.Repo.GitAsync("update-ref", "refs/remotes/origin/main", merge);
+
+        var applying = _github.HoldNextComment(body => body.Contains("### PlanBot is applying", StringComparison.Ordinal));
+        var run = RunAsync("issue_comment", CommentEvent(59, "/planbot apply", "carol"));
+        await applying.Reached.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        await _scenario.Repo.GitAsync("update-ref", "refs/remotes/origin/main", later); // main moves on mid-run
+        applying.Released.SetResult();
+        var (code, errors) = await run;
+
+        code.ShouldBe(0, errors);
+        var result = _github.CommentsOn(59).Last().Body;
+        result.ShouldContain($"| `app` | ❌ failed: not applied: the default branch has moved on to `{later[..7]}` since the merge `{merge[..7]}`", customMessage: result);
+        State("app").ShouldNotContain("10.4.0.0/16");
     }
 
     [Fact]

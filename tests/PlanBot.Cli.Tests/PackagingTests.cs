@@ -102,7 +102,7 @@ public partial class PackagingTests
     {
         var workflow = Workflow("commands.yml");
         var jobs = Jobs(workflow).ToDictionary(j => j.Name, j => j.Job);
-        jobs.Keys.ShouldBe(["decide", "command"], ignoreOrder: true);
+        jobs.Keys.ShouldBe(["decide", "command", "apply-merged"], ignoreOrder: true);
 
         var decide = jobs["decide"];
         foreach (var step in Steps(decide))
@@ -117,8 +117,30 @@ public partial class PackagingTests
 
         var command = jobs["command"];
         Scalar(command, "needs").ShouldBe("decide");
-        Scalar(command, "if").ShouldBe("needs.decide.outputs.allowed == 'true'");
+        Scalar(command, "if").ShouldBe("needs.decide.outputs.allowed == 'true' && !github.event.issue.pull_request.merged_at");
         Steps(command).Any(s => Map(s, "with") is { } w && Scalar(w, "ref")?.Contains("github.event.issue.number", StringComparison.Ordinal) == true).ShouldBeTrue();
+
+        // a merged PR's command may apply: the default branch's checkout, in the push apply's concurrency group
+        var merged = jobs["apply-merged"];
+        Scalar(merged, "needs").ShouldBe("decide");
+        Scalar(merged, "if").ShouldBe("needs.decide.outputs.allowed == 'true' && github.event.issue.pull_request.merged_at");
+        foreach (var step in Steps(merged))
+        {
+            (Map(step, "with") is { } w ? Scalar(w, "ref") : null).ShouldBeNull("a merged PR's apply runs in the default branch's checkout, never the PR head's");
+        }
+    }
+
+    [Fact]
+    public void A_merged_pull_requests_apply_shares_the_concurrency_group_of_the_merge_apply()
+    {
+        var applyGroup = Map(Workflow("apply.yml"), "concurrency")!;
+        var mergedGroup = Map(Jobs(Workflow("commands.yml")).Single(j => j.Name == "apply-merged").Job, "concurrency").ShouldNotBeNull();
+
+        // apply.yml runs on a push to the default branch, where github.ref is refs/heads/<default branch>
+        Scalar(applyGroup, "group").ShouldBe("planbot-apply-${{ github.ref }}");
+        Scalar(mergedGroup, "group").ShouldBe("planbot-apply-refs/heads/${{ github.event.repository.default_branch }}");
+        Scalar(mergedGroup, "cancel-in-progress").ShouldBe("false");
+        Jobs(Workflow("commands.yml")).Where(j => j.Name != "apply-merged").ShouldAllBe(j => Map(j.Job, "concurrency") == null, "other commands are never grouped: a queued approval would be cancelled");
     }
 
     [Theory]
@@ -161,10 +183,11 @@ public partial class PackagingTests
 
         // GitHub keeps one pending run per group and cancels the older one: never for commands (a queued approval
         // would be lost); applies run in one group that never cancels a run in progress (a cancelled pending apply is caught up by the next)
-        var grouped = Map(workflow, "concurrency") is not null || Jobs(workflow).Any(j => Map(j.Job, "concurrency") is not null || Scalar(j.Job, "concurrency") is not null);
         if (name is "commands.yml")
         {
-            grouped.ShouldBeFalse($"{name}: a concurrency group would cancel a queued approval");
+            // only the job of a merged PR's apply is grouped, with the merge applies (its own test, above)
+            Map(workflow, "concurrency").ShouldBeNull();
+            Jobs(workflow).Where(j => Map(j.Job, "concurrency") is not null).Select(j => j.Name).ShouldBe(["apply-merged"], $"{name}: a concurrency group would cancel a queued approval");
         }
 
         if (name is "apply.yml")

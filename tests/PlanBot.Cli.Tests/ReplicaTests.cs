@@ -8,6 +8,8 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Azure.Storage;
 using Azure.Storage.Queues;
 using PlanBot.Aws.Locks;
@@ -17,8 +19,8 @@ using static PlanBot.Testing.TerraformFiles;
 namespace PlanBot.Cli.Tests;
 
 /// <summary>
-/// Issue 18's replica test: two `planbot serve` processes (separate data dirs) on one azurite queue
-/// and one DynamoDB (dynalite) lease table, a burst of pushes to the same PRs, one replica killed with
+/// Issue 18's replica test: two `planbot serve` processes (separate data dirs) on one shared queue
+/// (azurite's, or SQS on local-aws-sqs) and one DynamoDB (dynalite) lease table, a burst of pushes to the same PRs, one replica killed with
 /// SIGKILL while it holds a PR's lease: every delivery is processed, each PR ends with one comment and
 /// a status for its last push, and nothing ran twice.
 /// </summary>
@@ -50,7 +52,6 @@ public sealed class ReplicaTests : IAsyncLifetime
             $"plans:\n  store: s3\n  s3: {{ bucket: {_bucket}, region: us-east-1, endpoint: \"{TestServers.S3}\", sse: none }}\n";
         _scenario = await Scenario.CreateAsync(files);
         await new DynamoDbLockStore(DynamoDb(), _table, TimeProvider.System).EnsureTableAsync(CancellationToken.None);
-        await Queue().CreateIfNotExistsAsync();
     }
 
     public async Task DisposeAsync()
@@ -71,9 +72,12 @@ public sealed class ReplicaTests : IAsyncLifetime
         _data.Dispose();
     }
 
-    [Fact]
-    public async Task Two_replicas_on_one_queue_lose_nothing_when_one_is_killed_mid_run_and_end_on_each_prs_last_push()
+    [Theory]
+    [InlineData("azure")]
+    [InlineData("sqs")]
+    public async Task Two_replicas_on_one_queue_lose_nothing_when_one_is_killed_mid_run_and_end_on_each_prs_last_push(string backend)
     {
+        await UseQueueAsync(backend);
         var baseSha = (await _scenario.Repo.GitAsync("rev-parse", "main")).Trim();
         var heads = new Dictionary<int, List<string>>();
         foreach (var pr in Prs)
@@ -135,7 +139,7 @@ public sealed class ReplicaTests : IAsyncLifetime
         }
 
         // nothing left on the queue, and the killed replica's PR was taken over with a greater fencing token
-        (await EventuallyAsync(async () => (await Queue().GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        (await EventuallyAsync(async () => await QueuedAsync() == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
         // a run records its delivery done, deletes its message, then releases its lease: wait for the release, do not race it
         (await EventuallyAsync(async () => (await LiveLeasesAsync()).Count == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue($"every lease released: {string.Join(", ", await LiveLeasesAsync())}");
         var stop = await httpB.GetAsync("/readyz");
@@ -145,6 +149,7 @@ public sealed class ReplicaTests : IAsyncLifetime
     [Fact]
     public async Task Merges_are_applied_once_each_in_merge_order_when_the_replica_applying_them_is_killed_and_pushes_arrive_twice_and_out_of_order()
     {
+        await UseQueueAsync("azure");
         // each PR adds a resource whose creation appends its name to a log: a project applied twice logs twice
         var log = _data.Combine("applied.log");
         foreach (var pr in Prs)
@@ -225,7 +230,7 @@ public sealed class ReplicaTests : IAsyncLifetime
             logs.ShouldContain($"{merges[pr][..7]} is no longer the head of the default branch", Case.Sensitive, logs);
         }
 
-        (await EventuallyAsync(async () => (await Queue().GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        (await EventuallyAsync(async () => await QueuedAsync() == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue();
         // a run records its delivery done, deletes its message, then releases its lease: wait for the release, do not race it
         (await EventuallyAsync(async () => (await LiveLeasesAsync()).Count == 0, TimeSpan.FromSeconds(30))).ShouldBeTrue($"every lease released: {string.Join(", ", await LiveLeasesAsync())}");
     }
@@ -233,26 +238,15 @@ public sealed class ReplicaTests : IAsyncLifetime
     private async Task<(Process Process, HttpClient Http)> StartReplicaAsync(string name)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "planbot.dll"));
-        foreach (var argument in (string[])["serve", "--urls", url])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("PLANBOT_", StringComparison.Ordinal) || k.StartsWith("GITHUB_", StringComparison.Ordinal) || k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("AZURE_", StringComparison.Ordinal)).ToArray())
-        {
-            info.Environment.Remove(key);
-        }
-
+        var info = CliProcess.StartInfo(["serve", "--urls", url]);
         info.Environment["PLANBOT_WEBHOOK_SECRET"] = Secret;
         info.Environment["PLANBOT_DATA_DIR"] = _data.Combine(name);
         info.Environment["PLANBOT_REPLICA_ID"] = name;
         info.Environment["PLANBOT_ALLOW_FILE_CLONE"] = "1";
         info.Environment["GITHUB_API_URL"] = _github.Url.ToString();
         info.Environment["GITHUB_TOKEN"] = FakeGitHub.Token;
-        info.Environment["PLANBOT_QUEUE_BACKEND"] = "azure";
-        info.Environment["PLANBOT_QUEUE_URL"] = $"{TestServers.AzuriteQueue}/{_queue}";
+        info.Environment["PLANBOT_QUEUE_BACKEND"] = _backend;
+        info.Environment["PLANBOT_QUEUE_URL"] = _queueUrl;
         info.Environment["AZURE_STORAGE_KEY"] = TestServers.AzuriteKey;
         info.Environment["PLANBOT_QUEUE_VISIBILITY"] = "20s"; // a takeover after a kill waits this long; long enough that a renewal is never late on a loaded machine
         info.Environment["PLANBOT_LEASE_TABLE"] = _table;
@@ -309,6 +303,40 @@ public sealed class ReplicaTests : IAsyncLifetime
         request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body)));
         return (await http.SendAsync(request)).StatusCode;
     }
+
+    private string _backend = "";
+    private string _queueUrl = "";
+
+    /// <summary>The shared queue the replicas get: an azurite queue, or an SQS queue (declared first, as its owners do).</summary>
+    private async Task UseQueueAsync(string backend)
+    {
+        _backend = backend;
+        if (backend == "sqs")
+        {
+            using var sqs = Sqs();
+            _queueUrl = (await sqs.CreateQueueAsync(_queue)).QueueUrl;
+        }
+        else
+        {
+            _queueUrl = $"{TestServers.AzuriteQueue}/{_queue}";
+            await Queue().CreateIfNotExistsAsync();
+        }
+    }
+
+    /// <summary>Messages on the queue, hidden ones included.</summary>
+    private async Task<int> QueuedAsync()
+    {
+        if (_backend != "sqs")
+        {
+            return (await Queue().GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        }
+
+        using var sqs = Sqs();
+        var attributes = (await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = _queueUrl, AttributeNames = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] })).Attributes;
+        return attributes.Values.Sum(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static AmazonSQSClient Sqs() => new(new BasicAWSCredentials("fake", "fake"), new AmazonSQSConfig { ServiceURL = TestServers.Sqs, AuthenticationRegion = "us-east-1" });
 
     private QueueClient Queue() => new(new Uri($"{TestServers.AzuriteQueue}/{_queue}"), new StorageSharedKeyCredential(TestServers.AzuriteAccount, TestServers.AzuriteKey));
 

@@ -48,6 +48,41 @@ public sealed class OctokitClientTests
     }
 
     [Fact]
+    public async Task The_pr_runs_calls_read_and_write_githubs_shapes_through_the_generated_records()
+    {
+        // the records of RestModels (source-generated JSON) under Octokit's connection: what reaches the wire, what is read back
+        var stub = new StubGitHub((request, _) => Task.FromResult(request.RequestUri!.AbsolutePath switch
+        {
+            var path when path.EndsWith("/comments", StringComparison.Ordinal) => StubGitHub.Json("""[{"id":11,"body":"b","user":null,"created_at":"2026-01-02T03:04:05Z","updated_at":null,"reactions":{"+1":1}}]"""),
+            var path when path.EndsWith("/files", StringComparison.Ordinal) => StubGitHub.Json("""[{"filename":"b.tf","status":"renamed","previous_filename":"a.tf","additions":1}]"""),
+            var path when path.EndsWith("/check-runs", StringComparison.Ordinal) => StubGitHub.Json("""{"id":9007199254740993,"name":"x"}""", HttpStatusCode.Created),
+            _ => StubGitHub.Json("""{"state":"success"}""", HttpStatusCode.Created),
+        }));
+        var client = stub.Client(Api);
+        var comment = (await client.ListCommentsAsync("acme/infra", 7, CancellationToken.None)).ShouldHaveSingleItem();
+        (comment.Id, comment.Body, comment.Author, comment.CreatedAt, comment.UpdatedAt).ShouldBe((11L, "b", "", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)));
+        (await client.GetChangedFilesAsync("acme/infra", 7, CancellationToken.None))!.ShouldHaveSingleItem().ShouldBe(new ChangedFile("b.tf", FileChangeKind.Renamed, "a.tf"));
+        (await client.CreateCheckRunAsync("acme/infra", new CheckRun("planbot: app", "h", "success", "t", "s", null), CancellationToken.None)).ShouldBe(9007199254740993L);
+        await client.SetStatusAsync("acme/infra", "h", new CommitStatus(CommitState.Pending, "planbot/apply-gate", "waiting", null), CancellationToken.None);
+
+        stub.Requests.Select(r => (r.Method, r.Uri.PathAndQuery)).ShouldBe([
+            ("GET", "/api/v3/repos/acme/infra/issues/7/comments?per_page=100"), ("GET", "/api/v3/repos/acme/infra/pulls/7/files?per_page=100"),
+            ("POST", "/api/v3/repos/acme/infra/check-runs"), ("POST", "/api/v3/repos/acme/infra/statuses/h")]);
+        JsonNode.Parse(stub.Requests[2].Body!)!.ToJsonString().ShouldBe("""{"name":"planbot: app","head_sha":"h","status":"completed","conclusion":"success","output":{"title":"t","summary":"s"}}""");
+        JsonNode.Parse(stub.Requests[3].Body!)!.ToJsonString().ShouldBe("""{"state":"pending","context":"planbot/apply-gate","description":"waiting"}""", "no null fields: GitHub's description has no nulls for them");
+    }
+
+    [Fact]
+    public async Task An_answer_whose_field_has_another_type_is_an_error_naming_the_call()
+    {
+        var stub = new StubGitHub((_, _) => Task.FromResult(StubGitHub.Json("""[{"id":"eleven","body":"b","created_at":"2026-01-02T03:04:05Z"}]""")));
+        var error = await Should.ThrowAsync<VcsException>(() => stub.Client(Api).ListCommentsAsync("acme/infra", 7, CancellationToken.None));
+        error.Message.ShouldStartWith("GitHub GET /repos/acme/infra/issues/7/comments: JsonException");
+        var badTime = new StubGitHub((_, _) => Task.FromResult(StubGitHub.Json("""[{"id":11,"body":"b","created_at":"yesterday"}]""")));
+        (await Should.ThrowAsync<VcsException>(() => badTime.Client(Api).ListCommentsAsync("acme/infra", 7, CancellationToken.None))).Message.ShouldContain("'created_at' is 'yesterday', not a time");
+    }
+
+    [Fact]
     public async Task A_list_whose_next_page_is_on_another_host_ends_there_and_nothing_is_sent_there()
     {
         var stub = new StubGitHub((request, _) =>

@@ -108,6 +108,28 @@ public class WebhookTests
     }
 
     [Theory]
+    [InlineData("null", "null", false, false)]
+    [InlineData("true", "false", true, false)]
+    [InlineData("false", "true", false, true)]
+    public void Draft_and_merged_may_be_null_or_missing_and_read_as_false(string draft, string merged, bool isDraft, bool isMerged)
+    {
+        var body = """{"action":"synchronize","repository":{"full_name":"acme/infra"},"pull_request":{"number":7,"draft":DRAFT,"merged":MERGED,"merged_at":null,"user":{"login":"alice"},"head":{"sha":"h","ref":"pr"},"base":{"sha":"b","ref":"main"}}}""".Replace("DRAFT", draft, StringComparison.Ordinal).Replace("MERGED", merged, StringComparison.Ordinal);
+        var pull = WebhookParser.Parse("pull_request", Encoding.UTF8.GetBytes(body)).ShouldBeOfType<WebhookEvent.PullRequestChanged>().PullRequest;
+        (pull.Draft, pull.Merged).ShouldBe((isDraft, isMerged));
+        var missing = WebhookParser.Parse("pull_request", Encoding.UTF8.GetBytes(body.Replace($"\"draft\":{draft},", "", StringComparison.Ordinal))).ShouldBeOfType<WebhookEvent.PullRequestChanged>().PullRequest;
+        missing.Draft.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void A_draft_flag_that_is_not_a_boolean_is_refused_by_name()
+    {
+        var body = """{"action":"opened","repository":{"full_name":"acme/infra"},"pull_request":{"number":7,"draft":"yes","user":{"login":"alice"},"head":{"sha":"h","ref":"pr"},"base":{"sha":"b","ref":"main"}}}""";
+        Should.Throw<System.Text.Json.JsonException>(() => WebhookParser.Parse("pull_request", Encoding.UTF8.GetBytes(body))).Message.ShouldContain("'pull_request.draft' is string");
+        var merged = WebhookParser.Parse("pull_request", Encoding.UTF8.GetBytes(body.Replace("\"draft\":\"yes\"", "\"merged_at\":\"2026-01-01T00:00:00Z\"", StringComparison.Ordinal)));
+        merged.ShouldBeOfType<WebhookEvent.PullRequestChanged>().PullRequest.Merged.ShouldBeTrue("merged_at set is merged, whatever merged says");
+    }
+
+    [Theory]
     [InlineData("/planbot plan", true)]
     [InlineData("\n\n  /planbot   help  \nthanks", true)]
     [InlineData("/planbotplan", false)]

@@ -1,6 +1,9 @@
 using System.Net;
+using Amazon.Runtime;
+using Amazon.SQS;
 using Azure.Storage;
 using Azure.Storage.Queues;
+using PlanBot.Aws.Queues;
 using PlanBot.Azure.Queues;
 using PlanBot.Core.Ports;
 using PlanBot.GitHub.Auth;
@@ -10,7 +13,7 @@ using PlanBot.Testing;
 
 namespace PlanBot.Server.Tests;
 
-/// <summary>Issue 18 item 2 in process: replicas over one azurite queue and one lease store; fencing; readiness.</summary>
+/// <summary>Issue 18 item 2 in process: replicas over one shared queue (azurite's, or SQS on local-aws-sqs) and one lease store; fencing; readiness.</summary>
 public sealed class SharedQueueTests : IDisposable
 {
     private readonly TempDir _data = new("planbot-shared");
@@ -19,13 +22,29 @@ public sealed class SharedQueueTests : IDisposable
         new(new Uri($"{endpoint ?? TestServers.AzuriteQueue}/q{Guid.NewGuid():N}"), new StorageSharedKeyCredential(TestServers.AzuriteAccount, TestServers.AzuriteKey),
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None, Retry = { MaxRetries = 0 } });
 
-    private SharedQueue Shared(QueueClient queue, string replica, ILeaseStore? leases = null) =>
-        new(new AzureMessageQueue(queue), leases ?? new SqliteLeaseStore(Path.Combine(_data.Path, "leases.db"), TimeProvider.System), TimeSpan.FromSeconds(6), replica, _ => Task.CompletedTask);
-
-    [Fact]
-    public async Task Two_replicas_take_one_delivery_id_once_and_run_one_prs_deliveries_one_at_a_time()
+    /// <summary>A new queue of the backend (created; SQS queues are declared by their owners, not by PlanBot).</summary>
+    private static async Task<IMessageQueue> NewQueueAsync(string backend, string? sqsEndpoint = null)
     {
-        var queue = NewQueue();
+        if (backend == "azure")
+        {
+            return new AzureMessageQueue(NewQueue());
+        }
+
+        var client = new AmazonSQSClient(new BasicAWSCredentials("fake", "fake"), new AmazonSQSConfig { ServiceURL = sqsEndpoint ?? TestServers.Sqs, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        return new SqsMessageQueue(client, new Uri((await client.CreateQueueAsync($"q{Guid.NewGuid():N}")).QueueUrl));
+    }
+
+    private SharedQueue Shared(QueueClient queue, string replica, ILeaseStore? leases = null) => Shared(new AzureMessageQueue(queue), replica, leases);
+
+    private SharedQueue Shared(IMessageQueue queue, string replica, ILeaseStore? leases = null) =>
+        new(queue, leases ?? new SqliteLeaseStore(Path.Combine(_data.Path, "leases.db"), TimeProvider.System), TimeSpan.FromSeconds(6), replica, _ => Task.CompletedTask);
+
+    [Theory]
+    [InlineData("azure")]
+    [InlineData("sqs")]
+    public async Task Two_replicas_take_one_delivery_id_once_and_run_one_prs_deliveries_one_at_a_time(string backend)
+    {
+        var queue = await NewQueueAsync(backend);
         var handler = new RecordingHandler();
         await using var a = await ServiceHost.StartAsync(Path.Combine(_data.Path, "a"), handler, shared: Shared(queue, "a"));
         await using var b = await ServiceHost.StartAsync(Path.Combine(_data.Path, "b"), handler, shared: Shared(queue, "b"));
@@ -99,6 +118,29 @@ public sealed class SharedQueueTests : IDisposable
         (await answer.Content.ReadAsStringAsync()).ShouldContain("the queue or lease store cannot be reached");
         (await host.Http.GetAsync("/healthz")).StatusCode.ShouldBe(HttpStatusCode.OK, "alive, only not ready");
         (await host.PostAsync("pull_request", ServiceHost.PullRequest(5, "h"), delivery: "d-down")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "nothing stored, so GitHub may retry");
+    }
+
+    [Fact]
+    public async Task Readiness_fails_once_the_sqs_service_stops_and_liveness_still_answers()
+    {
+        var emulator = TestServers.StartSqs();
+        try
+        {
+            var queue = await NewQueueAsync("sqs", emulator.Endpoint);
+            await using var host = await ServiceHost.StartAsync(_data.Path, shared: Shared(queue, "sqs"));
+            (await host.Http.GetAsync("/readyz")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+            emulator.Dispose(); // SQS is gone (an outage, a network policy, a deleted queue's endpoint)
+            var answer = await host.Http.GetAsync("/readyz");
+            answer.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            (await answer.Content.ReadAsStringAsync()).ShouldContain("the queue or lease store cannot be reached");
+            (await host.Http.GetAsync("/healthz")).StatusCode.ShouldBe(HttpStatusCode.OK, "alive, only not ready");
+            (await host.PostAsync("pull_request", ServiceHost.PullRequest(5, "h"), delivery: "d-down")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "nothing stored, so GitHub may retry");
+        }
+        finally
+        {
+            emulator.Dispose();
+        }
     }
 
     [Fact]

@@ -60,6 +60,36 @@ public sealed class WebhookServiceTests : IDisposable
         handler.Handled.Where(h => h.Key == "acme/infra#1").Select(h => h.Head).ShouldBe(["a", "c"], "b was superseded by c before it ran");
     }
 
+    private static string Comment(int number, string body, bool merged) =>
+        $$"""{"action":"created","repository":{"full_name":"acme/infra"},"issue":{"number":{{number}},"state":"{{(merged ? "closed" : "open")}}","pull_request":{"url":"x","merged_at":{{(merged ? "\"2026-12-01T10:00:00Z\"" : "null")}} } },"comment":{"id":{{number * 100}},"body":"{{body}}","user":{"login":"carol","type":"User"},"created_at":"2026-12-01T10:00:01Z","updated_at":"2026-12-01T10:00:01Z"} }""";
+
+    /// <summary>
+    /// A command on a merged PR may apply what its merge left waiting: it runs on the repository's line
+    /// with the pushes' applies (never beside one), while a command on an open PR keeps its PR's line.
+    /// </summary>
+    [Fact]
+    public async Task A_command_on_a_merged_pr_waits_for_the_running_push_apply_of_its_repository_and_an_open_prs_does_not()
+    {
+        var handler = new RecordingHandler();
+        handler.Gates[0] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // the push's apply, held
+        await using var host = await ServiceHost.StartAsync(_data.Path, handler);
+        (await host.PostAsync("push", """{"ref":"refs/heads/main","after":"1111111111111111111111111111111111111111","repository":{"full_name":"acme/infra","default_branch":"main"} }""")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await handler.Started.GetOrAdd(0, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await host.PostAsync("issue_comment", Comment(5, "/planbot apply", merged: true), delivery: "merged-apply")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await host.PostAsync("issue_comment", Comment(6, "/planbot plan", merged: false), delivery: "open-plan")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        // the open PR's command, queued after the merged PR's, runs beside the push (a free slot); the merged PR's waits for the push
+        await handler.WaitForAsync(1);
+        handler.Handled.Single().Key.ShouldBe("acme/infra#6");
+        handler.Started.ContainsKey(5).ShouldBeFalse("a merged PR's command never runs beside a push's apply");
+        host.Queue.List("queued").Single().Id.ShouldBe("merged-apply");
+
+        handler.Gates[0].SetResult();
+        await handler.WaitForAsync(3);
+        handler.Handled.Select(h => h.Key).ShouldBe(["acme/infra#6", "acme/infra", "acme/infra"], "the push, then the merged PR's command, on the repository's line");
+    }
+
     [Fact]
     public async Task A_restart_loses_no_accepted_delivery()
     {

@@ -6,7 +6,7 @@ namespace PlanBot.Testing;
 
 /// <summary>
 /// The real servers integration tests use, from npm (.ci/emulators). `.ci/run` starts them and
-/// exports their endpoints (PLANBOT_TEST_DYNAMODB, _S3, _AZURITE, _AZURITE_QUEUE, _PRISM); without those, the first test
+/// exports their endpoints (PLANBOT_TEST_DYNAMODB, _S3, _AZURITE, _AZURITE_QUEUE, _SQS, _PRISM); without those, the first test
 /// that needs one starts it on a free loopback port for the test process. A missing install is a
 /// failure with the fix, never a skip.
 /// </summary>
@@ -24,6 +24,8 @@ public static class TestServers
 
     private static readonly Lazy<string> PrismServer = new(() => Start("PLANBOT_TEST_PRISM", "prism", port =>
         ["mock", "-h", "127.0.0.1", "-p", port, Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", "@octokit", "openapi", "generated", "api.github.com.json")], startSeconds: 120));
+
+    private static readonly Lazy<string> SqsServer = new(() => Environment.GetEnvironmentVariable("PLANBOT_TEST_SQS") is { Length: > 0 } endpoint ? endpoint.TrimEnd('/') : StartSqs().Endpoint);
 
     private static readonly List<Process> Started = [];
 
@@ -43,6 +45,54 @@ public static class TestServers
 
     /// <summary>Azurite's queue service: its endpoint including the account path (http://127.0.0.1:port/devstoreaccount1).</summary>
     public static string AzuriteQueue => AzuriteQueueServer.Value + "/" + AzuriteAccount;
+
+    /// <summary>local-aws-sqs (SQS's JSON protocol, as AWSSDK.SQS 4 speaks it): its endpoint; queue URLs are {endpoint}/123456789012/{name}.</summary>
+    public static string Sqs => SqsServer.Value;
+
+    /// <summary>
+    /// A private local-aws-sqs for one test, which stops it (disposing it) to see what an outage does.
+    /// .ci/emulators/sqs.js listens on a port of the OS's choosing and prints it: no free-port race and
+    /// no polling.
+    /// </summary>
+    public static SqsEmulator StartSqs()
+    {
+        var script = Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "sqs.js");
+        Install(Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", "local-aws-sqs", "package.json"));
+        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[script, "--port", "0", "--hostname", "127.0.0.1"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new System.Text.StringBuilder();
+        var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start node: install Node.js 20");
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text && text.StartsWith("listening ", StringComparison.Ordinal))
+            {
+                listening.TrySetResult(text["listening ".Length..].Trim());
+            }
+        };
+        process.ErrorDataReceived += (_, line) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(line.Data);
+            }
+        };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"{script} exited at start: {errors}"));
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        Track(process);
+        if (!listening.Task.Wait(TimeSpan.FromSeconds(120)))
+        {
+            throw new InvalidOperationException($"{script} did not say it listens within 120 s");
+        }
+
+        return new SqsEmulator(listening.Task.Result, process);
+    }
 
     /// <summary>
     /// A second azurite, over https with `--oauth basic` (bearer tokens checked for issuer, audience and
@@ -81,10 +131,7 @@ public static class TestServers
         }
 
         var executable = Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", ".bin", bin);
-        if (!File.Exists(executable))
-        {
-            Install();
-        }
+        Install(executable);
 
         if (!File.Exists(executable))
         {
@@ -103,16 +150,7 @@ public static class TestServers
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        lock (Started)
-        {
-            if (Started.Count == 0)
-            {
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
-            }
-
-            Started.Add(process);
-        }
-
+        Track(process);
         var deadline = DateTime.UtcNow.AddSeconds(startSeconds);
         while (DateTime.UtcNow < deadline)
         {
@@ -136,12 +174,31 @@ public static class TestServers
         throw new InvalidOperationException($"{bin} did not listen on port {port} within {startSeconds} s");
     }
 
-    /// <summary>
-    /// `npm ci` from the lock file, once: so `dotnet test` alone works on a fresh clone. Test
-    /// assemblies run in parallel processes, so the install holds an exclusive lock file.
-    /// </summary>
-    private static void Install()
+    private static void Track(Process process)
     {
+        lock (Started)
+        {
+            if (Started.Count == 0)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
+            }
+
+            Started.Add(process);
+        }
+    }
+
+    /// <summary>
+    /// `npm ci` from the lock file, once, unless <paramref name="needed"/> is installed: so `dotnet test`
+    /// alone works on a fresh clone (or one installed before a server was added). Test assemblies run
+    /// in parallel processes, so the install holds an exclusive lock file.
+    /// </summary>
+    private static void Install(string needed)
+    {
+        if (File.Exists(needed))
+        {
+            return;
+        }
+
         var dir = Path.Combine(Fixtures.RepoRoot, ".ci", "emulators");
         var deadline = DateTime.UtcNow.AddMinutes(10);
         FileStream? gate = null;
@@ -159,13 +216,16 @@ public static class TestServers
 
         using (gate)
         {
-            if (Directory.Exists(Path.Combine(dir, "node_modules", ".bin")))
+            if (File.Exists(needed))
             {
-                return;
+                return; // another test process installed it
             }
 
             var info = new ProcessStartInfo("npm") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in (string[])["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            // a fresh clone gets `npm ci`; a checkout installed before a server was added gets the missing
+            // packages added (`npm ci` would first delete node_modules under servers other test processes run)
+            string[] install = Directory.Exists(Path.Combine(dir, "node_modules", ".bin")) ? ["install", "--no-save"] : ["ci"];
+            foreach (var argument in (string[])[.. install, "--no-audit", "--no-fund", "--loglevel=error"])
             {
                 info.ArgumentList.Add(argument);
             }
@@ -175,7 +235,7 @@ public static class TestServers
             var errors = npm.StandardError.ReadToEndAsync();
             if (!npm.WaitForExit(TimeSpan.FromMinutes(10)) || npm.ExitCode != 0)
             {
-                throw new InvalidOperationException($"`npm ci` in .ci/emulators failed: {errors.Result}");
+                throw new InvalidOperationException($"`npm {install[0]}` in .ci/emulators failed: {errors.Result}");
             }
         }
     }
@@ -202,6 +262,25 @@ public static class TestServers
                     // already gone
                 }
             }
+        }
+    }
+}
+
+/// <summary>An SQS emulator a test owns: disposing it stops it (as an outage would).</summary>
+public sealed class SqsEmulator(string endpoint, Process process) : IDisposable
+{
+    public string Endpoint { get; } = endpoint;
+
+    public void Dispose()
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
         }
     }
 }

@@ -48,6 +48,11 @@ public static class RunCommand
 
             var fanOut = FanOutOf(parse.GetValue(phase) ?? settings.Action.Phase, parse.GetValue(projects) ?? settings.Action.FanOutProjects);
             var maxJobCount = MaxJobs(parse.GetValue(maxJobs) ?? settings.Action.FanOutMaxJobs);
+            if (fanOut is not null && string.IsNullOrWhiteSpace(settings.PlanKey))
+            {
+                throw new UsageException(FanOutPlans.PlanKeyMissing(fanOut.Phase));
+            }
+
             if (fanOut is { Phase: FanOutPhase.Plan or FanOutPhase.Gather } && planBotEvent is not PlanBotEvent.PullRequestChanged)
             {
                 // the matrix job ran this event as a single job would (a closed PR's cleanup): nothing is left to plan or gather

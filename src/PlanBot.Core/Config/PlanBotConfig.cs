@@ -31,6 +31,11 @@ public sealed record PlanBotConfig
     /// <c>Workflows.RunConfigLoader</c>: they take effect after the merge, and the PR needs approval.
     /// </summary>
     public IReadOnlyList<string> PolicyChanges { get; init; } = [];
+    /// <summary>
+    /// Why the policy keys were read at the event's base, not the default branch's head (set by
+    /// <c>Workflows.RunConfigLoader</c> when the head was not in the checkout): said in the plan comment. Null: read at the head.
+    /// </summary>
+    public string? PolicyReadAt { get; init; }
     /// <summary>What makes a project affected beyond its own files (<c>autoplan.modules</c>).</summary>
     public AutoplanSettings Autoplan { get; init; } = new();
     /// <summary>Whether planbot.yaml chose locks.backend (in Action mode the default is github, elsewhere local).</summary>

@@ -14,6 +14,9 @@ public sealed record EngineParts(IVcs Vcs, IRepoCheckout Checkout, IStores Store
 {
     /// <summary>The operator's server policy (<c>planbot serve --policy</c>, the Action's policy-file) every repository's planbot.yaml can only tighten; null: none.</summary>
     public ServerPolicy? ServerPolicy { get; init; }
+
+    /// <summary>The fingerprint salt of a repository, as the plan engine uses it: a stored plan's fingerprint is derived again with it before its apply. Null: none.</summary>
+    public Func<string, Plans.FingerprintSalt>? SaltFor { get; init; }
 }
 
 /// <summary>
@@ -67,8 +70,13 @@ public sealed class EventDispatcher(EngineParts parts)
         var plans = parts.Stores.Plans(config);
         var apply = new ApplyWorkflow(terraform, parts.Progress);
         var pullRequests = new PullRequestWorkflow(Vcs, parts.Planner, locks, approvals, parts.Time, parts.Progress, plans);
-        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress, new MergeSources(plans, parts.Git, parts.Checkout, terraform));
-        var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, approvals, parts.Checkout, parts.Git, parts.Progress);
+        var merges = new MergeWorkflow(Vcs, parts.Planner, apply, locks, approvals, parts.Time, parts.Progress, new MergeSources(plans, parts.Git, parts.Checkout, terraform, parts.SaltFor));
+        // a merged PR's apply runs as a push's: with the configuration of the default branch's checkout at the merge commit
+        var commands = new CommandWorkflow(Vcs, pullRequests, merges, apply, locks, approvals, parts.Checkout, parts.Git, parts.Progress, root =>
+        {
+            var merged = RunConfigLoader.Load(root, parts.ConfigDir, parts.ServerPolicy).Config;
+            return (merged, Workflows(merged).Merges);
+        });
         return new RunWorkflows(locks, pullRequests, merges, commands);
     }
 

@@ -1,7 +1,7 @@
 namespace PlanBot.Core.Ports;
 
 /// <summary>
-/// A shared, at-least-once message queue between the service's replicas (Azure Queue Storage today;
+/// A shared, at-least-once message queue between the service's replicas (Azure Queue Storage or Amazon SQS;
 /// the embedded SQLite queue of one replica is PlanBot.Server's own). A received message is hidden for
 /// its visibility timeout and comes back (with <see cref="QueuedMessage.DequeueCount"/> counted) unless
 /// it is deleted: a replica that dies mid-run loses nothing, so whoever handles a message must be idempotent.

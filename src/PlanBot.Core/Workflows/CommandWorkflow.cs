@@ -17,8 +17,12 @@ namespace PlanBot.Core.Workflows;
 /// <param name="apply">Applies a PR's plan before the merge (apply.mode: comment).</param>
 /// <param name="checkout">Where the default branch's head is known, and the checkout's projects are discovered.</param>
 /// <param name="git">Whether the PR's head contains its base branch's head.</param>
+/// <param name="mergeRun">
+/// The configuration and merge workflow of a merged PR's apply, from the default branch's checkout at
+/// the merge commit (its <c>planbot.yaml</c>, as a push's apply loads it); null: the PR run's own (tests).
+/// </param>
 public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, MergeWorkflow merges, ApplyWorkflow apply, ILockStore locks, IApprovalStore approvals, IRepoCheckout checkout, IGit git,
-    IProgress<string>? progress = null)
+    IProgress<string>? progress = null, Func<string, (PlanBotConfig Config, MergeWorkflow Merges)>? mergeRun = null)
 {
     public async Task<PullRequestOutcome?> RunAsync(PullRequestContext context, IssueComment comment, PlanBotConfig config, CommentOptions options, CancellationToken cancellationToken)
     {
@@ -324,36 +328,75 @@ public sealed class CommandWorkflow(IVcs vcs, PullRequestWorkflow pullRequests, 
         return applied is not null && applied.All(r => r.Status is not (ApplyStatus.Failed or ApplyStatus.HeldBack));
     }
 
-    /// <summary>Only the default branch's head is applied after a new approval: an older merge would undo what came after it.</summary>
+    /// <summary>
+    /// Applies what a merged PR's merge left waiting, as a push's apply would: in the default branch's
+    /// own checkout at the merge commit (never the PR head's tree), with that commit's configuration,
+    /// and only while the merge is the default branch's head: checked before anything runs and again
+    /// right before each project's apply (<see cref="MergeRun.MovedOn"/>), because an older merge
+    /// applied after a newer one would undo what came after it. Hosts run it on the repository's line,
+    /// with the pushes' applies (the service's lease key, the Action's concurrency group).
+    /// </summary>
     private async Task<IReadOnlyList<ApplyResult>?> ApplyMergedAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken, string? askedBy = null)
     {
-        var head = await checkout.DefaultBranchHeadAsync(context.Repo, context.PullRequest.CloneUrl ?? context.CloneUrl, cancellationToken).ConfigureAwait(false);
-        if (head != sha)
+        var who = askedBy is null ? "" : $"@{askedBy} ";
+        var cloneUrl = context.PullRequest.CloneUrl ?? context.CloneUrl;
+        var tree = await checkout.DefaultBranchAsync(context.Repo, sha, cloneUrl, cancellationToken).ConfigureAwait(false);
+        await using (tree.ConfigureAwait(false))
         {
-            // a plain reply, not an apply comment: the catch-up of later pushes reads apply comments as "this merge was applied"
-            var who = askedBy is null ? "" : $"@{askedBy} ";
-            var where = head is null ? "PlanBot cannot tell the default branch's head here" : $"the default branch has moved on to `{Naming.ShortSha(head)}` since the merge `{Naming.ShortSha(sha)}`";
-            await ReplyAsync(context, $"{who}not applied: {where}, and PlanBot applies only the default branch's head (applying an older merge would undo what came after it). Nothing was done; the projects that wait are planned and applied again by the next merge that changes them or their upstream.", cancellationToken).ConfigureAwait(false);
-            return null;
-        }
+            Task<string?> MovedOnAsync(CancellationToken ct) => MergeMovedOnAsync(context, tree.Root, sha, ct);
+            if (await MovedOnAsync(cancellationToken).ConfigureAwait(false) is { } moved)
+            {
+                // a plain reply, not an apply comment: the catch-up of later pushes reads apply comments as "this merge was applied"
+                await ReplyAsync(context, $"{who}not applied: {moved}, and PlanBot applies only the default branch's head (applying an older merge would undo what came after it). Nothing was done; the projects that wait are planned and applied again by the next merge that changes them or their upstream.", cancellationToken).ConfigureAwait(false);
+                return null;
+            }
 
-        return await merges.RunAsync(context, sha, config, cancellationToken).ConfigureAwait(false);
+            var checkedOut = await git.ResolveAsync(tree.Root, "HEAD", cancellationToken).ConfigureAwait(false);
+            if (checkedOut != sha)
+            {
+                await ReplyAsync(context, $"{who}not applied: this run's checkout is `{Naming.ShortSha(checkedOut)}`, not the merge `{Naming.ShortSha(sha)}`; a merged pull request's apply runs in the default branch's checkout (in GitHub Actions: the `apply-merged` job of action/commands.yml). Nothing was done.", cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+
+            var (mergeConfig, mergeWorkflow) = mergeRun?.Invoke(tree.Root) ?? (config, merges);
+            return await mergeWorkflow.RunAsync(context with { RepoDir = tree.Root }, sha, mergeConfig, cancellationToken, MovedOnAsync).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>The PR's head contains its base branch's head (origin/BASE in the checkout, else BASE).</summary>
-    private async Task<bool> UpToDateAsync(PullRequestContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Why <paramref name="sha"/> is not the default branch's head now, or null: the head as the host
+    /// knows it (the service asks the remote; the Action's GITHUB_SHA) and as fetched into the checkout
+    /// (<c>refs/remotes/origin/DEFAULT</c>, else the local branch, resolved by full ref name).
+    /// </summary>
+    private async Task<string?> MergeMovedOnAsync(PullRequestContext context, string treeRoot, string sha, CancellationToken cancellationToken)
     {
-        string baseHead;
-        try
+        var head = await checkout.DefaultBranchHeadAsync(context.Repo, context.PullRequest.CloneUrl ?? context.CloneUrl, cancellationToken).ConfigureAwait(false);
+        if (head is null)
         {
-            baseHead = await git.ResolveAsync(context.RepoDir, $"origin/{context.PullRequest.BaseRef}", cancellationToken).ConfigureAwait(false);
-        }
-        catch (UsageException)
-        {
-            baseHead = await git.ResolveAsync(context.RepoDir, context.PullRequest.BaseRef, cancellationToken).ConfigureAwait(false);
+            return "PlanBot cannot tell the default branch's head here";
         }
 
-        return await git.MergeBaseAsync(context.RepoDir, baseHead, context.PullRequest.HeadSha, cancellationToken).ConfigureAwait(false) == baseHead;
+        if (head == sha && (context.PullRequest.DefaultBranch ?? context.PullRequest.BaseRef) is { Length: > 0 } branch)
+        {
+            head = await TrustedBase.BranchHeadAsync(git, treeRoot, branch, cancellationToken).ConfigureAwait(false) ?? head;
+        }
+
+        return head == sha ? null : $"the default branch has moved on to `{Naming.ShortSha(head)}` since the merge `{Naming.ShortSha(sha)}`";
+    }
+
+    /// <summary>
+    /// The PR's head contains its base branch's head: <c>refs/remotes/origin/BASE</c> in the checkout,
+    /// else <c>refs/heads/BASE</c>, spelled out in full as <see cref="TrustedBase"/> resolves them (the
+    /// short <c>origin/BASE</c> resolves a tag of that name first: a tag pushed at an old commit would
+    /// make a stale PR look up to date).
+    /// </summary>
+    /// <exception cref="UsageException">The base branch is not in the checkout.</exception>
+    private async Task<bool> UpToDateAsync(PullRequestContext context, CancellationToken cancellationToken)
+    {
+        var pr = context.PullRequest;
+        var baseHead = await TrustedBase.BranchHeadAsync(git, context.RepoDir, pr.BaseRef, cancellationToken).ConfigureAwait(false)
+            ?? throw new UsageException($"the base branch {Config.AllowedRepositories.Printable(pr.BaseRef)} is not in the checkout (neither refs/remotes/origin/{Config.AllowedRepositories.Printable(pr.BaseRef)} nor a local branch): fetch it (actions/checkout with fetch-depth: 0) so PlanBot can tell whether the pull request is up to date");
+        return await git.MergeBaseAsync(context.RepoDir, baseHead, pr.HeadSha, cancellationToken).ConfigureAwait(false) == baseHead;
     }
 
     private Task ReplyAsync(PullRequestContext context, string text, CancellationToken cancellationToken) =>

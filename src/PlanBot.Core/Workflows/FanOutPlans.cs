@@ -27,6 +27,17 @@ public static class FanOutPlans
 
     }
 
+    /// <summary>
+    /// A fanned-out run without PLANBOT_PLAN_KEY: refused (exit 2). Its plan jobs run the PR's code
+    /// and hand their results to the gather through the bucket; unkeyed, a result is only
+    /// checksummed, and anyone who can write the bucket could forge one (docs/deployment.md
+    /// "What a plan job can and cannot forge").
+    /// </summary>
+    public static string PlanKeyMissing(FanOutPhase phase) =>
+        $"--phase {phase.ToString().ToLowerInvariant()}: a fanned-out run needs the plan-key input (PLANBOT_PLAN_KEY), the key that encrypts and authenticates what its jobs hand over in the plan store. " +
+        "Make one with `openssl rand -base64 32`, store it as a repository secret and pass `plan-key: ${{ secrets.PLANBOT_PLAN_KEY }}` to the matrix, plan and gather jobs (action/plan-fanout.yml); " +
+        "without it anyone who can write the bucket could forge a project's result. Fork PRs get no secrets: run the fan-out for branches of this repository only (see docs/deployment.md, fan-out security)";
+
     /// <summary>Why a single job would not plan this PR (a draft, a fork), or null.</summary>
     public static string? NotPlanned(PullRequestInfo pr, PlanBotConfig config, PullRequestContext context)
     {

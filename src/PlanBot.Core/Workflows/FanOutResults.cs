@@ -120,7 +120,7 @@ public static class FanOutResults
 
         if (stored is null || stored.Version != StoredProjectResult.CurrentVersion || stored.Project != name || stored.Head != head || stored.RunId != runId)
         {
-            return new GatheredResult(null, null, $"its stored result is for another project, head, run or PlanBot version ({stored?.Project}@{stored?.Head}, run {stored?.RunId}, v{stored?.Version}); re-run the workflow");
+            return new GatheredResult(null, null, $"its stored result is refused: it is the result of {stored?.Project} at {stored?.Head}, run {stored?.RunId}, format v{stored?.Version}, not of {name} at {head}, run {runId}, v{StoredProjectResult.CurrentVersion} (a result is never used for another project, head or run); re-run the workflow");
         }
 
         if (!stored.HasPlanJson)

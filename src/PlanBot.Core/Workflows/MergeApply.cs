@@ -10,7 +10,12 @@ using PlanBot.Core.Runs;
 namespace PlanBot.Core.Workflows;
 
 /// <summary>What a merge apply reads beyond the PR: stored plans, git (to compare inputs), the merged tree, terraform.</summary>
-public sealed record MergeSources(IPlanStore Plans, IGit Git, IRepoCheckout Checkout, ITerraform Terraform);
+/// <param name="SaltFor">
+/// The fingerprint salt of a repository, as the plan run used it (<see cref="FingerprintSalt.For"/>
+/// keyed by the plan key): a stored plan file's fingerprint is derived again with it before it is
+/// applied. Null: <see cref="FingerprintSalt.None"/> (a plan holding a sensitive value then never matches, and is refused).
+/// </param>
+public sealed record MergeSources(IPlanStore Plans, IGit Git, IRepoCheckout Checkout, ITerraform Terraform, Func<string, FingerprintSalt>? SaltFor = null);
 
 /// <summary>One merge to apply: the PR's recorded plan and who approved it.</summary>
 internal sealed record MergeRun
@@ -23,6 +28,8 @@ internal sealed record MergeRun
     public required PlanMeta Planned { get; init; }
     /// <summary>The projects whose approval counts (enough approvers for the recorded plan).</summary>
     public required IReadOnlySet<string> Approved { get; init; }
+    /// <summary>Why the merge is no longer the default branch's head, or null; asked right before each project's apply (a merged PR's apply; null: not asked).</summary>
+    public Func<CancellationToken, Task<string?>>? MovedOn { get; init; }
 }
 
 /// <summary>The results in the order projects ran, and the new plans of what waits (held back, or a dependent to approve).</summary>
@@ -35,7 +42,10 @@ internal sealed record MergeOutcome(IReadOnlyList<ApplyResult> Results, IReadOnl
 /// <item>inputs byte-identical between the planned head and the merge commit (its dir, local modules,
 /// when_modified files, var files, planbot.yaml), a stored plan whose fingerprint is the recorded one,
 /// and no upstream applied in this run: that stored plan file is applied (terraform refuses it when
-/// the state moved: then re-plan);</item>
+/// the state moved: then re-plan), once the fingerprint derived from the file itself
+/// (<c>terraform show -json</c>) is the approved one: the summary beside it and the object's
+/// SHA-256 are only as trustworthy as whoever can write the store, so a file swapped for another
+/// plan is refused, nothing applied;</item>
 /// <item>otherwise the merge commit is re-planned and applied when its fingerprint is the approved one
 /// or the project needs no approval; else held back, naming the resources and attributes that differ;</item>
 /// <item>after a project applies, the projects that read it (depends_on, terraform_remote_state;
@@ -166,7 +176,19 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
                 return (new ApplyResult(name, ApplyStatus.HeldBack, "its plan was not approved"), null);
             }
 
-            var applied = await ApplyStoredAsync(run, project, stored!, cancellationToken).ConfigureAwait(false);
+            if (await MovedOnAsync(run, cancellationToken).ConfigureAwait(false) is { } movedOn)
+            {
+                return (new ApplyResult(name, ApplyStatus.Failed, movedOn), null);
+            }
+
+            var (applied, refused) = await ApplyStoredAsync(run, project, stored!, recorded, cancellationToken).ConfigureAwait(false);
+            if (refused is not null)
+            {
+                // not terraform's refusal: the file is not the approved plan. Someone wrote the store; a re-plan would hide that.
+                progress?.Report($"{name}: {refused}");
+                return (new ApplyResult(name, ApplyStatus.Failed, refused) { Source = ApplySource.StoredPlan }, null);
+            }
+
             if (applied.Ok)
             {
                 return (new ApplyResult(name, ApplyStatus.Applied, null, summary!.Counts) { Source = ApplySource.StoredPlan }, null);
@@ -271,21 +293,40 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
             : (null, "the merged commit could not be planned: " + (planned.Error ?? planned.Status.ToString()));
     }
 
+    /// <summary>
+    /// Why nothing more is applied: the default branch moved on since the merge (a merged PR's apply
+    /// re-checks right before each project's apply), or null.
+    /// </summary>
+    private static async Task<string?> MovedOnAsync(MergeRun run, CancellationToken cancellationToken) =>
+        run.MovedOn is { } check && await check(cancellationToken).ConfigureAwait(false) is { } why
+            ? $"not applied: {why} (applying an older merge after a newer one would undo it); nothing was applied for it"
+            : null;
+
     /// <summary>Applies a re-plan's own plan file (under the project's run lease, terraform's stale-plan check included).</summary>
     private async Task<ApplyResult> ApplyPlannedAsync(MergeRun run, ProjectResult planned, CancellationToken cancellationToken)
     {
+        if (await MovedOnAsync(run, cancellationToken).ConfigureAwait(false) is { } movedOn)
+        {
+            return new ApplyResult(planned.Project.Name, ApplyStatus.Failed, movedOn);
+        }
+
         var report = new RunReport { Head = run.Sha, Base = run.Sha, Levels = [[planned.Project.Name]], Projects = [planned] };
         var expected = new Dictionary<string, string?>(StringComparer.Ordinal) { [planned.Project.Name] = planned.Plan!.Fingerprint };
         return (await apply.RunAsync(report, run.Context.RepoDir, expected, 1, cancellationToken, locks, run.Owner).ConfigureAwait(false)).Single();
     }
 
-    /// <summary>terraform init (and workspace) in the merged tree, then <c>terraform apply STORED.tfplan</c>, under the project's run lease.</summary>
-    private async Task<TerraformResult> ApplyStoredAsync(MergeRun run, Project project, StoredPlan stored, CancellationToken cancellationToken)
+    /// <summary>
+    /// terraform init (and workspace) in the merged tree, then <c>terraform show -json STORED.tfplan</c>
+    /// and its content fingerprint derived as the plan run derived the approved one; only when that is
+    /// <paramref name="approved"/>, <c>terraform apply STORED.tfplan</c>. Under the project's run lease.
+    /// </summary>
+    /// <returns>terraform's result, or why the file was refused before terraform apply ran.</returns>
+    private async Task<(TerraformResult Applied, string? Refused)> ApplyStoredAsync(MergeRun run, Project project, StoredPlan stored, string approved, CancellationToken cancellationToken)
     {
         var (lease, busy) = await RunLease.TakeAsync(locks, new LockKey(LockKind.Run, run.Owner.Repo, project.Dir, project.Workspace), run.Owner, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
-            return new TerraformResult { Outcome = TerraformOutcome.Failed, Error = $"terraform is already running on this project (run {busy!.Owner.RunId}); nothing was applied" };
+            return (new TerraformResult { Outcome = TerraformOutcome.Failed, Error = $"terraform is already running on this project (run {busy!.Owner.RunId}); nothing was applied" }, null);
         }
 
         await using (lease.ConfigureAwait(false))
@@ -309,12 +350,46 @@ internal sealed class MergeApply(IPlanRunner planner, ApplyWorkflow apply, ILock
                     step = await sources.Terraform.SelectWorkspaceAsync(context, cancellationToken).ConfigureAwait(false);
                 }
 
-                return step.Ok ? await sources.Terraform.ApplyAsync(context, planFile, cancellationToken).ConfigureAwait(false) : step;
+                if (!step.Ok)
+                {
+                    return (step, null);
+                }
+
+                var derived = await FingerprintOfAsync(run, project, context, planFile, Path.Combine(scratch.FullName, "stored.json"), cancellationToken).ConfigureAwait(false);
+                if (derived.Fingerprint != approved)
+                {
+                    return (step, derived.Fingerprint is null
+                        ? $"the stored plan file of `{project.Name}` could not be read back to check it is the approved plan (`{PlanFingerprint.Short(approved)}`): {derived.Error}; nothing was applied"
+                        : $"the stored plan file of `{project.Name}` is not the approved plan: its content fingerprint is `{PlanFingerprint.Short(derived.Fingerprint)}`, the approved one `{PlanFingerprint.Short(approved)}` " +
+                          "(the plan store was written after the plan: check who can write it); nothing was applied, and the project keeps its lock");
+                }
+
+                return (await sources.Terraform.ApplyAsync(context, planFile, cancellationToken).ConfigureAwait(false), null);
             }
             finally
             {
                 scratch.Delete(recursive: true);
             }
+        }
+    }
+
+    /// <summary>The content fingerprint of a plan file, from its <c>terraform show -json</c>, with the salt the plan run used; or why it could not be read.</summary>
+    private async Task<(string? Fingerprint, string? Error)> FingerprintOfAsync(MergeRun run, Project project, TerraformContext context, string planFile, string jsonFile, CancellationToken cancellationToken)
+    {
+        var shown = await sources.Terraform.ShowJsonAsync(context, planFile, jsonFile, cancellationToken).ConfigureAwait(false);
+        if (!shown.Ok)
+        {
+            return (null, "terraform show -json failed: " + (shown.Error ?? shown.Outcome.ToString()));
+        }
+
+        try
+        {
+            var salt = sources.SaltFor?.Invoke(run.Owner.Repo) ?? FingerprintSalt.None;
+            return ((await PlanReader.ReadFileAsync(jsonFile, salt, cancellationToken).ConfigureAwait(false)).Fingerprint, null);
+        }
+        catch (PlanFormatException e)
+        {
+            return (null, e.Message.Replace(jsonFile, $"the stored plan of {project.Name}", StringComparison.Ordinal));
         }
     }
 

@@ -116,11 +116,12 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
     }
 
     /// <summary>Applies the merge <paramref name="sha"/>'s approved plans; also what a new approval on the merged PR applies (held back, dependents).</summary>
-    public Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken) =>
-        RunAsync(context, sha, config, fromPush: false, cancellationToken);
+    /// <param name="movedOn">Why the merge is no longer the default branch's head (null: it is), asked right before each project's apply: a merged PR's apply stops there.</param>
+    public Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, CancellationToken cancellationToken, Func<CancellationToken, Task<string?>>? movedOn = null) =>
+        RunAsync(context, sha, config, fromPush: false, cancellationToken, movedOn);
 
     /// <param name="fromPush">The run of a push: once the merge's result is on its PR, a push's run never applies it again.</param>
-    private async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, bool fromPush, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ApplyResult>?> RunAsync(PullRequestContext context, string sha, PlanBotConfig config, bool fromPush, CancellationToken cancellationToken, Func<CancellationToken, Task<string?>>? movedOn = null)
     {
         if (config.ApplyMode != ApplyMode.OnMerge)
         {
@@ -174,7 +175,7 @@ public sealed class MergeWorkflow(IVcs vcs, IPlanRunner planner, ApplyWorkflow a
         MergeOutcome outcome;
         try
         {
-            outcome = await merge.RunAsync(new MergeRun { Context = context, PullRequest = pr.Number, Sha = sha, Owner = owner, Config = config, Planned = planned, Approved = approved }, cancellationToken).ConfigureAwait(false);
+            outcome = await merge.RunAsync(new MergeRun { Context = context, PullRequest = pr.Number, Sha = sha, Owner = owner, Config = config, Planned = planned, Approved = approved, MovedOn = movedOn }, cancellationToken).ConfigureAwait(false);
         }
         catch (ConfigException e)
         {

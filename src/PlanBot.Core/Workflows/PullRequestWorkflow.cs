@@ -111,6 +111,11 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
                     : $"; **policy change** (`{PolicyApproval.Item}`) needs approval: an approver other than the author comments `/planbot approve` (a push voids it)"), .. report.Warnings] };
         }
 
+        if (config.PolicyReadAt is { } readAt)
+        {
+            report = report with { Warnings = [readAt, .. report.Warnings] }; // reviewers see which policy judged this plan
+        }
+
         var parts = MarkdownComment.Render(report, options).ToArray();
         parts[0] = PlanCommentMeta.With(parts[0], meta);
         await PlanCommentWriter.WriteAsync(vcs, context.Repo, pr.Number, parts, cancellationToken, comments).ConfigureAwait(false);

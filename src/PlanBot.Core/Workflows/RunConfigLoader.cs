@@ -81,7 +81,7 @@ public static class RunConfigLoader
         }
 
         var merged = TrustedPolicy.Merge(policy?.Tighten(rules) ?? rules, run.Config);
-        return run with { Config = merged with { PolicyChanges = TrustedPolicy.Changes(before, run.Config) } };
+        return run with { Config = merged with { PolicyChanges = TrustedPolicy.Changes(before, run.Config), PolicyReadAt = trusted.PullRequestNote } };
     }
 
     /// <summary>planbot.yaml (or .yml) under the config dir at <paramref name="sha"/>, through git; none: the defaults.</summary>

@@ -20,6 +20,13 @@ namespace PlanBot.Core.Workflows;
 public sealed partial record TrustedBase(string Sha, string Label, string? ForkPoint = null, string? Note = null)
 {
     /// <summary>
+    /// What the pull request is told when its policy was read at the event's base instead of the
+    /// default branch's head (<see cref="Note"/> is set): a line of its plan comment, so reviewers know
+    /// which policy judged it. Names only plain branch names and SHAs (no user text). Null otherwise.
+    /// </summary>
+    public string? PullRequestNote { get; init; }
+
+    /// <summary>
     /// The base branch's head in the checkout: <c>refs/remotes/origin/BRANCH</c> (what the service's
     /// clone fetched for this run, or what actions/checkout fetched when the job started), else the
     /// local <c>refs/heads/BRANCH</c> (a local checkout). Refs are spelled out in full: a tag or branch
@@ -43,19 +50,7 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
         }
         else
         {
-            foreach (var reference in (string[])[$"refs/remotes/origin/{branch}", $"refs/heads/{branch}"])
-            {
-                try
-                {
-                    head = await git.ResolveAsync(checkout, reference, cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (UsageException)
-                {
-                    // not in this checkout: the next candidate
-                }
-            }
-
+            head = await BranchHeadAsync(git, checkout, branch, cancellationToken).ConfigureAwait(false);
             note = head is null ? $"neither origin/{branch} nor {branch} is in the checkout (fetch the base branch)" : null;
             if (intoDefault && head is not null && head != pr.BaseSha && await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
             {
@@ -73,12 +68,45 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
 
         if (head is null)
         {
+            var why = IsBranchName(branch) ? note : "its name is not a plain branch name";
             return new TrustedBase(pr.BaseSha, $"base {Naming.ShortSha(pr.BaseSha)}",
                 await MergeBaseOrNullAsync(git, checkout, pr.BaseSha, pr.HeadSha, cancellationToken).ConfigureAwait(false),
-                $"#{pr.Number}: the policy is read at the event's base {Naming.ShortSha(pr.BaseSha)}, not at the head of {Config.AllowedRepositories.Printable(branch)} as it is now: {note}");
+                $"#{pr.Number}: the policy is read at the event's base {Naming.ShortSha(pr.BaseSha)}, not at the head of {Config.AllowedRepositories.Printable(branch)} as it is now: {note}")
+            {
+                PullRequestNote = $"the policy of this plan (`planbot.yaml`'s policy keys) was read at the event's base `{Naming.ShortSha(pr.BaseSha)}`, not at the default branch's head as it is now ({why}): " +
+                    "a rule changed on the default branch since then does not apply to this run; fetch the default branch (actions/checkout with `fetch-depth: 0`) so PlanBot reads its head",
+            };
         }
 
         return new TrustedBase(head, $"base {branch} at {Naming.ShortSha(head)}", await MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// A branch's head in a checkout, resolved by its full ref names only: <c>refs/remotes/origin/BRANCH</c>
+    /// (what was fetched for this run), else <c>refs/heads/BRANCH</c>. Never the short name, which git
+    /// resolves to a tag of that name first. Null: not in the checkout, or not a plain branch name.
+    /// </summary>
+    public static async Task<string?> BranchHeadAsync(IGit git, string checkout, string branch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(git);
+        if (!IsBranchName(branch))
+        {
+            return null;
+        }
+
+        foreach (var reference in (string[])[$"refs/remotes/origin/{branch}", $"refs/heads/{branch}"])
+        {
+            try
+            {
+                return await git.ResolveAsync(checkout, reference, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UsageException)
+            {
+                // not in this checkout: the next candidate
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A branch name git and a refspec take as it is (GitHub's are such names; anything else is not guessed at).</summary>

@@ -13,22 +13,31 @@ namespace PlanBot.GitHub.Rest;
 /// GitHub's REST API as <see cref="IVcs"/>, through Octokit (only this project sees it). Under
 /// Octokit: <see cref="OctokitBridge"/> (host guard, documented media types, token, cancellation),
 /// then our HttpClient with <see cref="ResilienceHandler"/> (Octokit retries nothing). Lists are
-/// read 100 a page. Errors name the call and GitHub's message, never the token.
+/// read 100 a page. Errors name the call and GitHub's message, never the token. The calls a PR run
+/// makes read and write the small records of RestModels.cs through Octokit's connection
+/// (source-generated JSON, <see cref="GitHubJson"/>); the rest use Octokit's own clients, built on first use.
 /// </summary>
 public sealed class GitHubClient : IVcs
 {
     public const int MaxPullRequestFiles = 3_000;
 
-    private readonly IGitHubClient _github;
+    private readonly Lazy<IGitHubClient> _github;
     private readonly ApiConnection _api;
     private readonly ITokenSource _tokens;
 
     public GitHubClient(HttpClient http, ITokenSource tokens)
     {
-        _github = OctokitBridge.Connect(http);
-        _api = new ApiConnection(_github.Connection);
+        var connection = OctokitBridge.Connection(http);
+        _api = new ApiConnection(connection);
+        _github = new(() => new Octokit.GitHubClient(connection), LazyThreadSafetyMode.ExecutionAndPublication);
         _tokens = tokens;
     }
+
+    /// <summary>Octokit's whole client, for the calls no PR run makes (issues, reactions, drift).</summary>
+    private IGitHubClient Octo => _github.Value;
+
+    private static Uri Repo(string owner, string name, string rest) =>
+        new($"repos/{Uri.EscapeDataString(owner)}/{Uri.EscapeDataString(name)}/{rest}", UriKind.Relative);
 
     /// <summary>
     /// An HttpClient for <paramref name="apiUrl"/> (GITHUB_API_URL; GitHub Enterprise works) with the
@@ -49,51 +58,51 @@ public sealed class GitHubClient : IVcs
     private static ApiOptions Pages(int? max = null) => new() { PageSize = 100, PageCount = max is { } m ? (m + 99) / 100 : null };
 
     public Task<PullRequestInfo> GetPullRequestAsync(string repo, int number, CancellationToken cancellationToken) =>
-        RunAsync(repo, $"GET /repos/{repo}/pulls/{number}", async (owner, name) => Pull(await _github.PullRequest.Get(owner, name, number).ConfigureAwait(false), repo), cancellationToken);
+        RunAsync(repo, $"GET /repos/{repo}/pulls/{number}", async (owner, name) => Pull(await _api.Get<RestPullRequest>(Repo(owner, name, $"pulls/{number}")).ConfigureAwait(false), repo), cancellationToken);
 
     public Task<IReadOnlyList<PullRequestInfo>> ListOpenPullRequestsAsync(string repo, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<PullRequestInfo>>(repo, $"GET /repos/{repo}/pulls", async (owner, name) =>
-            [.. (await _github.PullRequest.GetAllForRepository(owner, name, new PullRequestRequest { State = ItemStateFilter.Open }, Pages()).ConfigureAwait(false)).Select(p => Pull(p, repo))],
+            [.. (await _api.GetAll<RestPullRequest>(Repo(owner, name, "pulls"), new Dictionary<string, string> { ["state"] = "open" }, Pages()).ConfigureAwait(false)).Select(p => Pull(p, repo))],
             cancellationToken);
 
     public Task<IReadOnlyList<ChangedFile>?> GetChangedFilesAsync(string repo, int number, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<ChangedFile>?>(repo, $"GET /repos/{repo}/pulls/{number}/files", async (owner, name) =>
         {
-            var files = await _github.PullRequest.Files(owner, name, number, Pages(MaxPullRequestFiles)).ConfigureAwait(false);
+            var files = await _api.GetAll<RestPullRequestFile>(Repo(owner, name, $"pulls/{number}/files"), Pages(MaxPullRequestFiles)).ConfigureAwait(false);
             if (files.Count >= MaxPullRequestFiles)
             {
                 return null; // GitHub lists at most 3,000: the rest only git diff knows
             }
 
-            return [.. files.Select(f => new ChangedFile(f.FileName, f.Status switch
+            return [.. files.Select(f => new ChangedFile(f.Filename, f.Status switch
             {
                 "added" => FileChangeKind.Added,
                 "removed" => FileChangeKind.Deleted,
                 "renamed" => FileChangeKind.Renamed,
                 "copied" => FileChangeKind.Copied,
                 _ => FileChangeKind.Modified,
-            }, f.PreviousFileName))];
+            }, f.PreviousFilename))];
         }, cancellationToken);
 
     public Task<IReadOnlyList<IssueComment>> ListCommentsAsync(string repo, int number, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<IssueComment>>(repo, $"GET /repos/{repo}/issues/{number}/comments", async (owner, name) =>
             // not Issue.Comment.GetAllForIssue: it adds sort=created&direction=asc, GitHub's default order, to every page's URL
-            [.. (await _api.GetAll<Octokit.IssueComment>(ApiUrls.IssueComments(owner, name, number), Pages()).ConfigureAwait(false)).Select(Comment)], cancellationToken);
+            [.. (await _api.GetAll<RestIssueComment>(Repo(owner, name, $"issues/{number}/comments"), Pages()).ConfigureAwait(false)).Select(Comment)], cancellationToken);
 
     public Task<IssueComment> CreateCommentAsync(string repo, int number, string body, CancellationToken cancellationToken) =>
         RunAsync(repo, $"POST /repos/{repo}/issues/{number}/comments", async (owner, name) =>
-            Comment(await _github.Issue.Comment.Create(owner, name, number, body).ConfigureAwait(false)), cancellationToken);
+            Comment(await _api.Post<RestIssueComment>(Repo(owner, name, $"issues/{number}/comments"), new RestCommentBody(body)).ConfigureAwait(false)), cancellationToken);
 
     public Task UpdateCommentAsync(string repo, long commentId, string body, CancellationToken cancellationToken) =>
         RunAsync(repo, $"PATCH /repos/{repo}/issues/comments/{commentId}", async (owner, name) =>
-            await _github.Issue.Comment.Update(owner, name, commentId, body).ConfigureAwait(false), cancellationToken);
+            await _api.Patch<RestIssueComment>(Repo(owner, name, $"issues/comments/{commentId}"), new RestCommentBody(body)).ConfigureAwait(false), cancellationToken);
 
     public Task DeleteCommentAsync(string repo, long commentId, CancellationToken cancellationToken) =>
         RunAsync(repo, $"DELETE /repos/{repo}/issues/comments/{commentId}", async (owner, name) =>
         {
             try
             {
-                await _github.Issue.Comment.Delete(owner, name, commentId).ConfigureAwait(false);
+                await _api.Delete(Repo(owner, name, $"issues/comments/{commentId}")).ConfigureAwait(false);
             }
             catch (NotFoundException)
             {
@@ -118,56 +127,54 @@ public sealed class GitHubClient : IVcs
             _ => throw new ArgumentException($"'{reaction}' is not a GitHub reaction (+1, -1, laugh, confused, heart, hooray, rocket, eyes)", nameof(reaction)),
         };
         return RunAsync(repo, $"POST /repos/{repo}/issues/comments/{commentId}/reactions", async (owner, name) =>
-            await _github.Reaction.IssueComment.Create(owner, name, commentId, new NewReaction(type)).ConfigureAwait(false), cancellationToken);
+            await Octo.Reaction.IssueComment.Create(owner, name, commentId, new NewReaction(type)).ConfigureAwait(false), cancellationToken);
     }
 
     public Task SetStatusAsync(string repo, string sha, CommitStatus status, CancellationToken cancellationToken)
     {
-        var body = new NewCommitStatus
-        {
-            State = status.State switch
+        var body = new RestNewStatus(
+            status.State switch
             {
-                Core.Ports.CommitState.Pending => Octokit.CommitState.Pending,
-                Core.Ports.CommitState.Success => Octokit.CommitState.Success,
-                Core.Ports.CommitState.Failure => Octokit.CommitState.Failure,
-                _ => Octokit.CommitState.Error,
+                Core.Ports.CommitState.Pending => "pending",
+                Core.Ports.CommitState.Success => "success",
+                Core.Ports.CommitState.Failure => "failure",
+                _ => "error",
             },
-            Context = status.Context,
-            Description = Truncate(status.Description, 140),
-            TargetUrl = status.TargetUrl,
-        };
+            status.Context,
+            Truncate(status.Description, 140),
+            status.TargetUrl);
         return RunAsync(repo, $"POST /repos/{repo}/statuses/{sha}", async (owner, name) =>
-            await _github.Repository.Status.Create(owner, name, sha, body).ConfigureAwait(false), cancellationToken);
+            await _api.Post<RestIgnored>(Repo(owner, name, $"statuses/{Uri.EscapeDataString(sha)}"), body).ConfigureAwait(false), cancellationToken);
     }
 
     public Task<long> CreateCheckRunAsync(string repo, CheckRun run, CancellationToken cancellationToken)
     {
-        var body = new NewCheckRun(Truncate(run.Name, 255), run.HeadSha) { Status = CheckStatus.Completed, Conclusion = new StringEnum<CheckConclusion>(run.Conclusion), Output = Output(run) };
+        var body = new RestNewCheckRun(Truncate(run.Name, 255), run.HeadSha, "completed", run.Conclusion, Output(run));
         return RunAsync(repo, $"POST /repos/{repo}/check-runs", async (owner, name) =>
-            (await _github.Check.Run.Create(owner, name, body).ConfigureAwait(false)).Id, cancellationToken);
+            (await _api.Post<RestCheckRunCreated>(Repo(owner, name, "check-runs"), body).ConfigureAwait(false)).Id, cancellationToken);
     }
 
     public Task UpdateCheckRunAsync(string repo, long checkRunId, CheckRun run, CancellationToken cancellationToken)
     {
-        var body = new CheckRunUpdate { Name = Truncate(run.Name, 255), Status = CheckStatus.Completed, Conclusion = new StringEnum<CheckConclusion>(run.Conclusion), Output = Output(run) };
+        var body = new RestCheckRunUpdate(Truncate(run.Name, 255), "completed", run.Conclusion, Output(run));
         return RunAsync(repo, $"PATCH /repos/{repo}/check-runs/{checkRunId}", async (owner, name) =>
-            await _github.Check.Run.Update(owner, name, checkRunId, body).ConfigureAwait(false), cancellationToken);
+            await _api.Patch<RestIgnored>(Repo(owner, name, $"check-runs/{checkRunId}"), body).ConfigureAwait(false), cancellationToken);
     }
 
     /// <summary>GitHub refuses more than 65,535 characters in each of output.summary and output.text: cut with a notice.</summary>
-    private static NewCheckRunOutput Output(CheckRun run)
+    private static RestCheckRunOutput Output(CheckRun run)
     {
         const int limit = 65_535;
         const string notice = "\n\n… cut at GitHub's 65,535-character limit; the full plan is in the job summary and the plan artifact.";
         static string? Fit(string? text) => text is null || text.Length <= limit ? text : text[..(limit - notice.Length)] + notice;
-        return new NewCheckRunOutput(Truncate(run.Title, 255), Fit(run.Summary)) { Text = Fit(run.Text) };
+        return new RestCheckRunOutput(Truncate(run.Title, 255), Fit(run.Summary), Fit(run.Text));
     }
 
     public Task<UserPermission> GetPermissionAsync(string repo, string user, CancellationToken cancellationToken) =>
         RunAsync(repo, $"GET /repos/{repo}/collaborators/{user}/permission", async (owner, name) =>
         {
-            var permission = await _github.Repository.Collaborator.ReviewPermission(owner, name, user).ConfigureAwait(false);
-            return new UserPermission(permission.Permission, permission.RoleName);
+            var permission = await _api.Get<RestPermission>(Repo(owner, name, $"collaborators/{Uri.EscapeDataString(user)}/permission")).ConfigureAwait(false);
+            return new UserPermission(permission.Permission ?? "none", permission.RoleName);
         }, cancellationToken);
 
     public async Task<bool> IsTeamMemberAsync(string org, string teamSlug, string user, CancellationToken cancellationToken)
@@ -179,7 +186,7 @@ public sealed class GitHubClient : IVcs
         {
             try
             {
-                var membership = await _github.Connection.Get<TeamMembershipDetails>(path, new Dictionary<string, string>()).ConfigureAwait(false);
+                var membership = await _api.Connection.Get<TeamMembershipDetails>(path, new Dictionary<string, string>()).ConfigureAwait(false);
                 return membership.Body?.State.StringValue == "active";
             }
             catch (NotFoundException)
@@ -191,12 +198,12 @@ public sealed class GitHubClient : IVcs
 
     public Task<IReadOnlyList<PullRequestInfo>> PullRequestsForCommitAsync(string repo, string sha, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<PullRequestInfo>>(repo, $"GET /repos/{repo}/commits/{sha}/pulls", async (owner, name) =>
-            [.. (await _github.Repository.Commit.PullRequests(owner, name, sha, Pages()).ConfigureAwait(false)).Select(p => Pull(p, repo))], cancellationToken);
+            [.. (await _api.GetAll<RestPullRequest>(Repo(owner, name, $"commits/{Uri.EscapeDataString(sha)}/pulls"), Pages()).ConfigureAwait(false)).Select(p => Pull(p, repo))], cancellationToken);
 
     public Task<IReadOnlyList<Review>> ListReviewsAsync(string repo, int number, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<Review>>(repo, $"GET /repos/{repo}/pulls/{number}/reviews", async (owner, name) =>
-            [.. (await _github.PullRequest.Review.GetAll(owner, name, number, Pages()).ConfigureAwait(false))
-                .Select(r => new Review(r.Id, r.User?.Login ?? "", r.State.StringValue, r.CommitId))], cancellationToken);
+            [.. (await _api.GetAll<RestReview>(Repo(owner, name, $"pulls/{number}/reviews"), Pages()).ConfigureAwait(false))
+                .Select(r => new Review(r.Id, r.User?.Login ?? "", r.State ?? "", r.CommitId))], cancellationToken);
 
     public Task<IReadOnlyList<IssueInfo>> ListIssuesAsync(string repo, string label, string state, CancellationToken cancellationToken)
     {
@@ -212,7 +219,7 @@ public sealed class GitHubClient : IVcs
         };
         request.Labels.Add(label);
         return RunAsync<IReadOnlyList<IssueInfo>>(repo, $"GET /repos/{repo}/issues", async (owner, name) =>
-            [.. (await _github.Issue.GetAllForRepository(owner, name, request, Pages()).ConfigureAwait(false))
+            [.. (await Octo.Issue.GetAllForRepository(owner, name, request, Pages()).ConfigureAwait(false))
                 .Where(i => i.PullRequest is null).Select(Issue)], cancellationToken); // the issues API lists PRs too
     }
 
@@ -224,7 +231,7 @@ public sealed class GitHubClient : IVcs
             issue.Labels.Add(label);
         }
 
-        return RunAsync(repo, $"POST /repos/{repo}/issues", async (owner, name) => Issue(await _github.Issue.Create(owner, name, issue).ConfigureAwait(false)), cancellationToken);
+        return RunAsync(repo, $"POST /repos/{repo}/issues", async (owner, name) => Issue(await Octo.Issue.Create(owner, name, issue).ConfigureAwait(false)), cancellationToken);
     }
 
     public Task UpdateIssueAsync(string repo, int number, string? body, string? state, CancellationToken cancellationToken) =>
@@ -243,37 +250,34 @@ public sealed class GitHubClient : IVcs
             }
 
             var path = new Uri($"repos/{Uri.EscapeDataString(owner)}/{Uri.EscapeDataString(name)}/issues/{number}", UriKind.Relative);
-            return await _github.Connection.Patch<Octokit.Issue>(path, changes).ConfigureAwait(false);
+            return await _api.Connection.Patch<Octokit.Issue>(path, changes).ConfigureAwait(false);
         }, cancellationToken);
 
     private static IssueInfo Issue(Octokit.Issue i) => new(i.Number, i.Title ?? "", i.Body ?? "", i.State.StringValue);
 
-    private static PullRequestInfo Pull(PullRequest p, string repo) =>
-        Pull(repo, p.Number, p.State, p.Draft, p.Merged || p.MergedAt is not null, p.User, p.Head, p.Base, p.MergeCommitSha);
-
-    // the same fields as PullRequest, another Octokit type
-    private static PullRequestInfo Pull(CommitPullRequest p, string repo) =>
-        Pull(repo, p.Number, p.State, p.Draft, p.Merged || p.MergedAt is not null, p.User, p.Head, p.Base, p.MergeCommitSha);
-
-    private static PullRequestInfo Pull(string repo, int number, StringEnum<ItemState> state, bool draft, bool merged, User? user, GitReference? head, GitReference? @base, string? mergeCommitSha) => new()
+    private static PullRequestInfo Pull(RestPullRequest p, string repo) => new()
     {
-        Number = number,
-        HeadSha = head?.Sha ?? "",
-        BaseSha = @base?.Sha ?? "",
-        BaseRef = @base?.Ref ?? "main",
-        HeadRef = head?.Ref ?? "",
-        Author = user?.Login ?? "",
-        State = state.StringValue,
-        Draft = draft,
-        Merged = merged,
+        Number = checked((int)p.Number),
+        HeadSha = p.Head?.Sha ?? "",
+        BaseSha = p.Base?.Sha ?? "",
+        BaseRef = p.Base?.Ref ?? "main",
+        HeadRef = p.Head?.Ref ?? "",
+        Author = p.User?.Login ?? "",
+        State = p.State ?? "",
+        Draft = p.Draft,
+        Merged = p.Merged || p.MergedAt is not null,
         // a deleted fork leaves head.repo null: its code is still not ours to run with our credentials
-        FromFork = head?.Repository is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
-        CloneUrl = @base?.Repository?.CloneUrl,
-        DefaultBranch = @base?.Repository?.DefaultBranch,
-        MergeCommitSha = mergeCommitSha,
+        FromFork = p.Head?.Repository is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
+        CloneUrl = p.Base?.Repository?.CloneUrl,
+        DefaultBranch = p.Base?.Repository?.DefaultBranch,
+        MergeCommitSha = p.MergeCommitSha,
     };
 
-    private static IssueComment Comment(Octokit.IssueComment c) => new(c.Id, c.Body ?? "", c.User?.Login ?? "", c.CreatedAt, c.UpdatedAt ?? c.CreatedAt);
+    private static IssueComment Comment(RestIssueComment c)
+    {
+        var created = GitHubTime.Parse(c.CreatedAt, "created_at");
+        return new(c.Id, c.Body ?? "", c.User?.Login ?? "", created, c.UpdatedAt is null ? created : GitHubTime.Parse(c.UpdatedAt, "updated_at"));
+    }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 

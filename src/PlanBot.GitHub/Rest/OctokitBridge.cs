@@ -31,17 +31,22 @@ internal sealed class OctokitBridge(HttpClient api, Uri apiBase) : HttpMessageHa
     private static readonly MediaTypeWithQualityHeaderValue PlainJson = new("application/json", 0.9);
 
     /// <summary>An Octokit client over <paramref name="api"/>, addressed at its BaseAddress as given (GITHUB_API_URL).</summary>
-    public static IGitHubClient Connect(HttpClient api)
+    public static IGitHubClient Connect(HttpClient api) => new Octokit.GitHubClient(Connection(api));
+
+    /// <summary>
+    /// Octokit's Connection over <paramref name="api"/> (its pipeline: pages, rate-limit info, errors), with
+    /// <see cref="GitHubJson"/> as its serializer; building a whole <see cref="Octokit.GitHubClient"/> is left to the calls that need one.
+    /// </summary>
+    public static IConnection Connection(HttpClient api)
     {
         var given = api.BaseAddress ?? throw new ArgumentException("the HttpClient has no BaseAddress: build it with GitHubClient.CreateHttp(GITHUB_API_URL)", nameof(api));
         // Octokit's own GitHubClient(header, uri) turns any host but api.github.com into …/api/v3/; the Connection takes the address
         // as it is. The trailing slash makes Octokit's relative paths land under it (…/api/v3/repos/…, not …/api/repos/…).
         var apiBase = new Uri(given.ToString().TrimEnd('/') + "/");
         var connection = new Connection(new Octokit.ProductHeaderValue("PlanBot", "1.0"), apiBase, new InMemoryCredentialStore(Credentials.Anonymous),
-            new HttpClientAdapter(() => new OctokitBridge(api, apiBase)), new SimpleJsonSerializer());
-        var client = new Octokit.GitHubClient(connection);
-        client.SetRequestTimeout(Timeout.InfiniteTimeSpan); // our HttpClient's timeout governs the whole call, retries included
-        return client;
+            new HttpClientAdapter(() => new OctokitBridge(api, apiBase)), new GitHubJson());
+        connection.SetRequestTimeout(Timeout.InfiniteTimeSpan); // our HttpClient's timeout governs the whole call, retries included
+        return connection;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

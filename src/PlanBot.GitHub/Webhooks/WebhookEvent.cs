@@ -13,7 +13,8 @@ public abstract record WebhookEvent(string Repo)
     public sealed record PullRequestClosed(string Repo, PullRequestInfo PullRequest, long? Installation, bool MergedIntoDefaultBranch = false) : WebhookEvent(Repo);
 
     /// <summary>A new comment on a PR whose first non-empty line starts with /planbot.</summary>
-    public sealed record Command(string Repo, int Number, IssueComment Comment, long? Installation) : WebhookEvent(Repo);
+    /// <param name="OnMergedPullRequest">The PR was merged when the comment was made (<c>issue.pull_request.merged_at</c>): the command may apply what its merge left waiting.</param>
+    public sealed record Command(string Repo, int Number, IssueComment Comment, long? Installation, bool OnMergedPullRequest = false) : WebhookEvent(Repo);
 
     public sealed record PushToDefaultBranch(string Repo, string Sha, long? Installation) : WebhookEvent(Repo);
 
@@ -30,6 +31,14 @@ public abstract record WebhookEvent(string Repo)
         Command e => e.Number,
         _ => null,
     };
+
+    /// <summary>
+    /// The PR whose line the service runs this event on (one at a time per line); null: the
+    /// repository's line, where pushes to the default branch apply. A command on a merged PR runs
+    /// there: it may apply what the merge left waiting, which must never overlap a push's apply.
+    /// </summary>
+    /// <remarks>A method, not a property: the record's printed form (golden/webhook-records.txt) stays what the parser reads.</remarks>
+    public int? LinePullRequest() => this is Command { OnMergedPullRequest: true } ? null : PullRequestNumber;
 }
 
 /// <summary>
@@ -53,7 +62,7 @@ public static partial class WebhookParser
         var installation = envelope.Installation?.Id;
         switch (eventName)
         {
-            case "pull_request" or "pull_request_target" when envelope.Action is { } action && envelope.PullRequest is not null:
+            case "pull_request" or "pull_request_target" when envelope.Action is { } action && Present(envelope.PullRequest):
                 if (action != "closed" && !PlanActions.Contains(action))
                 {
                     return new WebhookEvent.Ignored(repo, $"pull_request {action} needs no plan");
@@ -70,7 +79,7 @@ public static partial class WebhookParser
                 }
 
                 var commentEvent = Read(body, WebhookPayloadContext.Default.IssueCommentPayload, eventName);
-                if (commentEvent.Issue is not { PullRequest: not null } issue || commentEvent.Comment is not { } comment)
+                if (commentEvent.Issue is not { } issue || !Present(issue.PullRequest) || commentEvent.Comment is not { } comment)
                 {
                     return new WebhookEvent.Ignored(repo, "a comment on an issue, not a pull request");
                 }
@@ -81,7 +90,8 @@ public static partial class WebhookParser
                     return new WebhookEvent.Ignored(repo, !IsCommand(comment.Body) ? "not a /planbot command" : "a bot's comment");
                 }
 
-                return new WebhookEvent.Command(repo, checked((int)issue.Number), new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation);
+                var merged = issue.PullRequest is { ValueKind: JsonValueKind.Object } pull && pull.TryGetProperty("merged_at", out var mergedAt) && mergedAt.ValueKind == JsonValueKind.String;
+                return new WebhookEvent.Command(repo, checked((int)issue.Number), new IssueComment(comment.Id, comment.Body ?? "", comment.User?.Login ?? "", comment.CreatedAt, comment.UpdatedAt), installation, merged);
             case "push" when envelope.Ref is not null && envelope.After is not null:
                 var push = Read(body, WebhookPayloadContext.Default.PushPayload, eventName);
                 var defaultBranch = push.Repository?.DefaultBranch ?? "main";
@@ -118,6 +128,17 @@ public static partial class WebhookParser
         }
     }
 
+    /// <summary>A field that is there and not null (the model reads objects PlanBot only tests for as a <see cref="JsonElement"/>).</summary>
+    private static bool Present(JsonElement value) => value.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
+
+    /// <summary>A boolean GitHub may send as null or leave out (both false); anything else is not GitHub's shape.</summary>
+    private static bool Flag(JsonElement value, string eventName, string field) => value.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False or JsonValueKind.Null or JsonValueKind.Undefined => false,
+        _ => throw new JsonException($"the {eventName} payload's 'pull_request.{field}' is {value.ValueKind.ToString().ToLowerInvariant()}, not true, false or null: it is not GitHub's shape"),
+    };
+
     internal static PullRequestInfo Pull(PullPayload? p, string repo, string eventName = "pull_request")
     {
         // A signed payload can still lack what every real pull_request event carries: refuse it by name.
@@ -138,8 +159,8 @@ public static partial class WebhookParser
             HeadRef = Need(head.Ref, "head.ref"),
             Author = author,
             State = p.State ?? "open",
-            Draft = p.Draft ?? false,
-            Merged = p.Merged == true || p.MergedAt is not null,
+            Draft = Flag(p.Draft, eventName, "draft"),
+            Merged = Flag(p.Merged, eventName, "merged") || p.MergedAt is not null,
             // A head repository that is gone (a deleted fork) is not this repository: treated as a fork, as the REST client does.
             FromFork = head.Repo is not { } headRepo || !string.Equals(headRepo.FullName, repo, StringComparison.OrdinalIgnoreCase),
             CloneUrl = @base.Repo?.CloneUrl,
@@ -154,7 +175,7 @@ internal sealed record EnvelopeRepoJson(string? FullName, string? DefaultBranch)
 internal sealed record EnvelopeInstallationJson(long Id);
 
 /// <summary>What every delivery is read for first: the action, the repository, and whether the shape is the one its event needs.</summary>
-internal sealed record EnvelopeJson(string? Action, EnvelopeRepoJson? Repository, EnvelopeInstallationJson? Installation, JsonElement? PullRequest, string? Ref, string? After);
+internal sealed record EnvelopeJson(string? Action, EnvelopeRepoJson? Repository, EnvelopeInstallationJson? Installation, JsonElement PullRequest, string? Ref, string? After);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(EnvelopeJson))]
@@ -168,11 +189,14 @@ internal sealed record PayloadRepo(string? FullName, string? CloneUrl, string? D
 
 internal sealed record PayloadBranch(string? Sha, string? Ref, PayloadRepo? Repo);
 
-internal sealed record PullPayload(long Number, string? State, bool? Draft, bool? Merged, DateTimeOffset? MergedAt, string? MergeCommitSha, PayloadBranch? Head, PayloadBranch? Base, PayloadUser? User);
+// Draft and Merged are JsonElements, MergedAt a string (PlanBot only asks whether it is set): each value type a
+// source-generated model uses costs ~50 JIT-compiled methods at first use (JsonPropertyInfo<T>, converters), and
+// bool?, DateTimeOffset? and JsonElement? were used by nothing else on the way to the first terraform (issue 19).
+internal sealed record PullPayload(long Number, string? State, JsonElement Draft, JsonElement Merged, string? MergedAt, string? MergeCommitSha, PayloadBranch? Head, PayloadBranch? Base, PayloadUser? User);
 
 internal sealed record PullRequestPayload(PullPayload? PullRequest);
 
-internal sealed record IssuePayload(long Number, JsonElement? PullRequest);
+internal sealed record IssuePayload(long Number, JsonElement PullRequest);
 
 internal sealed record CommentPayload(long Id, string? Body, PayloadUser? User, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 

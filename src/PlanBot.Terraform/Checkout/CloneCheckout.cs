@@ -102,14 +102,37 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
         }
     }
 
+    /// <summary>
+    /// The remote's default-branch head now: <c>git ls-remote URL refs/heads/DEFAULT</c>, the branch
+    /// being the one <c>origin/HEAD</c> named when the workspace was cloned. Read-only, so it takes no
+    /// turn of the default-branch workspace: an apply holding that workspace asks it again right before
+    /// each project's apply. Before the first clone: cloned and fetched under the workspace's turn.
+    /// </summary>
     public async Task<string?> DefaultBranchHeadAsync(string repo, string? cloneUrl, CancellationToken cancellationToken)
     {
+        var url = cloneUrl ?? $"{cloneBase.TrimEnd('/')}/{repo}.git";
+        var workspace = Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), "default-branch");
+        if (Directory.Exists(Path.Combine(workspace, ".git")))
+        {
+            var remoteHead = (await GitCli.RunAsync(workspace, ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], cancellationToken, allowFailure: true).ConfigureAwait(false)).Trim();
+            const string prefix = "refs/remotes/origin/";
+            if (remoteHead.StartsWith(prefix, StringComparison.Ordinal) && SafeBranch(remoteHead[prefix.Length..]))
+            {
+                var auth = await AuthAsync(repo, url, cancellationToken).ConfigureAwait(false);
+                var listed = await GitCli.RunAsync(workspace, [.. auth, "ls-remote", "--", url, "refs/heads/" + remoteHead[prefix.Length..]], cancellationToken).ConfigureAwait(false);
+                var sha = listed.Split('\t', 2)[0].Trim();
+                return sha.Length == 40 && sha.All(char.IsAsciiHexDigitLower) ? sha : null;
+            }
+
+            return null; // no origin/HEAD in the clone: not known (never waiting for the workspace's turn, which the caller may hold)
+        }
+
         var gate = _defaultBranches.GetOrAdd(repo, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var workspace = await FetchDefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
-            return (await GitCli.RunAsync(workspace, ["rev-parse", "origin/HEAD"], cancellationToken).ConfigureAwait(false)).Trim();
+            var fetched = await FetchDefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
+            return (await GitCli.RunAsync(fetched, ["rev-parse", "origin/HEAD"], cancellationToken).ConfigureAwait(false)).Trim();
         }
         finally
         {

@@ -69,7 +69,11 @@ internal sealed class InProcessService : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        done().ShouldBeTrue($"timed out waiting for {what}: {service?.Errors}");
+        if (!done())
+        {
+            // read only now: the service is still writing to Errors, and a StringWriter read while written to can throw
+            Assert.Fail($"timed out waiting for {what}: {service?.Errors}");
+        }
     }
 
     /// <summary>Stops the service (as SIGTERM would) and returns its exit code.</summary>
