@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 
 namespace PlanBot.Core.Plans;
@@ -54,10 +56,23 @@ public static class ChangeValues
     /// <exception cref="JsonException">An object in the values repeats a key: which value counts would be ambiguous.</exception>
     public static ValueContent Digest(JsonElement change)
     {
-        var walker = new Walker(hashing: true);
-        walker.Change(change);
-        return new ValueContent(walker.Finish(), walker.Sensitive ?? (IReadOnlyList<byte[]>)[]);
+        // One walker per thread, reused: a 10,000-change plan digests 10,000 changes (issue 19).
+        var walker = cached ?? new Walker(hashing: true);
+        cached = null;
+        try
+        {
+            walker.Change(change);
+            return new ValueContent(walker.Finish(), walker.Sensitive ?? (IReadOnlyList<byte[]>)[]);
+        }
+        finally
+        {
+            walker.Reset();
+            cached = walker;
+        }
     }
+
+    [ThreadStatic]
+    private static Walker? cached;
 
     /// <summary>The canonical lines of a <c>change</c> object, sensitive values shown as <c>(sensitive)</c>: what differs between two plans, attribute by attribute.</summary>
     /// <exception cref="JsonException">An object in the values repeats a key.</exception>
@@ -75,6 +90,18 @@ public static class ChangeValues
         public StringBuilder Text { get; } = new();
 
         public List<byte[]>? Sensitive { get; private set; }
+
+        /// <summary>Ready for the next change; buffers that grew on a huge value are not kept.</summary>
+        public void Reset()
+        {
+            path.Clear();
+            Sensitive = null;
+            Text.Clear();
+            if (Text.Capacity > 1 << 16)
+            {
+                Text.Capacity = 1 << 12;
+            }
+        }
 
         public void Change(JsonElement change)
         {
@@ -153,7 +180,9 @@ public static class ChangeValues
                     Array(value, unknown, sensitive);
                     break;
                 case JsonValueKind.String:
-                    Leaf(Quote(value.GetString()!));
+                    Text.Append(path).Append(" = ");
+                    AppendString(value);
+                    Text.Append('\n');
                     break;
                 case JsonValueKind.Number:
                     Leaf(Number(value));
@@ -174,51 +203,121 @@ public static class ChangeValues
 
         private void Object(JsonElement value, JsonElement unknown, JsonElement sensitive)
         {
-            var keys = new List<string>();
+            // The value's members read once with their elements (looking each key up again walks the object).
+            var members = new List<KeyValuePair<string, JsonElement>>();
             foreach (var property in value.EnumerateObject())
             {
-                keys.Add(property.Name);
+                members.Add(new(Name(property), property.Value));
             }
 
-            keys.Sort(StringComparer.Ordinal);
-            for (var i = 1; i < keys.Count; i++)
+            members.Sort(ByKey);
+            for (var i = 1; i < members.Count; i++)
             {
-                if (keys[i] == keys[i - 1])
+                if (members[i].Key == members[i - 1].Key)
                 {
-                    throw new JsonException($"the key \"{keys[i]}\" appears twice in {path}; the plan JSON is damaged, regenerate it with `terraform show -json`");
+                    throw new JsonException($"the key \"{members[i].Key}\" appears twice in {path}; the plan JSON is damaged, regenerate it with `terraform show -json`");
                 }
             }
 
-            if (unknown.ValueKind == JsonValueKind.Object)
+            var unknownObject = unknown.ValueKind == JsonValueKind.Object;
+            if (unknownObject)
             {
-                var known = keys.Count;
+                var known = members.Count;
                 foreach (var property in unknown.EnumerateObject())
                 {
-                    if (keys.BinarySearch(0, known, property.Name, StringComparer.Ordinal) < 0)
+                    if (Find(members, known, property.Name) < 0)
                     {
-                        keys.Add(property.Name); // unknown, and absent from the value
+                        members.Add(new(property.Name, default)); // unknown, and absent from the value
                     }
                 }
 
-                if (keys.Count > known)
+                if (members.Count > known)
                 {
-                    keys.Sort(StringComparer.Ordinal);
+                    members.Sort(ByKey);
                 }
             }
 
-            if (keys.Count == 0)
+            if (members.Count == 0)
             {
                 Leaf("{}");
                 return;
             }
 
+            var sensitiveObject = sensitive.ValueKind == JsonValueKind.Object;
             var length = path.Length;
-            foreach (var key in keys)
+            foreach (var (key, child) in members)
             {
                 AppendKey(key);
-                Walk(Get(value, key), unknown.ValueKind == JsonValueKind.Object ? Get(unknown, key) : default, sensitive.ValueKind == JsonValueKind.Object ? Get(sensitive, key) : default);
+                Walk(child, unknownObject ? Get(unknown, key) : default, sensitiveObject ? Get(sensitive, key) : default);
                 path.Length = length;
             }
+        }
+
+        /// <summary>
+        /// A property's name; a short unescaped one is looked up among the names seen before instead of
+        /// decoded into a new string (a plan repeats the same attribute names in every resource).
+        /// </summary>
+        private string Name(JsonProperty property)
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (raw.Length > 1 && raw[0] == (byte)'"' && raw[^1] == (byte)'"')
+            {
+                raw = raw[1..^1]; // with its quotes (an unescaped name cannot hold one)
+            }
+
+            if (raw.Length > ShortName || raw.Contains((byte)'\\') || !Utf8.IsValid(raw))
+            {
+                return property.Name;
+            }
+
+            Span<char> chars = stackalloc char[ShortName];
+            var text = chars[..Encoding.UTF8.GetChars(raw, chars)];
+            if (names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var known))
+            {
+                return known;
+            }
+
+            var name = new string(text);
+            if (names.Count < MaxNames)
+            {
+                names.Add(name);
+            }
+
+            return name;
+        }
+
+        private const int ShortName = 64;
+
+        private const int MaxNames = 4096;
+
+        private readonly HashSet<string> names = new(StringComparer.Ordinal);
+
+        private static readonly Comparison<KeyValuePair<string, JsonElement>> ByKey = (a, b) => string.CompareOrdinal(a.Key, b.Key);
+
+        /// <summary>Binary search of the first <paramref name="count"/> (sorted) members.</summary>
+        private static int Find(List<KeyValuePair<string, JsonElement>> members, int count, string key)
+        {
+            int low = 0, high = count - 1;
+            while (low <= high)
+            {
+                var mid = low + ((high - low) >> 1);
+                var order = string.CompareOrdinal(members[mid].Key, key);
+                if (order == 0)
+                {
+                    return mid;
+                }
+
+                if (order < 0)
+                {
+                    low = mid + 1;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+
+            return -1;
         }
 
         private void Array(JsonElement value, JsonElement unknown, JsonElement sensitive)
@@ -233,14 +332,21 @@ public static class ChangeValues
                 return;
             }
 
+            // Enumerated side by side: indexing a JSON array of objects walks it from the start every time.
             var length = path.Length;
+            var values = count > 0 ? value.EnumerateArray() : default;
+            var unknowns = marks > 0 ? unknown.EnumerateArray() : default;
+            var sensitives = sensitiveMarks > 0 ? sensitive.EnumerateArray() : default;
             for (var i = 0; i < total; i++)
             {
                 path.Append('[').Append(i.ToString(CultureInfo.InvariantCulture)).Append(']');
-                Walk(i < count ? value[i] : default, i < marks ? unknown[i] : default, i < sensitiveMarks ? sensitive[i] : default);
+                Walk(Next(ref values, i < count), Next(ref unknowns, i < marks), Next(ref sensitives, i < sensitiveMarks));
                 path.Length = length;
             }
         }
+
+        private static JsonElement Next(ref JsonElement.ArrayEnumerator items, bool has) =>
+            has && items.MoveNext() ? items.Current : default;
 
         private void AppendKey(string key)
         {
@@ -250,7 +356,7 @@ public static class ChangeValues
             }
             else
             {
-                path.Append('[').Append(Quote(key)).Append(']');
+                AppendQuoted(path.Append('['), key).Append(']');
             }
         }
 
@@ -274,22 +380,52 @@ public static class ChangeValues
             return true;
         }
 
-        private static string Quote(string text)
+        /// <summary>
+        /// A string value quoted: a short one without escapes is decoded from its bytes in the plan,
+        /// without a string per value (the same text: valid UTF-8 decodes as GetString decodes it).
+        /// </summary>
+        private void AppendString(JsonElement value)
         {
-            var sb = new StringBuilder(text.Length + 2).Append('"');
-            foreach (var c in text)
+            var raw = JsonMarshal.GetRawUtf8Value(value);
+            raw = raw[1..^1]; // the quotes
+            if (raw.Length <= ShortString && !raw.Contains((byte)'\\') && Utf8.IsValid(raw))
             {
+                Span<char> chars = stackalloc char[ShortString];
+                AppendQuoted(Text, chars[..Encoding.UTF8.GetChars(raw, chars)]);
+            }
+            else
+            {
+                AppendQuoted(Text, value.GetString()!);
+            }
+        }
+
+        private const int ShortString = 256;
+
+        /// <summary>The text quoted and escaped, appended in place (no string per value).</summary>
+        private static StringBuilder AppendQuoted(StringBuilder sb, ReadOnlySpan<char> text)
+        {
+            sb.Append('"');
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (c is not ('"' or '\\' or '\n' or < ' ' or '\u007f' or '\u2028' or '\u2029'))
+                {
+                    continue;
+                }
+
+                sb.Append(text[start..i]);
+                start = i + 1;
                 switch (c)
                 {
                     case '"': sb.Append("\\\""); break;
                     case '\\': sb.Append("\\\\"); break;
                     case '\n': sb.Append("\\n"); break;
-                    case < ' ' or '\u007f' or '\u2028' or '\u2029': sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-                    default: sb.Append(c); break;
+                    default: sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
                 }
             }
 
-            return sb.Append('"').ToString();
+            return sb.Append(text[start..]).Append('"');
         }
 
         /// <summary>

@@ -27,13 +27,38 @@ public static class PlanFingerprint
 
     public static string Compute(IEnumerable<ResourceChange> changes, IEnumerable<OutputContent> outputs)
     {
-        var lines = changes
-            .Where(c => c.Action is not (ChangeAction.Read or ChangeAction.NoOp) || c.IsMove || c.Importing)
-            .Select(c => $"resource\t{c.Address}\t{c.Deposed}\t{c.ActionList}\t{(c.IsMove ? c.PreviousAddress : "")}\t{(c.Importing ? 1 : 0)}\t{c.ContentDigest}")
-            .Concat(outputs.Select(o => $"output\t{o.Name}\t{o.Actions}\t{o.Digest}"))
-            .Order(StringComparer.Ordinal);
-        var text = string.Join('\n', lines);
-        return Prefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        var lines = new List<string>();
+        foreach (var c in changes)
+        {
+            if (c.Action is not (ChangeAction.Read or ChangeAction.NoOp) || c.IsMove || c.Importing)
+            {
+                lines.Add($"resource\t{c.Address}\t{c.Deposed}\t{c.ActionList}\t{(c.IsMove ? c.PreviousAddress : "")}\t{(c.Importing ? 1 : 0)}\t{c.ContentDigest}");
+            }
+        }
+
+        foreach (var o in outputs)
+        {
+            lines.Add($"output\t{o.Name}\t{o.Actions}\t{o.Digest}");
+        }
+
+        lines.Sort(StringComparer.Ordinal);
+
+        // The lines joined by '\n', hashed line by line (a 10,000-change plan's text is megabytes).
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1024];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = i == 0 ? lines[i] : "\n" + lines[i];
+            var size = Encoding.UTF8.GetMaxByteCount(line.Length);
+            if (size > buffer.Length)
+            {
+                buffer = new byte[size];
+            }
+
+            hash.AppendData(buffer, 0, Encoding.UTF8.GetBytes(line, buffer));
+        }
+
+        return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>Whether <paramref name="fingerprint"/> is of the current format (else it can never match a plan read now).</summary>

@@ -32,8 +32,6 @@ public static partial class PlanReader
     /// </summary>
     public const int MaxDepth = 1_000;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth };
-
     [GeneratedRegex(@"^\d+\.\d+$", RegexOptions.CultureInvariant)]
     private static partial Regex FormatVersion();
 
@@ -55,12 +53,19 @@ public static partial class PlanReader
             throw NotJson(name, e);
         }
 
-        return Summarize(plan ?? throw NullDocument(name), name, salt);
+        try
+        {
+            return Summarize(plan ?? throw NullDocument(name), name, salt);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw NotText(name, e);
+        }
     }
 
     /// <summary>
     /// Reads the summary and the masked attribute diffs (<see cref="PlanDetails"/>) of a plan held in
-    /// memory: one parse, the document's bytes shared, not copied.
+    /// memory: one forward pass (<see cref="PlanStream"/>), the bytes shared, not copied.
     /// </summary>
     /// <exception cref="PlanFormatException">Not JSON, not a plan, or a format this PlanBot does not read.</exception>
     public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks) =>
@@ -78,36 +83,41 @@ public static partial class PlanReader
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
     public static PlanSummary ReadDetailed(ReadOnlyMemory<byte> json, string name, IReadOnlyList<Regex> masks, FingerprintSalt salt)
     {
-        // One parse: the details need the document, and the summary's model is read from the same
-        // document (PlanDocument) instead of deserializing the bytes a second time.
-        JsonDocument document;
+        // One forward pass over the bytes (PlanStream): the summary's model, the sensitive values and
+        // where each change lies; no document of the whole plan is built (issue 19).
+        PlanStream stream;
         try
         {
-            document = JsonDocument.Parse(json, DocumentOptions);
+            stream = PlanStream.Read(json);
         }
         catch (JsonException e)
         {
             throw NotJson(name, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw NotText(name, e);
         }
 
+        PlanSummary plan;
         try
         {
-            // The summary first: it refuses what is not a plan ([] or null) before the details walk it.
-            var plan = Summarize(PlanDocument.Read(document.RootElement) ?? throw NullDocument(name), name, salt);
-            var details = PlanDetails.Build(document, masks); // the details own the document from here
-            return plan with { Details = details };
+            plan = Summarize(stream.Plan ?? throw NullDocument(name), name, salt);
         }
-        catch (JsonException e)
+        catch (InvalidOperationException e)
         {
-            document.Dispose();
-            throw NotJson(name, e);
+            throw NotText(name, e); // replace_paths' strings are decoded here
         }
-        catch
-        {
-            document.Dispose();
-            throw;
-        }
+
+        return plan with { Details = PlanDetails.Build(stream, masks) };
     }
+
+    /// <summary>
+    /// The reader accepts a string holding invalid UTF-8 or a lone surrogate escape (<c>"\ud800"</c>);
+    /// decoding it throws <see cref="InvalidOperationException"/>, which must not crash a render.
+    /// </summary>
+    private static PlanFormatException NotText(string name, InvalidOperationException e) =>
+        new($"{name}: not a valid terraform plan JSON document (a string is not valid UTF-8 or holds an unpaired surrogate escape: {FirstLine(e.Message)}); produce it with `terraform show -json PLANFILE`", e);
 
     /// <inheritdoc cref="ReadDetailed(ReadOnlyMemory{byte}, string, IReadOnlyList{Regex})"/>
     /// <param name="name">How errors name the document (default: the path); a PR comment should not show server paths.</param>

@@ -55,7 +55,7 @@ public class PlanCorpusTests
     }
 
     /// <summary>
-    /// A rendered plan is parsed once (its document, PlanDocument) and a stored or applied one is
+    /// A rendered plan is read in one forward pass (PlanStream) and a stored or applied one is
     /// streamed (PlanJsonContext): both must accept, refuse and fingerprint every plan alike, or an
     /// approval given on the comment would not match the plan applied.
     /// </summary>

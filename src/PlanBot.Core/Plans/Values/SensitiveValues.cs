@@ -86,7 +86,7 @@ public static class SensitiveValues
         }
     }
 
-    private static void Add(JsonElement owner, string valueField, string maskField, HashSet<string> found)
+    internal static void Add(JsonElement owner, string valueField, string maskField, HashSet<string> found)
     {
         if (owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(maskField, out var mask) && owner.TryGetProperty(valueField, out var value))
         {
@@ -94,7 +94,7 @@ public static class SensitiveValues
         }
     }
 
-    private static void AddAll(JsonElement value, HashSet<string> found)
+    internal static void AddAll(JsonElement value, HashSet<string> found)
     {
         switch (value.ValueKind)
         {
