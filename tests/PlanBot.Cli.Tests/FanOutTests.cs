@@ -333,11 +333,14 @@ public sealed partial class FanOutTests : IAsyncLifetime
     [InlineData("matrix")]
     [InlineData("plan")]
     [InlineData("gather")]
+    [InlineData("apply-matrix")]
+    [InlineData("apply")]
+    [InlineData("apply-gather")]
     public async Task A_fanned_out_run_without_a_plan_key_exits_2_naming_the_input_and_the_fix(string phase)
     {
         _environment.Set("PLANBOT_PLAN_KEY", null);
         await using var fanned = await GitHubAsync();
-        string[] args = phase == "plan" ? ["--phase", "plan", "--projects", "[\"dns\"]"] : ["--phase", phase];
+        string[] args = phase is "plan" or "apply" ? ["--phase", phase, "--projects", "[\"dns\"]"] : ["--phase", phase];
         var (code, err, output) = await RunAsync(fanned, phase, args);
         code.ShouldBe(2, err);
         err.ShouldContain($"--phase {phase}: a fanned-out run needs the plan-key input (PLANBOT_PLAN_KEY)");

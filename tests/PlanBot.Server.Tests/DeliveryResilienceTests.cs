@@ -25,6 +25,8 @@ public sealed class DeliveryResilienceTests : IDisposable
         handler.Handled.Select(h => h.Head).ShouldBe(["good"]);
         handler.Runs.Where(r => r.Id == "poison").Select(r => r.Attempt).ShouldBe([1, 2, 3], "three attempts, then parked");
         handler.Runs.Where(r => r.Id == "poison").Select(r => r.RunId).Distinct().Count().ShouldBe(1, "every attempt uses the delivery's run id");
+        // the dead letter is said on the PR after the delivery is parked: wait for it, do not race it
+        (await RecordingHandler.EventuallyAsync(() => !handler.DeadLetters.IsEmpty)).ShouldBeTrue();
         var dead = handler.DeadLetters.ShouldHaveSingleItem();
         (dead.Id, dead.PullRequest).ShouldBe(("poison", (int?)9));
         dead.Why.ShouldContain("the HCL reader blew up");
@@ -102,6 +104,7 @@ public sealed class DeliveryResilienceTests : IDisposable
         var failed = host.Queue.List("failed").Single();
         failed.HasBody.ShouldBeTrue();
         failed.LastError!.ShouldContain("GitHub stayed unavailable");
+        (await RecordingHandler.EventuallyAsync(() => !handler.DeadLetters.IsEmpty)).ShouldBeTrue("the failure is said on the PR after the delivery is marked failed");
         handler.DeadLetters.ShouldHaveSingleItem();
 
         handler.Throws.TryRemove(6, out _); // GitHub is back; the operator presses "Redeliver"

@@ -78,6 +78,9 @@ internal sealed class ServiceHost : IAsyncDisposable
         var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = content };
         request.Headers.Add("X-GitHub-Event", eventName);
         request.Headers.Add("X-GitHub-Delivery", delivery ?? Guid.NewGuid().ToString());
+        // a body over the cap may be refused while it is still being sent, and the server then closes
+        // the connection: never hand that connection back to the pool for the test's next request
+        request.Headers.ConnectionClose = body.Length > 64 * 1024;
         if (signature is not null)
         {
             request.Headers.Add("X-Hub-Signature-256", signature == "sign" ? Sign(body, secret ?? Secret) : signature);

@@ -50,7 +50,7 @@ public static class RunCommand
             var maxJobCount = MaxJobs(parse.GetValue(maxJobs) ?? settings.Action.FanOutMaxJobs);
             if (fanOut is not null && string.IsNullOrWhiteSpace(settings.PlanKey))
             {
-                throw new UsageException(FanOutPlans.PlanKeyMissing(fanOut.Phase));
+                throw new UsageException(FanOutPlans.PlanKeyMissing(PhaseName(fanOut.Phase)));
             }
 
             if (fanOut is { Phase: FanOutPhase.ApplyMatrix or FanOutPhase.Apply or FanOutPhase.ApplyGather } && planBotEvent is not PlanBotEvent.PushToDefaultBranch)
@@ -105,7 +105,7 @@ public static class RunCommand
         return command;
     }
 
-    /// <summary>The phase of a fanned-out plan; null: a single job.</summary>
+    /// <summary>The phase of a fanned-out plan or apply; null: a single job.</summary>
     private static FanOutRun? FanOutOf(string? phase, string? projects)
     {
         var parsed = (phase ?? "single").Trim().ToLowerInvariant() switch

@@ -22,7 +22,7 @@ public static class FanOutPlans
         ArgumentNullException.ThrowIfNull(config);
         if (plans is null || config.PlansStore is not ("s3" or "azure"))
         {
-            throw new UsageException($"a fanned-out plan needs a plan store every job of the workflow reads: set plans.store to s3 or azure in planbot.yaml (it is '{config.PlansStore}'; a runner's disk does not outlive its job)");
+            throw new UsageException($"a fanned-out run needs a plan store every job of the workflow reads: set plans.store to s3 or azure in planbot.yaml (it is '{config.PlansStore}'; a runner's disk does not outlive its job)");
         }
 
     }
@@ -33,9 +33,9 @@ public static class FanOutPlans
     /// checksummed, and anyone who can write the bucket could forge one (docs/deployment.md
     /// "What a plan job can and cannot forge").
     /// </summary>
-    public static string PlanKeyMissing(FanOutPhase phase) =>
-        $"--phase {phase.ToString().ToLowerInvariant()}: a fanned-out run needs the plan-key input (PLANBOT_PLAN_KEY), the key that encrypts and authenticates what its jobs hand over in the plan store. " +
-        "Make one with `openssl rand -base64 32`, store it as a repository secret and pass `plan-key: ${{ secrets.PLANBOT_PLAN_KEY }}` to the matrix, plan and gather jobs (action/plan-fanout.yml); " +
+    public static string PlanKeyMissing(string phase) =>
+        $"--phase {phase}: a fanned-out run needs the plan-key input (PLANBOT_PLAN_KEY), the key that encrypts and authenticates what its jobs hand over in the plan store. " +
+        "Make one with `openssl rand -base64 32`, store it as a repository secret and pass `plan-key: ${{ secrets.PLANBOT_PLAN_KEY }}` to every job of the fan-out (action/plan-fanout.yml, action/apply-fanout.yml); " +
         "without it anyone who can write the bucket could forge a project's result. Fork PRs get no secrets: run the fan-out for branches of this repository only (see docs/deployment.md, fan-out security)";
 
     /// <summary>Why a single job would not plan this PR (a draft, a fork), or null.</summary>
