@@ -38,7 +38,7 @@ public partial class PackagingTests
             }
         }
 
-        ((YamlMappingNode)root["outputs"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order().ShouldBe(["allowed", "count", "has-changes", "levels", "matrix", "needs-approval", "report-path"]);
+        ((YamlMappingNode)root["outputs"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order().ShouldBe(["allowed", "apply-levels", "count", "has-changes", "level1", "level2", "level3", "level4", "levels", "matrix", "needs-approval", "report-path"]);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public partial class PackagingTests
     public void The_example_workflows_cover_plan_commands_apply_and_drift_and_fetch_full_history_to_plan()
     {
         var workflows = Directory.EnumerateFiles(Path.Combine(Fixtures.RepoRoot, "action"), "*.yml").Select(Path.GetFileName).Order().ToArray();
-        workflows.ShouldBe(["apply.yml", "commands.yml", "drift.yml", "plan-fanout.yml", "plan.yml"]);
+        workflows.ShouldBe(["apply-fanout.yml", "apply.yml", "commands.yml", "drift.yml", "plan-fanout.yml", "plan.yml"]);
         Read("action", "plan.yml").ShouldContain("fetch-depth: 0");
         Read("action", "plan.yml").ShouldContain("statuses: write");
         Read("action", "commands.yml").ShouldContain("issue_comment");
@@ -149,6 +149,7 @@ public partial class PackagingTests
     [InlineData("apply.yml")]
     [InlineData("drift.yml")]
     [InlineData("plan-fanout.yml")]
+    [InlineData("apply-fanout.yml")]
     public void Every_workflow_has_minimal_explicit_permissions_and_never_cancels_a_queued_approval_or_apply(string name)
     {
         var workflow = Workflow(name);
@@ -190,10 +191,11 @@ public partial class PackagingTests
             Jobs(workflow).Where(j => Map(j.Job, "concurrency") is not null).Select(j => j.Name).ShouldBe(["apply-merged"], $"{name}: a concurrency group would cancel a queued approval");
         }
 
-        if (name is "apply.yml")
+        if (name is "apply.yml" or "apply-fanout.yml")
         {
             var group = Map(workflow, "concurrency").ShouldNotBeNull($"{name}: applies run one at a time, in merge order");
             Scalar(group, "cancel-in-progress").ShouldBe("false", $"{name}: an apply stopped mid-way leaves state to check");
+            Scalar(group, "group").ShouldBe("planbot-apply-${{ github.ref }}", $"{name}: the single-job and the fanned-out apply share one group, so two merges never apply at once");
         }
     }
 
