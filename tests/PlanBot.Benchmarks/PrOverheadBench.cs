@@ -65,7 +65,7 @@ public static class PrOverheadBench
             foreach (var which in order)
             {
                 var (cost, _, stderr) = which == 0
-                    ? await ChildTimer.RunAsync(["dotnet", dll, "run"], environment: environment)
+                    ? await ChildTimer.RunAsync([.. StartupBench.Launch(dll), "run"], environment: environment)
                     : await ChildTimer.RunAsync(["bash", script], environment: new Dictionary<string, string?> { ["REPO"] = scenario.Repo.Root, ["OUT"] = dir.Combine($"by-hand-{run}"), ["TF_IN_AUTOMATION"] = "1", ["CHECKPOINT_DISABLE"] = "1" });
                 if (cost.ExitCode != 0)
                 {
@@ -91,7 +91,7 @@ public static class PrOverheadBench
             File.Delete(mark);
             var shimmed = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), run + "s");
             shimmed["PLANBOT_TERRAFORM_BINARY"] = shim;
-            var (timed, _, error) = await ChildTimer.RunAsync(["dotnet", dll, "run"], environment: shimmed);
+            var (timed, _, error) = await ChildTimer.RunAsync([.. StartupBench.Launch(dll), "run"], environment: shimmed);
             if (timed.ExitCode != 0 || !File.Exists(mark))
             {
                 Console.Error.WriteLine($"pr-overhead: the shimmed run exited {timed.ExitCode}: {error}");

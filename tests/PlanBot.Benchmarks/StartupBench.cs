@@ -42,10 +42,10 @@ public static class StartupBench
 
         Console.WriteLine($"startup: published {dll}; {rounds} paired rounds (+1 warm-up), {ChildTimer.Load()}");
 
-        var cases = new List<(string Name, string[] Command, string Target)> { ("planbot --version", ["dotnet", dll, "--version"], "") };
+        var cases = new List<(string Name, string[] Command, string Target)> { ("planbot --version", [.. Launch(dll), "--version"], "") };
         foreach (var plan in SmallPlans)
         {
-            cases.Add(($"render {plan}", ["dotnet", dll, "render", "--plan-json", Fixtures.Path("plans", plan)], "≤ 60 ms, ≤ 40 MiB"));
+            cases.Add(($"render {plan}", [.. Launch(dll), "render", "--plan-json", Fixtures.Path("plans", plan)], "≤ 60 ms, ≤ 40 MiB"));
         }
 
         foreach (var (resources, target) in new[] { (1_000, "≤ 150 ms, ≤ 60 MiB"), (10_000, "≤ 400 ms, ≤ 120 MiB") })
@@ -56,7 +56,7 @@ public static class StartupBench
                 await File.WriteAllTextAsync(path, PlanGenerator.Plan(resources));
             }
 
-            cases.Add(($"render {resources:N0} changes", ["dotnet", dll, "render", "--plan-json", path], target));
+            cases.Add(($"render {resources:N0} changes", [.. Launch(dll), "render", "--plan-json", path], target));
         }
 
         // --aot BINARY: the NativeAOT planbot-render (src/PlanBot.Render) on the same plans, beside the JIT build
@@ -65,7 +65,7 @@ public static class StartupBench
             var renders = cases.Where(c => c.Name.StartsWith("render ", StringComparison.Ordinal)).ToArray();
             foreach (var (name, command, target) in renders)
             {
-                cases.Add(($"planbot-render (AOT) {name["render ".Length..]}", [Path.GetFullPath(aot), .. command[3..]], target));
+                cases.Add(($"planbot-render (AOT) {name["render ".Length..]}", [Path.GetFullPath(aot), .. command[^2..]], target));
             }
         }
 
@@ -124,7 +124,7 @@ public static class StartupBench
             {
                 var environment = noOp.Environment();
                 environment["PLANBOT_TRACE_STARTUP"] = "1";
-                var command = (wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []).Concat(["dotnet", dlls[d], .. noOp.Command[2..]]).ToArray();
+                var command = (wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []).Concat([.. Launch(dlls[d]), "run"]).ToArray();
                 var (cost, _, stderr) = await ChildTimer.RunAsync(command, environment: environment);
                 Console.WriteLine($"--- round {round}, {dlls[d]}: exit {cost.ExitCode}, wall {ChildTimer.Ms(cost.WallMs)} ms, cpu {ChildTimer.Ms(cost.CpuMs)} ms, RSS {cost.RssMb:0.0} MiB, {ChildTimer.Load()}");
                 Console.WriteLine(stderr.Length > 20_000 ? stderr[^20_000..] : stderr);
@@ -148,6 +148,10 @@ public static class StartupBench
         return 0;
     }
 
+    /// <summary>How to start a published build: `dotnet planbot.dll`, or a NativeAOT `planbot` executable directly.</summary>
+    internal static string[] Launch(string published) =>
+        published.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", published] : [published];
+
     internal static string? Option(string[] args, string name) =>
         Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 
@@ -163,7 +167,7 @@ public static class StartupBench
         {
             _github = github;
             _scenario = scenario;
-            Command = ["dotnet", dll, "run"];
+            Command = [.. Launch(dll), "run"];
         }
 
         public string[] Command { get; }
