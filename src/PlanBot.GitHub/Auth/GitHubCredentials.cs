@@ -83,7 +83,7 @@ public sealed class GitHubAppTokens(HttpClient http, string appId, string privat
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         static string B64(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var header = B64("""{"alg":"RS256","typ":"JWT"}"""u8);
-        var payload = B64(Encoding.UTF8.GetBytes($$"""{"iat":{{now - 60}},"exp":{{now + 540}},"iss":{{JsonSerializer.Serialize(appId)}}}"""));
+        var payload = B64(Encoding.UTF8.GetBytes($$"""{"iat":{{now - 60}},"exp":{{now + 540}},"iss":{{System.Text.Json.Nodes.JsonValue.Create(appId).ToJsonString()}}}"""));
         var signature = _key.SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return $"{header}.{payload}.{B64(signature)}";
     }
