@@ -174,8 +174,8 @@ public sealed class GitHubClient : IVcs
         {
             try
             {
-                var membership = await _api.Connection.Get<TeamMembershipDetails>(path, new Dictionary<string, string>()).ConfigureAwait(false);
-                return membership.Body?.State.StringValue == "active";
+                var membership = await _api.Get<RestTeamMembership>(path).ConfigureAwait(false);
+                return membership.State == "active";
             }
             catch (NotFoundException)
             {

@@ -50,6 +50,9 @@ internal sealed record RestIssueUpdate(string? Body, string? State);
 
 internal sealed record RestReaction(string Content);
 
+/// <summary>A team membership: "active", or "pending" until the invitation is accepted.</summary>
+internal sealed record RestTeamMembership(string? State);
+
 /// <summary>A GitHub App's installation on a repository or organization.</summary>
 internal sealed record RestInstallation(long Id);
 
@@ -74,6 +77,7 @@ internal sealed record RestInstallationToken(string Token, string? ExpiresAt);
 [JsonSerializable(typeof(RestNewIssue))]
 [JsonSerializable(typeof(RestIssueUpdate))]
 [JsonSerializable(typeof(RestReaction))]
+[JsonSerializable(typeof(RestTeamMembership))]
 [JsonSerializable(typeof(RestInstallation))]
 [JsonSerializable(typeof(RestInstallationToken))]
 internal sealed partial class RestJsonContext : JsonSerializerContext;
