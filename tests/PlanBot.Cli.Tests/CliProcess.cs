@@ -15,7 +15,7 @@ internal static class CliProcess
     private static readonly string[] NotInherited = ["PLANBOT_", "GITHUB_", "AWS_", "AZURE_", "INPUT_", "RUNNER_"];
 
     /// <summary>The start info of `dotnet planbot.dll <paramref name="args"/>` with stdout and stderr redirected and <paramref name="environment"/> set.</summary>
-    /// <param name="executable">A published executable to run instead (the NativeAOT `planbot`, <see cref="PublishedBinary"/>).</param>
+    /// <param name="executable">A published executable to run instead (the NativeAOT `planbot`: PlanBot.Published.Tests).</param>
     public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? executable = null)
     {
         var info = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

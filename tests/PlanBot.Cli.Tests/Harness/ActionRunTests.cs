@@ -74,7 +74,7 @@ public abstract class ActionRunTests : IAsyncLifetime
 
     /// <summary>
     /// Runs `planbot <paramref name="args"/>` with the variables set so far: in this process by default;
-    /// <see cref="PublishedBinary"/> classes run the published executable instead.
+    /// PlanBot.Published.Tests runs the published executable instead.
     /// </summary>
     protected virtual async Task<(int Code, string Err)> InvokeAsync(string[] args)
     {

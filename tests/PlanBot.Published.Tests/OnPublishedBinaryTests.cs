@@ -1,6 +1,7 @@
+using PlanBot.Cli.Tests;
 using PlanBot.Cli.Tests.Harness;
 
-namespace PlanBot.Cli.Tests;
+namespace PlanBot.Published.Tests;
 
 // The Action's NativeAOT executable proven with the existing tests (issue 19): every test of these
 // classes runs again with each `planbot run` a process of the published binary (PublishedBinary).

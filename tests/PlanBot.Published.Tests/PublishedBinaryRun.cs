@@ -1,6 +1,8 @@
+using PlanBot.Cli.Tests.Harness;
+using PlanBot.Cli.Tests;
 using PlanBot.Testing;
 
-namespace PlanBot.Cli.Tests.Harness;
+namespace PlanBot.Published.Tests;
 
 /// <summary>
 /// Runs a harness command as the published executable (<see cref="PublishedBinary"/>), with exactly the
