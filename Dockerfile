@@ -27,6 +27,18 @@ RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
  && dotnet publish src/PlanBot.Render -c Release -r $RID -o /render \
  && /render/planbot-render --help >/dev/null
 
+# The Action's planbot: the same CLI as a NativeAOT executable without the service's commands (issue 19:
+# ~10× faster to start than `dotnet planbot.dll`; docs/performance.md). .ci/run publishes it the same way
+# and runs PlanBot.Published.Tests on it.
+FROM ${SDK_IMAGE} AS action-build
+RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+ARG TARGETARCH
+RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
+ && dotnet publish src/PlanBot.Cli -c Release -r $RID -p:PublishAot=true -o /aot \
+ && /aot/planbot projects --repo examples/monorepo >/dev/null
+
 FROM ${RUNTIME_IMAGE} AS runtime
 # the platform being built: terraform and tofu are downloaded for it (an amd64 binary does not run on arm64)
 ARG TARGETARCH
@@ -75,5 +87,7 @@ CMD ["serve", "--urls", "http://0.0.0.0:8080"]
 
 # The GitHub Action (default target). GitHub runs container actions as root, and documents that a
 # USER instruction breaks access to GITHUB_WORKSPACE; the runner's job container is the boundary.
+# Its entry point is the NativeAOT planbot; /app/planbot.dll (every command) stays beside it.
 FROM runtime AS action
-ENTRYPOINT ["dotnet", "/app/planbot.dll"]
+COPY --from=action-build /aot/planbot /usr/local/bin/planbot
+ENTRYPOINT ["/usr/local/bin/planbot"]

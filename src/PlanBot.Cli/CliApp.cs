@@ -18,10 +18,13 @@ public static class CliApp
         ("demo", DemoCommand.Create),
         ("locks", LocksCommand.Create),
         ("run", RunCommand.Create),
-        ("serve", ServeCommand.Create),
         ("drift", DriftCommand.Create),
-        ("queue", QueueCommand.Create),
+        .. ServiceCommands(),
     ];
+
+    /// <summary>The webhook service's commands, where this build has them (see <see cref="CliFeatures.ServiceCommands"/>).</summary>
+    private static (string Name, Func<CliContext, Command> Create)[] ServiceCommands() =>
+        CliFeatures.ServiceCommands ? [("serve", ServeCommand.Create), ("queue", QueueCommand.Create)] : [];
 
     /// <summary>Runs with the settings of the process environment.</summary>
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
@@ -44,6 +47,12 @@ public static class CliApp
             {
                 root.Subcommands.Add(create(context));
             }
+        }
+
+        if (!CliFeatures.ServiceCommands && args.Length > 0 && args[0] is "serve" or "queue")
+        {
+            stderr.WriteLine($"planbot: `{args[0]}` belongs to the webhook service, which this build (the Action's NativeAOT executable) leaves out: run the service image, or `dotnet planbot.dll {args[0]}` (docs/deployment.md)");
+            return ExitCodes.BadInput;
         }
 
         var parsed = root.Parse(args);

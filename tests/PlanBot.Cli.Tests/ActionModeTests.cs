@@ -12,7 +12,7 @@ namespace PlanBot.Cli.Tests;
 /// `planbot run` as GitHub Actions runs it: an event file, a fresh data dir every run (a runner keeps
 /// nothing), real git and terraform, and the stateful fake GitHub asserting what was called.
 /// </summary>
-public sealed class ActionModeTests() : ActionRunTests("planbot-action")
+public class ActionModeTests() : ActionRunTests("planbot-action")
 {
 
     protected override Dictionary<string, string> Files => new()

@@ -15,10 +15,15 @@ internal static class CliProcess
     private static readonly string[] NotInherited = ["PLANBOT_", "GITHUB_", "AWS_", "AZURE_", "INPUT_", "RUNNER_"];
 
     /// <summary>The start info of `dotnet planbot.dll <paramref name="args"/>` with stdout and stderr redirected and <paramref name="environment"/> set.</summary>
-    public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="executable">A published executable to run instead (the NativeAOT `planbot`: PlanBot.Published.Tests).</param>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? executable = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Dll);
+        var info = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (executable is null)
+        {
+            info.ArgumentList.Add(Dll);
+        }
+
         foreach (var argument in args)
         {
             info.ArgumentList.Add(argument);
@@ -38,11 +43,11 @@ internal static class CliProcess
     }
 
     /// <summary>Runs one command to its end: exit code, stdout, stderr and wall time. Past <paramref name="timeout"/> the process tree is killed and the test fails naming it.</summary>
-    public static async Task<(int Code, string Out, string Err, TimeSpan Wall)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    public static async Task<(int Code, string Out, string Err, TimeSpan Wall)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, string? executable = null)
     {
-        var info = StartInfo(args, environment);
+        var info = StartInfo(args, environment, executable);
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start `dotnet {CliProcess.Dll}`");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start `{info.FileName}`");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
@@ -54,7 +59,7 @@ internal static class CliProcess
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            throw new TimeoutException($"`planbot {string.Join(' ', info.ArgumentList.Skip(1))}` did not end within {timeout}; killed. stderr:\n{await stderr}");
+            throw new TimeoutException($"`planbot {string.Join(' ', info.ArgumentList.Skip(executable is null ? 1 : 0))}` did not end within {timeout}; killed. stderr:\n{await stderr}");
         }
 
         return (process.ExitCode, await stdout, await stderr, clock.Elapsed);

@@ -52,7 +52,7 @@ public partial class PackagingTests
         Regex.IsMatch(docker, "TERRAFORM_SHA256_AMD64=[0-9a-f]{64}").ShouldBeTrue();
         Regex.IsMatch(docker, "TERRAFORM_SHA256_ARM64=[0-9a-f]{64}").ShouldBeTrue("the release builds arm64 too: its terraform is checked like amd64's");
         docker.ShouldNotContain("linux_amd64", Case.Sensitive, "terraform and tofu are downloaded for the platform being built");
-        docker.ShouldContain("ENTRYPOINT [\"dotnet\", \"/app/planbot.dll\"]");
+        docker.ShouldContain("ENTRYPOINT [\"dotnet\", \"/app/planbot.dll\"]"); // the service
         docker.ShouldContain("unzip /tmp/tofu.zip -d /usr/local/bin tofu"); // terraform-binary: tofu works in the image
         docker.ShouldContain("echo \"${TOFU_EXPECTED}  /tmp/tofu.zip\" | sha256sum -c -");
     }
@@ -66,6 +66,20 @@ public partial class PackagingTests
         Read(".ci", "run").ShouldContain("dotnet publish src/PlanBot.Render -c Release -r $RID -o \"$render\"", Case.Sensitive, "CI publishes the binary the image ships, for RenderBinaryTests");
         docker.ShouldContain("/render/planbot-render --help >/dev/null");
         docker.ShouldContain("COPY --from=render-build /render/planbot-render /usr/local/bin/planbot-render");
+    }
+
+    /// <summary>The Action's entry point is the NativeAOT planbot (issue 19), published as CI publishes it for PlanBot.Published.Tests and run once before it is copied.</summary>
+    [Fact]
+    public void The_action_image_runs_the_native_planbot_published_as_ci_tests_it()
+    {
+        var docker = Read("Dockerfile");
+        const string Publish = "dotnet publish src/PlanBot.Cli -c Release -r $RID -p:PublishAot=true -o";
+        docker.ShouldContain(Publish + " /aot");
+        docker.ShouldContain("/aot/planbot projects --repo examples/monorepo >/dev/null");
+        Read(".ci", "run").ShouldContain(Publish + " \"$aot\"", Case.Sensitive, "CI publishes the binary the image runs, for PlanBot.Published.Tests");
+        var action = docker[docker.IndexOf("AS action\n", StringComparison.Ordinal)..];
+        action.ShouldContain("COPY --from=action-build /aot/planbot /usr/local/bin/planbot");
+        action.ShouldContain("ENTRYPOINT [\"/usr/local/bin/planbot\"]");
     }
 
     [Fact]
@@ -228,14 +242,14 @@ public partial class PackagingTests
         release.ShouldContain(" demo");
 
         var docker = Read("Dockerfile");
-        Regex.Matches(docker, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["${SDK_IMAGE}", "${SDK_IMAGE}", "${RUNTIME_IMAGE}", "runtime", "runtime"]); // build, render-build (planbot-render, NativeAOT), runtime
+        Regex.Matches(docker, @"^FROM (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ShouldBe(["${SDK_IMAGE}", "${SDK_IMAGE}", "${SDK_IMAGE}", "${RUNTIME_IMAGE}", "runtime", "runtime"]); // build, render-build (planbot-render), action-build (planbot, NativeAOT), runtime
         docker.ShouldContain("COPY examples /app/examples", Case.Sensitive, "`planbot demo` needs the example monorepo inside the image");
-        var service = docker[docker.IndexOf("AS service", StringComparison.Ordinal)..docker.IndexOf("AS action", StringComparison.Ordinal)];
+        var service = docker[docker.IndexOf("AS service", StringComparison.Ordinal)..docker.IndexOf("AS action\n", StringComparison.Ordinal)];
         service.ShouldContain("USER $APP_UID");
         service.ShouldContain("EXPOSE 8080");
         service.ShouldContain("HEALTHCHECK");
         service.ShouldContain("/readyz");
-        docker[docker.IndexOf("AS action", StringComparison.Ordinal)..].ShouldNotContain("USER", Case.Sensitive, "GitHub runs container actions as root");
+        docker[docker.IndexOf("AS action\n", StringComparison.Ordinal)..].ShouldNotContain("USER", Case.Sensitive, "GitHub runs container actions as root");
 
         var ignored = Read(".dockerignore").Split('\n', StringSplitOptions.TrimEntries);
         ignored.ShouldContain(".git");

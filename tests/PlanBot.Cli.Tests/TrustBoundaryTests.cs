@@ -10,7 +10,7 @@ namespace PlanBot.Cli.Tests;
 /// Issue 13 through `planbot run` (real git, terraform and the fake GitHub): a pull request cannot
 /// rewrite the rules it is judged by, every command needs a role, and approvals are timed on GitHub's clock.
 /// </summary>
-public sealed class TrustBoundaryTests() : ActionRunTests("planbot-trust")
+public class TrustBoundaryTests() : ActionRunTests("planbot-trust")
 {
 
     protected override Dictionary<string, string> Files => new()

@@ -5,6 +5,9 @@ public sealed class EnvironmentScope : IDisposable
 {
     private readonly Dictionary<string, string?> _saved = [];
 
+    /// <summary>The variables set through this scope (a child process gets them with their current values).</summary>
+    public IReadOnlyCollection<string> Names => _saved.Keys;
+
     public void Set(string name, string? value)
     {
         _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));

@@ -14,8 +14,6 @@ public sealed record StoredPlanSummary
     /// <summary>The format of this summary; another version is not read (the merge re-plans instead).</summary>
     public const int CurrentVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     public int Version { get; init; } = CurrentVersion;
     public required string Project { get; init; }
     public required string Head { get; init; }
@@ -24,14 +22,14 @@ public sealed record StoredPlanSummary
     public bool ApprovalRequired { get; init; }
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Values { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, Workflows.StoredJson.Default.StoredPlanSummary);
 
     /// <summary>The summary, or null when it is not one this version of PlanBot wrote (then the merge re-plans).</summary>
     public static StoredPlanSummary? Parse(string json)
     {
         try
         {
-            var summary = JsonSerializer.Deserialize<StoredPlanSummary>(json, Json);
+            var summary = JsonSerializer.Deserialize(json, Workflows.StoredJson.Default.StoredPlanSummary);
             return summary is { Version: CurrentVersion, Project.Length: > 0, Fingerprint.Length: > 0 } ? summary : null;
         }
         catch (JsonException)

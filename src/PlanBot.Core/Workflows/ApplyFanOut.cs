@@ -36,5 +36,8 @@ public static class ApplyFanOut
     }
 
     /// <summary>One line of JSON for a job output.</summary>
-    public static string Json<T>(T value) => JsonSerializer.Serialize(value);
+    public static string Json(IReadOnlyList<IReadOnlyList<string>> value) => JsonSerializer.Serialize(value, OutputJson.Default.IReadOnlyListIReadOnlyListString);
+
+    /// <summary>One line of JSON for a job output: every level's jobs.</summary>
+    public static string Json(IReadOnlyList<IReadOnlyList<string>>[] value) => JsonSerializer.Serialize(value, OutputJson.Default.IReadOnlyListIReadOnlyListStringArray);
 }

@@ -35,13 +35,6 @@ public static class FanOutApplyResults
     /// <summary>Distinct from <see cref="FanOutResults.Suffix"/>: a merge commit can be the PR's planned head (a fast-forward).</summary>
     public const string Suffix = ".apply";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-    };
-
     public static PlanKey Key(string repo, int pullRequest, string sha, string runId, string project) => new(repo, pullRequest, $"{sha}.{runId}{Suffix}", project);
 
     /// <summary>Stores one project's result; a waiting plan's file goes first to the key the single job stores it under.</summary>
@@ -64,7 +57,7 @@ public static class FanOutApplyResults
             WaitingApprovalRequired = waiting?.Approval.Required ?? false,
             WaitingCounts = waiting?.Plan?.Counts,
         };
-        await store.PutAsync(Key(repo, pullRequest, sha, runId, result.Project), new StoredPlan([], JsonSerializer.Serialize(stored, Json)), cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(Key(repo, pullRequest, sha, runId, result.Project), new StoredPlan([], JsonSerializer.Serialize(stored, StoredJson.Default.StoredApplyResult)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One project's stored result (null: none stored), or why the stored one is refused (the project then fails).</summary>
@@ -91,7 +84,7 @@ public static class FanOutApplyResults
         StoredApplyResult? stored;
         try
         {
-            stored = JsonSerializer.Deserialize<StoredApplyResult>(plan.SummaryJson, Json);
+            stored = JsonSerializer.Deserialize(plan.SummaryJson, StoredJson.Default.StoredApplyResult);
         }
         catch (JsonException e)
         {

@@ -56,7 +56,7 @@ public static class FanOutMatrix
         var include = new JsonArray();
         foreach (var e in entries)
         {
-            include.Add(new JsonObject
+            include.Add((JsonNode)new JsonObject
             {
                 ["id"] = e.Id,
                 ["name"] = e.Name,
@@ -79,7 +79,7 @@ public static class FanOutMatrix
         {
             try
             {
-                names = JsonSerializer.Deserialize<string[]>(trimmed) ?? [];
+                names = JsonSerializer.Deserialize(trimmed, OutputJson.Default.StringArray) ?? [];
             }
             catch (JsonException e)
             {

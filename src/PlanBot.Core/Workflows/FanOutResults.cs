@@ -52,13 +52,6 @@ public static class FanOutResults
     /// <summary>Appended to the head SHA in the key: a hex SHA never ends so, so results never meet plan files.</summary>
     public const string Suffix = ".result";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-    };
-
     public static PlanKey Key(string repo, int pullRequest, string head, string runId, string project) => new(repo, pullRequest, $"{head}.{runId}{Suffix}", project);
 
     /// <summary>Stores one project's result (its plan JSON must still be on disk when it planned).</summary>
@@ -81,7 +74,7 @@ public static class FanOutResults
             HasPlanJson = json is not null,
             Warnings = warnings,
         };
-        await store.PutAsync(Key(repo, pullRequest, head, runId, result.Project.Name), new StoredPlan(json ?? [], JsonSerializer.Serialize(stored, Json)), cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(Key(repo, pullRequest, head, runId, result.Project.Name), new StoredPlan(json ?? [], JsonSerializer.Serialize(stored, StoredJson.Default.StoredProjectResult)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -111,7 +104,7 @@ public static class FanOutResults
         StoredProjectResult? stored;
         try
         {
-            stored = JsonSerializer.Deserialize<StoredProjectResult>(plan.SummaryJson, Json);
+            stored = JsonSerializer.Deserialize(plan.SummaryJson, StoredJson.Default.StoredProjectResult);
         }
         catch (JsonException e)
         {

@@ -24,8 +24,8 @@ public sealed class StaticToken(string token) : ITokenSource
 /// </summary>
 public sealed class GitHubAppTokens(HttpClient http, string appId, string privateKeyPem, TimeProvider time) : ITokenSource, IDisposable
 {
-    // the App's own calls go through Octokit (GitHubApps) with the JWT as the bearer token; the JWT is ours
-    private readonly IGitHubClient _github = OctokitBridge.Connect(http);
+    // the App's own calls go through Octokit's connection with the JWT as the bearer token; the JWT is ours
+    private readonly ApiConnection _api = new(OctokitBridge.Connection(http));
     private readonly RSA _key = Load(privateKeyPem);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, (string Token, DateTimeOffset Expires)> _cache = new(StringComparer.OrdinalIgnoreCase);
@@ -60,9 +60,9 @@ public sealed class GitHubAppTokens(HttpClient http, string appId, string privat
             var jwt = Jwt();
             var installation = repo.Contains('/', StringComparison.Ordinal)
                 ? await GitHubCall.RunAsync("GET /repos/{repo}/installation", jwt, () => ForRepository(repo), cancellationToken).ConfigureAwait(false)
-                : await GitHubCall.RunAsync("GET /orgs/{org}/installation", jwt, () => _github.GitHubApps.GetOrganizationInstallationForCurrent(owner), cancellationToken).ConfigureAwait(false);
-            var token = await GitHubCall.RunAsync("POST /app/installations/{id}/access_tokens", jwt, () => _github.GitHubApps.CreateInstallationToken(installation.Id), cancellationToken).ConfigureAwait(false);
-            _cache[owner] = (token.Token, token.ExpiresAt);
+                : await GitHubCall.RunAsync("GET /orgs/{org}/installation", jwt, () => _api.Get<RestInstallation>(new Uri($"orgs/{Uri.EscapeDataString(owner)}/installation", UriKind.Relative)), cancellationToken).ConfigureAwait(false);
+            var token = await GitHubCall.RunAsync("POST /app/installations/{id}/access_tokens", jwt, () => _api.Post<RestInstallationToken>(new Uri($"app/installations/{installation.Id}/access_tokens", UriKind.Relative)), cancellationToken).ConfigureAwait(false);
+            _cache[owner] = (token.Token, GitHubTime.Parse(token.ExpiresAt, "expires_at"));
             return token.Token;
         }
         finally
@@ -71,10 +71,10 @@ public sealed class GitHubAppTokens(HttpClient http, string appId, string privat
         }
     }
 
-    private Task<Installation> ForRepository(string repo)
+    private Task<RestInstallation> ForRepository(string repo)
     {
         var (owner, name) = GitHubCall.Split(repo);
-        return _github.GitHubApps.GetRepositoryInstallationForCurrent(owner, name);
+        return _api.Get<RestInstallation>(new Uri($"repos/{Uri.EscapeDataString(owner)}/{Uri.EscapeDataString(name)}/installation", UriKind.Relative));
     }
 
     /// <summary>The App's JWT: header.payload.signature, RS256.</summary>
@@ -83,7 +83,7 @@ public sealed class GitHubAppTokens(HttpClient http, string appId, string privat
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         static string B64(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var header = B64("""{"alg":"RS256","typ":"JWT"}"""u8);
-        var payload = B64(Encoding.UTF8.GetBytes($$"""{"iat":{{now - 60}},"exp":{{now + 540}},"iss":{{JsonSerializer.Serialize(appId)}}}"""));
+        var payload = B64(Encoding.UTF8.GetBytes($$"""{"iat":{{now - 60}},"exp":{{now + 540}},"iss":{{System.Text.Json.Nodes.JsonValue.Create(appId).ToJsonString()}}}"""));
         var signature = _key.SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return $"{header}.{payload}.{B64(signature)}";
     }

@@ -21,7 +21,6 @@ public sealed class GitHubClient : IVcs
 {
     public const int MaxPullRequestFiles = 3_000;
 
-    private readonly Lazy<IGitHubClient> _github;
     private readonly ApiConnection _api;
     private readonly ITokenSource _tokens;
 
@@ -29,12 +28,8 @@ public sealed class GitHubClient : IVcs
     {
         var connection = OctokitBridge.Connection(http);
         _api = new ApiConnection(connection);
-        _github = new(() => new Octokit.GitHubClient(connection), LazyThreadSafetyMode.ExecutionAndPublication);
         _tokens = tokens;
     }
-
-    /// <summary>Octokit's whole client, for the calls no PR run makes (issues, reactions, drift).</summary>
-    private IGitHubClient Octo => _github.Value;
 
     private static Uri Repo(string owner, string name, string rest) =>
         new($"repos/{Uri.EscapeDataString(owner)}/{Uri.EscapeDataString(name)}/{rest}", UriKind.Relative);
@@ -114,20 +109,13 @@ public sealed class GitHubClient : IVcs
 
     public Task AddReactionAsync(string repo, long commentId, string reaction, CancellationToken cancellationToken)
     {
-        var type = reaction switch
+        if (reaction is not ("+1" or "-1" or "laugh" or "confused" or "heart" or "hooray" or "rocket" or "eyes"))
         {
-            "+1" => ReactionType.Plus1,
-            "-1" => ReactionType.Minus1,
-            "laugh" => ReactionType.Laugh,
-            "confused" => ReactionType.Confused,
-            "heart" => ReactionType.Heart,
-            "hooray" => ReactionType.Hooray,
-            "rocket" => ReactionType.Rocket,
-            "eyes" => ReactionType.Eyes,
-            _ => throw new ArgumentException($"'{reaction}' is not a GitHub reaction (+1, -1, laugh, confused, heart, hooray, rocket, eyes)", nameof(reaction)),
-        };
+            throw new ArgumentException($"'{reaction}' is not a GitHub reaction (+1, -1, laugh, confused, heart, hooray, rocket, eyes)", nameof(reaction));
+        }
+
         return RunAsync(repo, $"POST /repos/{repo}/issues/comments/{commentId}/reactions", async (owner, name) =>
-            await Octo.Reaction.IssueComment.Create(owner, name, commentId, new NewReaction(type)).ConfigureAwait(false), cancellationToken);
+            await _api.Post<RestIgnored>(Repo(owner, name, $"issues/comments/{commentId}/reactions"), new RestReaction(reaction)).ConfigureAwait(false), cancellationToken);
     }
 
     public Task SetStatusAsync(string repo, string sha, CommitStatus status, CancellationToken cancellationToken)
@@ -186,8 +174,8 @@ public sealed class GitHubClient : IVcs
         {
             try
             {
-                var membership = await _api.Connection.Get<TeamMembershipDetails>(path, new Dictionary<string, string>()).ConfigureAwait(false);
-                return membership.Body?.State.StringValue == "active";
+                var membership = await _api.Get<RestTeamMembership>(path).ConfigureAwait(false);
+                return membership.State == "active";
             }
             catch (NotFoundException)
             {
@@ -207,53 +195,29 @@ public sealed class GitHubClient : IVcs
 
     public Task<IReadOnlyList<IssueInfo>> ListIssuesAsync(string repo, string label, string state, CancellationToken cancellationToken)
     {
-        var request = new RepositoryIssueRequest
+        if (state is not ("open" or "closed" or "all"))
         {
-            State = state switch
-            {
-                "open" => ItemStateFilter.Open,
-                "closed" => ItemStateFilter.Closed,
-                "all" => ItemStateFilter.All,
-                _ => throw new ArgumentException($"'{state}' is not an issue state to list (open, closed, all)", nameof(state)),
-            },
-        };
-        request.Labels.Add(label);
+            throw new ArgumentException($"'{state}' is not an issue state to list (open, closed, all)", nameof(state));
+        }
+
+        var query = new Dictionary<string, string>(StringComparer.Ordinal) { ["state"] = state, ["labels"] = label };
         return RunAsync<IReadOnlyList<IssueInfo>>(repo, $"GET /repos/{repo}/issues", async (owner, name) =>
-            [.. (await Octo.Issue.GetAllForRepository(owner, name, request, Pages()).ConfigureAwait(false))
+            [.. (await _api.GetAll<RestIssue>(Repo(owner, name, "issues"), query, Pages()).ConfigureAwait(false))
                 .Where(i => i.PullRequest is null).Select(Issue)], cancellationToken); // the issues API lists PRs too
     }
 
     public Task<IssueInfo> CreateIssueAsync(string repo, string title, string body, IReadOnlyList<string> labels, CancellationToken cancellationToken)
     {
-        var issue = new NewIssue(title) { Body = body };
-        foreach (var label in labels)
-        {
-            issue.Labels.Add(label);
-        }
-
-        return RunAsync(repo, $"POST /repos/{repo}/issues", async (owner, name) => Issue(await Octo.Issue.Create(owner, name, issue).ConfigureAwait(false)), cancellationToken);
+        var issue = new RestNewIssue(title, body, [.. labels]);
+        return RunAsync(repo, $"POST /repos/{repo}/issues", async (owner, name) => Issue(await _api.Post<RestIssue>(Repo(owner, name, "issues"), issue).ConfigureAwait(false)), cancellationToken);
     }
 
     public Task UpdateIssueAsync(string repo, int number, string? body, string? state, CancellationToken cancellationToken) =>
-        // Octokit's Issue.Update always sends "milestone": null and so clears the milestone: the connection sends only what changes
+        // only what changes is sent (Octokit's Issue.Update always sent "milestone": null, which cleared the milestone)
         RunAsync(repo, $"PATCH /repos/{repo}/issues/{number}", async (owner, name) =>
-        {
-            var changes = new Dictionary<string, object>(StringComparer.Ordinal);
-            if (body is not null)
-            {
-                changes["body"] = body;
-            }
+            await _api.Patch<RestIssue>(Repo(owner, name, $"issues/{number}"), new RestIssueUpdate(body, state)).ConfigureAwait(false), cancellationToken);
 
-            if (state is not null)
-            {
-                changes["state"] = state;
-            }
-
-            var path = new Uri($"repos/{Uri.EscapeDataString(owner)}/{Uri.EscapeDataString(name)}/issues/{number}", UriKind.Relative);
-            return await _api.Connection.Patch<Octokit.Issue>(path, changes).ConfigureAwait(false);
-        }, cancellationToken);
-
-    private static IssueInfo Issue(Octokit.Issue i) => new(i.Number, i.Title ?? "", i.Body ?? "", i.State.StringValue);
+    private static IssueInfo Issue(RestIssue i) => new(checked((int)i.Number), i.Title ?? "", i.Body ?? "", i.State ?? "");
 
     private static PullRequestInfo Pull(RestPullRequest p, string repo) => new()
     {

@@ -1,26 +1,28 @@
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Octokit.Internal;
+using System.Text.Json.Serialization.Metadata;
 
 namespace PlanBot.GitHub.Rest;
 
 /// <summary>
-/// Octokit's Connection serializer: the types of <see cref="RestJsonContext"/> (what a PR run reads
-/// and writes) with System.Text.Json's generated metadata, everything else with Octokit's own
-/// <see cref="SimpleJsonSerializer"/>, built on first use (it compiles an accessor for every property of
-/// every type it meets: hundreds of JIT-compiled methods a run that never needs it should not pay).
-/// Octokit's HTTP pipeline, pagination, rate-limit and error handling are unchanged.
+/// Octokit's Connection serializer: every body PlanBot sends or reads is a type of
+/// <see cref="RestJsonContext"/>, with System.Text.Json's generated metadata. Octokit's HTTP pipeline,
+/// pagination, rate-limit and error handling are unchanged; its reflection-based
+/// <c>SimpleJsonSerializer</c> is never used for our calls: it cost hundreds of JIT-compiled methods
+/// per run, and the Action's NativeAOT executable does not keep the metadata it reflects over. A type
+/// outside the context is a bug, said as such on the first test that makes the call.
 /// </summary>
 internal sealed class GitHubJson : IJsonSerializer
 {
-    private readonly Lazy<SimpleJsonSerializer> _octokit = new(() => new SimpleJsonSerializer(), LazyThreadSafetyMode.ExecutionAndPublication);
-
     public string Serialize(object item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return RestJsonContext.Default.GetTypeInfo(item.GetType()) is { } info ? JsonSerializer.Serialize(item, info) : _octokit.Value.Serialize(item);
+        return JsonSerializer.Serialize(item, Info(item.GetType()));
     }
 
-    public T Deserialize<T>(string json) =>
-        RestJsonContext.Default.GetTypeInfo(typeof(T)) is JsonTypeInfo<T> info ? JsonSerializer.Deserialize(json, info)! : _octokit.Value.Deserialize<T>(json);
+    public T Deserialize<T>(string json) => JsonSerializer.Deserialize(json, (JsonTypeInfo<T>)Info(typeof(T)))!;
+
+    private static JsonTypeInfo Info(Type type) =>
+        RestJsonContext.Default.GetTypeInfo(type)
+        ?? throw new InvalidOperationException($"{type.Name} is not in RestJsonContext: every GitHub request and answer PlanBot reads or writes is a record of Rest/RestModels.cs");
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -30,13 +31,14 @@ internal sealed class OctokitBridge(HttpClient api, Uri apiBase) : HttpMessageHa
     // GitHub answers the vendor type; its OpenAPI description (and so any mock of it) declares application/json
     private static readonly MediaTypeWithQualityHeaderValue PlainJson = new("application/json", 0.9);
 
-    /// <summary>An Octokit client over <paramref name="api"/>, addressed at its BaseAddress as given (GITHUB_API_URL).</summary>
-    public static IGitHubClient Connect(HttpClient api) => new Octokit.GitHubClient(Connection(api));
-
     /// <summary>
     /// Octokit's Connection over <paramref name="api"/> (its pipeline: pages, rate-limit info, errors), with
     /// <see cref="GitHubJson"/> as its serializer; building a whole <see cref="Octokit.GitHubClient"/> is left to the calls that need one.
     /// </summary>
+    // Octokit reads an error answer into ApiError with its own reflection-based serializer: the NativeAOT build keeps
+    // these two types' members for it (GitHubCall shows GitHub's message from them)
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(ApiError))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(ApiErrorDetail))]
     public static IConnection Connection(HttpClient api)
     {
         var given = api.BaseAddress ?? throw new ArgumentException("the HttpClient has no BaseAddress: build it with GitHubClient.CreateHttp(GITHUB_API_URL)", nameof(api));

@@ -40,6 +40,24 @@ internal sealed record RestNewCheckRun(string Name, string HeadSha, string Statu
 
 internal sealed record RestCheckRunUpdate(string Name, string Status, string Conclusion, RestCheckRunOutput Output);
 
+/// <summary>An issue; the issues API lists pull requests too, which have <c>pull_request</c>.</summary>
+internal sealed record RestIssue(long Number, string? Title, string? Body, string? State, RestIgnored? PullRequest);
+
+internal sealed record RestNewIssue(string Title, string Body, IReadOnlyList<string> Labels);
+
+/// <summary>What changes (nulls are left out: the rest of the issue, its milestone too, stays as it is).</summary>
+internal sealed record RestIssueUpdate(string? Body, string? State);
+
+internal sealed record RestReaction(string Content);
+
+/// <summary>A team membership: "active", or "pending" until the invitation is accepted.</summary>
+internal sealed record RestTeamMembership(string? State);
+
+/// <summary>A GitHub App's installation on a repository or organization.</summary>
+internal sealed record RestInstallation(long Id);
+
+internal sealed record RestInstallationToken(string Token, string? ExpiresAt);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RestPullRequest))]
 [JsonSerializable(typeof(List<RestPullRequest>))]
@@ -54,6 +72,14 @@ internal sealed record RestCheckRunUpdate(string Name, string Status, string Con
 [JsonSerializable(typeof(RestNewStatus))]
 [JsonSerializable(typeof(RestNewCheckRun))]
 [JsonSerializable(typeof(RestCheckRunUpdate))]
+[JsonSerializable(typeof(RestIssue))]
+[JsonSerializable(typeof(List<RestIssue>))]
+[JsonSerializable(typeof(RestNewIssue))]
+[JsonSerializable(typeof(RestIssueUpdate))]
+[JsonSerializable(typeof(RestReaction))]
+[JsonSerializable(typeof(RestTeamMembership))]
+[JsonSerializable(typeof(RestInstallation))]
+[JsonSerializable(typeof(RestInstallationToken))]
 internal sealed partial class RestJsonContext : JsonSerializerContext;
 
 /// <summary>GitHub's timestamps (ISO 8601, UTC): read here, so the JSON model holds strings.</summary>

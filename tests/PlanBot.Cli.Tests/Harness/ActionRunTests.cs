@@ -69,8 +69,17 @@ public abstract class ActionRunTests : IAsyncLifetime
         Set("PLANBOT_DATA_DIR", dataDir ?? DataDirFor(job));
         Set("GITHUB_OUTPUT", _dir.Combine("output"));
         Set("GITHUB_STEP_SUMMARY", _dir.Combine("summary.md"));
+        return await InvokeAsync(["run"]);
+    }
+
+    /// <summary>
+    /// Runs `planbot <paramref name="args"/>` with the variables set so far: in this process by default;
+    /// PlanBot.Published.Tests runs the published executable instead.
+    /// </summary>
+    protected virtual async Task<(int Code, string Err)> InvokeAsync(string[] args)
+    {
         var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(["run"], new StringWriter(), stderr);
+        var code = await CliApp.RunAsync(args, new StringWriter(), stderr);
         return (code, stderr.ToString());
     }
 
