@@ -74,6 +74,156 @@ public sealed class GitCli : IGit
         return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// One <c>git cat-file --batch</c> for the commit, the trees down to each path and the first file found
+    /// (issue 19: planbot.yaml, else planbot.yml, used to take a rev-parse and an ls-tree and a show each).
+    /// The same answers as <see cref="ShowFileAsync"/> in turn: a commit that is not in the checkout is an
+    /// error, a path through something that is not a directory is not there, and a path that is there but
+    /// is not a regular file (a symlink, a directory, a submodule) is an error.
+    /// </summary>
+    public async Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        if (!GitObjects.IsObjectId(sha) || paths.Any(p => p.Split('/').Any(part => part is "" or "." or ".." || part.Any(char.IsControl))))
+        {
+            // a branch name or an unusual path: git's own rules, one file at a time
+            foreach (var path in paths)
+            {
+                if (await ShowFileAsync(repoDir, sha, path, cancellationToken).ConfigureAwait(false) is { } text)
+                {
+                    return (path, text);
+                }
+            }
+
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(10));
+        var objects = GitObjects.Start(repoDir);
+        await using (objects.ConfigureAwait(false))
+        {
+            var commit = await objects.ReadAsync(sha + "^{commit}", timeout.Token).ConfigureAwait(false)
+                ?? throw new UsageException($"'{sha}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
+            if (commit.Id == sha)
+            {
+                _commits[(repoDir, sha)] = true;
+            }
+
+            var root = System.Text.Encoding.ASCII.GetString(commit.Content, 0, Math.Min(commit.Content.Length, 5 + 64 + 1)).Split('\n')[0];
+            if (!root.StartsWith("tree ", StringComparison.Ordinal) || !GitObjects.IsObjectId(root[5..]))
+            {
+                throw new UsageException($"git cat-file gave a commit {sha[..7]} without a tree; check the repository with `git fsck`");
+            }
+
+            var trees = new Dictionary<string, GitObject?>(StringComparer.Ordinal) { [""] = await objects.ReadAsync(root[5..], timeout.Token).ConfigureAwait(false) };
+            foreach (var path in paths)
+            {
+                var slash = path.LastIndexOf('/');
+                var tree = await TreeAsync(objects, trees, slash < 0 ? "" : path[..slash], timeout.Token).ConfigureAwait(false);
+                if (tree is null || GitObjects.Entry(tree, path[(slash + 1)..]) is not { } entry)
+                {
+                    continue;
+                }
+
+                if (!entry.Mode.StartsWith("100", StringComparison.Ordinal))
+                {
+                    throw new UsageException($"{path} at {sha[..7]} is not a regular file (a symlink or directory); make it a plain file");
+                }
+
+                var blob = await objects.ReadAsync(entry.Id, timeout.Token).ConfigureAwait(false);
+                if (blob is not { Type: "blob" })
+                {
+                    throw new UsageException($"{path} at {sha[..7]} could not be read from the checkout (a partial clone missing it?); fetch the commit again");
+                }
+
+                using var reader = new StreamReader(new MemoryStream(blob.Content), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                return (path, await reader.ReadToEndAsync(timeout.Token).ConfigureAwait(false)); // as File.ReadAllText reads what `git show` wrote
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The tree at <paramref name="dir"/> (a/b/c) under the root in <paramref name="trees"/>; null when a part of it is not a directory.</summary>
+    private static async Task<GitObject?> TreeAsync(GitObjects objects, Dictionary<string, GitObject?> trees, string dir, CancellationToken cancellationToken)
+    {
+        if (trees.TryGetValue(dir, out var known))
+        {
+            return known;
+        }
+
+        var slash = dir.LastIndexOf('/');
+        var parent = await TreeAsync(objects, trees, slash < 0 ? "" : dir[..slash], cancellationToken).ConfigureAwait(false);
+        GitObject? tree = null;
+        if (parent is not null && GitObjects.Entry(parent, dir[(slash + 1)..]) is { Mode: "40000" } entry)
+        {
+            tree = await objects.ReadAsync(entry.Id, cancellationToken).ConfigureAwait(false) is { Type: "tree" } found ? found : null;
+        }
+
+        return trees[dir] = tree;
+    }
+
+    /// <summary>
+    /// One <c>git for-each-ref</c> for every candidate, matched exactly (a ref someone pushed under a name
+    /// git's short-name rules would also try never stands in for it). A ref whose object is not a commit
+    /// is peeled as <c>rev-parse REF^{commit}</c> peels it.
+    /// </summary>
+    public async Task<string?> FirstRefAsync(string repoDir, IReadOnlyList<string> fullRefs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fullRefs);
+        if (fullRefs.Count == 0)
+        {
+            return null;
+        }
+
+        if (fullRefs.FirstOrDefault(r => !r.StartsWith("refs/", StringComparison.Ordinal) || r.Any(c => c is '*' or '?' or '[' or '\\' or ' ' || char.IsControl(c))) is { } odd)
+        {
+            throw new ArgumentException($"'{odd}' is not a full ref name", nameof(fullRefs));
+        }
+
+        var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true).ConfigureAwait(false);
+        var found = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split('\0');
+            if (fields.Length == 5)
+            {
+                found[fields[0]] = fields;
+            }
+        }
+
+        foreach (var reference in fullRefs)
+        {
+            if (!found.TryGetValue(reference, out var fields))
+            {
+                continue;
+            }
+
+            if (fields[1] == "commit" && GitObjects.IsObjectId(fields[2]))
+            {
+                _commits[(repoDir, fields[2])] = true;
+                return fields[2];
+            }
+
+            if (fields[3] == "commit" && GitObjects.IsObjectId(fields[4]))
+            {
+                return fields[4]; // an annotated tag's commit
+            }
+
+            try
+            {
+                return await ResolveAsync(repoDir, reference, cancellationToken).ConfigureAwait(false); // deeper: git's own peeling (it exists, so git takes it exactly)
+            }
+            catch (UsageException)
+            {
+                // not a commit at all (a tree or a blob): the next candidate
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Parses `git diff --name-status -z`: a status field, then one path (two for renames and copies).</summary>
     public static IReadOnlyList<ChangedFile> ParseNameStatus(string output)
     {
