@@ -39,7 +39,8 @@ public static class PrOverheadBench
 
     /// <param name="dlls">The published builds to measure in the same rounds (paired: a busy moment hits all of them); the first is the one under test.</param>
     /// <param name="trace">After the rounds, run each build once more with PLANBOT_TRACE_STARTUP=1 and print its trace (untimed).</param>
-    public static async Task<int> RunAsync(IReadOnlyList<string> dlls, int rounds, bool trace = false)
+    /// <param name="wrap">That traced run under this command (a profiler: <c>env DOTNET_PerfMapEnabled=1 perf record -g -o FILE</c>).</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> dlls, int rounds, bool trace = false, string? wrap = null)
     {
         using var dir = new TempDir("planbot-bench-pr");
         await using var github = await FakeGitHub.StartAsync();
@@ -129,7 +130,7 @@ public static class PrOverheadBench
             Console.WriteLine($"pr-overhead {dlls[d]}: planbot run wall {ChildTimer.Ms(ChildTimer.Median(bot[d].Select(c => c.WallMs)))} ms, " +
                               $"cpu {ChildTimer.Ms(ChildTimer.Median(bot[d].Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(bot[d].Select(c => c.RssMb)):0} MiB; " +
                               $"wall ×{wallRatio:0.000}, cpu ×{cpuRatio:0.000}; PlanBot's own CPU ≈ {ChildTimer.Ms(own)} ms = {own / terraformCpu:P1} of terraform's  [target ≤ 5 %]; " +
-                              $"first terraform starts {ChildTimer.Ms(ChildTimer.Median(first[d]))} ms after launch (min {ChildTimer.Ms(first[d].Min())})  [target ≤ 80 ms]");
+                              $"first terraform starts {ChildTimer.Ms(ChildTimer.Median(first[d]))} ms after launch (min {ChildTimer.Ms(first[d].DefaultIfEmpty(double.NaN).Min())})  [target ≤ 80 ms]");
         }
 
         Console.WriteLine($"pr-overhead: done, {ChildTimer.Load()}");
@@ -139,7 +140,7 @@ public static class PrOverheadBench
             {
                 var environment = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), (++runs).ToString(CultureInfo.InvariantCulture));
                 environment["PLANBOT_TRACE_STARTUP"] = "1";
-                var (cost, _, stderr) = await ChildTimer.RunAsync([.. StartupBench.Launch(published), "run"], environment: environment);
+                var (cost, _, stderr) = await ChildTimer.RunAsync([.. wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [], .. StartupBench.Launch(published), "run"], environment: environment);
                 Console.WriteLine($"--- trace of {published}: exit {cost.ExitCode}, wall {ChildTimer.Ms(cost.WallMs)} ms, cpu {ChildTimer.Ms(cost.CpuMs)} ms (terraform included), {ChildTimer.Load()}");
                 Console.WriteLine(stderr.Length > 40_000 ? stderr[^40_000..] : stderr);
             }

@@ -37,6 +37,12 @@ public static class PullRequestStart
         var trusted = await TrustedBase.ResolveAsync(git, checkout, pr, cancellationToken).ConfigureAwait(false);
         progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
         var files = listFiles ? Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
+        if (listFiles && pr.HeadSha.Length == 40)
+        {
+            // the plan verifies the head first: asked now, its git process runs beside the config's (a failure is the plan's to tell)
+            _ = Observed(git.ResolveAsync(checkout, pr.HeadSha, cancellationToken));
+        }
+
         var config = await RunConfigLoader.LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, cancellationToken).ConfigureAwait(false);
         return new PullRequestStarted(trusted, config, files);
     }

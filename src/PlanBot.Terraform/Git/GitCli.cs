@@ -15,6 +15,8 @@ public sealed class GitCli : IGit
     /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RepoDir, string Sha), bool> _commits = new();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RepoDir, string Sha), Task<string>> _verifying = new();
+
     public async Task<string> ResolveAsync(string repoDir, string reference, CancellationToken cancellationToken)
     {
         if (reference.StartsWith('-'))
@@ -28,6 +30,26 @@ public sealed class GitCli : IGit
             return reference;
         }
 
+        if (fullSha)
+        {
+            // asked again while the first answer is on its way (a run verifies the PR's head early, side by side with its config): one git process
+            var key = (repoDir, reference);
+            var verifying = _verifying.GetOrAdd(key, _ => RevParseAsync(repoDir, reference, true, cancellationToken));
+            try
+            {
+                return await verifying.ConfigureAwait(false);
+            }
+            finally
+            {
+                _verifying.TryRemove(new KeyValuePair<(string, string), Task<string>>(key, verifying));
+            }
+        }
+
+        return await RevParseAsync(repoDir, reference, false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> RevParseAsync(string repoDir, string reference, bool fullSha, CancellationToken cancellationToken)
+    {
         var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true).ConfigureAwait(false);
         if (output.Trim() is not { Length: 40 } sha)
         {
