@@ -10,7 +10,7 @@ namespace PlanBot.Benchmarks;
 /// small real plans, 1,000 and 10,000 changes, `--version` and a no-op `planbot run`. Every round runs
 /// every case once (paired: a busy moment hits all of them), medians are reported. CPU and RSS are
 /// steadier than wall time on a shared machine; the load average is printed beside them.
-/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr [--versus DLL,…] [--trace [--wrap CMD]] | --only-noop [--wrap CMD] [--versus DLL,…]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
+/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr [--versus DLL,…] [--first-only] [--trace [--wrap CMD]] | --only-noop [--wrap CMD] [--versus DLL,…]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
 /// </summary>
 public static class StartupBench
 {
@@ -33,7 +33,7 @@ public static class StartupBench
         if (args.Contains("--only-pr"))
         {
             // --versus DLL,…: other builds in the same rounds; --trace: each build's PLANBOT_TRACE_STARTUP once after the rounds
-            return await PrOverheadBench.RunAsync([dll, .. (Option(args, "--versus") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath)], rounds, args.Contains("--trace"), Option(args, "--wrap"));
+            return await PrOverheadBench.RunAsync([dll, .. (Option(args, "--versus") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath)], rounds, args.Contains("--trace"), Option(args, "--wrap"), args.Contains("--first-only"));
         }
 
         if (args.Contains("--only-noop"))
