@@ -50,7 +50,7 @@ public sealed class GitCli : IGit
 
     private async Task<string> RevParseAsync(string repoDir, string reference, bool fullSha, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
         if (output.Trim() is not { Length: 40 } sha)
         {
             throw new UsageException($"'{reference}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
@@ -66,7 +66,7 @@ public sealed class GitCli : IGit
 
     public async Task<string> MergeBaseAsync(string repoDir, string a, string b, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["merge-base", a, b], cancellationToken, allowFailure: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["merge-base", a, b], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
         return output.Trim() is { Length: 40 } sha
             ? sha
             : throw new UsageException($"{a[..7]} and {b[..7]} have no common ancestor; is the base from the same repository (a shallow clone needs `git fetch --unshallow`)?");
@@ -74,7 +74,7 @@ public sealed class GitCli : IGit
 
     public async Task<IReadOnlyList<ChangedFile>> DiffAsync(string repoDir, string fromSha, string toSha, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M", "--no-ext-diff", fromSha, toSha], cancellationToken).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M", "--no-ext-diff", fromSha, toSha], cancellationToken, query: true).ConfigureAwait(false);
         return ParseNameStatus(output);
     }
 
@@ -82,7 +82,7 @@ public sealed class GitCli : IGit
     {
         var commit = await ResolveAsync(repoDir, sha, cancellationToken).ConfigureAwait(false);
         // ls-tree tells "no such file" apart from a failure; only a regular file (not a symlink) is read
-        var entry = await RunAsync(repoDir, ["ls-tree", commit, "--", path], cancellationToken).ConfigureAwait(false);
+        var entry = await RunAsync(repoDir, ["ls-tree", commit, "--", path], cancellationToken, query: true).ConfigureAwait(false);
         if (entry.Trim().Length == 0)
         {
             return null;
@@ -93,7 +93,7 @@ public sealed class GitCli : IGit
             throw new UsageException($"{path} at {commit[..7]} is not a regular file (a symlink or directory); make it a plain file");
         }
 
-        return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken).ConfigureAwait(false);
+        return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken, query: true).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -204,7 +204,7 @@ public sealed class GitCli : IGit
             throw new ArgumentException($"'{odd}' is not a full ref name", nameof(fullRefs));
         }
 
-        var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
         var found = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -283,7 +283,8 @@ public sealed class GitCli : IGit
     public Task RemoveWorktreeAsync(string repoDir, string path, CancellationToken cancellationToken) =>
         RunAsync(repoDir, ["worktree", "remove", "--force", path], cancellationToken, allowFailure: true);
 
-    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false)
+    /// <param name="query">A local question that starts no other process (no fetch, no clone): run without a session of its own (<see cref="ProcessSpec.OwnSession"/>).</param>
+    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false, bool query = false)
     {
         var stdout = Path.GetTempFileName();
         try
@@ -296,6 +297,7 @@ public sealed class GitCli : IGit
                 StdoutFile = stdout,
                 Timeout = TimeSpan.FromMinutes(10),
                 Environment = new Dictionary<string, string?> { ["GIT_TERMINAL_PROMPT"] = "0", ["LC_ALL"] = "C" },
+                OwnSession = !query,
             }, cancellationToken).ConfigureAwait(false);
             if (outcome.NotFound)
             {
