@@ -54,6 +54,12 @@ public sealed class StartupTrace
         public Task<string?> ShowFileAsync(string repoDir, string sha, string path, CancellationToken cancellationToken) =>
             Timed($"git show {path}", () => inner.ShowFileAsync(repoDir, sha, path, cancellationToken));
 
+        public Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, CancellationToken cancellationToken) =>
+            Timed($"git show-first {string.Join(' ', paths)}", () => inner.ShowFirstFileAsync(repoDir, sha, paths, cancellationToken));
+
+        public Task<string?> FirstRefAsync(string repoDir, IReadOnlyList<string> fullRefs, CancellationToken cancellationToken) =>
+            Timed($"git first-ref {string.Join(' ', fullRefs)}", () => inner.FirstRefAsync(repoDir, fullRefs, cancellationToken));
+
         private async Task<T> Timed<T>(string what, Func<Task<T>> call)
         {
             var started = Stopwatch.GetTimestamp();

@@ -37,7 +37,11 @@ public static class PrOverheadBench
         done
         """;
 
-    public static async Task<int> RunAsync(string dll, int rounds)
+    /// <param name="dlls">The published builds to measure in the same rounds (paired: a busy moment hits all of them); the first is the one under test.</param>
+    /// <param name="trace">After the rounds, run each build once more with PLANBOT_TRACE_STARTUP=1 and print its trace (untimed).</param>
+    /// <param name="wrap">That traced run under this command (a profiler: <c>env DOTNET_PerfMapEnabled=1 perf record -g -o FILE</c>).</param>
+    /// <param name="firstOnly">Only the time before the first terraform, many rounds cheaply: the shim stamps and fails, so the run ends right after (its exit code is not checked).</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> dlls, int rounds, bool trace = false, string? wrap = null, bool firstOnly = false)
     {
         using var dir = new TempDir("planbot-bench-pr");
         await using var github = await FakeGitHub.StartAsync();
@@ -47,72 +51,113 @@ public static class PrOverheadBench
         await File.WriteAllTextAsync(script, Script);
         var shim = dir.Combine("terraform-shim");
         var mark = dir.Combine("first-terraform");
-        await File.WriteAllTextAsync(shim, $"#!/bin/sh\n(set -C; date +%s%N > '{mark}') 2>/dev/null\nexec {Terraform} \"$@\"\n");
+        await File.WriteAllTextAsync(shim, $"#!/bin/sh\n(set -C; date +%s%N > '{mark}') 2>/dev/null\n" + (firstOnly ? "exit 1\n" : $"exec {Terraform} \"$@\"\n"));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var bot = new List<Cost>();
+        var bot = dlls.Select(_ => new List<Cost>()).ToArray();
         var byHand = new List<Cost>();
-        var first = new List<double>();
+        var first = dlls.Select(_ => new List<double>()).ToArray();
+        var loads = new List<string>();
+        var runs = 0;
         for (var round = 0; round <= rounds; round++)
         {
-            var run = round.ToString(CultureInfo.InvariantCulture);
-            var environment = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), run);
             // alternate which goes first, so neither always meets a warmer page cache
-            var order = round % 2 == 0 ? new[] { 0, 1 } : [1, 0];
-            foreach (var which in order)
+            var order = Enumerable.Range(-1, dlls.Count + 1).ToArray();
+            if (round % 2 == 1)
             {
-                var (cost, _, stderr) = which == 0
-                    ? await ChildTimer.RunAsync([.. StartupBench.Launch(dll), "run"], environment: environment)
+                Array.Reverse(order);
+            }
+
+            foreach (var which in firstOnly ? [] : order)
+            {
+                var run = (++runs).ToString(CultureInfo.InvariantCulture);
+                var environment = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), run);
+                var (cost, _, stderr) = which >= 0
+                    ? await ChildTimer.RunAsync([.. StartupBench.Launch(dlls[which]), "run"], environment: environment)
                     : await ChildTimer.RunAsync(["bash", script], environment: new Dictionary<string, string?> { ["REPO"] = scenario.Repo.Root, ["OUT"] = dir.Combine($"by-hand-{run}"), ["TF_IN_AUTOMATION"] = "1", ["CHECKPOINT_DISABLE"] = "1" });
+                var name = which >= 0 ? $"planbot run ({dlls[which]})" : "the script";
                 if (cost.ExitCode != 0)
                 {
-                    Console.Error.WriteLine($"pr-overhead: {(which == 0 ? "planbot run" : "the script")} exited {cost.ExitCode}: {stderr}");
+                    Console.Error.WriteLine($"pr-overhead: {name} exited {cost.ExitCode}: {stderr}");
                     return 1;
                 }
 
                 // the comparison holds only when both ran all 72 calls: 24 plan JSONs each
-                var outputs = which == 0 ? environment["PLANBOT_DATA_DIR"]! : dir.Combine($"by-hand-{run}");
+                var outputs = which >= 0 ? environment["PLANBOT_DATA_DIR"]! : dir.Combine($"by-hand-{run}");
                 var planned = Directory.Exists(outputs) ? Directory.EnumerateFiles(outputs, "plan.json", SearchOption.AllDirectories).Count() : 0;
                 if (planned != 3 * PerLevel)
                 {
-                    Console.Error.WriteLine($"pr-overhead: {(which == 0 ? "planbot run" : "the script")} wrote {planned} plan JSONs, not {3 * PerLevel}: {stderr[Math.Max(0, stderr.Length - 2000)..]}");
+                    Console.Error.WriteLine($"pr-overhead: {name} wrote {planned} plan JSONs, not {3 * PerLevel}: {stderr[Math.Max(0, stderr.Length - 2000)..]}");
                     return 1;
                 }
 
                 if (round > 0)
                 {
-                    (which == 0 ? bot : byHand).Add(cost);
+                    (which >= 0 ? bot[which] : byHand).Add(cost);
                 }
             }
 
-            File.Delete(mark);
-            var shimmed = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), run + "s");
-            shimmed["PLANBOT_TERRAFORM_BINARY"] = shim;
-            var (timed, _, error) = await ChildTimer.RunAsync([.. StartupBench.Launch(dll), "run"], environment: shimmed);
-            if (timed.ExitCode != 0 || !File.Exists(mark))
+            foreach (var d in order.Where(w => w >= 0))
             {
-                Console.Error.WriteLine($"pr-overhead: the shimmed run exited {timed.ExitCode}: {error}");
-                return 1;
+                File.Delete(mark);
+                var shimmed = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), (++runs).ToString(CultureInfo.InvariantCulture));
+                shimmed["PLANBOT_TERRAFORM_BINARY"] = shim;
+                var (timed, _, error) = await ChildTimer.RunAsync([.. StartupBench.Launch(dlls[d]), "run"], environment: shimmed);
+                if ((timed.ExitCode != 0 && !firstOnly) || !File.Exists(mark))
+                {
+                    Console.Error.WriteLine($"pr-overhead: the shimmed run of {dlls[d]} exited {timed.ExitCode}: {error}");
+                    return 1;
+                }
+
+                if (round > 0)
+                {
+                    first[d].Add((long.Parse((await File.ReadAllTextAsync(mark)).Trim(), CultureInfo.InvariantCulture) - timed.StartedUnixNs) / 1e6);
+                }
             }
 
-            if (round > 0)
+            loads.Add(ChildTimer.Load());
+        }
+
+        if (firstOnly)
+        {
+            for (var d = 0; d < dlls.Count; d++)
             {
-                first.Add((long.Parse((await File.ReadAllTextAsync(mark)).Trim(), CultureInfo.InvariantCulture) - timed.StartedUnixNs) / 1e6);
+                Console.WriteLine($"pr-overhead {dlls[d]}: first terraform starts {ChildTimer.Ms(ChildTimer.Median(first[d]))} ms after launch (min {ChildTimer.Ms(first[d].DefaultIfEmpty(double.NaN).Min())}, {rounds} rounds)  [target ≤ 80 ms]");
+            }
+
+            Console.WriteLine($"pr-overhead: done, loads after each round: {string.Join(" | ", loads)}");
+            return 0;
+        }
+
+        var terraformCpu = ChildTimer.Median(byHand.Select(h => h.CpuMs));
+        Console.WriteLine($"pr-overhead: 24 projects, 72 terraform calls, {rounds} paired rounds; by hand wall {ChildTimer.Ms(ChildTimer.Median(byHand.Select(c => c.WallMs)))} ms, cpu {ChildTimer.Ms(terraformCpu)} ms; loads after each round: {string.Join(" | ", loads)}");
+        for (var d = 0; d < dlls.Count; d++)
+        {
+            var wallRatio = ChildTimer.Median(bot[d].Zip(byHand, (b, h) => b.WallMs / h.WallMs));
+            var cpuRatio = ChildTimer.Median(bot[d].Zip(byHand, (b, h) => b.CpuMs / h.CpuMs));
+            var own = ChildTimer.Median(bot[d].Zip(byHand, (b, h) => b.CpuMs - h.CpuMs));
+            Console.WriteLine($"pr-overhead {dlls[d]}: planbot run wall {ChildTimer.Ms(ChildTimer.Median(bot[d].Select(c => c.WallMs)))} ms, " +
+                              $"cpu {ChildTimer.Ms(ChildTimer.Median(bot[d].Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(bot[d].Select(c => c.RssMb)):0} MiB; " +
+                              $"wall ×{wallRatio:0.000}, cpu ×{cpuRatio:0.000}; PlanBot's own CPU ≈ {ChildTimer.Ms(own)} ms = {own / terraformCpu:P1} of terraform's  [target ≤ 5 %]; " +
+                              $"first terraform starts {ChildTimer.Ms(ChildTimer.Median(first[d]))} ms after launch (min {ChildTimer.Ms(first[d].DefaultIfEmpty(double.NaN).Min())})  [target ≤ 80 ms]");
+        }
+
+        Console.WriteLine($"pr-overhead: done, {ChildTimer.Load()}");
+        if (trace)
+        {
+            foreach (var published in dlls)
+            {
+                var environment = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), (++runs).ToString(CultureInfo.InvariantCulture));
+                environment["PLANBOT_TRACE_STARTUP"] = "1";
+                var (cost, _, stderr) = await ChildTimer.RunAsync([.. wrap?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [], .. StartupBench.Launch(published), "run"], environment: environment);
+                Console.WriteLine($"--- trace of {published}: exit {cost.ExitCode}, wall {ChildTimer.Ms(cost.WallMs)} ms, cpu {ChildTimer.Ms(cost.CpuMs)} ms (terraform included), {ChildTimer.Load()}");
+                Console.WriteLine(stderr.Length > 40_000 ? stderr[^40_000..] : stderr);
             }
         }
 
-        var wallRatio = ChildTimer.Median(bot.Zip(byHand, (b, h) => b.WallMs / h.WallMs));
-        var cpuRatio = ChildTimer.Median(bot.Zip(byHand, (b, h) => b.CpuMs / h.CpuMs));
-        var own = ChildTimer.Median(bot.Zip(byHand, (b, h) => b.CpuMs - h.CpuMs));
-        var terraformCpu = ChildTimer.Median(byHand.Select(h => h.CpuMs));
-        Console.WriteLine($"pr-overhead: 24 projects, 72 terraform calls, {rounds} paired rounds: planbot run wall {ChildTimer.Ms(ChildTimer.Median(bot.Select(c => c.WallMs)))} ms, " +
-                          $"cpu {ChildTimer.Ms(ChildTimer.Median(bot.Select(c => c.CpuMs)))} ms, RSS {ChildTimer.Median(bot.Select(c => c.RssMb)):0} MiB; " +
-                          $"by hand wall {ChildTimer.Ms(ChildTimer.Median(byHand.Select(c => c.WallMs)))} ms, cpu {ChildTimer.Ms(terraformCpu)} ms");
-        Console.WriteLine($"pr-overhead: wall ×{wallRatio:0.000}, cpu ×{cpuRatio:0.000}; PlanBot's own CPU ≈ {ChildTimer.Ms(own)} ms = {own / terraformCpu:P1} of terraform's  [target ≤ 5 %]; " +
-                          $"first terraform starts {ChildTimer.Ms(ChildTimer.Median(first))} ms after launch (min {ChildTimer.Ms(first.Min())})  [target ≤ 80 ms]; {ChildTimer.Load()}");
         return 0;
     }
 

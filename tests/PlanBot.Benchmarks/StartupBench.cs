@@ -10,7 +10,7 @@ namespace PlanBot.Benchmarks;
 /// small real plans, 1,000 and 10,000 changes, `--version` and a no-op `planbot run`. Every round runs
 /// every case once (paired: a busy moment hits all of them), medians are reported. CPU and RSS are
 /// steadier than wall time on a shared machine; the load average is printed beside them.
-/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr | --only-noop [--wrap CMD] [--versus DLL,…]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
+/// `-- startup [--rounds N] [--no-publish | --published DLL] [--aot planbot-render] [--skip-pr | --only-pr [--versus DLL,…] [--first-only] [--trace [--wrap CMD]] | --only-noop [--wrap CMD] [--versus DLL,…]]`; the 24-project PR is <see cref="PrOverheadBench"/>.
 /// </summary>
 public static class StartupBench
 {
@@ -32,7 +32,8 @@ public static class StartupBench
             : args.Contains("--no-publish") && File.Exists(RenderBench.PublishedDll) ? RenderBench.PublishedDll : await RenderBench.PublishAsync();
         if (args.Contains("--only-pr"))
         {
-            return await PrOverheadBench.RunAsync(dll, rounds);
+            // --versus DLL,…: other builds in the same rounds; --trace: each build's PLANBOT_TRACE_STARTUP once after the rounds
+            return await PrOverheadBench.RunAsync([dll, .. (Option(args, "--versus") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath)], rounds, args.Contains("--trace"), Option(args, "--wrap"), args.Contains("--first-only"));
         }
 
         if (args.Contains("--only-noop"))
@@ -105,7 +106,7 @@ public static class StartupBench
         }
 
         Console.WriteLine($"startup: done, {ChildTimer.Load()} (--version median {ChildTimer.Ms(version)} ms)");
-        return args.Contains("--skip-pr") ? 0 : await PrOverheadBench.RunAsync(dll, Math.Max(3, rounds / 3));
+        return args.Contains("--skip-pr") ? 0 : await PrOverheadBench.RunAsync([dll], Math.Max(3, rounds / 3));
     }
 
     /// <summary>

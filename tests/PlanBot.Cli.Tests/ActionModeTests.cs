@@ -113,8 +113,10 @@ public class ActionModeTests() : ActionRunTests("planbot-action")
     {
         await PushAsync(6, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.9.0.0/16") });
         _github.Pulls[6]["head"]!["repo"]!["full_name"] = "mallory/infra";
+        _github.Calls.Clear();
         var (code, _) = await RunAsync("pull_request", PullRequestEvent(6, "opened"));
         code.ShouldBe(0);
+        _github.Calls.ShouldNotContain(c => c.Contains("/files", StringComparison.Ordinal), "a fork's file list is never asked (issue 19: it is asked early only for PRs that will be planned)");
         _github.CommentsOn(6).Single().Body.ShouldContain("It comes from a fork.");
         _github.Statuses.Last().State.ShouldBe("failure");
         _github.CheckRuns.ShouldBeEmpty();

@@ -27,6 +27,49 @@ public class ChildProcessTests
         IsAlive(child).ShouldBeFalse("the grandchild sleep must be killed too");
     }
 
+    /// <summary>
+    /// A child runs in a session of its own (setsid: a timeout reaches all it started) unless it is a
+    /// short query that opts out (issue 19: git rev-parse and the like skip the setsid hop), and a
+    /// query that overruns is still killed with its tree.
+    /// </summary>
+    [Fact]
+    public async Task A_child_gets_its_own_session_unless_it_is_a_query_and_a_query_still_times_out()
+    {
+        using var dir = new TempDir();
+        var ours = File.ReadAllText("/proc/self/stat").Split(") ")[1].Split(' ')[3]; // session id (field 6)
+        async Task<(string Pid, string Session)> SessionOf(bool own)
+        {
+            var out1 = dir.Combine($"session-{own}");
+            var outcome = await ChildProcess.RunAsync(new ProcessSpec
+            {
+                FileName = "bash",
+                Arguments = ["-c", $"echo $$ $(cut -d' ' -f6 /proc/$$/stat) > {out1}"],
+                WorkingDirectory = dir.Path,
+                OwnSession = own,
+            }, CancellationToken.None);
+            outcome.ExitCode.ShouldBe(0, outcome.StderrTail);
+            var fields = (await File.ReadAllTextAsync(out1)).Trim().Split(' ');
+            return (fields[0], fields[1]);
+        }
+
+        var (pid, session) = await SessionOf(own: true);
+        session.ShouldBe(pid, "setsid made the child a session leader");
+        (await SessionOf(own: false)).Session.ShouldBe(ours, "a query stays in PlanBot's session");
+
+        var marker = dir.Combine("query-child.pid");
+        var timedOut = await ChildProcess.RunAsync(new ProcessSpec
+        {
+            FileName = "bash",
+            Arguments = ["-c", $"sleep 60 & echo $! > {marker}; wait"],
+            WorkingDirectory = dir.Path,
+            Timeout = TimeSpan.FromSeconds(1),
+            OwnSession = false,
+        }, CancellationToken.None);
+        timedOut.TimedOut.ShouldBeTrue();
+        await Task.Delay(200);
+        IsAlive(int.Parse((await File.ReadAllTextAsync(marker)).Trim())).ShouldBeFalse("the query's own child is killed with it");
+    }
+
     /// <summary>Running or sleeping; a killed process may linger as a zombie until its new parent reaps it.</summary>
     private static bool IsAlive(int pid)
     {

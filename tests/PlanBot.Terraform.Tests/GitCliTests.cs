@@ -64,4 +64,92 @@ public class GitCliTests
         (await git.ResolveAsync(repo.Root, first, CancellationToken.None)).ShouldBe(first);
         await Should.ThrowAsync<UsageException>(() => new GitCli().ResolveAsync(repo.Root, first, CancellationToken.None));
     }
+
+    /// <summary>
+    /// planbot.yaml, else planbot.yml, at a commit in one cat-file process (issue 19) answers exactly as
+    /// <see cref="GitCli.ShowFileAsync"/> asked for each in turn: found, missing, nested, through a symlinked
+    /// dir (not there), a symlink or a directory at the name (an error), a byte order mark, a commit that is not there.
+    /// </summary>
+    [Fact]
+    public async Task The_first_file_of_several_at_a_commit_is_read_as_show_reads_each_in_turn()
+    {
+        using var repo = await GitRepo.CreateAsync();
+        repo.Write("planbot.yml", "parallelism: 2\n").Write("ci/planbot.yaml", "\uFEFFprojects: [] # é\n").Write("ci/deep/er/planbot.yml", "x: 1\n").Write("dir/planbot.yaml/inner", "");
+        File.CreateSymbolicLink(Path.Combine(repo.Root, "linked"), "ci");
+        Directory.CreateDirectory(Path.Combine(repo.Root, "link"));
+        File.CreateSymbolicLink(Path.Combine(repo.Root, "link", "planbot.yaml"), "../ci/planbot.yaml");
+        var commit = await repo.CommitAsync();
+        var git = new GitCli();
+
+        async Task<(string Path, string Text)?> OneByOne(string sha, string[] paths)
+        {
+            foreach (var path in paths)
+            {
+                if (await new GitCli().ShowFileAsync(repo.Root, sha, path, CancellationToken.None) is { } text)
+                {
+                    return (path, text);
+                }
+            }
+
+            return null;
+        }
+
+        foreach (var dir in (string[])["", "ci/", "ci/deep/er/", "linked/", "nowhere/", "planbot.yml/"])
+        {
+            string[] paths = [$"{dir}planbot.yaml", $"{dir}planbot.yml"];
+            (await git.ShowFirstFileAsync(repo.Root, commit, paths, CancellationToken.None)).ShouldBe(await OneByOne(commit, paths), dir);
+        }
+
+        (await git.ShowFirstFileAsync(repo.Root, commit, ["ci/planbot.yaml"], CancellationToken.None)).ShouldBe(("ci/planbot.yaml", "projects: [] # é\n"), "the byte order mark is dropped, as File.ReadAllText drops it");
+        foreach (var odd in (string[])["link/planbot.yaml", "dir/planbot.yaml"])
+        {
+            var expected = await Should.ThrowAsync<UsageException>(() => OneByOne(commit, [odd, "planbot.yml"]));
+            (await Should.ThrowAsync<UsageException>(() => git.ShowFirstFileAsync(repo.Root, commit, [odd, "planbot.yml"], CancellationToken.None))).Message.ShouldBe(expected.Message);
+        }
+
+        var missing = new string('b', 40);
+        (await Should.ThrowAsync<UsageException>(() => git.ShowFirstFileAsync(repo.Root, missing, ["planbot.yaml"], CancellationToken.None))).Message
+            .ShouldBe((await Should.ThrowAsync<UsageException>(() => OneByOne(missing, ["planbot.yaml"]))).Message);
+        var tree = (await repo.GitAsync("rev-parse", "HEAD^{tree}")).Trim();
+        (await Should.ThrowAsync<UsageException>(() => git.ShowFirstFileAsync(repo.Root, tree, ["planbot.yaml"], CancellationToken.None))).Message.ShouldContain("is not a commit");
+
+        // the commit it read is remembered as verified (the run asks for it again)
+        Directory.Delete(Path.Combine(repo.Root, ".git", "objects"), recursive: true);
+        (await git.ResolveAsync(repo.Root, commit, CancellationToken.None)).ShouldBe(commit);
+    }
+
+    /// <summary>
+    /// The trusted branch's head is found by its full ref names in one for-each-ref (issue 19), exactly:
+    /// a ref git's short-name rules would also try for a missing name (a local branch literally named
+    /// refs/remotes/origin/main) does not stand in for it, as `rev-parse` would let it.
+    /// </summary>
+    [Fact]
+    public async Task The_first_of_several_full_refs_is_matched_exactly_and_peeled_to_its_commit()
+    {
+        using var repo = await GitRepo.CreateAsync();
+        var first = await repo.CommitAsync();
+        repo.Write("more.tf", "# more");
+        var second = await repo.CommitAsync();
+        var git = new GitCli();
+
+        (await git.FirstRefAsync(repo.Root, ["refs/remotes/origin/main", "refs/heads/main"], CancellationToken.None)).ShouldBe(second);
+        await repo.GitAsync("update-ref", "refs/remotes/origin/main", first);
+        (await git.FirstRefAsync(repo.Root, ["refs/remotes/origin/main", "refs/heads/main"], CancellationToken.None)).ShouldBe(first, "the first candidate that exists");
+        (await git.FirstRefAsync(repo.Root, ["refs/remotes/origin/nope", "refs/heads/nope"], CancellationToken.None)).ShouldBeNull();
+
+        // a branch named like the candidate: rev-parse takes it (refs/heads/<name>), the exact match does not
+        await repo.GitAsync("update-ref", "-d", "refs/remotes/origin/main");
+        await repo.GitAsync("update-ref", "refs/heads/refs/remotes/origin/main", first);
+        (await git.ResolveAsync(repo.Root, "refs/remotes/origin/main", CancellationToken.None)).ShouldBe(first, "git's short-name rules");
+        (await git.FirstRefAsync(repo.Root, ["refs/remotes/origin/main", "refs/heads/main"], CancellationToken.None)).ShouldBe(second);
+
+        // an annotated tag under the name is peeled to its commit; a tree is no commit
+        await repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "tag", "-a", "-m", "t", "v1", first);
+        await repo.GitAsync("update-ref", "refs/remotes/origin/tagged", (await repo.GitAsync("rev-parse", "v1")).Trim());
+        (await git.FirstRefAsync(repo.Root, ["refs/remotes/origin/tagged"], CancellationToken.None)).ShouldBe(first);
+        await repo.GitAsync("update-ref", "refs/remotes/origin/tree", (await repo.GitAsync("rev-parse", "HEAD^{tree}")).Trim());
+        (await git.FirstRefAsync(repo.Root, ["refs/remotes/origin/tree", "refs/heads/main"], CancellationToken.None)).ShouldBe(second);
+        await Should.ThrowAsync<ArgumentException>(() => git.FirstRefAsync(repo.Root, ["main"], CancellationToken.None));
+        await Should.ThrowAsync<ArgumentException>(() => git.FirstRefAsync(repo.Root, ["refs/heads/*"], CancellationToken.None));
+    }
 }

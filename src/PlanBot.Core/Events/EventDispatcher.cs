@@ -123,11 +123,13 @@ public sealed class EventDispatcher(EngineParts parts)
     private async Task<EventOutcome> OnPullRequestAsync(string repo, PullRequestInfo pr, IssueComment? comment, EventRun run, CancellationToken cancellationToken)
     {
         var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
-        var trusted = await TrustedBase.ResolveAsync(parts.Git, checkout, pr, cancellationToken).ConfigureAwait(false);
-        parts.Progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
-        var config = await RunConfigLoader.LoadForPullRequestAsync(parts.Git, checkout, trusted, parts.ConfigDir, parts.ServerPolicy, cancellationToken).ConfigureAwait(false);
+        var fanOut = comment is null ? run.FanOut : null;
+        // the PR's file list is asked while planbot.yaml is read, only for a run that will want it (PullRequestStart)
+        var started = await PullRequestStart.RunAsync(parts.Git, Vcs, repo, checkout, pr, comment is null && PullRequestStart.ListsFilesEarly(pr, fanOut, ProjectSelection.Affected),
+            parts.ConfigDir, parts.ServerPolicy, parts.Progress, cancellationToken).ConfigureAwait(false);
+        var config = started.Config;
         var workflows = Workflows(config.Config);
-        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl, FanOut = comment is null ? run.FanOut : null };
+        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl, FanOut = fanOut, ChangedFiles = started.ChangedFiles };
         var options = Options(config.Config, run);
         var outcome = comment is null
             ? await workflows.PullRequests.RunAsync(context, config.Config, options, cancellationToken).ConfigureAwait(false)

@@ -30,4 +30,45 @@ public interface IGit
     /// <summary>A file's text at a commit (<c>git show SHA:PATH</c>); null when the commit has no such file.</summary>
     /// <exception cref="Common.UsageException">The commit is not in the checkout.</exception>
     Task<string?> ShowFileAsync(string repoDir, string sha, string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The first of <paramref name="paths"/> that is a file at <paramref name="sha"/>, with its text; null when none is.
+    /// One question where the command line can answer it at once (planbot.yaml, else planbot.yml: issue 19).
+    /// </summary>
+    /// <exception cref="Common.UsageException">The commit is not in the checkout, or the first path that exists is not a regular file.</exception>
+    async Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        foreach (var path in paths)
+        {
+            if (await ShowFileAsync(repoDir, sha, path, cancellationToken).ConfigureAwait(false) is { } text)
+            {
+                return (path, text);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The commit of the first of <paramref name="fullRefs"/> (<c>refs/…</c>, matched exactly, never by git's
+    /// short-name rules) that exists in the checkout; null when none does.
+    /// </summary>
+    async Task<string?> FirstRefAsync(string repoDir, IReadOnlyList<string> fullRefs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fullRefs);
+        foreach (var reference in fullRefs)
+        {
+            try
+            {
+                return await ResolveAsync(repoDir, reference, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Common.UsageException)
+            {
+                // not in this checkout: the next candidate
+            }
+        }
+
+        return null;
+    }
 }

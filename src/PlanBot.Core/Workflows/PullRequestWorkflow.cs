@@ -25,6 +25,8 @@ public sealed record PullRequestContext
     public string? ForkPlanRequestedBy { get; init; }
     /// <summary>This run's part of a fanned-out plan (docs/deployment.md); null: a single job.</summary>
     public FanOutRun? FanOut { get; init; }
+    /// <summary>The PR's changed files, asked of the code host while the configuration was read (<see cref="PullRequestStart"/>); null: the workflow asks when it plans the affected projects.</summary>
+    public Task<IReadOnlyList<ChangedFile>?>? ChangedFiles { get; init; }
 }
 
 public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string> Parts, CommitState Gate, string? NotPlanned);
@@ -71,7 +73,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         }
 
         var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
-        var files = !context.Selection.IsAffected ? null : await vcs.GetChangedFilesAsync(context.Repo, pr.Number, cancellationToken).ConfigureAwait(false);
+        var files = !context.Selection.IsAffected ? null : await (context.ChangedFiles ?? vcs.GetChangedFilesAsync(context.Repo, pr.Number, cancellationToken)).ConfigureAwait(false);
         if (files is null && context.Selection.IsAffected)
         {
             progress?.Report($"#{pr.Number} changes more files than GitHub lists ({3_000:N0}): using git diff");

@@ -66,13 +66,29 @@ public static class RunConfigLoader
             throw new ConfigException($"config-path '{configDir}' is outside the repository: give a directory inside it (for example ci)");
         }
 
-        var rules = await ReadAtAsync(git, checkout, trusted.Sha, trusted.Label, relative, cancellationToken).ConfigureAwait(false);
+        // both sides are read at once (two git processes side by side, issue 19); the trusted side's error is the one told
+        var trustedRules = ReadAtAsync(git, checkout, trusted.Sha, trusted.Label, relative, cancellationToken);
+        var forkRules = trusted.ForkPoint is { } fork && fork != trusted.Sha
+            ? ReadAtAsync(git, checkout, fork, $"fork point {fork[..Math.Min(7, fork.Length)]}", relative, cancellationToken)
+            : null;
+        PlanBotConfig rules;
+        try
+        {
+            rules = await trustedRules.ConfigureAwait(false);
+        }
+        catch when (forkRules is not null)
+        {
+            await Task.WhenAny(forkRules).ConfigureAwait(false); // not left running behind the error; its own outcome does not count
+            _ = forkRules.Exception;
+            throw;
+        }
+
         var before = rules;
-        if (trusted.ForkPoint is { } fork && fork != trusted.Sha)
+        if (forkRules is not null)
         {
             try
             {
-                before = await ReadAtAsync(git, checkout, fork, $"fork point {fork[..Math.Min(7, fork.Length)]}", relative, cancellationToken).ConfigureAwait(false);
+                before = await forkRules.ConfigureAwait(false);
             }
             catch (ConfigException)
             {
@@ -87,26 +103,18 @@ public static class RunConfigLoader
     /// <summary>planbot.yaml (or .yml) under the config dir at <paramref name="sha"/>, through git; none: the defaults.</summary>
     private static async Task<PlanBotConfig> ReadAtAsync(IGit git, string checkout, string sha, string label, string relative, CancellationToken cancellationToken)
     {
-        foreach (var name in ConfigLoader.FileNames)
+        string[] paths = [.. ConfigLoader.FileNames.Select(name => relative == "." ? name : $"{relative}/{name}")];
+        (string Path, string Text)? found;
+        try
         {
-            var path = relative == "." ? name : $"{relative}/{name}";
-            string? text;
-            try
-            {
-                text = await git.ShowFileAsync(checkout, sha, path, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Common.UsageException e)
-            {
-                throw new ConfigException($"cannot read the trusted {path} at {label}: {e.Message}", e);
-            }
-
-            if (text is not null)
-            {
-                return ConfigLoader.Parse($"{path} ({label})", text);
-            }
+            found = await git.ShowFirstFileAsync(checkout, sha, paths, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Common.UsageException e)
+        {
+            throw new ConfigException($"cannot read the trusted {paths[0]} at {label}: {e.Message}", e); // the message names the file when it is planbot.yml
         }
 
-        return PlanBotConfig.Default;
+        return found is var (path, text) ? ConfigLoader.Parse($"{path} ({label})", text) : PlanBotConfig.Default;
     }
 
     /// <summary>No checkout to read (a closed PR whose workspace is gone): the defaults.</summary>

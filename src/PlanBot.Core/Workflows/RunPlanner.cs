@@ -45,11 +45,25 @@ public sealed class RunPlanner(IGit git, IRepoCheckout checkout, PlanWorkflow en
             throw new UsageException($"--repo {target.RepoDir}: no such directory");
         }
 
-        var headSha = await git.ResolveAsync(repo, target.HeadRef, cancellationToken).ConfigureAwait(false);
+        // both asked at once (issue 19); the head's error is told first, as when they were asked in turn
+        var head = git.ResolveAsync(repo, target.HeadRef, cancellationToken);
+        var @base = git.ResolveAsync(repo, target.BaseRef, cancellationToken);
+        string headSha;
+        try
+        {
+            headSha = await head.ConfigureAwait(false);
+        }
+        catch
+        {
+            await Task.WhenAny(@base).ConfigureAwait(false);
+            _ = @base.Exception;
+            throw;
+        }
+
         string baseSha;
         try
         {
-            baseSha = await git.ResolveAsync(repo, target.BaseRef, cancellationToken).ConfigureAwait(false);
+            baseSha = await @base.ConfigureAwait(false);
         }
         catch (UsageException) when (target.BaseRef == "origin/HEAD")
         {

@@ -94,19 +94,8 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
             return null;
         }
 
-        foreach (var reference in (string[])[$"refs/remotes/origin/{branch}", $"refs/heads/{branch}"])
-        {
-            try
-            {
-                return await git.ResolveAsync(checkout, reference, cancellationToken).ConfigureAwait(false);
-            }
-            catch (UsageException)
-            {
-                // not in this checkout: the next candidate
-            }
-        }
-
-        return null;
+        // both candidates in one question (one git process where the command line can, issue 19)
+        return await git.FirstRefAsync(checkout, [$"refs/remotes/origin/{branch}", $"refs/heads/{branch}"], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A branch name git and a refspec take as it is (GitHub's are such names; anything else is not guessed at).</summary>

@@ -15,6 +15,8 @@ public sealed class GitCli : IGit
     /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RepoDir, string Sha), bool> _commits = new();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RepoDir, string Sha), Task<string>> _verifying = new();
+
     public async Task<string> ResolveAsync(string repoDir, string reference, CancellationToken cancellationToken)
     {
         if (reference.StartsWith('-'))
@@ -28,7 +30,27 @@ public sealed class GitCli : IGit
             return reference;
         }
 
-        var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true).ConfigureAwait(false);
+        if (fullSha)
+        {
+            // asked again while the first answer is on its way (a run verifies the PR's head early, side by side with its config): one git process
+            var key = (repoDir, reference);
+            var verifying = _verifying.GetOrAdd(key, _ => RevParseAsync(repoDir, reference, true, cancellationToken));
+            try
+            {
+                return await verifying.ConfigureAwait(false);
+            }
+            finally
+            {
+                _verifying.TryRemove(new KeyValuePair<(string, string), Task<string>>(key, verifying));
+            }
+        }
+
+        return await RevParseAsync(repoDir, reference, false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> RevParseAsync(string repoDir, string reference, bool fullSha, CancellationToken cancellationToken)
+    {
+        var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
         if (output.Trim() is not { Length: 40 } sha)
         {
             throw new UsageException($"'{reference}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
@@ -44,7 +66,7 @@ public sealed class GitCli : IGit
 
     public async Task<string> MergeBaseAsync(string repoDir, string a, string b, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["merge-base", a, b], cancellationToken, allowFailure: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["merge-base", a, b], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
         return output.Trim() is { Length: 40 } sha
             ? sha
             : throw new UsageException($"{a[..7]} and {b[..7]} have no common ancestor; is the base from the same repository (a shallow clone needs `git fetch --unshallow`)?");
@@ -52,7 +74,7 @@ public sealed class GitCli : IGit
 
     public async Task<IReadOnlyList<ChangedFile>> DiffAsync(string repoDir, string fromSha, string toSha, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M", "--no-ext-diff", fromSha, toSha], cancellationToken).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M", "--no-ext-diff", fromSha, toSha], cancellationToken, query: true).ConfigureAwait(false);
         return ParseNameStatus(output);
     }
 
@@ -60,7 +82,7 @@ public sealed class GitCli : IGit
     {
         var commit = await ResolveAsync(repoDir, sha, cancellationToken).ConfigureAwait(false);
         // ls-tree tells "no such file" apart from a failure; only a regular file (not a symlink) is read
-        var entry = await RunAsync(repoDir, ["ls-tree", commit, "--", path], cancellationToken).ConfigureAwait(false);
+        var entry = await RunAsync(repoDir, ["ls-tree", commit, "--", path], cancellationToken, query: true).ConfigureAwait(false);
         if (entry.Trim().Length == 0)
         {
             return null;
@@ -71,7 +93,157 @@ public sealed class GitCli : IGit
             throw new UsageException($"{path} at {commit[..7]} is not a regular file (a symlink or directory); make it a plain file");
         }
 
-        return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken).ConfigureAwait(false);
+        return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken, query: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One <c>git cat-file --batch</c> for the commit, the trees down to each path and the first file found
+    /// (issue 19: planbot.yaml, else planbot.yml, used to take a rev-parse and an ls-tree and a show each).
+    /// The same answers as <see cref="ShowFileAsync"/> in turn: a commit that is not in the checkout is an
+    /// error, a path through something that is not a directory is not there, and a path that is there but
+    /// is not a regular file (a symlink, a directory, a submodule) is an error.
+    /// </summary>
+    public async Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        if (!GitObjects.IsObjectId(sha) || paths.Any(p => p.Split('/').Any(part => part is "" or "." or ".." || part.Any(char.IsControl))))
+        {
+            // a branch name or an unusual path: git's own rules, one file at a time
+            foreach (var path in paths)
+            {
+                if (await ShowFileAsync(repoDir, sha, path, cancellationToken).ConfigureAwait(false) is { } text)
+                {
+                    return (path, text);
+                }
+            }
+
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(10));
+        var objects = GitObjects.Start(repoDir);
+        await using (objects.ConfigureAwait(false))
+        {
+            var commit = await objects.ReadAsync(sha + "^{commit}", timeout.Token).ConfigureAwait(false)
+                ?? throw new UsageException($"'{sha}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
+            if (commit.Id == sha)
+            {
+                _commits[(repoDir, sha)] = true;
+            }
+
+            var root = System.Text.Encoding.ASCII.GetString(commit.Content, 0, Math.Min(commit.Content.Length, 5 + 64 + 1)).Split('\n')[0];
+            if (!root.StartsWith("tree ", StringComparison.Ordinal) || !GitObjects.IsObjectId(root[5..]))
+            {
+                throw new UsageException($"git cat-file gave a commit {sha[..7]} without a tree; check the repository with `git fsck`");
+            }
+
+            var trees = new Dictionary<string, GitObject?>(StringComparer.Ordinal) { [""] = await objects.ReadAsync(root[5..], timeout.Token).ConfigureAwait(false) };
+            foreach (var path in paths)
+            {
+                var slash = path.LastIndexOf('/');
+                var tree = await TreeAsync(objects, trees, slash < 0 ? "" : path[..slash], timeout.Token).ConfigureAwait(false);
+                if (tree is null || GitObjects.Entry(tree, path[(slash + 1)..]) is not { } entry)
+                {
+                    continue;
+                }
+
+                if (!entry.Mode.StartsWith("100", StringComparison.Ordinal))
+                {
+                    throw new UsageException($"{path} at {sha[..7]} is not a regular file (a symlink or directory); make it a plain file");
+                }
+
+                var blob = await objects.ReadAsync(entry.Id, timeout.Token).ConfigureAwait(false);
+                if (blob is not { Type: "blob" })
+                {
+                    throw new UsageException($"{path} at {sha[..7]} could not be read from the checkout (a partial clone missing it?); fetch the commit again");
+                }
+
+                using var reader = new StreamReader(new MemoryStream(blob.Content), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                return (path, await reader.ReadToEndAsync(timeout.Token).ConfigureAwait(false)); // as File.ReadAllText reads what `git show` wrote
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The tree at <paramref name="dir"/> (a/b/c) under the root in <paramref name="trees"/>; null when a part of it is not a directory.</summary>
+    private static async Task<GitObject?> TreeAsync(GitObjects objects, Dictionary<string, GitObject?> trees, string dir, CancellationToken cancellationToken)
+    {
+        if (trees.TryGetValue(dir, out var known))
+        {
+            return known;
+        }
+
+        var slash = dir.LastIndexOf('/');
+        var parent = await TreeAsync(objects, trees, slash < 0 ? "" : dir[..slash], cancellationToken).ConfigureAwait(false);
+        GitObject? tree = null;
+        if (parent is not null && GitObjects.Entry(parent, dir[(slash + 1)..]) is { Mode: "40000" } entry)
+        {
+            tree = await objects.ReadAsync(entry.Id, cancellationToken).ConfigureAwait(false) is { Type: "tree" } found ? found : null;
+        }
+
+        return trees[dir] = tree;
+    }
+
+    /// <summary>
+    /// One <c>git for-each-ref</c> for every candidate, matched exactly (a ref someone pushed under a name
+    /// git's short-name rules would also try never stands in for it). A ref whose object is not a commit
+    /// is peeled as <c>rev-parse REF^{commit}</c> peels it.
+    /// </summary>
+    public async Task<string?> FirstRefAsync(string repoDir, IReadOnlyList<string> fullRefs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fullRefs);
+        if (fullRefs.Count == 0)
+        {
+            return null;
+        }
+
+        if (fullRefs.FirstOrDefault(r => !r.StartsWith("refs/", StringComparison.Ordinal) || r.Any(c => c is '*' or '?' or '[' or '\\' or ' ' || char.IsControl(c))) is { } odd)
+        {
+            throw new ArgumentException($"'{odd}' is not a full ref name", nameof(fullRefs));
+        }
+
+        var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
+        var found = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split('\0');
+            if (fields.Length == 5)
+            {
+                found[fields[0]] = fields;
+            }
+        }
+
+        foreach (var reference in fullRefs)
+        {
+            if (!found.TryGetValue(reference, out var fields))
+            {
+                continue;
+            }
+
+            if (fields[1] == "commit" && GitObjects.IsObjectId(fields[2]))
+            {
+                _commits[(repoDir, fields[2])] = true;
+                return fields[2];
+            }
+
+            if (fields[3] == "commit" && GitObjects.IsObjectId(fields[4]))
+            {
+                return fields[4]; // an annotated tag's commit
+            }
+
+            try
+            {
+                return await ResolveAsync(repoDir, reference, cancellationToken).ConfigureAwait(false); // deeper: git's own peeling (it exists, so git takes it exactly)
+            }
+            catch (UsageException)
+            {
+                // not a commit at all (a tree or a blob): the next candidate
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Parses `git diff --name-status -z`: a status field, then one path (two for renames and copies).</summary>
@@ -111,7 +283,8 @@ public sealed class GitCli : IGit
     public Task RemoveWorktreeAsync(string repoDir, string path, CancellationToken cancellationToken) =>
         RunAsync(repoDir, ["worktree", "remove", "--force", path], cancellationToken, allowFailure: true);
 
-    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false)
+    /// <param name="query">A local question that starts no other process (no fetch, no clone): run without a session of its own (<see cref="ProcessSpec.OwnSession"/>).</param>
+    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false, bool query = false)
     {
         var stdout = Path.GetTempFileName();
         try
@@ -124,6 +297,7 @@ public sealed class GitCli : IGit
                 StdoutFile = stdout,
                 Timeout = TimeSpan.FromMinutes(10),
                 Environment = new Dictionary<string, string?> { ["GIT_TERMINAL_PROMPT"] = "0", ["LC_ALL"] = "C" },
+                OwnSession = !query,
             }, cancellationToken).ConfigureAwait(false);
             if (outcome.NotFound)
             {

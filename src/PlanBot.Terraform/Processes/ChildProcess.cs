@@ -19,6 +19,13 @@ public sealed record ProcessSpec
     /// <summary>stdout alone is written here (e.g. show -json), instead of the log.</summary>
     public string? StdoutFile { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// Run the child in a session of its own (through <c>setsid</c>), so a timeout or cancel reaches
+    /// everything it started. False for a short local query that starts nothing (git rev-parse, merge-base,
+    /// for-each-ref…): the <c>setsid</c> hop costs each child a dynamic load and locale set-up (issue 19),
+    /// and the child's own tree is still killed on timeout.
+    /// </summary>
+    public bool OwnSession { get; init; } = true;
 }
 
 public sealed record ProcessOutcome(int ExitCode, bool TimedOut, bool Cancelled, bool NotFound, string StdoutTail, string StderrTail, TimeSpan Duration)
@@ -67,7 +74,7 @@ public static class ChildProcess
             return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': not found on PATH", TimeSpan.Zero) { Limit = spec.Timeout };
         }
 
-        var ownGroup = OperatingSystem.IsLinux() && File.Exists(SetSid);
+        var ownGroup = spec.OwnSession && OperatingSystem.IsLinux() && File.Exists(SetSid);
         info.FileName = ownGroup ? SetSid : executable;
         if (ownGroup)
         {

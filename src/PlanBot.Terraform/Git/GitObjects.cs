@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Text;
+using PlanBot.Core.Common;
+
+namespace PlanBot.Terraform.Git;
+
+/// <summary>One object <c>git cat-file --batch</c> answered with: its id, its type and its bytes.</summary>
+public sealed record GitObject(string Id, string Type, byte[] Content);
+
+/// <summary>
+/// One <c>git cat-file --batch</c> process asked for objects one after the other: a commit, the trees
+/// down a path and the file cost one process instead of a <c>rev-parse</c>, an <c>ls-tree</c> and a
+/// <c>show</c> each (issue 19: every git process costs a run's start-up 3–50 ms). Only object ids
+/// (hex) and <c>ID^{commit}</c> are ever written to it, so no name is open to git's ref rules and no
+/// input can break its line protocol. Disposing closes its input; git then exits (killed if it does not).
+/// </summary>
+public sealed class GitObjects : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly BufferedStream _output;
+    private readonly Task<string> _errors;
+    private readonly string _repoDir;
+    private readonly byte[] _header = new byte[256];
+
+    private GitObjects(Process process, string repoDir)
+    {
+        _process = process;
+        _repoDir = repoDir;
+        _output = new BufferedStream(process.StandardOutput.BaseStream, 64 * 1024);
+        _errors = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <exception cref="UsageException">git is not installed.</exception>
+    public static GitObjects Start(string repoDir)
+    {
+        var info = new ProcessStartInfo("git")
+        {
+            WorkingDirectory = repoDir,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])["-C", repoDir, "cat-file", "--batch"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        info.Environment["LC_ALL"] = "C";
+        var process = new Process { StartInfo = info };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            process.Dispose();
+            throw new UsageException($"git is not installed or not on PATH ({e.Message}); PlanBot needs it to find what changed");
+        }
+
+        return new GitObjects(process, repoDir);
+    }
+
+    /// <summary>The object <paramref name="name"/> names (an id, or <c>ID^{commit}</c>); null when the checkout does not hold it.</summary>
+    /// <exception cref="ArgumentException">A name that is not an object id.</exception>
+    /// <exception cref="UsageException">git stopped answering.</exception>
+    public async Task<GitObject?> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        var id = name.EndsWith("^{commit}", StringComparison.Ordinal) ? name[..^"^{commit}".Length] : name;
+        if (!IsObjectId(id))
+        {
+            throw new ArgumentException($"'{name}' is not an object id", nameof(name));
+        }
+
+        var input = _process.StandardInput;
+        await input.WriteAsync((name + "\n").AsMemory(), cancellationToken).ConfigureAwait(false);
+        await input.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        // "<id> <type> <size>\n<content>\n", or "<name> missing\n" (also "ambiguous", "dangling", …)
+        var header = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        var fields = header.Split(' ');
+        if (fields.Length != 3 || !IsObjectId(fields[0]) || !long.TryParse(fields[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) || size > int.MaxValue - 1)
+        {
+            return fields.Length == 2 && fields[0] == name ? null : throw Broken($"answered '{Printable(header)}' for {name}");
+        }
+
+        var content = new byte[size + 1]; // and the closing newline
+        await _output.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+        return new GitObject(fields[0], fields[1], content[..^1]);
+    }
+
+    /// <summary>
+    /// The entry <paramref name="name"/> of a tree object: its mode (<c>100644</c>, <c>40000</c>, <c>120000</c>…) and id; null when the tree has none.
+    /// A tree is <c>MODE SP NAME NUL ID</c> repeated, the id raw (20 bytes, or 32 in a SHA-256 repository).
+    /// </summary>
+    public static (string Mode, string Id)? Entry(GitObject tree, string name)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var idLength = tree.Id.Length / 2;
+        var wanted = Encoding.UTF8.GetBytes(name);
+        var bytes = tree.Content.AsSpan();
+        while (bytes.Length > 0)
+        {
+            var space = bytes.IndexOf((byte)' ');
+            var end = bytes.IndexOf((byte)0);
+            if (space < 0 || end < space || bytes.Length < end + 1 + idLength)
+            {
+                throw new UsageException($"git cat-file gave a tree {tree.Id[..7]} it could not have written; check the repository with `git fsck`");
+            }
+
+            if (bytes[(space + 1)..end].SequenceEqual(wanted))
+            {
+                return (Encoding.ASCII.GetString(bytes[..space]), Convert.ToHexStringLower(bytes.Slice(end + 1, idLength)));
+            }
+
+            bytes = bytes[(end + 1 + idLength)..];
+        }
+
+        return null;
+    }
+
+    /// <summary>A full object id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits.</summary>
+    public static bool IsObjectId(string text) => text.Length is 40 or 64 && text.All(char.IsAsciiHexDigitLower);
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (true)
+        {
+            if (await _output.ReadAsync(_header.AsMemory(length, 1), cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw Broken("stopped answering");
+            }
+
+            if (_header[length] == (byte)'\n')
+            {
+                return Encoding.ASCII.GetString(_header, 0, length);
+            }
+
+            if (++length == _header.Length)
+            {
+                throw Broken("answered a line longer than any object header");
+            }
+        }
+    }
+
+    private UsageException Broken(string what)
+    {
+        var errors = _errors.IsCompleted ? _errors.Result.Trim() : "";
+        return new UsageException($"git cat-file in {_repoDir} {what}{(errors.Length > 0 ? $": {errors.Split('\n')[0]}" : "")}; is it a git repository PlanBot can read?");
+    }
+
+    private static string Printable(string text) => text.Length > 80 ? text[..80] + "…" : text;
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            _process.StandardInput.Close(); // end of input: git exits
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            try
+            {
+                _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // exited meanwhile
+            }
+        }
+        finally
+        {
+            await _output.DisposeAsync().ConfigureAwait(false);
+            _process.Dispose();
+        }
+    }
+}

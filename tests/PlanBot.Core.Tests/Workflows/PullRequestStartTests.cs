@@ -1,0 +1,147 @@
+using System.Reflection;
+using PlanBot.Core.Config;
+using PlanBot.Core.Ports;
+using PlanBot.Core.Workflows;
+using PlanBot.Terraform.Git;
+using PlanBot.Testing;
+
+namespace PlanBot.Core.Tests.Workflows;
+
+/// <summary>
+/// The PR's file list is asked of the code host while planbot.yaml is read (issue 19), and only for
+/// a run that will want it whatever the trusted policy says: never for a draft, a fork or a fanned-out
+/// job, and never before the trusted side is resolved (a run it refuses asks nothing). Real git.
+/// </summary>
+public sealed class PullRequestStartTests : IAsyncLifetime
+{
+    private GitRepo _repo = null!;
+    private string _base = "";
+    private string _head = "";
+    private readonly GitCli _git = new();
+
+    public async Task InitializeAsync()
+    {
+        _repo = await GitRepo.CreateAsync();
+        _repo.Write("planbot.yaml", "approval: { destructive: true }\n").Write("app/main.tf", "");
+        _base = await _repo.CommitAsync("base");
+        await _repo.GitAsync("checkout", "-q", "-b", "pr");
+        _repo.Write("app/main.tf", "# change\n");
+        _head = await _repo.CommitAsync("the PR");
+    }
+
+    public Task DisposeAsync()
+    {
+        _repo.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private PullRequestInfo Pr => new() { Number = 7, HeadSha = _head, BaseSha = _base, BaseRef = "main", DefaultBranch = "main" };
+
+    [Fact]
+    public async Task The_file_list_is_asked_once_the_trusted_side_is_known_and_not_waited_for_by_the_config()
+    {
+        var vcs = Host.Create();
+        var started = await PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None);
+
+        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+        started.Config.Config.Approval.Destructive.ShouldBeTrue("the policy came from main");
+        started.ChangedFiles.ShouldNotBeNull().IsCompleted.ShouldBeFalse("the host has not answered, yet the configuration is read: they ran side by side");
+        Host.Of(vcs).Answer([new ChangedFile("app/main.tf", FileChangeKind.Modified)]);
+        (await started.ChangedFiles).ShouldNotBeNull().Single().Path.ShouldBe("app/main.tf");
+    }
+
+    [Fact]
+    public void Drafts_forks_fanned_out_jobs_and_named_projects_do_not_list_files_early()
+    {
+        PullRequestStart.ListsFilesEarly(Pr, null, ProjectSelection.Affected).ShouldBeTrue();
+        PullRequestStart.ListsFilesEarly(Pr with { Draft = true }, null, ProjectSelection.Affected).ShouldBeFalse("plan_drafts comes from the trusted policy");
+        PullRequestStart.ListsFilesEarly(Pr with { FromFork = true }, null, ProjectSelection.Affected).ShouldBeFalse("plan_forks comes from the trusted policy");
+        PullRequestStart.ListsFilesEarly(Pr, new FanOutRun { Phase = FanOutPhase.Matrix }, ProjectSelection.Affected).ShouldBeFalse("a fan-out checks its stores first");
+        PullRequestStart.ListsFilesEarly(Pr, null, ProjectSelection.Of(["app"])).ShouldBeFalse("named projects need no list");
+    }
+
+    [Fact]
+    public async Task Nothing_is_asked_when_the_list_is_not_wanted_or_the_trusted_side_refuses_the_run()
+    {
+        var vcs = Host.Create();
+        var started = await PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, Pr with { Draft = true }, listFiles: false, null, null, null, CancellationToken.None);
+        started.ChangedFiles.ShouldBeNull();
+
+        // a PR into another branch whose default branch is not in the checkout: refused before anything is asked
+        var refused = Pr with { BaseRef = "release", DefaultBranch = "trunk" };
+        await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, refused, listFiles: true, null, null, null, CancellationToken.None));
+        Host.Of(vcs).Asked.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_invalid_trusted_planbot_yaml_is_the_error_told_and_the_list_asked_meanwhile_leaves_nothing_unobserved()
+    {
+        await _repo.GitAsync("checkout", "-q", "main");
+        _repo.Write("planbot.yaml", "approval: { destructive: maybe }\n");
+        await _repo.CommitAsync("broken on main");
+        await _repo.GitAsync("checkout", "-q", "pr");
+        var marker = $"GET /repos/acme/infra/pulls/7/files: 502 ({Guid.NewGuid():N})";
+        var unobserved = new List<Exception>();
+        void Seen(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            if (e.Exception.InnerExceptions.Any(x => x.Message == marker))
+            {
+                lock (unobserved)
+                {
+                    unobserved.Add(e.Exception);
+                }
+            }
+        }
+
+        TaskScheduler.UnobservedTaskException += Seen;
+        try
+        {
+            await FailWithTheListAskedAsync(marker);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            unobserved.ShouldBeEmpty("the failed list's error was marked as seen");
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= Seen;
+        }
+    }
+
+    private async Task FailWithTheListAskedAsync(string failure)
+    {
+        var vcs = Host.Create();
+        Host.Of(vcs).Fail = new VcsException(failure, 502);
+        var error = await Should.ThrowAsync<ConfigException>(() => PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None));
+        error.Errors.Single().File.ShouldStartWith("planbot.yaml (base main at ");
+        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+    }
+
+    /// <summary>The code host: records what is asked; the file list is answered when the test says so (or fails).</summary>
+    public class Host : DispatchProxy
+    {
+        private readonly TaskCompletionSource<IReadOnlyList<ChangedFile>?> _files = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<string> Asked { get; } = [];
+
+        public Exception? Fail { get; set; }
+
+        public static IVcs Create() => Create<IVcs, Host>();
+
+        public static Host Of(IVcs vcs) => (Host)(object)vcs;
+
+        public void Answer(IReadOnlyList<ChangedFile> files) => _files.SetResult(files);
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            lock (Asked)
+            {
+                Asked.Add($"{targetMethod!.Name} #{args![1]}");
+            }
+
+            return targetMethod.Name == nameof(IVcs.GetChangedFilesAsync)
+                ? Fail is { } fail ? Task.FromException<IReadOnlyList<ChangedFile>?>(fail) : _files.Task
+                : throw new InvalidOperationException($"{targetMethod.Name}: the start of a run asks nothing else of the code host");
+        }
+    }
+}
