@@ -87,7 +87,8 @@ CMD ["serve", "--urls", "http://0.0.0.0:8080"]
 
 # The GitHub Action (default target). GitHub runs container actions as root, and documents that a
 # USER instruction breaks access to GITHUB_WORKSPACE; the runner's job container is the boundary.
-# Its entry point is the NativeAOT planbot; /app/planbot.dll (every command) stays beside it.
+# Its entry point is the NativeAOT planbot, in /app beside planbot.dll (every command) and examples/
+# (`planbot demo` looks for them beside the binary: the release's smoke test runs it).
 FROM runtime AS action
-COPY --from=action-build /aot/planbot /usr/local/bin/planbot
-ENTRYPOINT ["/usr/local/bin/planbot"]
+COPY --from=action-build /aot/planbot /app/planbot
+ENTRYPOINT ["/app/planbot"]

@@ -78,8 +78,8 @@ public partial class PackagingTests
         docker.ShouldContain("/aot/planbot projects --repo examples/monorepo >/dev/null");
         Read(".ci", "run").ShouldContain(Publish + " \"$aot\"", Case.Sensitive, "CI publishes the binary the image runs, for PlanBot.Published.Tests");
         var action = docker[docker.IndexOf("AS action\n", StringComparison.Ordinal)..];
-        action.ShouldContain("COPY --from=action-build /aot/planbot /usr/local/bin/planbot");
-        action.ShouldContain("ENTRYPOINT [\"/usr/local/bin/planbot\"]");
+        action.ShouldContain("COPY --from=action-build /aot/planbot /app/planbot", Case.Sensitive, "beside /app/examples, which `planbot demo` looks for beside the binary");
+        action.ShouldContain("ENTRYPOINT [\"/app/planbot\"]");
     }
 
     [Fact]
