@@ -20,6 +20,9 @@ public enum DetailLevel
 internal sealed record SectionUnit(string Text, IReadOnlyList<string>? Code = null, string Language = "diff")
 {
     public int Length => Text.Length + (Code is null ? 0 : Code.Sum(l => l.Length + 1) + Language.Length + 10);
+
+    /// <summary>The outputs line, which at full detail is replaced by the outputs' diffs (see <see cref="ProjectSection.FullSizeAtLeast"/>).</summary>
+    public bool Outputs { get; init; }
 }
 
 /// <summary>The &lt;details&gt; section of one project that has changes, failed or did not run.</summary>
@@ -76,6 +79,30 @@ internal sealed class ProjectSection
         }
 
         return (int)Math.Min(size, int.MaxValue);
+    }
+
+    /// <summary>
+    /// A lower bound of <see cref="Size"/> at <see cref="DetailLevel.Full"/>, from the units at
+    /// <see cref="DetailLevel.Addresses"/>, which compute no diff (issue 19: a 10,000-change plan's
+    /// addresses alone exceed the comment, so its diffs need not be computed to know they do not fit).
+    /// Every unit is the same at both levels except: a resource at full detail is its address line
+    /// (one character shorter than the list item, "- …\n" against "…\n\n") plus its diff, if any;
+    /// the empty line closing each group of the address list is not there; and the outputs line is
+    /// replaced by the outputs' diffs, which may be shorter. Counted only up to <paramref name="cap"/>.
+    /// </summary>
+    public long FullSizeAtLeast(long cap)
+    {
+        long size = Summary.Length + 40;
+        foreach (var unit in Units(DetailLevel.Addresses))
+        {
+            size += unit.Outputs ? 0 : Math.Max(0, unit.Length - 1);
+            if (size > cap)
+            {
+                break;
+            }
+        }
+
+        return size;
     }
 
     /// <summary>The project's terraform settings, as one line: env values and backend config values are not shown (they may be secrets).</summary>
@@ -160,7 +187,7 @@ internal sealed class ProjectSection
         {
             yield return (details is { Outputs.Count: > 0 }
                 ? new("**Outputs**\n\n", [.. details.Outputs.Select(Cut)])
-                : new("**Outputs**: " + string.Join(", ", plan.OutputChanges.Select(o => $"{Code(o.Name)} ({o.Action.ToString().ToLowerInvariant()}{(o.Sensitive ? ", sensitive" : "")})")) + "\n\n"));
+                : new("**Outputs**: " + string.Join(", ", plan.OutputChanges.Select(o => $"{Code(o.Name)} ({o.Action.ToString().ToLowerInvariant()}{(o.Sensitive ? ", sensitive" : "")})")) + "\n\n") { Outputs = true });
         }
 
         if (plan.Drift.Count > 0)
