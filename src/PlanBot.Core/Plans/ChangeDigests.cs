@@ -23,6 +23,7 @@ internal sealed class ChangeDigests
     private readonly List<Item> _items = [];
     private readonly HashSet<string> _sensitive;
     private readonly bool _parallel;
+    private readonly FingerprintSalt? _salt;
     private ConcurrentQueue<Item>? _queue;
     private SemaphoreSlim? _ready;
     private Thread? _worker;
@@ -31,9 +32,11 @@ internal sealed class ChangeDigests
 
     /// <param name="sensitive">Where the reader's thread collects sensitive values (the worker's are added at <see cref="Finish"/>).</param>
     /// <param name="parallel">Whether changes are digested on a second thread.</param>
-    public ChangeDigests(HashSet<string> sensitive, bool parallel)
+    /// <param name="salt">The salt the plan will be summarized with, if known: what the summary makes of each change is computed here too.</param>
+    public ChangeDigests(HashSet<string> sensitive, bool parallel, FingerprintSalt? salt = null)
     {
         _sensitive = sensitive;
+        _salt = salt;
         _parallel = parallel && Environment.ProcessorCount > 1;
     }
 
@@ -53,7 +56,7 @@ internal sealed class ChangeDigests
         _items.Add(item);
         if (!_parallel)
         {
-            Process(item, _sensitive);
+            Process(item, _sensitive, _salt);
             return;
         }
 
@@ -82,7 +85,7 @@ internal sealed class ChangeDigests
         _ready!.Release();
         while (_queue!.TryDequeue(out var item))
         {
-            Process(item, _sensitive);
+            Process(item, _sensitive, _salt);
         }
 
         _worker.Join();
@@ -121,7 +124,7 @@ internal sealed class ChangeDigests
             _ready!.Wait();
             if (_queue!.TryDequeue(out var item))
             {
-                Process(item, _workerSensitive!);
+                Process(item, _workerSensitive!, _salt);
             }
             else if (_done)
             {
@@ -130,8 +133,24 @@ internal sealed class ChangeDigests
         }
     }
 
+    /// <summary>What the summary makes of a change (<see cref="PlanReader.Summarize(PlanJson, string, FingerprintSalt)"/>), computed here where it can be.</summary>
+    private static ChangeJson.Precomputed Prepare(ChangeJson change, FingerprintSalt salt)
+    {
+        string[]? paths;
+        try
+        {
+            paths = PlanReader.ReplacePaths(change.ReplacePaths);
+        }
+        catch (InvalidOperationException)
+        {
+            paths = null; // not text: the summary meets it again where it reports it
+        }
+
+        return new(change.Actions is { } actions ? string.Join(',', actions) : null, paths, salt, change.Content.Seal(salt));
+    }
+
     /// <summary>What the reader did inline for each change: parse it on its own, digest it, collect its sensitive values.</summary>
-    private static void Process(Item item, HashSet<string> sensitive)
+    private static void Process(Item item, HashSet<string> sensitive, FingerprintSalt? salt)
     {
         try
         {
@@ -139,7 +158,12 @@ internal sealed class ChangeDigests
             var root = document.RootElement;
             try
             {
-                item.Change.Change = ChangeJsonConverter.From(root, clone: true);
+                var change = ChangeJsonConverter.From(root, clone: true);
+                item.Change.Change = change;
+                if (salt is not null)
+                {
+                    change.Ready = Prepare(change, salt);
+                }
             }
             catch (JsonException e)
             {

@@ -43,20 +43,32 @@ public static class PlanFingerprint
 
         lines.Sort(StringComparer.Ordinal);
 
-        // The lines joined by '\n', hashed line by line (a 10,000-change plan's text is megabytes).
+        // The lines joined by '\n', hashed a buffer at a time (a 10,000-change plan's text is megabytes).
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1024];
+        var buffer = new byte[1 << 16];
+        var used = 0;
         for (var i = 0; i < lines.Count; i++)
         {
-            var line = i == 0 ? lines[i] : "\n" + lines[i];
-            var size = Encoding.UTF8.GetMaxByteCount(line.Length);
-            if (size > buffer.Length)
+            var size = Encoding.UTF8.GetMaxByteCount(lines[i].Length) + 1;
+            if (used + size > buffer.Length)
             {
-                buffer = new byte[size];
+                hash.AppendData(buffer, 0, used);
+                used = 0;
+                if (size > buffer.Length)
+                {
+                    buffer = new byte[size];
+                }
             }
 
-            hash.AppendData(buffer, 0, Encoding.UTF8.GetBytes(line, buffer));
+            if (i > 0)
+            {
+                buffer[used++] = (byte)'\n';
+            }
+
+            used += Encoding.UTF8.GetBytes(lines[i], buffer.AsSpan(used));
         }
+
+        hash.AppendData(buffer, 0, used);
 
         return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset());
     }

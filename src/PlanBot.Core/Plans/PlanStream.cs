@@ -31,10 +31,10 @@ internal sealed class PlanStream
     private ReadOnlyMemory<byte>? _configuration;
     private Dictionary<string, ReadOnlyMemory<byte>> _variables = new(StringComparer.Ordinal);
 
-    private PlanStream(ReadOnlyMemory<byte> json, bool parallel)
+    private PlanStream(ReadOnlyMemory<byte> json, bool parallel, FingerprintSalt? salt)
     {
         _json = json;
-        _digests = new ChangeDigests(Sensitive, parallel);
+        _digests = new ChangeDigests(Sensitive, parallel, salt);
     }
 
     /// <summary>The plan; null for a JSON <c>null</c> document.</summary>
@@ -56,10 +56,14 @@ internal sealed class PlanStream
     public static PlanStream Read(ReadOnlyMemory<byte> json) => Read(json, json.Length >= ChangeDigests.ParallelFrom);
 
     /// <inheritdoc cref="Read(ReadOnlyMemory{byte})"/>
+    /// <param name="salt">The salt the plan will be summarized with: each change's sealed digest is computed with its digest.</param>
+    public static PlanStream Read(ReadOnlyMemory<byte> json, FingerprintSalt salt) => Read(json, json.Length >= ChangeDigests.ParallelFrom, salt);
+
+    /// <inheritdoc cref="Read(ReadOnlyMemory{byte}, FingerprintSalt)"/>
     /// <param name="parallel">Whether the changes are digested on a second thread while the reader goes on (the answers are the same either way).</param>
-    internal static PlanStream Read(ReadOnlyMemory<byte> json, bool parallel)
+    internal static PlanStream Read(ReadOnlyMemory<byte> json, bool parallel, FingerprintSalt? salt = null)
     {
-        var stream = new PlanStream(json, parallel);
+        var stream = new PlanStream(json, parallel, salt);
         Exception? failed = null;
         try
         {

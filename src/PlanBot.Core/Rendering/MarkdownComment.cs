@@ -42,9 +42,10 @@ public static class MarkdownComment
             level == DetailLevel.Full && !sizes.ContainsKey((s.Name, level)) && s.FullSizeAtLeast(capacity + 1) > capacity ? capacity + 1 : Size(s, level);
 
         var footer = Footer(report, options);
+        var warnings = Warnings.Lines(report).ToArray(); // the same at every level: listed once (a mass destroy lists thousands)
         while (true)
         {
-            var head = Head(report, options, sections, levels);
+            var head = Head(report, options, sections, levels, warnings);
             var estimate = head.Sum(h => (long)h.Length) + footer.Length + sections.Sum(s => Estimate(s, levels[s.Name]));
             IReadOnlyList<string>? parts = null;
             if (estimate <= capacity || !CanDegrade(sections, levels))
@@ -80,7 +81,7 @@ public static class MarkdownComment
         }
     }
 
-    private static List<string> Head(RunReport report, CommentOptions options, ProjectSection[] sections, Dictionary<string, DetailLevel> levels)
+    private static List<string> Head(RunReport report, CommentOptions options, ProjectSection[] sections, Dictionary<string, DetailLevel> levels, string[] warnings)
     {
         var head = new List<string>();
         var sb = new StringBuilder();
@@ -91,7 +92,7 @@ public static class MarkdownComment
         }
 
         head.Add(sb.ToString());
-        head.AddRange(Warnings.Lines(report));
+        head.AddRange(warnings);
         var noDiffs = sections.Where(s => levels[s.Name] == DetailLevel.Addresses).ToArray();
         var noLists = sections.Where(s => levels[s.Name] == DetailLevel.Counts && s.Resources > 0).ToArray();
         if (noDiffs.Length + noLists.Length > 0)

@@ -47,6 +47,8 @@ public class PlanStreamParallelTests
         { """{"format_version":"1.2","resource_changes":[{"address":"a","change":{"actions":"create"}},{"address":5}]}""", "$.resource_changes[0].change" },
         // a field of the wrong type inside the resource, before its change of the wrong shape: the field
         { """{"format_version":"1.2","resource_changes":[{"address":7,"change":{"actions":[1]}}]}""", "$.resource_changes[0].address" },
+        // replace_paths that are not text: reported by the summary, as before
+        { """{"format_version":"1.2","resource_changes":[{"address":"a","change":{"actions":["delete","create"],"replace_paths":[["\ud800"]]}}]}""", "unpaired surrogate" },
         // a change of the wrong shape after a field of the wrong type: the field
         { """{"format_version":"1.2","applyable":1,"resource_changes":[{"address":"a","change":{"actions":{}}}]}""", "$.applyable" },
         // two changes of the wrong shape: the first
@@ -83,8 +85,9 @@ public class PlanStreamParallelTests
     /// <summary>Reads <paramref name="bytes"/> both ways; they must agree. The summary (or the error) of the inline way.</summary>
     private static (PlanSummary? Plan, Exception? Error) Alike(byte[] bytes)
     {
-        var (inline, inlineError) = Read(bytes, parallel: false);
-        var (parallel, parallelError) = Read(bytes, parallel: true);
+        // inline without the salt (the summary computes everything), beside the reader with it (the summary takes what the digests prepared)
+        var (inline, inlineError) = Read(bytes, parallel: false, salt: null);
+        var (parallel, parallelError) = Read(bytes, parallel: true, Salt);
         if (inlineError is not null)
         {
             parallelError.ShouldNotBeNull();
@@ -110,16 +113,18 @@ public class PlanStreamParallelTests
         {
             b!.Fingerprint.ShouldBe(a.Fingerprint);
             b.Changes.Select(c => c.ContentDigest).ShouldBe(a.Changes.Select(c => c.ContentDigest));
+            b.Changes.Select(c => c.ActionList).ShouldBe(a.Changes.Select(c => c.ActionList));
+            b.Changes.Select(c => string.Join("|", c.ReplacePaths)).ShouldBe(a.Changes.Select(c => string.Join("|", c.ReplacePaths)));
         }
 
         return (a, aError);
     }
 
-    private static (PlanStream? Stream, Exception? Error) Read(byte[] bytes, bool parallel)
+    private static (PlanStream? Stream, Exception? Error) Read(byte[] bytes, bool parallel, FingerprintSalt? salt)
     {
         try
         {
-            return (PlanStream.Read(bytes, parallel), null);
+            return (PlanStream.Read(bytes, parallel, salt), null);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
