@@ -27,14 +27,17 @@ public sealed record ValueContent(byte[] Digest, IReadOnlyList<byte[]> Sensitive
             return Convert.ToHexStringLower(Digest);
         }
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Digest);
+        // SHA-256 of the digest followed by each sensitive value's keyed hash, in one call (no hash object per change)
+        var size = Digest.Length + (Sensitive.Count * FingerprintSalt.HashSize);
+        var buffer = size <= 1024 ? stackalloc byte[size] : new byte[size];
+        Digest.CopyTo(buffer);
+        var at = Digest.Length;
         foreach (var value in Sensitive)
         {
-            hash.AppendData(salt.Hash(value));
+            at += salt.Hash(value, buffer[at..]);
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return Convert.ToHexStringLower(SHA256.HashData(buffer));
     }
 }
 

@@ -188,13 +188,11 @@ internal sealed class PlanStream
             {
                 case 0: change.Address = String(ref reader, listPath, i, field); break;
                 case 1: change.PreviousAddress = String(ref reader, listPath, i, field); break;
-                case 2: change.ModuleAddress = String(ref reader, listPath, i, field); break;
-                case 3: change.Mode = String(ref reader, listPath, i, field); break;
-                case 4: change.Type = String(ref reader, listPath, i, field); break;
-                case 5: change.Name = String(ref reader, listPath, i, field); break;
+                case 2 or 5 or 7: Checked(ref reader, listPath, i, field); break; // module_address, name, provider_name: read by nothing
+                case 3: change.Mode = Repeated(ref reader, listPath, i, field); break;
+                case 4: change.Type = Repeated(ref reader, listPath, i, field); break;
                 case 6: change.Deposed = String(ref reader, listPath, i, field); break;
-                case 7: change.ProviderName = String(ref reader, listPath, i, field); break;
-                case 8: change.ActionReason = String(ref reader, listPath, i, field); break;
+                case 8: change.ActionReason = Repeated(ref reader, listPath, i, field); break;
                 case 9: values = reader.TokenType == JsonTokenType.Null ? null : Slice(ref reader); change.Change = null; break;
                 default: reader.Skip(); break;
             }
@@ -543,6 +541,47 @@ internal sealed class PlanStream
 
     private string? String(ref Utf8JsonReader reader, string listPath, int i, int field) =>
         reader.TokenType is JsonTokenType.String or JsonTokenType.Null ? (reader.TokenType == JsonTokenType.Null ? null : reader.GetString()) : String(ref reader, $"{listPath}[{i}].{ChangeFields[field]}");
+
+    /// <summary>
+    /// A field nothing reads, checked as <see cref="String(ref Utf8JsonReader, string, int, int)"/> checks it
+    /// (its type, and that it is text) without a string for it (issue 19: three strings per resource).
+    /// </summary>
+    private void Checked(ref Utf8JsonReader reader, string listPath, int i, int field)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        {
+            _ = String(ref reader, listPath, i, field); // decoded: refused (or accepted) exactly as a read field
+        }
+    }
+
+    /// <summary>
+    /// A field whose few values repeat across resources (mode, type, action_reason): one string per
+    /// distinct value, found by its bytes; the same text and the same refusals as
+    /// <see cref="String(ref Utf8JsonReader, string, int, int)"/>.
+    /// </summary>
+    private string? Repeated(ref Utf8JsonReader reader, string listPath, int i, int field)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > 64 || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        {
+            return String(ref reader, listPath, i, field);
+        }
+
+        Span<char> chars = stackalloc char[64];
+        var text = chars[..System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, chars)];
+        var lookup = _repeated.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(text, out var known))
+        {
+            known = new string(text);
+            if (_repeated.Count < 1024)
+            {
+                _repeated.Add(known);
+            }
+        }
+
+        return known;
+    }
+
+    private readonly HashSet<string> _repeated = new(StringComparer.Ordinal);
 
     // Property names are matched as UTF-8, not decoded: a 10,000-resource plan has a million of them.
     private static readonly string[] ChangeFields = ["address", "previous_address", "module_address", "mode", "type", "name", "deposed", "provider_name", "action_reason", "change"];

@@ -172,9 +172,12 @@ internal sealed class ProjectSection
             }
 
             yield return new($"**{name}** ({members.Length:N0})\n\n");
-            foreach (var change in members)
+            foreach (var batch in Batches(members, details, drift: false))
             {
-                yield return Resource(change, details is null ? null : details.ResourceDiff);
+                foreach (var change in batch)
+                {
+                    yield return Resource(change, details is null ? null : details.ResourceDiff);
+                }
             }
 
             if (details is null)
@@ -193,9 +196,12 @@ internal sealed class ProjectSection
         if (plan.Drift.Count > 0)
         {
             yield return new($"**Changed outside of Terraform** ({plan.Drift.Count:N0}): terraform will reconcile these to the configuration\n\n");
-            foreach (var drift in plan.Drift)
+            foreach (var batch in Batches([.. plan.Drift], details, drift: true))
             {
-                yield return Resource(drift, details is null ? null : details.DriftDiff);
+                foreach (var drift in batch)
+                {
+                    yield return Resource(drift, details is null ? null : details.DriftDiff);
+                }
             }
 
             if (details is null)
@@ -204,6 +210,28 @@ internal sealed class ProjectSection
             }
         }
     }
+
+    /// <summary>A group's resources in batches whose diffs are computed on two threads before they are shown (<see cref="PlanDetails.Prefetch"/>); one batch without diffs or for a small group.</summary>
+    private static IEnumerable<ArraySegment<ResourceChange>> Batches(ResourceChange[] changes, PlanDetails? details, bool drift)
+    {
+        if (details is null || changes.Length < PrefetchFrom)
+        {
+            yield return changes;
+            yield break;
+        }
+
+        // growing batches: a section that turns out not to fit stops asking after a few, and little is computed past it
+        var size = 8;
+        for (var start = 0; start < changes.Length; start += size, size = Math.Min(size * 2, 32))
+        {
+            var batch = new ArraySegment<ResourceChange>(changes, start, Math.Min(size, changes.Length - start));
+            details.Prefetch(batch, drift);
+            yield return batch;
+        }
+    }
+
+    /// <summary>Below this many resources in a group, diffs are computed one by one as they are shown (two threads cost more than they save).</summary>
+    private const int PrefetchFrom = 16;
 
     private SectionUnit Resource(ResourceChange change, Func<ResourceChange, IReadOnlyList<string>>? diff)
     {
