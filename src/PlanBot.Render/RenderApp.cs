@@ -52,7 +52,11 @@ public static class RenderApp
 
         try
         {
-            await stdout.WriteAsync(Render(await PlanReader.ReadDetailedFileAsync(planJson, PlanDetails.CompileMasks(PlanBotConfig.Default.Comments.Mask)).ConfigureAwait(false), project)).ConfigureAwait(false);
+            var masks = PlanDetails.CompileMasks(PlanBotConfig.Default.Comments.Mask);
+            var plan = MappedFile.TryMap(planJson) is { } mapped
+                ? PlanReader.ReadDetailed(mapped, planJson, masks)
+                : await PlanReader.ReadDetailedFileAsync(planJson, masks).ConfigureAwait(false);
+            await stdout.WriteAsync(Render(plan, project)).ConfigureAwait(false);
             await stdout.FlushAsync().ConfigureAwait(false);
             return 0;
         }

@@ -41,6 +41,8 @@ public class RenderBinaryTests
         using var dir = new TempDir();
         var bad = dir.Combine("bad.json");
         await File.WriteAllTextAsync(bad, "{\"format_version\": ");
+        var empty = dir.Combine("empty.json"); // a file of no bytes is not mapped (MappedFile) but read, and is not JSON
+        await File.WriteAllBytesAsync(empty, []);
         foreach (var (args, says) in new[]
                  {
                      (new[] { "--plan-json" }, "'--plan-json'"),
@@ -48,6 +50,8 @@ public class RenderBinaryTests
                      (Array.Empty<string>(), "--plan-json is required"),
                      (new[] { "--plan-json", bad }, "bad.json"),
                      (new[] { "--plan-json", dir.Combine("missing.json") }, "cannot read the plan file"),
+                     (new[] { "--plan-json", empty }, "empty.json:1: not a valid terraform plan JSON document"),
+                     (new[] { "--plan-json", dir.Path }, "cannot read the plan file"), // a directory
                  })
         {
             var stderr = new StringWriter();

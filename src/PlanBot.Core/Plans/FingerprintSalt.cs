@@ -38,4 +38,10 @@ public sealed class FingerprintSalt
 
     /// <summary>HMAC-SHA256 of one sensitive value's digest: what the fingerprint holds in its place.</summary>
     internal byte[] Hash(ReadOnlySpan<byte> valueDigest) => HMACSHA256.HashData(key, valueDigest);
+
+    /// <summary>The size of <see cref="Hash(ReadOnlySpan{byte})"/>.</summary>
+    internal const int HashSize = HMACSHA256.HashSizeInBytes;
+
+    /// <summary><see cref="Hash(ReadOnlySpan{byte})"/> written into <paramref name="destination"/>; the bytes written.</summary>
+    internal int Hash(ReadOnlySpan<byte> valueDigest, Span<byte> destination) => HMACSHA256.HashData(key, valueDigest, destination);
 }

@@ -54,6 +54,28 @@ public sealed class PlanDetails
 
     public IReadOnlyList<string> ResourceDiff(ResourceChange change) => Diff(change, _resources, _resourceDiffs, drift: false);
 
+    /// <summary>
+    /// Computes the diffs of <paramref name="changes"/> on two threads, ahead of the comment asking for
+    /// them one by one (issue 19: the diffs are most of a 1,000-change comment's time). Only a cache
+    /// is filled: a diff that fails here is computed again when asked for, and fails there as before.
+    /// </summary>
+    internal void Prefetch(ArraySegment<ResourceChange> changes, bool drift)
+    {
+        var index = drift ? _drift : _resources;
+        var cache = drift ? _driftDiffs : _resourceDiffs;
+        Parallel.For(0, changes.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            try
+            {
+                Diff(changes[i], index, cache, drift);
+            }
+            catch (Exception)
+            {
+                // asked for again by the comment, which then meets the error itself
+            }
+        });
+    }
+
     public IReadOnlyList<string> DriftDiff(ResourceChange change) => Diff(change, _drift, _driftDiffs, drift: true);
 
     private IReadOnlyList<string> Diff(ResourceChange change, Dictionary<string, ReadOnlyMemory<byte>> index, ConcurrentDictionary<string, IReadOnlyList<string>> cache, bool drift)

@@ -53,6 +53,15 @@ public sealed class ChangeJson
     [JsonPropertyName("importing")] public JsonElement? Importing { get; set; }
     /// <summary>The digest of before/after/importing (unknowns kept, sensitive values only as hashes) for the content fingerprint.</summary>
     [JsonIgnore] public ValueContent Content { get; set; } = ValueContent.Empty;
+
+    /// <summary>
+    /// What <see cref="PlanReader.Summarize(PlanJson, string, FingerprintSalt)"/> makes of this change,
+    /// computed beside the reader on a big plan (<see cref="ChangeDigests"/>); null where it was not
+    /// (Summarize then computes it, and reports what cannot be).
+    /// </summary>
+    internal Precomputed? Ready { get; set; }
+
+    internal sealed record Precomputed(string? ActionList, string[]? ReplacePaths, FingerprintSalt Salt, string Digest);
 }
 
 /// <summary>An output change; outputs are few, and whether they are sensitive matters.</summary>

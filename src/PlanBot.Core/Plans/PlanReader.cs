@@ -88,7 +88,7 @@ public static partial class PlanReader
         PlanStream stream;
         try
         {
-            stream = PlanStream.Read(json);
+            stream = PlanStream.Read(json, salt);
         }
         catch (JsonException e)
         {
@@ -262,6 +262,7 @@ public static partial class PlanReader
                 continue;
             }
 
+            var ready = item.Change.Ready is { } r && ReferenceEquals(r.Salt, salt) ? r : null;
             result.Add(new ResourceChange
             {
                 Address = item.Address,
@@ -269,19 +270,20 @@ public static partial class PlanReader
                 Type = item.Type ?? "",
                 Mode = item.Mode ?? "managed",
                 Action = action,
-                ActionList = string.Join(',', actions),
+                ActionList = ready?.ActionList ?? string.Join(',', actions),
                 ActionReason = item.ActionReason,
                 Importing = importing,
                 Deposed = item.Deposed,
-                ReplacePaths = ReplacePaths(item.Change.ReplacePaths),
-                ContentDigest = item.Change.Content.Seal(salt),
+                ReplacePaths = ready?.ReplacePaths ?? ReplacePaths(item.Change.ReplacePaths),
+                ContentDigest = ready?.Digest ?? item.Change.Content.Seal(salt),
             });
         }
 
         return result.ToArray();
     }
 
-    private static string[] ReplacePaths(JsonElement? paths)
+    /// <exception cref="InvalidOperationException">A path step is a string that is not text.</exception>
+    internal static string[] ReplacePaths(JsonElement? paths)
     {
         if (paths is not { ValueKind: JsonValueKind.Array } array)
         {

@@ -25,11 +25,17 @@ internal sealed class PlanStream
     private static readonly JsonDocumentOptions PartOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = PlanReader.MaxDepth };
 
     private readonly ReadOnlyMemory<byte> _json;
+    private readonly ChangeDigests _digests;
     private JsonException? _wrong;
+    private long _wrongOrder = long.MaxValue; // where the reader was when it noted _wrong
     private ReadOnlyMemory<byte>? _configuration;
     private Dictionary<string, ReadOnlyMemory<byte>> _variables = new(StringComparer.Ordinal);
 
-    private PlanStream(ReadOnlyMemory<byte> json) => _json = json;
+    private PlanStream(ReadOnlyMemory<byte> json, bool parallel, FingerprintSalt? salt)
+    {
+        _json = json;
+        _digests = new ChangeDigests(Sensitive, parallel, salt);
+    }
 
     /// <summary>The plan; null for a JSON <c>null</c> document.</summary>
     public PlanJson? Plan { get; private set; }
@@ -47,20 +53,48 @@ internal sealed class PlanStream
     public List<(string Name, ReadOnlyMemory<byte> Change)> Outputs { get; private set; } = [];
 
     /// <exception cref="JsonException">Not JSON, deeper than <see cref="PlanReader.MaxDepth"/>, or a field of the wrong type (with its path).</exception>
-    public static PlanStream Read(ReadOnlyMemory<byte> json)
+    public static PlanStream Read(ReadOnlyMemory<byte> json) => Read(json, json.Length >= ChangeDigests.ParallelFrom);
+
+    /// <inheritdoc cref="Read(ReadOnlyMemory{byte})"/>
+    /// <param name="salt">The salt the plan will be summarized with: each change's sealed digest is computed with its digest.</param>
+    public static PlanStream Read(ReadOnlyMemory<byte> json, FingerprintSalt salt) => Read(json, json.Length >= ChangeDigests.ParallelFrom, salt);
+
+    /// <inheritdoc cref="Read(ReadOnlyMemory{byte}, FingerprintSalt)"/>
+    /// <param name="parallel">Whether the changes are digested on a second thread while the reader goes on (the answers are the same either way).</param>
+    internal static PlanStream Read(ReadOnlyMemory<byte> json, bool parallel, FingerprintSalt? salt = null)
     {
-        var stream = new PlanStream(json);
-        var reader = new Utf8JsonReader(json.Span, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = PlanReader.MaxDepth });
-        reader.Read();
-        stream.Root(ref reader);
-        while (reader.Read())
+        var stream = new PlanStream(json, parallel, salt);
+        Exception? failed = null;
+        try
         {
-            // nothing may follow the document: the reader throws on anything but whitespace
+            var reader = new Utf8JsonReader(json.Span, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = PlanReader.MaxDepth });
+            reader.Read();
+            stream.Root(ref reader);
+            while (reader.Read())
+            {
+                // nothing may follow the document: the reader throws on anything but whitespace
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            failed = e; // after the changes before it: one of them may have failed first
+        }
+        finally
+        {
+            stream._digests.Finish();
         }
 
-        if (stream._wrong is { } wrong)
+        // What the inline reader met first: a change that failed, else the reader's own failure, else
+        // the first field of the wrong type.
+        var (changeFailed, wrong, _) = stream._digests.Resolve(stream._wrongOrder);
+        if ((changeFailed ?? failed) is { } first)
         {
-            throw wrong;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+
+        if ((wrong ?? stream._wrong) is { } firstWrong)
+        {
+            throw firstWrong;
         }
 
         stream.SensitiveVariables();
@@ -154,13 +188,11 @@ internal sealed class PlanStream
             {
                 case 0: change.Address = String(ref reader, listPath, i, field); break;
                 case 1: change.PreviousAddress = String(ref reader, listPath, i, field); break;
-                case 2: change.ModuleAddress = String(ref reader, listPath, i, field); break;
-                case 3: change.Mode = String(ref reader, listPath, i, field); break;
-                case 4: change.Type = String(ref reader, listPath, i, field); break;
-                case 5: change.Name = String(ref reader, listPath, i, field); break;
+                case 2 or 5 or 7: Checked(ref reader, listPath, i, field); break; // module_address, name, provider_name: read by nothing
+                case 3: change.Mode = Repeated(ref reader, listPath, i, field); break;
+                case 4: change.Type = Repeated(ref reader, listPath, i, field); break;
                 case 6: change.Deposed = String(ref reader, listPath, i, field); break;
-                case 7: change.ProviderName = String(ref reader, listPath, i, field); break;
-                case 8: change.ActionReason = String(ref reader, listPath, i, field); break;
+                case 8: change.ActionReason = Repeated(ref reader, listPath, i, field); break;
                 case 9: values = reader.TokenType == JsonTokenType.Null ? null : Slice(ref reader); change.Change = null; break;
                 default: reader.Skip(); break;
             }
@@ -168,18 +200,12 @@ internal sealed class PlanStream
 
         if (values is { } slice)
         {
-            // The change's values: parsed on their own, digested for the fingerprint, their sensitive values collected.
-            using var document = JsonDocument.Parse(slice, PartOptions);
-            var root = document.RootElement;
-            change.Change = Guard($"{listPath}[{i}].change", () => ChangeJsonConverter.From(root, clone: true));
-            if (root.ValueKind == JsonValueKind.Object)
+            // The change's values: parsed on their own, digested for the fingerprint, their sensitive
+            // values collected; on a big plan on a second thread while this one reads on (ChangeDigests).
+            _digests.Add(new ChangeDigests.Item(change, slice, listPath, i, reader.BytesConsumed));
+            if (slice.Span[0] == (byte)'{' && change.Address is { } address)
             {
-                SensitiveValues.Add(root, "before", "before_sensitive", Sensitive);
-                SensitiveValues.Add(root, "after", "after_sensitive", Sensitive);
-                if (change.Address is { } address)
-                {
-                    index[PlanDetails.Key(address, change.Deposed)] = slice;
-                }
+                index[PlanDetails.Key(address, change.Deposed)] = slice;
             }
         }
 
@@ -217,7 +243,7 @@ internal sealed class PlanStream
                 continue;
             }
 
-            outputs[name] = Guard($"{path}.{name}", () => OutputChangeJsonConverter.From(root, clone: true))!;
+            outputs[name] = Guard($"{path}.{name}", reader.BytesConsumed, () => OutputChangeJsonConverter.From(root, clone: true))!;
             SensitiveValues.Add(root, "before", "before_sensitive", Sensitive);
             SensitiveValues.Add(root, "after", "after_sensitive", Sensitive);
         }
@@ -516,6 +542,47 @@ internal sealed class PlanStream
     private string? String(ref Utf8JsonReader reader, string listPath, int i, int field) =>
         reader.TokenType is JsonTokenType.String or JsonTokenType.Null ? (reader.TokenType == JsonTokenType.Null ? null : reader.GetString()) : String(ref reader, $"{listPath}[{i}].{ChangeFields[field]}");
 
+    /// <summary>
+    /// A field nothing reads, checked as <see cref="String(ref Utf8JsonReader, string, int, int)"/> checks it
+    /// (its type, and that it is text) without a string for it (issue 19: three strings per resource).
+    /// </summary>
+    private void Checked(ref Utf8JsonReader reader, string listPath, int i, int field)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        {
+            _ = String(ref reader, listPath, i, field); // decoded: refused (or accepted) exactly as a read field
+        }
+    }
+
+    /// <summary>
+    /// A field whose few values repeat across resources (mode, type, action_reason): one string per
+    /// distinct value, found by its bytes; the same text and the same refusals as
+    /// <see cref="String(ref Utf8JsonReader, string, int, int)"/>.
+    /// </summary>
+    private string? Repeated(ref Utf8JsonReader reader, string listPath, int i, int field)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > 64 || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        {
+            return String(ref reader, listPath, i, field);
+        }
+
+        Span<char> chars = stackalloc char[64];
+        var text = chars[..System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, chars)];
+        var lookup = _repeated.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(text, out var known))
+        {
+            known = new string(text);
+            if (_repeated.Count < 1024)
+            {
+                _repeated.Add(known);
+            }
+        }
+
+        return known;
+    }
+
+    private readonly HashSet<string> _repeated = new(StringComparer.Ordinal);
+
     // Property names are matched as UTF-8, not decoded: a 10,000-resource plan has a million of them.
     private static readonly string[] ChangeFields = ["address", "previous_address", "module_address", "mode", "type", "name", "deposed", "provider_name", "action_reason", "change"];
     private static readonly string[] StateFields = ["values", "outputs", "root_module"];
@@ -575,12 +642,21 @@ internal sealed class PlanStream
             JsonTokenType.Null => JsonValueKind.Null,
             _ => JsonValueKind.Undefined,
         };
-        _wrong ??= new JsonException($"expected {expected}, found {(kind == JsonValueKind.Undefined ? "nothing" : kind.ToString())}", path, null, null);
+        Note(new JsonException($"expected {expected}, found {(kind == JsonValueKind.Undefined ? "nothing" : kind.ToString())}", path, null, null), reader.TokenStartIndex);
         reader.Skip();
     }
 
-    /// <summary>A change's own errors (<see cref="ChangeObjects"/>) get the path to it, as the deserializer adds it; noted like <see cref="Wrong"/>.</summary>
-    private T? Guard<T>(string path, Func<T> read)
+    /// <summary>The first field of the wrong type is the one reported; <paramref name="order"/> is where the reader is (<see cref="ChangeDigests.Resolve"/>).</summary>
+    private void Note(JsonException wrong, long order)
+    {
+        if (_wrong is null)
+        {
+            (_wrong, _wrongOrder) = (wrong, order);
+        }
+    }
+
+    /// <summary>An output change's own errors (<see cref="ChangeObjects"/>) get the path to it, as the deserializer adds it; noted like <see cref="Wrong"/>.</summary>
+    private T? Guard<T>(string path, long order, Func<T> read)
         where T : class
     {
         try
@@ -589,7 +665,7 @@ internal sealed class PlanStream
         }
         catch (JsonException e)
         {
-            _wrong ??= e.Path is null ? new JsonException(e.Message, path, null, null, e) : e;
+            Note(e.Path is null ? new JsonException(e.Message, path, null, null, e) : e, order);
             return null;
         }
     }

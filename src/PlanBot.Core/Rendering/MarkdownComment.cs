@@ -36,11 +36,17 @@ public static class MarkdownComment
             return size;
         }
 
+        // Whether a section at full detail exceeds the capacity is first asked of a lower bound that
+        // computes no diff (issue 19); only its exact size orders the sections in Degrade.
+        long Estimate(ProjectSection s, DetailLevel level) =>
+            level == DetailLevel.Full && !sizes.ContainsKey((s.Name, level)) && s.FullSizeAtLeast(capacity + 1) > capacity ? capacity + 1 : Size(s, level);
+
         var footer = Footer(report, options);
+        var warnings = Warnings.Lines(report).ToArray(); // the same at every level: listed once (a mass destroy lists thousands)
         while (true)
         {
-            var head = Head(report, options, sections, levels);
-            var estimate = head.Sum(h => (long)h.Length) + footer.Length + sections.Sum(s => (long)Size(s, levels[s.Name]));
+            var head = Head(report, options, sections, levels, warnings);
+            var estimate = head.Sum(h => (long)h.Length) + footer.Length + sections.Sum(s => Estimate(s, levels[s.Name]));
             IReadOnlyList<string>? parts = null;
             if (estimate <= capacity || !CanDegrade(sections, levels))
             {
@@ -63,7 +69,10 @@ public static class MarkdownComment
     {
         foreach (var level in new[] { DetailLevel.Full, DetailLevel.Addresses })
         {
-            var largest = sections.Where(s => levels[s.Name] == level && s.Resources > 0).OrderByDescending(s => size(s, level)).ThenByDescending(s => s.Resources).ThenBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault();
+            var candidates = sections.Where(s => levels[s.Name] == level && s.Resources > 0).ToArray();
+            var largest = candidates.Length == 1
+                ? candidates[0] // the only one: its size need not be known (at full detail it would compute diffs)
+                : candidates.OrderByDescending(s => size(s, level)).ThenByDescending(s => s.Resources).ThenBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault();
             if (largest is not null)
             {
                 levels[largest.Name] = level + 1;
@@ -72,7 +81,7 @@ public static class MarkdownComment
         }
     }
 
-    private static List<string> Head(RunReport report, CommentOptions options, ProjectSection[] sections, Dictionary<string, DetailLevel> levels)
+    private static List<string> Head(RunReport report, CommentOptions options, ProjectSection[] sections, Dictionary<string, DetailLevel> levels, string[] warnings)
     {
         var head = new List<string>();
         var sb = new StringBuilder();
@@ -83,7 +92,7 @@ public static class MarkdownComment
         }
 
         head.Add(sb.ToString());
-        head.AddRange(Warnings.Lines(report));
+        head.AddRange(warnings);
         var noDiffs = sections.Where(s => levels[s.Name] == DetailLevel.Addresses).ToArray();
         var noLists = sections.Where(s => levels[s.Name] == DetailLevel.Counts && s.Resources > 0).ToArray();
         if (noDiffs.Length + noLists.Length > 0)

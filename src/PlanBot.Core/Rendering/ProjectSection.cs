@@ -20,6 +20,9 @@ public enum DetailLevel
 internal sealed record SectionUnit(string Text, IReadOnlyList<string>? Code = null, string Language = "diff")
 {
     public int Length => Text.Length + (Code is null ? 0 : Code.Sum(l => l.Length + 1) + Language.Length + 10);
+
+    /// <summary>The outputs line, which at full detail is replaced by the outputs' diffs (see <see cref="ProjectSection.FullSizeAtLeast"/>).</summary>
+    public bool Outputs { get; init; }
 }
 
 /// <summary>The &lt;details&gt; section of one project that has changes, failed or did not run.</summary>
@@ -76,6 +79,30 @@ internal sealed class ProjectSection
         }
 
         return (int)Math.Min(size, int.MaxValue);
+    }
+
+    /// <summary>
+    /// A lower bound of <see cref="Size"/> at <see cref="DetailLevel.Full"/>, from the units at
+    /// <see cref="DetailLevel.Addresses"/>, which compute no diff (issue 19: a 10,000-change plan's
+    /// addresses alone exceed the comment, so its diffs need not be computed to know they do not fit).
+    /// Every unit is the same at both levels except: a resource at full detail is its address line
+    /// (one character shorter than the list item, "- …\n" against "…\n\n") plus its diff, if any;
+    /// the empty line closing each group of the address list is not there; and the outputs line is
+    /// replaced by the outputs' diffs, which may be shorter. Counted only up to <paramref name="cap"/>.
+    /// </summary>
+    public long FullSizeAtLeast(long cap)
+    {
+        long size = Summary.Length + 40;
+        foreach (var unit in Units(DetailLevel.Addresses))
+        {
+            size += unit.Outputs ? 0 : Math.Max(0, unit.Length - 1);
+            if (size > cap)
+            {
+                break;
+            }
+        }
+
+        return size;
     }
 
     /// <summary>The project's terraform settings, as one line: env values and backend config values are not shown (they may be secrets).</summary>
@@ -145,9 +172,12 @@ internal sealed class ProjectSection
             }
 
             yield return new($"**{name}** ({members.Length:N0})\n\n");
-            foreach (var change in members)
+            foreach (var batch in Batches(members, details, drift: false))
             {
-                yield return Resource(change, details is null ? null : details.ResourceDiff);
+                foreach (var change in batch)
+                {
+                    yield return Resource(change, details is null ? null : details.ResourceDiff);
+                }
             }
 
             if (details is null)
@@ -160,15 +190,18 @@ internal sealed class ProjectSection
         {
             yield return (details is { Outputs.Count: > 0 }
                 ? new("**Outputs**\n\n", [.. details.Outputs.Select(Cut)])
-                : new("**Outputs**: " + string.Join(", ", plan.OutputChanges.Select(o => $"{Code(o.Name)} ({o.Action.ToString().ToLowerInvariant()}{(o.Sensitive ? ", sensitive" : "")})")) + "\n\n"));
+                : new("**Outputs**: " + string.Join(", ", plan.OutputChanges.Select(o => $"{Code(o.Name)} ({o.Action.ToString().ToLowerInvariant()}{(o.Sensitive ? ", sensitive" : "")})")) + "\n\n") { Outputs = true });
         }
 
         if (plan.Drift.Count > 0)
         {
             yield return new($"**Changed outside of Terraform** ({plan.Drift.Count:N0}): terraform will reconcile these to the configuration\n\n");
-            foreach (var drift in plan.Drift)
+            foreach (var batch in Batches([.. plan.Drift], details, drift: true))
             {
-                yield return Resource(drift, details is null ? null : details.DriftDiff);
+                foreach (var drift in batch)
+                {
+                    yield return Resource(drift, details is null ? null : details.DriftDiff);
+                }
             }
 
             if (details is null)
@@ -177,6 +210,28 @@ internal sealed class ProjectSection
             }
         }
     }
+
+    /// <summary>A group's resources in batches whose diffs are computed on two threads before they are shown (<see cref="PlanDetails.Prefetch"/>); one batch without diffs or for a small group.</summary>
+    private static IEnumerable<ArraySegment<ResourceChange>> Batches(ResourceChange[] changes, PlanDetails? details, bool drift)
+    {
+        if (details is null || changes.Length < PrefetchFrom)
+        {
+            yield return changes;
+            yield break;
+        }
+
+        // growing batches: a section that turns out not to fit stops asking after a few, and little is computed past it
+        var size = 8;
+        for (var start = 0; start < changes.Length; start += size, size = Math.Min(size * 2, 32))
+        {
+            var batch = new ArraySegment<ResourceChange>(changes, start, Math.Min(size, changes.Length - start));
+            details.Prefetch(batch, drift);
+            yield return batch;
+        }
+    }
+
+    /// <summary>Below this many resources in a group, diffs are computed one by one as they are shown (two threads cost more than they save).</summary>
+    private const int PrefetchFrom = 16;
 
     private SectionUnit Resource(ResourceChange change, Func<ResourceChange, IReadOnlyList<string>>? diff)
     {

@@ -99,10 +99,8 @@ public static class SensitiveValues
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                found.Add(value.GetString()!);
-                break;
             case JsonValueKind.Number:
-                found.Add(value.GetRawText());
+                Add(value, found);
                 break;
             case JsonValueKind.Object:
                 foreach (var property in value.EnumerateObject())
@@ -120,6 +118,34 @@ public static class SensitiveValues
                 break;
         }
     }
+
+    /// <summary>
+    /// A string's text or a number's JSON text, added to <paramref name="found"/>. Read from the value's
+    /// bytes and looked up first: a plan repeats the same secret in every resource (issue 19), and
+    /// only a new one needs a string. Escaped, long or not-UTF-8 ones are decoded as before (which
+    /// refuses text that is not text).
+    /// </summary>
+    private static void Add(JsonElement value, HashSet<string> found)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+        var isString = value.ValueKind == JsonValueKind.String;
+        if (isString)
+        {
+            raw = raw[1..^1]; // the quotes
+        }
+
+        if (raw.Length <= ShortValue && raw.IndexOf((byte)'\\') < 0 && System.Text.Unicode.Utf8.IsValid(raw) &&
+            found.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
+        {
+            Span<char> chars = stackalloc char[ShortValue];
+            lookup.Add(chars[..System.Text.Encoding.UTF8.GetChars(raw, chars)]);
+            return;
+        }
+
+        found.Add(isString ? value.GetString()! : value.GetRawText());
+    }
+
+    private const int ShortValue = 256;
 
     private static void StateValues(JsonElement values, HashSet<string> found)
     {
