@@ -23,18 +23,32 @@ public static class PublishedBinary
     public static string? Aot => Resolved.Value;
 
     /// <summary>Whether there is (or will be, once .ci/run's publish ends) a NativeAOT executable to test.</summary>
-    public static bool Expected => File.Exists(Path.Combine(Artifacts, "planbot-aot.status")) || File.Exists(Path.Combine(Artifacts, "planbot-aot", "planbot"));
+    public static bool Expected =>
+        (File.Exists(StatusFile) && File.ReadAllText(StatusFile).Trim() != "done") // being published, or failed (then the tests say so)
+        || Fresh(BinaryFile);
+
+    private static string StatusFile => Path.Combine(Artifacts, "planbot-aot.status");
+
+    private static string BinaryFile => Path.Combine(Artifacts, "planbot-aot", "planbot");
+
+    /// <summary>Published, and not before the code was last built (else it is not this code's: the built planbot.dll is tested instead).</summary>
+    private static bool Fresh(string binary) => File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= File.GetLastWriteTimeUtc(CliProcess.Dll);
 
     /// <summary>What the tests run, for their output.</summary>
-    public static string Describe => Aot is { } aot ? $"the NativeAOT executable {aot}" : $"`dotnet {CliProcess.Dll}` (artifacts/planbot-aot is not published)";
+    public static string Describe => Aot is { } aot ? $"the NativeAOT executable {aot}" : $"`dotnet {CliProcess.Dll}` (artifacts/planbot-aot is not published, or older than this build)";
 
     private static string? Resolve()
     {
-        var status = Path.Combine(Artifacts, "planbot-aot.status");
+        var status = StatusFile;
         var clock = Stopwatch.StartNew();
-        // .ci/run writes the status file; polling it is the only way a test process learns that another process finished
-        while (File.Exists(status) && File.ReadAllText(status).Trim() == "publishing")
+        // .ci/run writes the status file ("publishing PID"); polling it is the only way a test process learns that another process finished
+        while (File.Exists(status) && File.ReadAllText(status).Trim() is var publishing && publishing.StartsWith("publishing", StringComparison.Ordinal))
         {
+            if (publishing.Split(' ') is [_, var pid] && !Directory.Exists($"/proc/{pid}"))
+            {
+                throw new InvalidOperationException($"the .ci/run that was publishing the NativeAOT planbot (process {pid}) is gone; run .ci/run again, or delete {status}");
+            }
+
             if (clock.Elapsed > PublishTimeout)
             {
                 throw new TimeoutException($"the NativeAOT publish of .ci/run has not ended after {PublishTimeout.TotalMinutes:0} minutes ({status})");
@@ -48,7 +62,6 @@ public static class PublishedBinary
             throw new InvalidOperationException($".ci/run's NativeAOT publish did not succeed ({status}: {said})");
         }
 
-        var binary = Path.Combine(Artifacts, "planbot-aot", "planbot");
-        return File.Exists(binary) ? binary : null;
+        return Fresh(BinaryFile) ? BinaryFile : null;
     }
 }

@@ -12,7 +12,7 @@ namespace PlanBot.Published.Tests;
 /// What the NativeAOT `planbot` (<see cref="PublishedBinary"/>) does that the classes re-run on it
 /// (<see cref="ActionModeOnPublishedBinaryTests"/>, <see cref="TrustBoundaryOnPublishedBinaryTests"/>) do
 /// not: a merge applying the approved plan from an encrypted S3 or Azure store with DynamoDB or Blob
-/// locks (the cloud SDKs' code as compiled ahead of time), a drift issue (Octokit's own serializer),
+/// locks (the cloud SDKs' code as compiled ahead of time), a drift issue (the issues API's records),
 /// and the commands the Action's build leaves out.
 /// </summary>
 public sealed class PublishedBinaryTests(ITestOutputHelper output) : ActionRunTests("planbot-published")
@@ -99,6 +99,17 @@ public sealed class PublishedBinaryTests(ITestOutputHelper output) : ActionRunTe
         issue.Title.ShouldBe("PlanBot drift report");
         issue.Labels.ShouldBe(["planbot-drift"]);
         issue.Body.ShouldContain("| `network` | `network` | ⚠️ drifted | 1 |");
+    }
+
+    /// <summary>Octokit reads GitHub's error answer into ApiError by reflection: the binary keeps those types, so the message still reaches the log.</summary>
+    [Fact]
+    public async Task A_refused_github_call_names_githubs_message()
+    {
+        await PushAsync(32, new() { ["network/main.tf"] = LocalBackend + Resource("vpc", "10.2.0.0/16") + Output("cidr", "terraform_data.vpc.output") });
+        _github.FailNext(1, 422);
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(32, "opened"));
+        code.ShouldNotBe(0);
+        errors.ShouldContain("HTTP 422 injected fault");
     }
 
     [AotBinaryFact]

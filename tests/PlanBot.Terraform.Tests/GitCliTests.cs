@@ -119,6 +119,29 @@ public class GitCliTests
     }
 
     /// <summary>
+    /// A directory (or the root) the commit has but the object store cannot give (a damaged or partial
+    /// clone) is an error naming it, never "no planbot.yaml": the trusted config must not become the defaults.
+    /// </summary>
+    [Fact]
+    public async Task A_tree_the_commit_has_but_git_cannot_read_is_an_error_not_a_missing_config()
+    {
+        using var repo = await GitRepo.CreateAsync();
+        repo.Write("ci/planbot.yaml", "approval: { destructive: true }\n");
+        var commit = await repo.CommitAsync();
+        var git = new GitCli();
+        (await git.ShowFirstFileAsync(repo.Root, commit, ["ci/planbot.yaml", "ci/planbot.yml"], CancellationToken.None))!.Value.Path.ShouldBe("ci/planbot.yaml");
+
+        var subtree = (await repo.GitAsync("rev-parse", $"{commit}:ci")).Trim();
+        File.Delete(Path.Combine(repo.Root, ".git", "objects", subtree[..2], subtree[2..]));
+        var error = await Should.ThrowAsync<UsageException>(() => new GitCli().ShowFirstFileAsync(repo.Root, commit, ["ci/planbot.yaml", "ci/planbot.yml"], CancellationToken.None));
+        error.Message.ShouldBe($"the tree of ci at {commit[..7]} could not be read from the checkout (a damaged or partial clone?); check it with `git fsck` or fetch the commit again");
+
+        var root = (await repo.GitAsync("rev-parse", $"{commit}^{{tree}}")).Trim();
+        File.Delete(Path.Combine(repo.Root, ".git", "objects", root[..2], root[2..]));
+        (await Should.ThrowAsync<UsageException>(() => new GitCli().ShowFirstFileAsync(repo.Root, commit, ["planbot.yaml"], CancellationToken.None))).Message.ShouldContain("the tree of the root at");
+    }
+
+    /// <summary>
     /// The trusted branch's head is found by its full ref names in one for-each-ref (issue 19), exactly:
     /// a ref git's short-name rules would also try for a missing name (a local branch literally named
     /// refs/remotes/origin/main) does not stand in for it, as `rev-parse` would let it.

@@ -111,7 +111,8 @@ public static class RunConfigLoader
         }
         catch (Common.UsageException e)
         {
-            throw new ConfigException($"cannot read the trusted {paths[0]} at {label}: {e.Message}", e); // the message names the file when it is planbot.yml
+            // git's message names the file when one of them is not a plain file; a damaged tree is neither's in particular
+            throw new ConfigException($"cannot read the trusted {string.Join(" / ", paths)} at {label}: {e.Message}", e);
         }
 
         return found is var (path, text) ? ConfigLoader.Parse($"{path} ({label})", text) : PlanBotConfig.Default;

@@ -34,10 +34,11 @@ public sealed class GitCli : IGit
         {
             // asked again while the first answer is on its way (a run verifies the PR's head early, side by side with its config): one git process
             var key = (repoDir, reference);
-            var verifying = _verifying.GetOrAdd(key, _ => RevParseAsync(repoDir, reference, true, cancellationToken));
+            // shared: one caller's cancellation must not cancel the others' (the process still has its own timeout)
+            var verifying = _verifying.GetOrAdd(key, _ => RevParseAsync(repoDir, reference, true, CancellationToken.None));
             try
             {
-                return await verifying.ConfigureAwait(false);
+                return await verifying.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -138,11 +139,11 @@ public sealed class GitCli : IGit
                 throw new UsageException($"git cat-file gave a commit {sha[..7]} without a tree; check the repository with `git fsck`");
             }
 
-            var trees = new Dictionary<string, GitObject?>(StringComparer.Ordinal) { [""] = await objects.ReadAsync(root[5..], timeout.Token).ConfigureAwait(false) };
+            var trees = new Dictionary<string, GitObject?>(StringComparer.Ordinal) { [""] = await ReadTreeAsync(objects, root[5..], sha, "", timeout.Token).ConfigureAwait(false) };
             foreach (var path in paths)
             {
                 var slash = path.LastIndexOf('/');
-                var tree = await TreeAsync(objects, trees, slash < 0 ? "" : path[..slash], timeout.Token).ConfigureAwait(false);
+                var tree = await TreeAsync(objects, trees, slash < 0 ? "" : path[..slash], sha, timeout.Token).ConfigureAwait(false);
                 if (tree is null || GitObjects.Entry(tree, path[(slash + 1)..]) is not { } entry)
                 {
                     continue;
@@ -167,8 +168,12 @@ public sealed class GitCli : IGit
         }
     }
 
-    /// <summary>The tree at <paramref name="dir"/> (a/b/c) under the root in <paramref name="trees"/>; null when a part of it is not a directory.</summary>
-    private static async Task<GitObject?> TreeAsync(GitObjects objects, Dictionary<string, GitObject?> trees, string dir, CancellationToken cancellationToken)
+    /// <summary>
+    /// The tree at <paramref name="dir"/> (a/b/c) under the root in <paramref name="trees"/>; null when a part of it
+    /// is not a directory (so the file is not there). A directory the commit has but git cannot read is an error,
+    /// never "no file": the trusted config must not silently become the defaults (as `git ls-tree` failed before).
+    /// </summary>
+    private static async Task<GitObject?> TreeAsync(GitObjects objects, Dictionary<string, GitObject?> trees, string dir, string sha, CancellationToken cancellationToken)
     {
         if (trees.TryGetValue(dir, out var known))
         {
@@ -176,15 +181,24 @@ public sealed class GitCli : IGit
         }
 
         var slash = dir.LastIndexOf('/');
-        var parent = await TreeAsync(objects, trees, slash < 0 ? "" : dir[..slash], cancellationToken).ConfigureAwait(false);
+        var parent = await TreeAsync(objects, trees, slash < 0 ? "" : dir[..slash], sha, cancellationToken).ConfigureAwait(false);
         GitObject? tree = null;
-        if (parent is not null && GitObjects.Entry(parent, dir[(slash + 1)..]) is { Mode: "40000" } entry)
+        if (parent is not null && GitObjects.Entry(parent, dir[(slash + 1)..]) is { } entry && IsDirectory(entry.Mode))
         {
-            tree = await objects.ReadAsync(entry.Id, cancellationToken).ConfigureAwait(false) is { Type: "tree" } found ? found : null;
+            tree = await ReadTreeAsync(objects, entry.Id, sha, dir, cancellationToken).ConfigureAwait(false);
         }
 
         return trees[dir] = tree;
     }
+
+    private static async Task<GitObject> ReadTreeAsync(GitObjects objects, string id, string sha, string dir, CancellationToken cancellationToken) =>
+        await objects.ReadAsync(id, cancellationToken).ConfigureAwait(false) is { Type: "tree" } found ? found
+        : throw new UsageException($"the tree of {(dir.Length == 0 ? "the root" : dir)} at {sha[..7]} could not be read from the checkout (a damaged or partial clone?); check it with `git fsck` or fetch the commit again");
+
+    /// <summary>A tree entry's mode is a directory's (040000; git writes 40000, old tools padded it).</summary>
+    private static bool IsDirectory(string mode) =>
+        int.TryParse(mode, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+        && Convert.ToInt32(mode, 8) is var octal && (octal & 0xF000) == 0x4000;
 
     /// <summary>
     /// One <c>git for-each-ref</c> for every candidate, matched exactly (a ref someone pushed under a name
