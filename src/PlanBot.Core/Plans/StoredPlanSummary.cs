@@ -22,14 +22,14 @@ public sealed record StoredPlanSummary
     public bool ApprovalRequired { get; init; }
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Values { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
-    public string ToJson() => JsonSerializer.Serialize(this, Workflows.StoredJson.Default.StoredPlanSummary);
+    public string ToJson() => JsonSerializer.Serialize(this, StoredPlanSummaryJson.Default.StoredPlanSummary);
 
     /// <summary>The summary, or null when it is not one this version of PlanBot wrote (then the merge re-plans).</summary>
     public static StoredPlanSummary? Parse(string json)
     {
         try
         {
-            var summary = JsonSerializer.Deserialize(json, Workflows.StoredJson.Default.StoredPlanSummary);
+            var summary = JsonSerializer.Deserialize(json, StoredPlanSummaryJson.Default.StoredPlanSummary);
             return summary is { Version: CurrentVersion, Project.Length: > 0, Fingerprint.Length: > 0 } ? summary : null;
         }
         catch (JsonException)
@@ -38,3 +38,11 @@ public sealed record StoredPlanSummary
         }
     }
 }
+
+/// <summary>
+/// The summary's JSON as source-generated metadata (the Action's NativeAOT build has no reflection-based
+/// serializer), with the options it was always written with (StoredJsonTests pins them).
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(StoredPlanSummary))]
+internal sealed partial class StoredPlanSummaryJson : JsonSerializerContext;

@@ -7,7 +7,8 @@ using PlanBot.Core.Runs;
 namespace PlanBot.Core.Workflows;
 
 /// <summary>
-/// The JSON of what PlanBot stores beside plan files (fanned-out results, a stored plan's summary) and
+/// The JSON of what PlanBot stores beside plan files (fanned-out results; a stored plan's summary has its
+/// own, <see cref="StoredPlanSummaryJson"/>, in Plans) and
 /// of the apply fan-out's job outputs, as source-generated metadata: the Action's <c>planbot</c> is a
 /// NativeAOT executable, where reflection-based serialization is not available (issue 19). The options
 /// are the ones these records were always written with (snake_case, nulls left out, enums as
@@ -25,7 +26,6 @@ namespace PlanBot.Core.Workflows;
     ])]
 [JsonSerializable(typeof(StoredProjectResult))]
 [JsonSerializable(typeof(StoredApplyResult))]
-[JsonSerializable(typeof(StoredPlanSummary))]
 internal sealed partial class StoredJson : JsonSerializerContext;
 
 /// <summary>Job outputs: plain JSON (default names), one line.</summary>
