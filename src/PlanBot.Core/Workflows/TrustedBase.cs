@@ -42,8 +42,13 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
         // must not bring its own planbot.yaml as the policy of the PRs opened against it.
         var branch = pr.DefaultBranch ?? pr.BaseRef;
         var intoDefault = branch == pr.BaseRef;
+        // speculative (issue 19): most runs trust the event's base itself (the checkout's origin/BRANCH is the
+        // event's base), so its merge base with the head is asked beside the branch's head; its answer is used
+        // only when the trusted commit turns out to be the event's base (a merge base depends on the two SHAs only)
+        var guessed = IsSha(pr.BaseSha) && IsSha(pr.HeadSha) ? Observed(MergeBaseOrNullAsync(git, checkout, pr.BaseSha, pr.HeadSha, cancellationToken)) : null;
         string? head = null;
         string? note = null;
+        Task<string?>? forkPoint = null;
         if (!IsBranchName(branch))
         {
             note = $"the base branch name '{Config.AllowedRepositories.Printable(branch)}' is not a plain branch name";
@@ -52,10 +57,16 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
         {
             head = await BranchHeadAsync(git, checkout, branch, cancellationToken).ConfigureAwait(false);
             note = head is null ? $"neither origin/{branch} nor {branch} is in the checkout (fetch the base branch)" : null;
-            if (intoDefault && head is not null && head != pr.BaseSha && await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
+            if (intoDefault && head is not null && head != pr.BaseSha)
             {
-                note = $"{branch} in the checkout ({Naming.ShortSha(head)}) is older than the event's base (a stale fetch)";
-                head = null;
+                // the branch moved on since the event (or is stale): the fork point from its head is asked beside the staleness check
+                forkPoint = Observed(MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken));
+                if (await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
+                {
+                    note = $"{branch} in the checkout ({Naming.ShortSha(head)}) is older than the event's base (a stale fetch)";
+                    head = null;
+                    forkPoint = null; // not used: the event's base is trusted instead
+                }
             }
         }
 
@@ -70,7 +81,7 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
         {
             var why = IsBranchName(branch) ? note : "its name is not a plain branch name";
             return new TrustedBase(pr.BaseSha, $"base {Naming.ShortSha(pr.BaseSha)}",
-                await MergeBaseOrNullAsync(git, checkout, pr.BaseSha, pr.HeadSha, cancellationToken).ConfigureAwait(false),
+                await (guessed ?? MergeBaseOrNullAsync(git, checkout, pr.BaseSha, pr.HeadSha, cancellationToken)).ConfigureAwait(false),
                 $"#{pr.Number}: the policy is read at the event's base {Naming.ShortSha(pr.BaseSha)}, not at the head of {Config.AllowedRepositories.Printable(branch)} as it is now: {note}")
             {
                 PullRequestNote = $"the policy of this plan (`planbot.yaml`'s policy keys) was read at the event's base `{Naming.ShortSha(pr.BaseSha)}`, not at the default branch's head as it is now ({why}): " +
@@ -78,7 +89,21 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
             };
         }
 
-        return new TrustedBase(head, $"base {branch} at {Naming.ShortSha(head)}", await MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken).ConfigureAwait(false));
+        var fork = head == pr.BaseSha && guessed is not null ? guessed : forkPoint ?? MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken);
+        return new TrustedBase(head, $"base {branch} at {Naming.ShortSha(head)}", await fork.ConfigureAwait(false));
+    }
+
+    /// <summary>A full commit SHA as git writes it: only these are handed to a question started on a guess (no ref rules, no option).</summary>
+    internal static bool IsSha(string? text) => text is { Length: 40 or 64 } && text.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>
+    /// The task, its failure marked as seen: a guess whose answer is not used (or a run that stops before it
+    /// needs it) must not leave an unobserved exception behind. Whoever awaits it still gets the error.
+    /// </summary>
+    internal static Task<T> Observed<T>(Task<T> task)
+    {
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
     }
 
     /// <summary>

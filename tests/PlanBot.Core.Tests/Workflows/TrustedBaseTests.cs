@@ -111,4 +111,37 @@ public sealed class TrustedBaseTests : IAsyncLifetime
             refused.Note.ShouldNotBeNull().ShouldContain("is not a plain branch name");
         }
     }
+
+    [Fact]
+    public async Task The_fork_point_is_asked_beside_the_branchs_head_and_taken_when_the_branch_is_the_events_base()
+    {
+        var git = new RecordingGit(holdFirstRef: true);
+        var resolving = TrustedBase.ResolveAsync(git, _repo.Root, Pr(baseSha: _tightened), CancellationToken.None);
+        git.Snapshot().ShouldBe([$"merge-base {_tightened} {_head}", "first-ref"], "both asked before the branch's head is known");
+        resolving.IsCompleted.ShouldBeFalse();
+        git.Release();
+
+        (await resolving).ShouldBe(new TrustedBase(_tightened, $"base main at {_tightened[..7]}", _opened, null));
+        git.Snapshot().ShouldBe([$"merge-base {_tightened} {_head}", "first-ref"], "the guess was the answer: nothing asked again");
+
+        // a stale fetch: the event's base is trusted, so the guess is taken there too
+        await _repo.GitAsync("update-ref", "refs/heads/main", _opened);
+        var stale = new RecordingGit();
+        (await TrustedBase.ResolveAsync(stale, _repo.Root, Pr(baseSha: _tightened), CancellationToken.None)).ForkPoint.ShouldBe(_opened);
+        stale.Snapshot().Count(q => q == $"merge-base {_tightened} {_head}").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_guessed_fork_point_is_not_taken_when_the_branch_moved_on_and_its_failure_is_never_seen()
+    {
+        var marker = $"the guessed merge base must not be used ({Guid.NewGuid():N})";
+        var git = new RecordingGit { Fail = q => q == $"merge-base {_opened} {_head}" ? new InvalidOperationException(marker) : null };
+        TrustedBase? trusted = null;
+        var unobserved = await UnobservedErrors.DuringAsync(marker, async () => trusted = await TrustedBase.ResolveAsync(git, _repo.Root, Pr(), CancellationToken.None));
+
+        trusted.ShouldBe(new TrustedBase(_tightened, $"base main at {_tightened[..7]}", _opened, null), "main moved on: its own merge base with the head");
+        git.Snapshot().ShouldContain($"merge-base {_tightened} {_head}");
+        git.Snapshot().ShouldContain($"merge-base {_tightened} {_opened}", "the staleness check");
+        unobserved.ShouldBeEmpty("the discarded guess's failure was marked as seen");
+    }
 }
