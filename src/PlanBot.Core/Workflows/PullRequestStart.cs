@@ -9,9 +9,12 @@ public sealed record PullRequestStarted(TrustedBase Trusted, RunConfig Config, T
 
 /// <summary>
 /// The start of a pull request's run, ordered so the first terraform starts as early as the trust
-/// boundary allows (issue 19): the trusted side is resolved first (it can refuse the run), then the
-/// PR's file list is asked of the code host while the configuration is read through git, since
-/// neither needs the other. The list is asked only for a run that will surely want it whatever the
+/// boundary allows (issue 19): the local git questions the event alone can ask start in one wave (the
+/// PR head's verification, planbot.yaml at the event's base read ahead on the guess that it is the
+/// trusted commit, beside <see cref="TrustedBase.ResolveAsync"/>'s own), the trusted side is resolved
+/// (it can refuse the run), then the PR's file list is asked of the code host while the configuration
+/// is finished, since neither needs the other. A read ahead is taken only for the commit it read
+/// (<see cref="RunConfigLoader.LoadForPullRequestAsync(IGit, string, TrustedBase, string?, ServerPolicy?, ConfigReadAhead?, CancellationToken)"/>). The list is asked only for a run that will surely want it whatever the
 /// configuration says: a single job planning the affected projects of a PR that is neither a draft
 /// nor from a fork (those are planned only when the trusted policy says so, and then the workflow
 /// asks). A refused repository never gets here (the dispatcher refuses it first), and a run the
@@ -34,26 +37,24 @@ public static class PullRequestStart
     {
         ArgumentNullException.ThrowIfNull(vcs);
         ArgumentNullException.ThrowIfNull(pr);
-        var trusted = await TrustedBase.ResolveAsync(git, checkout, pr, cancellationToken).ConfigureAwait(false);
-        progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
-        var files = listFiles ? Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
-        if (listFiles && pr.HeadSha.Length == 40)
+        // the first wave (issue 19): every local git question the event alone can ask starts at once, beside the
+        // trusted side's own (TrustedBase starts the branch's head and, on a guess, the fork point). Only git is
+        // asked here; the code host is asked nothing before the trusted side is resolved.
+        if (listFiles && TrustedBase.IsSha(pr.HeadSha))
         {
-            // the plan verifies the head first: asked now, its git process runs beside the config's (a failure is the plan's to tell)
+            // the plan verifies the head first: asked now, its git process runs in the first wave (a failure is the plan's to tell)
             _ = Observed(git.ResolveAsync(checkout, pr.HeadSha, cancellationToken));
         }
 
-        var config = await RunConfigLoader.LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, cancellationToken).ConfigureAwait(false);
+        // a guess: the checkout's default branch is usually the event's base, so its planbot.yaml is read now and
+        // taken only if the trusted side resolves to that very commit (or the fork point is it)
+        var readAhead = RunConfigLoader.ReadAhead(git, checkout, configDir, pr.BaseSha, cancellationToken);
+        var trusted = await TrustedBase.ResolveAsync(git, checkout, pr, cancellationToken).ConfigureAwait(false);
+        progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
+        var files = listFiles ? Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
+        var config = await RunConfigLoader.LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, readAhead, cancellationToken).ConfigureAwait(false);
         return new PullRequestStarted(trusted, config, files);
     }
 
-    /// <summary>
-    /// The task, its failure marked as seen: a run that stops before it needs the list (an invalid
-    /// planbot.yaml) must not leave an unobserved exception behind. Whoever awaits it still gets the error.
-    /// </summary>
-    private static Task<T> Observed<T>(Task<T> task)
-    {
-        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
-    }
+    private static Task<T> Observed<T>(Task<T> task) => TrustedBase.Observed(task);
 }

@@ -55,22 +55,30 @@ public static class RunConfigLoader
     /// branch changes nothing, and the server's tightening is not a change of the PR's.
     /// </summary>
     /// <exception cref="ConfigException">planbot.yaml is invalid on either side, the trusted side cannot be read, or it asks for what the server policy does not allow.</exception>
-    public static async Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, TrustedBase trusted, string? configDir, ServerPolicy? policy, CancellationToken cancellationToken)
+    public static Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, TrustedBase trusted, string? configDir, ServerPolicy? policy, CancellationToken cancellationToken) =>
+        LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, null, cancellationToken);
+
+    /// <summary>
+    /// As above, taking the file from <paramref name="readAhead"/> (started before the trusted side was known,
+    /// <see cref="ReadAhead"/>) only for the side whose commit is the one it read: the trusted commit, or the fork
+    /// point. Any other read ahead is discarded, its error never told, and that side is read at its own commit.
+    /// </summary>
+    /// <exception cref="ConfigException">planbot.yaml is invalid on either side, the trusted side cannot be read, or it asks for what the server policy does not allow.</exception>
+    public static async Task<RunConfig> LoadForPullRequestAsync(IGit git, string checkout, TrustedBase trusted, string? configDir, ServerPolicy? policy, ConfigReadAhead? readAhead, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(git);
         ArgumentNullException.ThrowIfNull(trusted);
         var run = Load(checkout, configDir);
-        var relative = Path.GetRelativePath(checkout, run.Dir).Replace('\\', '/');
-        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
-        {
-            throw new ConfigException($"config-path '{configDir}' is outside the repository: give a directory inside it (for example ci)");
-        }
+        var relative = Relative(checkout, run.Dir)
+            ?? throw new ConfigException($"config-path '{configDir}' is outside the repository: give a directory inside it (for example ci)");
 
+        // a read ahead counts only for its own commit and files (the same config dir): never the policy of another commit
+        var ahead = readAhead is not null && readAhead.Relative == relative && readAhead.Checkout == checkout ? readAhead : null;
+        var fork = trusted.ForkPoint is { } point && point != trusted.Sha ? point : null;
         // both sides are read at once (two git processes side by side, issue 19); the trusted side's error is the one told
-        var trustedRules = ReadAtAsync(git, checkout, trusted.Sha, trusted.Label, relative, cancellationToken);
-        var forkRules = trusted.ForkPoint is { } fork && fork != trusted.Sha
-            ? ReadAtAsync(git, checkout, fork, $"fork point {fork[..Math.Min(7, fork.Length)]}", relative, cancellationToken)
-            : null;
+        var trustedRules = ParseAsync(ahead?.Sha == trusted.Sha ? ahead.Read : Show(git, checkout, trusted.Sha, relative, cancellationToken), Paths(relative), trusted.Label);
+        var forkRules = fork is null ? null
+            : ParseAsync(ahead?.Sha == fork ? ahead.Read : Show(git, checkout, fork, relative, cancellationToken), Paths(relative), $"fork point {fork[..Math.Min(7, fork.Length)]}");
         PlanBotConfig rules;
         try
         {
@@ -100,14 +108,43 @@ public static class RunConfigLoader
         return run with { Config = merged with { PolicyChanges = TrustedPolicy.Changes(before, run.Config), PolicyReadAt = trusted.PullRequestNote } };
     }
 
-    /// <summary>planbot.yaml (or .yml) under the config dir at <paramref name="sha"/>, through git; none: the defaults.</summary>
-    private static async Task<PlanBotConfig> ReadAtAsync(IGit git, string checkout, string sha, string label, string relative, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts reading planbot.yaml (or .yml) under the config dir at <paramref name="sha"/> before it is known
+    /// whether that commit is the trusted one (issue 19: the event's base usually is). Only the file's text is
+    /// read; it is parsed, and its errors named, only if <see cref="LoadForPullRequestAsync(IGit, string, TrustedBase, string?, ServerPolicy?, ConfigReadAhead?, CancellationToken)"/>
+    /// takes it. Null: nothing started (not a full SHA, or a config dir outside the checkout, which the load refuses).
+    /// </summary>
+    public static ConfigReadAhead? ReadAhead(IGit git, string checkout, string? configDir, string sha, CancellationToken cancellationToken)
     {
-        string[] paths = [.. ConfigLoader.FileNames.Select(name => relative == "." ? name : $"{relative}/{name}")];
+        ArgumentNullException.ThrowIfNull(git);
+        if (!TrustedBase.IsSha(sha) || Relative(checkout, Dir(checkout, configDir)) is not { } relative)
+        {
+            return null;
+        }
+
+        return new ConfigReadAhead(checkout, relative, sha, TrustedBase.Observed(Show(git, checkout, sha, relative, cancellationToken)));
+    }
+
+    /// <summary>The config dir relative to the checkout, with '/'; null when it is outside it.</summary>
+    private static string? Relative(string checkout, string dir)
+    {
+        var relative = Path.GetRelativePath(checkout, dir).Replace('\\', '/');
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : relative;
+    }
+
+    private static string[] Paths(string relative) => [.. ConfigLoader.FileNames.Select(name => relative == "." ? name : $"{relative}/{name}")];
+
+    /// <summary>planbot.yaml (or .yml) under the config dir at <paramref name="sha"/>, through git: the text only.</summary>
+    private static Task<(string Path, string Text)?> Show(IGit git, string checkout, string sha, string relative, CancellationToken cancellationToken) =>
+        git.ShowFirstFileAsync(checkout, sha, Paths(relative), cancellationToken);
+
+    /// <summary>The file <paramref name="read"/> found, parsed and named after <paramref name="label"/>; none: the defaults.</summary>
+    private static async Task<PlanBotConfig> ParseAsync(Task<(string Path, string Text)?> read, string[] paths, string label)
+    {
         (string Path, string Text)? found;
         try
         {
-            found = await git.ShowFirstFileAsync(checkout, sha, paths, cancellationToken).ConfigureAwait(false);
+            found = await read.ConfigureAwait(false);
         }
         catch (Common.UsageException e)
         {

@@ -51,6 +51,65 @@ public sealed class PullRequestStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_first_wave_asks_the_head_the_config_and_the_fork_point_at_the_events_base_beside_the_branchs_head_and_nothing_of_the_host()
+    {
+        var git = new RecordingGit(holdFirstRef: true);
+        var vcs = Host.Create();
+        var running = PullRequestStart.RunAsync(git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None);
+        git.Snapshot().ShouldBe([$"resolve {_head}", $"show {_base}", $"merge-base {_base} {_head}", "first-ref"], "one wave, before the trusted side is known");
+        running.IsCompleted.ShouldBeFalse();
+        Host.Of(vcs).Asked.ShouldBeEmpty("the code host waits for the trusted side");
+        git.Release();
+
+        var started = await running;
+        started.Config.Config.Approval.Destructive.ShouldBeTrue("the policy came from main, which is the event's base");
+        git.Snapshot().ShouldBe([$"resolve {_head}", $"show {_base}", $"merge-base {_base} {_head}", "first-ref"], "the guesses were the answers: nothing read again");
+        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+    }
+
+    [Fact]
+    public async Task A_checkout_whose_main_is_ahead_of_the_events_base_is_judged_by_mains_policy_never_by_the_config_read_ahead()
+    {
+        // main moved on after the event and loosened the rule; the event's base (read ahead) still has destructive: true
+        await _repo.GitAsync("checkout", "-q", "main");
+        _repo.Write("planbot.yaml", "approval: { destructive: false }\n");
+        var ahead = await _repo.CommitAsync("main loosens the rule after the event");
+        await _repo.GitAsync("checkout", "-q", "pr");
+        await _repo.GitAsync("update-ref", "refs/remotes/origin/main", ahead);
+        await _repo.GitAsync("update-ref", "refs/heads/main", _base); // the local branch is left behind: the fetched one counts
+
+        var git = new RecordingGit();
+        var started = await PullRequestStart.RunAsync(git, Host.Create(), "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None);
+        started.Trusted.Sha.ShouldBe(ahead);
+        started.Config.Config.Approval.Destructive.ShouldBeFalse("origin/main's policy, not the event's base's");
+        started.Config.Config.PolicyChanges.ShouldBeEmpty("judged against the fork point: the read ahead, taken for that side only");
+        git.Snapshot().ShouldContain($"show {ahead}");
+        git.Snapshot().Count(q => q == $"show {_base}").ShouldBe(1, "the fork point is the event's base: its read ahead is not asked again");
+    }
+
+    [Fact]
+    public async Task A_read_ahead_the_run_does_not_take_is_never_told()
+    {
+        // a PR into another branch: the event's base is that branch's commit, never the trusted side
+        await _repo.GitAsync("checkout", "-q", "-b", "release", _base);
+        _repo.Write("planbot.yaml", "approval: { destructive: false }\n");
+        var release = await _repo.CommitAsync("a branch with its own rules");
+        await _repo.GitAsync("checkout", "-q", "pr");
+        var marker = $"cannot read the release branch's planbot.yaml ({Guid.NewGuid():N})";
+        var git = new RecordingGit { Fail = q => q == $"show {release}" ? new PlanBot.Core.Common.UsageException(marker) : null };
+
+        PullRequestStarted? started = null;
+        var unobserved = await UnobservedErrors.DuringAsync(marker, async () => started = await PullRequestStart.RunAsync(git, Host.Create(), "acme/infra", _repo.Root,
+            Pr with { BaseRef = "release", BaseSha = release }, listFiles: true, null, null, null, CancellationToken.None));
+
+        git.Snapshot().ShouldContain($"show {release}", "read ahead");
+        started.ShouldNotBeNull().Trusted.Sha.ShouldBe(_base);
+        started.Config.Config.Approval.Destructive.ShouldBeTrue("main's policy");
+        git.Snapshot().ShouldContain($"show {_base}");
+        unobserved.ShouldBeEmpty("the discarded read's failure was marked as seen");
+    }
+
+    [Fact]
     public void Drafts_forks_fanned_out_jobs_and_named_projects_do_not_list_files_early()
     {
         PullRequestStart.ListsFilesEarly(Pr, null, ProjectSelection.Affected).ShouldBeTrue();

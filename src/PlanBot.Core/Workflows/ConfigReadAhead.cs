@@ -1,0 +1,14 @@
+namespace PlanBot.Core.Workflows;
+
+/// <summary>
+/// planbot.yaml's text at a commit, being read before the run knows which commit it trusts
+/// (<see cref="RunConfigLoader.ReadAhead"/>, issue 19). It is a guess: the loader takes it only for the side
+/// whose commit is <see cref="Sha"/> (the trusted commit or the fork point) and reads any other side at its own
+/// commit, so the policy never comes from another commit than the trusted one. Not parsed yet: its errors are
+/// named after the side that takes it, and told only then (<see cref="Read"/>'s failure is marked as seen).
+/// </summary>
+/// <param name="Checkout">The checkout it was read in.</param>
+/// <param name="Relative">The config dir it was read under, relative to the checkout ('.' for its root).</param>
+/// <param name="Sha">The commit it was read at (a full SHA).</param>
+/// <param name="Read">The first of planbot.yaml / planbot.yml found there with its text; null: neither.</param>
+public sealed record ConfigReadAhead(string Checkout, string Relative, string Sha, Task<(string Path, string Text)?> Read);
