@@ -18,7 +18,7 @@ public sealed class WorktreeCheckout(string dataDir, string? workspace = null, s
 
     public async Task<CheckedOutTree> AtAsync(string repoDir, string sha, CancellationToken cancellationToken)
     {
-        var checkedOut = await _git.ResolveAsync(repoDir, "HEAD", cancellationToken).ConfigureAwait(false);
+        var checkedOut = DetachedHead(repoDir) ?? await _git.ResolveAsync(repoDir, "HEAD", cancellationToken).ConfigureAwait(false);
         if (checkedOut == sha)
         {
             return new CheckedOutTree(repoDir, repoDir, new DiskFileTree(repoDir));
@@ -34,6 +34,52 @@ public sealed class WorktreeCheckout(string dataDir, string? workspace = null, s
         await _git.AddWorktreeAsync(repoDir, sha, temporary, cancellationToken).ConfigureAwait(false);
         return new CheckedOutTree(repoDir, temporary, new DiskFileTree(temporary), async () =>
             await _git.RemoveWorktreeAsync(repoDir, temporary, CancellationToken.None).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The commit of a detached HEAD read from <c>REPO/.git/HEAD</c> itself, without a git process (issue 19: the
+    /// Action's workspace is a detached HEAD at the event's commit, and a process costs the run's start 5–10 ms).
+    /// Only the plainest case is read: <c>.git</c> a directory (not a worktree's or submodule's <c>.git</c> file)
+    /// holding a HEAD that is exactly a 40-hex SHA, and no GIT_DIR / GIT_WORK_TREE pointing git elsewhere.
+    /// Anything else (a branch checked out, a SHA-256 repository, an unreadable file): null, and git is asked.
+    /// </summary>
+    public static string? DetachedHead(string repoDir)
+    {
+        if (Environment.GetEnvironmentVariable("GIT_DIR") is not null || Environment.GetEnvironmentVariable("GIT_WORK_TREE") is not null)
+        {
+            return null;
+        }
+
+        var head = Path.Combine(repoDir, ".git", "HEAD");
+        Span<byte> bytes = stackalloc byte[42];
+        try
+        {
+            if (!Directory.Exists(Path.Combine(repoDir, ".git")))
+            {
+                return null;
+            }
+
+            using var file = new FileStream(head, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            var read = 0;
+            while (read < bytes.Length && file.Read(bytes[read..]) is var n and > 0)
+            {
+                read += n;
+            }
+
+            // git writes the SHA and a newline; a longer file, another ending or anything that is not lower-case hex is not read here
+            var text = read == 41 && bytes[40] == (byte)'\n' ? bytes[..40] : read == 40 ? bytes[..40] : default;
+            if (text.Length != 40 || System.Text.Ascii.IsValid(text) is false)
+            {
+                return null;
+            }
+
+            var sha = System.Text.Encoding.ASCII.GetString(text);
+            return sha.All(char.IsAsciiHexDigitLower) ? sha : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // git says why
+        }
     }
 
     public Task<string> PullRequestAsync(string repo, PullRequestInfo pullRequest, CancellationToken cancellationToken) => Task.FromResult(Workspace);
