@@ -187,6 +187,7 @@ public static class PrOverheadBench
         }
 
         var head = await scenario.Repo.CommitAsync("change every project");
+        await scenario.Repo.GitAsync("checkout", "-q", "--detach"); // as actions/checkout leaves the workspace
         github.AddPull(24, head, (await scenario.Repo.GitAsync("rev-parse", "main")).Trim());
         github.PullFiles[24] = [.. changed.Select(c => c.Path)];
         await File.WriteAllTextAsync(dir.Combine("event.json"), new JsonObject
