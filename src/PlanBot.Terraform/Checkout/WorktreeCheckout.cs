@@ -40,16 +40,11 @@ public sealed class WorktreeCheckout(string dataDir, string? workspace = null, s
     /// The commit of a detached HEAD read from <c>REPO/.git/HEAD</c> itself, without a git process (issue 19: the
     /// Action's workspace is a detached HEAD at the event's commit, and a process costs the run's start 5–10 ms).
     /// Only the plainest case is read: <c>.git</c> a directory (not a worktree's or submodule's <c>.git</c> file)
-    /// holding a HEAD that is exactly a 40-hex SHA, and no GIT_DIR / GIT_WORK_TREE pointing git elsewhere.
+    /// holding a HEAD that is exactly a 40-hex SHA: the file <c>git -C REPO rev-parse HEAD</c> reads there.
     /// Anything else (a branch checked out, a SHA-256 repository, an unreadable file): null, and git is asked.
     /// </summary>
     public static string? DetachedHead(string repoDir)
     {
-        if (Environment.GetEnvironmentVariable("GIT_DIR") is not null || Environment.GetEnvironmentVariable("GIT_WORK_TREE") is not null)
-        {
-            return null;
-        }
-
         var head = Path.Combine(repoDir, ".git", "HEAD");
         Span<byte> bytes = stackalloc byte[42];
         try
