@@ -113,7 +113,7 @@ public sealed class PublishedBinaryTests(ITestOutputHelper output) : ActionRunTe
     }
 
     /// <summary>
-    /// The binary's first gen0 budget (GCgen0size, baked in by the AOT publish) covers a pull request
+    /// The binary's gen0 budget (GCgen0size, 6 MiB, baked in by the AOT publish) covers a pull request
     /// with nothing to plan: its run ends before the first collection (issue 19: it cost ~20 ms).
     /// </summary>
     [AotBinaryFact]
