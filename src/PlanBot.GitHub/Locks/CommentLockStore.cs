@@ -8,22 +8,28 @@ namespace PlanBot.GitHub.Locks;
 
 /// <summary>
 /// The <c>github</c> lock backend, the Action-mode default (a runner's disk is empty on every run):
-/// each PR's project locks live in the hidden metadata of PlanBot's own comment on it, and the
-/// locks held are read back from the repository's open PRs. A closed PR's locks vanish with it.
+/// each PR's project locks live in the hidden metadata of PlanBot's own comment on it (only its
+/// <c>locks</c> section is ours; damaged metadata reads as no locks), and the locks held are read back
+/// from the repository's open PRs (expired ones ignored). A closed PR's locks vanish with it.
 /// Best-effort: two runs deciding at the same instant can both win (there is no compare-and-swap on
 /// comments); <c>dynamodb</c> or <c>azure</c> give strict locks. Run locks are not kept here
 /// (Actions <c>concurrency</c> groups serialize a PR's runs): they are always granted.
+/// GitHub calls are the cost (each 100–300 ms, and the installation's API budget), so: one read of
+/// the other PRs' locks answers a run's acquisitions for <see cref="SnapshotFor"/>, and the changes
+/// to the PR's own comment that queue behind a write go out together in one edit
+/// (<see cref="LockCommentWriter"/>).
 /// </summary>
 public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, IApprovalStore
 {
     /// <summary>How long one read of the other PRs' locks answers further acquisitions: a run's projects planned side by side share it.</summary>
     public static readonly TimeSpan SnapshotFor = TimeSpan.FromSeconds(10);
 
-    // The projects of one run take their locks in parallel, and the PR's comment is one record:
-    // its read-modify-write must not interleave, or one project's lock would overwrite another's.
-    private readonly SemaphoreSlim _ownComment = new(1, 1);
+    private readonly LockCommentWriter _own = new(vcs);
     private readonly Lock _snapshotGate = new();
     private (string Repo, int PullRequest, DateTimeOffset Taken, Task<List<LockRecord>> Locks)? _snapshot;
+
+    /// <summary>Lock changes waiting for the next write of a PR comment (tests: what the next edit will carry).</summary>
+    internal int QueuedWrites => _own.Queued;
 
     public async Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -38,20 +44,13 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             return new LockResult.HeldBy(held.Owner, held.Since, held.Expires);
         }
 
-        await _ownComment.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await _own.ApplyAsync(key.Repo, owner, locks =>
         {
-            var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-            var mine = meta.FirstOrDefault(l => Matches(l, key));
+            var mine = locks.FirstOrDefault(l => Matches(l, key));
             var since = mine is not null && mine.Expires > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(mine.Since) : now;
             var entry = new MetaLock(key.Dir, key.Workspace, since.ToUnixTimeMilliseconds(), (now + ttl).ToUnixTimeMilliseconds(), owner.User, owner.HeadSha, owner.RunId);
-            await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key)), entry], cancellationToken).ConfigureAwait(false);
-            return new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl));
-        }
-        finally
-        {
-            _ownComment.Release();
-        }
+            return ([.. locks.Where(l => !Matches(l, key)), entry], new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl)));
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -102,17 +101,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             return refused;
         }
 
-        await _ownComment.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-            await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key))], cancellationToken).ConfigureAwait(false);
-            return new LockResult.Released();
-        }
-        finally
-        {
-            _ownComment.Release();
-        }
+        return await _own.ApplyAsync(key.Repo, owner, locks => ([.. locks.Where(l => !Matches(l, key))], new LockResult.Released()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Approvals stay in PlanBot's PR comment, where the approval workflows read and re-verify them on every run.</summary>
@@ -149,34 +138,19 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
         return result;
     }
 
-    private async Task<(IssueComment? Comment, MetaLock[] Locks)> OwnAsync(string repo, int pr, CancellationToken cancellationToken) =>
-        Meta(await vcs.ListCommentsAsync(repo, pr, cancellationToken).ConfigureAwait(false));
-
     /// <summary>PlanBot's part-1 comment on a PR and the locks section of its metadata.</summary>
-    private static (IssueComment? Comment, MetaLock[] Locks) Meta(IReadOnlyList<IssueComment> comments)
+    internal static (IssueComment? Comment, MetaLock[] Locks) Meta(IReadOnlyList<IssueComment> comments)
     {
         var first = PlanCommentWriter.FirstPart(comments);
         try
         {
-            return (first, MetaSections.Get(first is null ? null : PlanCommentMeta.Read(first.Body), "locks")?.Deserialize(MetaJsonContext.Default.MetaLockArray) ?? []);
+            var locks = MetaSections.Get(first is null ? null : PlanCommentMeta.Read(first.Body), "locks")?.Deserialize(MetaJsonContext.Default.MetaLockArray) ?? [];
+            // an entry edited into null or missing a field is no lock (and the next write drops it)
+            return (first, [.. locks.Where(l => l is { Dir: not null, Workspace: not null, User: not null, Head: not null, Run: not null })]);
         }
         catch (JsonException)
         {
             return (first, []); // damaged by an edit: no locks rather than a crash
-        }
-    }
-
-    private async Task SaveAsync(string repo, LockOwner owner, IssueComment? comment, MetaLock[] locks, CancellationToken cancellationToken)
-    {
-        // only the locks section is ours: the plan and approvals sections of the metadata stay as they are
-        var json = MetaSections.Set(comment is null ? null : PlanCommentMeta.Read(comment.Body), "locks", JsonSerializer.SerializeToNode(locks, MetaJsonContext.Default.MetaLockArray));
-        if (comment is null)
-        {
-            await vcs.CreateCommentAsync(repo, owner.PullRequest, PlanCommentMeta.With(PlanCommentMeta.Placeholder(owner.HeadSha), json), cancellationToken).ConfigureAwait(false);
-        }
-        else if (PlanCommentMeta.Read(comment.Body) != json)
-        {
-            await vcs.UpdateCommentAsync(repo, comment.Id, PlanCommentMeta.With(comment.Body, json), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Time.Testing;
+using PlanBot.Core.Ports;
+using PlanBot.GitHub.Locks;
+using PlanBot.Testing;
+
+namespace PlanBot.GitHub.Tests;
+
+/// <summary>
+/// What the github lock backend costs in GitHub calls, against the fake GitHub: a run's lock changes
+/// queued behind a comment edit go out in one edit.
+/// </summary>
+public sealed class CommentLockStoreCallsTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+    private FakeGitHub _github = null!;
+
+    public async Task InitializeAsync()
+    {
+        _github = await FakeGitHub.StartAsync();
+        for (var pr = 1; pr <= 40; pr++)
+        {
+            _github.AddPull(pr, $"head{pr}", "base");
+        }
+    }
+
+    public async Task DisposeAsync() => await _github.DisposeAsync();
+
+    private CommentLockStore Store() => new(CommentLockStoreTests.Client(_github), _clock);
+
+    private static LockKey Key(string dir, string repo = "acme/infra") => new(LockKind.Project, repo, dir, "default");
+
+    private static LockOwner Pr(int number, string repo = "acme/infra") => new(repo, number, $"head{number}", "alice", "run-1");
+
+    private int Count(string prefix) => _github.Calls.Count(c => c.StartsWith(prefix, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Acquisitions_queued_behind_a_comment_edit_go_out_together_in_one_edit_and_each_caller_gets_its_own_answer()
+    {
+        const int queued = 11;
+        var store = Store();
+        var renewed = (await store.AcquireAsync(Key("envs/renewed"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        (await Store().AcquireAsync(Key("envs/theirs"), Pr(8), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        _clock.Advance(TimeSpan.FromHours(1));
+        _github.Calls.Clear();
+
+        // the first edit is held at GitHub: the acquisitions that come meanwhile queue behind it
+        var hold = _github.HoldNextEdit(_ => true);
+        var first = store.AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        await hold.Reached.Task.WaitAsync(Patience);
+        var keys = Enumerable.Range(1, queued - 1).Select(i => Key($"envs/p{i}")).Append(Key("envs/renewed")).ToArray();
+        var rest = keys.Select(k => store.AcquireAsync(k, Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ToArray();
+        store.QueuedWrites.ShouldBe(queued, "every acquisition started while the first edit is in flight waits for the next write");
+        var theirs = store.AcquireAsync(Key("envs/theirs"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        hold.Released.SetResult();
+
+        (await first.WaitAsync(Patience)).ShouldBeOfType<LockResult.Acquired>().Lock.Key.ShouldBe(Key("envs/p0"));
+        var results = await Task.WhenAll(rest).WaitAsync(Patience);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var got = results[i].ShouldBeOfType<LockResult.Acquired>().Lock;
+            got.Key.ShouldBe(keys[i]);
+            got.Owner.ShouldBe(Pr(7));
+            got.Since.ShouldBe(keys[i] == Key("envs/renewed") ? renewed.Lock.Since : _clock.GetUtcNow(), "a renewal keeps its Since, a new lock starts now");
+        }
+
+        (await theirs.WaitAsync(Patience)).ShouldBeOfType<LockResult.HeldBy>().Owner.PullRequest.ShouldBe(8, "another open PR's lock still stops the caller wanting it");
+        Count("PATCH /repos/acme/infra/issues/comments/").ShouldBe(2, "the first acquisition's edit, then one edit for the eleven queued behind it");
+        Count("GET /repos/acme/infra/issues/7/comments").ShouldBe(4, "one read of the PR's comment per edit, and the two reads of every open PR (the snapshot, the confirmation of #8's lock)");
+        var held = await Store().ListAsync("acme/infra", CancellationToken.None);
+        held.Where(l => l.Owner.PullRequest == 7).Select(l => l.Key.Dir)
+            .ShouldBe([.. Enumerable.Range(0, queued).Select(i => $"envs/p{i}"), "envs/renewed"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task A_failed_shared_edit_fails_every_acquisition_of_its_batch_and_none_is_told_acquired()
+    {
+        var store = Store();
+        (await store.AcquireAsync(Key("envs/before"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        var hold = _github.HoldNextEdit(_ => true);
+        var first = store.AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        await hold.Reached.Task.WaitAsync(Patience);
+        var batch = Enumerable.Range(1, 5).Select(i => store.AcquireAsync(Key($"envs/p{i}"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ToArray();
+        store.QueuedWrites.ShouldBe(5);
+        _github.FailNext(1, 422, where: call => call.StartsWith("PATCH ", StringComparison.Ordinal));
+        hold.Released.SetResult();
+
+        (await first.WaitAsync(Patience)).ShouldBeOfType<LockResult.Acquired>();
+        foreach (var one in batch)
+        {
+            (await Should.ThrowAsync<VcsException>(one.WaitAsync(Patience))).Message.ShouldContain("HTTP 422");
+        }
+
+        (await Store().ListAsync("acme/infra", CancellationToken.None)).Select(l => l.Key.Dir).ShouldBe(["envs/before", "envs/p0"], ignoreOrder: true);
+
+        // the store is not stuck: the next acquisition writes again
+        (await store.AcquireAsync(Key("envs/p1"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+    }
+
+    [Fact]
+    public async Task Releases_queued_behind_an_edit_share_it_too()
+    {
+        var store = Store();
+        var dirs = Enumerable.Range(0, 6).Select(i => $"envs/p{i}").ToArray();
+        foreach (var dir in dirs)
+        {
+            await store.AcquireAsync(Key(dir), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        }
+
+        var hold = _github.HoldNextEdit(_ => true);
+        var first = store.ReleaseAsync(Key(dirs[0]), Pr(7), CancellationToken.None);
+        await hold.Reached.Task.WaitAsync(Patience);
+        _github.Calls.Clear();
+        var rest = dirs.Skip(1).Select(d => store.ReleaseAsync(Key(d), Pr(7), CancellationToken.None)).ToArray();
+        var deadline = DateTime.UtcNow + Patience;
+        while (store.QueuedWrites < rest.Length && !rest.Any(r => r.IsCompleted) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10); // a release first reads the locks held (its own read, not shared): wait until all five queued
+        }
+
+        store.QueuedWrites.ShouldBe(rest.Length);
+        hold.Released.SetResult();
+        (await first.WaitAsync(Patience)).ShouldBeOfType<LockResult.Released>();
+        (await Task.WhenAll(rest).WaitAsync(Patience)).ShouldAllBe(r => r is LockResult.Released);
+        (await Store().ListAsync("acme/infra", CancellationToken.None)).ShouldBeEmpty();
+        Count("PATCH /repos/acme/infra/issues/comments/").ShouldBe(1, "five releases, one edit");
+    }
+}
