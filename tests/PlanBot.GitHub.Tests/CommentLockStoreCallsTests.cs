@@ -7,7 +7,7 @@ namespace PlanBot.GitHub.Tests;
 
 /// <summary>
 /// What the github lock backend costs in GitHub calls, against the fake GitHub: a run's lock changes
-/// queued behind a comment edit go out in one edit.
+/// queued behind a comment edit go out in one edit, and the other PRs' comments are read several at a time.
 /// </summary>
 public sealed class CommentLockStoreCallsTests : IAsyncLifetime
 {
@@ -66,7 +66,7 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
 
         (await theirs.WaitAsync(Patience)).ShouldBeOfType<LockResult.HeldBy>().Owner.PullRequest.ShouldBe(8, "another open PR's lock still stops the caller wanting it");
         Count("PATCH /repos/acme/infra/issues/comments/").ShouldBe(2, "the first acquisition's edit, then one edit for the eleven queued behind it");
-        Count("GET /repos/acme/infra/issues/7/comments").ShouldBe(4, "one read of the PR's comment per edit, and the two reads of every open PR (the snapshot, the confirmation of #8's lock)");
+        Count("GET /repos/acme/infra/issues/7/comments").ShouldBe(2, "one read of the PR's comment per edit (a read of the other PRs' locks skips the PR's own)");
         var held = await Store().ListAsync("acme/infra", CancellationToken.None);
         held.Where(l => l.Owner.PullRequest == 7).Select(l => l.Key.Dir)
             .ShouldBe([.. Enumerable.Range(0, queued).Select(i => $"envs/p{i}"), "envs/renewed"], ignoreOrder: true);
@@ -124,5 +124,62 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
         (await Task.WhenAll(rest).WaitAsync(Patience)).ShouldAllBe(r => r is LockResult.Released);
         (await Store().ListAsync("acme/infra", CancellationToken.None)).ShouldBeEmpty();
         Count("PATCH /repos/acme/infra/issues/comments/").ShouldBe(1, "five releases, one edit");
+    }
+
+    [Fact]
+    public async Task The_other_prs_comments_are_read_eight_at_a_time_and_give_the_locks_a_one_by_one_read_gave()
+    {
+        // PRs 1..12 each hold a lock; PR 5 closed, so its lock is gone
+        for (var pr = 1; pr <= 12; pr++)
+        {
+            (await Store().AcquireAsync(Key($"envs/p{pr}"), Pr(pr), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        }
+
+        _github.Pulls[5]["state"] = "closed";
+        _github.Calls.Clear();
+
+        // each comment list is held until eight are in flight: a read one after another would never get there
+        var inFlight = 0;
+        var most = 0;
+        var eight = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _github.BeforeAnswer = async call =>
+        {
+            if (!call.StartsWith("GET /repos/acme/infra/issues/", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref most, now);
+            if (now >= CommentLockStore.ReadsAtOnce)
+            {
+                eight.TrySetResult();
+            }
+
+            await eight.Task.WaitAsync(Patience);
+            Interlocked.Decrement(ref inFlight);
+        };
+
+        var listed = await Store().ListAsync("acme/infra", CancellationToken.None).WaitAsync(Patience);
+        most.ShouldBe(CommentLockStore.ReadsAtOnce, "eight comment lists at once, never more");
+        Count("GET /repos/acme/infra/issues/").ShouldBe(39, "one comment list per open PR");
+        listed.Select(l => (l.Owner.PullRequest, l.Key.Dir)).ShouldBe([.. Enumerable.Range(1, 12).Where(pr => pr != 5).Select(pr => (pr, $"envs/p{pr}"))], ignoreOrder: true);
+
+        // an acquisition sees each of them held, and PR 5's project free
+        _github.BeforeAnswer = null;
+        var store = Store();
+        (await store.AcquireAsync(Key("envs/p9"), Pr(30), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.HeldBy>().Owner.PullRequest.ShouldBe(9);
+        (await store.AcquireAsync(Key("envs/p5"), Pr(30), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
     }
 }

@@ -34,6 +34,9 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     public List<string> Calls { get; } = [];
 
+    /// <summary>Awaited with each request's "METHOD /path?query" once it is recorded, before it is answered: tests hold requests to see how many a client has in flight.</summary>
+    public Func<string, Task>? BeforeAnswer { get; set; }
+
     public Dictionary<int, JsonObject> Pulls { get; } = [];
     public Dictionary<int, List<string>> PullFiles { get; } = [];
     public List<FakeComment> Comments { get; } = [];
@@ -167,6 +170,11 @@ public sealed class FakeGitHub : IAsyncDisposable
                 context.Response.StatusCode = 401;
                 await context.Response.WriteAsJsonAsync(new { message = "Requires authentication" });
                 return;
+            }
+
+            if (BeforeAnswer is { } before)
+            {
+                await before(call);
             }
 
             Action<HttpContext>? fault = null;

@@ -15,7 +15,8 @@ namespace PlanBot.GitHub.Locks;
 /// comments); <c>dynamodb</c> or <c>azure</c> give strict locks. Run locks are not kept here
 /// (Actions <c>concurrency</c> groups serialize a PR's runs): they are always granted.
 /// GitHub calls are the cost (each 100–300 ms, and the installation's API budget), so: one read of
-/// the other PRs' locks answers a run's acquisitions for <see cref="SnapshotFor"/>, and the changes
+/// the other PRs' locks answers a run's acquisitions for <see cref="SnapshotFor"/> (its comment lists
+/// read <see cref="ReadsAtOnce"/> at a time), and the changes
 /// to the PR's own comment that queue behind a write go out together in one edit
 /// (<see cref="LockCommentWriter"/>).
 /// </summary>
@@ -23,6 +24,9 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
 {
     /// <summary>How long one read of the other PRs' locks answers further acquisitions: a run's projects planned side by side share it.</summary>
     public static readonly TimeSpan SnapshotFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many PRs' comment lists one read of the locks fetches at once: far from GitHub's concurrency limit, and a 40-PR repository reads in 5 round trips instead of 40.</summary>
+    public const int ReadsAtOnce = 8;
 
     private readonly LockCommentWriter _own = new(vcs);
     private readonly Lock _snapshotGate = new();
@@ -55,7 +59,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
 
     /// <summary>
     /// Another open PR's live lock on the key. Answered from one read of the open PRs shared for
-    /// <see cref="SnapshotFor"/> (a read costs a list of open PRs plus a comment list per PR); a
+    /// <see cref="SnapshotFor"/> (a read costs a list of open PRs plus a comment list per other PR); a
     /// lock the snapshot shows is confirmed by a fresh read, since the PR may have closed since.
     /// </summary>
     private async Task<LockRecord?> HeldByOtherAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
@@ -66,7 +70,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             var now = time.GetUtcNow();
             if (_snapshot is not { } s || s.Repo != key.Repo || s.PullRequest != owner.PullRequest || now - s.Taken > SnapshotFor || s.Locks.IsFaulted || s.Locks.IsCanceled)
             {
-                _snapshot = s = (key.Repo, owner.PullRequest, now, ReadAllAsync(key.Repo, CancellationToken.None));
+                _snapshot = s = (key.Repo, owner.PullRequest, now, ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
             }
 
             snapshot = s.Locks;
@@ -79,7 +83,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             return null;
         }
 
-        var fresh = ReadAllAsync(key.Repo, cancellationToken);
+        var fresh = ReadAllAsync(key.Repo, owner.PullRequest, cancellationToken);
         lock (_snapshotGate)
         {
             _snapshot = (key.Repo, owner.PullRequest, time.GetUtcNow(), fresh);
@@ -118,24 +122,25 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
     private async Task<List<LockRecord>> HeldAsync(string repo, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return [.. (await ReadAllAsync(repo, cancellationToken).ConfigureAwait(false)).Where(l => l.Expires > now)];
+        return [.. (await ReadAllAsync(repo, null, cancellationToken).ConfigureAwait(false)).Where(l => l.Expires > now)];
     }
 
-    /// <summary>Every project lock recorded on the repository's open PRs, expired ones included.</summary>
-    private async Task<List<LockRecord>> ReadAllAsync(string repo, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every project lock recorded on the repository's open PRs but <paramref name="except"/> (whose own
+    /// locks an acquisition never waits for), expired ones included; the PRs' comment lists are read
+    /// <see cref="ReadsAtOnce"/> at a time, the result in the order GitHub lists the PRs.
+    /// </summary>
+    private async Task<List<LockRecord>> ReadAllAsync(string repo, int? except, CancellationToken cancellationToken)
     {
-        var result = new List<LockRecord>();
-        foreach (var pr in await vcs.ListOpenPullRequestsAsync(repo, cancellationToken).ConfigureAwait(false))
-        {
-            var meta = Meta(await vcs.ListCommentsAsync(repo, pr.Number, cancellationToken).ConfigureAwait(false));
-            result.AddRange(meta.Locks.Select(l => new LockRecord(
-                new LockKey(LockKind.Project, repo, l.Dir, l.Workspace),
-                new LockOwner(repo, pr.Number, l.Head, l.User, l.Run),
-                DateTimeOffset.FromUnixTimeMilliseconds(l.Since),
-                DateTimeOffset.FromUnixTimeMilliseconds(l.Expires))));
-        }
-
-        return result;
+        var open = (await vcs.ListOpenPullRequestsAsync(repo, cancellationToken).ConfigureAwait(false)).Where(pr => pr.Number != except).ToArray();
+        var locks = new MetaLock[open.Length][];
+        await Parallel.ForEachAsync(Enumerable.Range(0, open.Length), new ParallelOptions { MaxDegreeOfParallelism = ReadsAtOnce, CancellationToken = cancellationToken }, async (i, ct) =>
+            locks[i] = Meta(await vcs.ListCommentsAsync(repo, open[i].Number, ct).ConfigureAwait(false)).Locks).ConfigureAwait(false);
+        return [.. open.SelectMany((pr, i) => locks[i].Select(l => new LockRecord(
+            new LockKey(LockKind.Project, repo, l.Dir, l.Workspace),
+            new LockOwner(repo, pr.Number, l.Head, l.User, l.Run),
+            DateTimeOffset.FromUnixTimeMilliseconds(l.Since),
+            DateTimeOffset.FromUnixTimeMilliseconds(l.Expires))))];
     }
 
     /// <summary>PlanBot's part-1 comment on a PR and the locks section of its metadata.</summary>
