@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
 using PlanBot.Core.Ports;
 using PlanBot.GitHub.Locks;
@@ -7,7 +8,8 @@ namespace PlanBot.GitHub.Tests;
 
 /// <summary>
 /// What the github lock backend costs in GitHub calls, against the fake GitHub: a run's lock changes
-/// queued behind a comment edit go out in one edit, and the other PRs' comments are read several at a time.
+/// queued behind a comment edit go out in one edit, the other PRs' comments are read several at a
+/// time, and a prefetch is the read the acquisitions then use.
 /// </summary>
 public sealed class CommentLockStoreCallsTests : IAsyncLifetime
 {
@@ -66,7 +68,7 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
 
         (await theirs.WaitAsync(Patience)).ShouldBeOfType<LockResult.HeldBy>().Owner.PullRequest.ShouldBe(8, "another open PR's lock still stops the caller wanting it");
         Count("PATCH /repos/acme/infra/issues/comments/").ShouldBe(2, "the first acquisition's edit, then one edit for the eleven queued behind it");
-        Count("GET /repos/acme/infra/issues/7/comments").ShouldBe(2, "one read of the PR's comment per edit (a read of the other PRs' locks skips the PR's own)");
+        Count("GET /repos/acme/infra/issues/7/comments").ShouldBe(2, "one read of the PR's comment per edit");
         var held = await Store().ListAsync("acme/infra", CancellationToken.None);
         held.Where(l => l.Owner.PullRequest == 7).Select(l => l.Key.Dir)
             .ShouldBe([.. Enumerable.Range(0, queued).Select(i => $"envs/p{i}"), "envs/renewed"], ignoreOrder: true);
@@ -170,6 +172,86 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
         var store = Store();
         (await store.AcquireAsync(Key("envs/p9"), Pr(30), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.HeldBy>().Owner.PullRequest.ShouldBe(9);
         (await store.AcquireAsync(Key("envs/p5"), Pr(30), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+    }
+
+    [Fact]
+    public async Task A_prefetch_is_the_read_the_acquisitions_then_use()
+    {
+        var store = Store();
+        _github.Calls.Clear();
+        ((ILockStore)store).Prefetch(Pr(7));
+        var dirs = Enumerable.Range(0, 4).Select(i => $"envs/p{i}").ToArray();
+        var results = await Task.WhenAll(dirs.Select(d => store.AcquireAsync(Key(d), Pr(7), TimeSpan.FromDays(7), CancellationToken.None))).WaitAsync(Patience);
+
+        results.ShouldAllBe(r => r is LockResult.Acquired);
+        Count("GET /repos/acme/infra/pulls?").ShouldBe(1, "the prefetched list of open PRs, no second one");
+        Count("GET /repos/acme/infra/issues/8/comments").ShouldBe(1, "each other PR's comments read once");
+        _github.Calls.Count(c => c.StartsWith("GET /repos/acme/infra/issues/", StringComparison.Ordinal) && !c.Contains("/issues/7/", StringComparison.Ordinal))
+            .ShouldBe(39);
+
+        // a second prefetch within the snapshot's life starts nothing
+        store.Prefetch(Pr(7));
+        Count("GET /repos/acme/infra/pulls?").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_failed_prefetch_is_reported_by_the_acquisition_as_without_it()
+    {
+        _github.FailNext(1, 422, where: call => call.StartsWith("GET /repos/acme/infra/pulls?", StringComparison.Ordinal));
+        var without = await Should.ThrowAsync<VcsException>(Store().AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None));
+
+        // enough failures for the prefetched read and, when it failed before the acquisition came, its read again
+        _github.FailNext(2, 422, where: call => call.StartsWith("GET /repos/acme/infra/pulls?", StringComparison.Ordinal));
+        var store = Store();
+        store.Prefetch(Pr(7));
+        var with = await Should.ThrowAsync<VcsException>(store.AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None));
+        with.Message.ShouldBe(without.Message);
+        _github.CommentsOn(7).ShouldBeEmpty("nothing written when the read failed");
+    }
+
+    [Fact]
+    public async Task A_prefetch_whose_read_fails_and_is_never_used_leaves_no_unobserved_task_exception()
+    {
+        const string repo = "acme/unobserved-prefetch";
+        var unobserved = new List<Exception>();
+        void Record(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            if (e.Exception.Flatten().InnerExceptions.Any(x => x.Message.Contains(repo, StringComparison.Ordinal)))
+            {
+                lock (unobserved)
+                {
+                    unobserved.Add(e.Exception);
+                }
+            }
+        }
+
+        TaskScheduler.UnobservedTaskException += Record;
+        try
+        {
+            _github.FailNext(1, 422, where: call => call.StartsWith($"GET /repos/{repo}/pulls?", StringComparison.Ordinal));
+            await PrefetchAndDropAsync(repo);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= Record;
+        }
+
+        unobserved.ShouldBeEmpty();
+    }
+
+    /// <summary>Prefetches a failing read, waits for it to fail without observing it, and lets go of the store (not inlined: nothing here may stay reachable).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task PrefetchAndDropAsync(string repo)
+    {
+        var store = Store();
+        store.Prefetch(Pr(7, repo));
+        var read = store.SnapshotRead.ShouldNotBeNull();
+        await read.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).WaitAsync(Patience);
+        read.IsFaulted.ShouldBeTrue();
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -15,9 +15,9 @@ namespace PlanBot.GitHub.Locks;
 /// comments); <c>dynamodb</c> or <c>azure</c> give strict locks. Run locks are not kept here
 /// (Actions <c>concurrency</c> groups serialize a PR's runs): they are always granted.
 /// GitHub calls are the cost (each 100–300 ms, and the installation's API budget), so: one read of
-/// the other PRs' locks answers a run's acquisitions for <see cref="SnapshotFor"/> (its comment lists
-/// read <see cref="ReadsAtOnce"/> at a time), and the changes
-/// to the PR's own comment that queue behind a write go out together in one edit
+/// the other PRs' locks answers a run's acquisitions for <see cref="SnapshotFor"/> (started early by
+/// <see cref="Prefetch"/>, its comment lists read <see cref="ReadsAtOnce"/> at a time), and the
+/// changes to the PR's own comment that queue behind a write go out together in one edit
 /// (<see cref="LockCommentWriter"/>).
 /// </summary>
 public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, IApprovalStore
@@ -34,6 +34,18 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
 
     /// <summary>Lock changes waiting for the next write of a PR comment (tests: what the next edit will carry).</summary>
     internal int QueuedWrites => _own.Queued;
+
+    /// <summary>The shared read of the other PRs' locks, if one was started (tests: wait for a prefetch without observing it).</summary>
+    internal Task? SnapshotRead
+    {
+        get
+        {
+            lock (_snapshotGate)
+            {
+                return _snapshot?.Locks;
+            }
+        }
+    }
 
     public async Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -57,6 +69,27 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Starts the read of the other open PRs' locks the owner's acquisitions will share (unless a fresh one is under way).</summary>
+    public void Prefetch(LockOwner owner) => _ = Snapshot(owner.Repo, owner.PullRequest);
+
+    /// <summary>
+    /// The shared read of the locks on the repository's open PRs other than <paramref name="pullRequest"/>,
+    /// started when there is none for this PR younger than <see cref="SnapshotFor"/> (or the last failed).
+    /// </summary>
+    private Task<List<LockRecord>> Snapshot(string repo, int pullRequest)
+    {
+        lock (_snapshotGate)
+        {
+            var now = time.GetUtcNow();
+            if (_snapshot is not { } s || s.Repo != repo || s.PullRequest != pullRequest || now - s.Taken > SnapshotFor || s.Locks.IsFaulted || s.Locks.IsCanceled)
+            {
+                _snapshot = s = (repo, pullRequest, now, Observed(ReadAllAsync(repo, pullRequest, CancellationToken.None)));
+            }
+
+            return s.Locks;
+        }
+    }
+
     /// <summary>
     /// Another open PR's live lock on the key. Answered from one read of the open PRs shared for
     /// <see cref="SnapshotFor"/> (a read costs a list of open PRs plus a comment list per other PR); a
@@ -64,32 +97,28 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
     /// </summary>
     private async Task<LockRecord?> HeldByOtherAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
     {
-        Task<List<LockRecord>> snapshot;
-        lock (_snapshotGate)
-        {
-            var now = time.GetUtcNow();
-            if (_snapshot is not { } s || s.Repo != key.Repo || s.PullRequest != owner.PullRequest || now - s.Taken > SnapshotFor || s.Locks.IsFaulted || s.Locks.IsCanceled)
-            {
-                _snapshot = s = (key.Repo, owner.PullRequest, now, ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
-            }
-
-            snapshot = s.Locks;
-        }
-
         LockRecord? Other(IEnumerable<LockRecord> locks) =>
             locks.FirstOrDefault(l => l.Key == key && l.Owner.PullRequest != owner.PullRequest && l.Expires > time.GetUtcNow());
-        if (Other(await snapshot.WaitAsync(cancellationToken).ConfigureAwait(false)) is null)
+        if (Other(await Snapshot(key.Repo, owner.PullRequest).WaitAsync(cancellationToken).ConfigureAwait(false)) is null)
         {
             return null;
         }
 
-        var fresh = ReadAllAsync(key.Repo, owner.PullRequest, cancellationToken);
+        // shared as the next snapshot, so not cancelled with this caller: the others waiting on it would fail with it
+        var fresh = Observed(ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
         lock (_snapshotGate)
         {
             _snapshot = (key.Repo, owner.PullRequest, time.GetUtcNow(), fresh);
         }
 
-        return Other(await fresh.ConfigureAwait(false));
+        return Other(await fresh.WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>A shared read nobody may be left awaiting (a prefetch whose acquisitions never came, callers that cancelled): its failure is observed here, and reported by every await of it.</summary>
+    private static Task<T> Observed<T>(Task<T> read)
+    {
+        _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return read;
     }
 
     public async Task<LockResult> ReleaseAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
