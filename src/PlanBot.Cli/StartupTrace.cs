@@ -7,8 +7,8 @@ namespace PlanBot.Cli;
 
 /// <summary>
 /// PLANBOT_TRACE_STARTUP=1 (<see cref="Hosting.PlanBotSettings.TraceStartup"/>): one stderr line per
-/// phase with the wall time since the process started, the CPU used and the methods JIT-compiled so
-/// far, so the cost of start-up can be pinned on a phase (issue 19). Off, it is a null check.
+/// phase with the wall time since the process started, the CPU used, the methods JIT-compiled, the
+/// bytes allocated and the garbage collections so far, so the cost of start-up can be pinned on a phase (issue 19). Off, it is a null check.
 /// </summary>
 public sealed class StartupTrace
 {
@@ -30,7 +30,7 @@ public sealed class StartupTrace
         var wall = (DateTime.UtcNow - _processStart).TotalMilliseconds;
         var cpu = Environment.CpuUsage.TotalTime.TotalMilliseconds;
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"planbot: trace {wall,7:0.0} ms wall {cpu,7:0.0} ms cpu {JitInfo.GetCompiledMethodCount(),5} jitted ({JitInfo.GetCompilationTime().TotalMilliseconds,6:0.0} ms jit) {GC.GetTotalAllocatedBytes() / 1048576.0,6:0.0} MiB allocated: {phase}");
+            $"planbot: trace {wall,7:0.0} ms wall {cpu,7:0.0} ms cpu {JitInfo.GetCompiledMethodCount(),5} jitted ({JitInfo.GetCompilationTime().TotalMilliseconds,6:0.0} ms jit) {GC.GetTotalAllocatedBytes() / 1048576.0,6:0.0} MiB allocated {GC.CollectionCount(0),3} gc: {phase}");
         lock (_stderr)
         {
             _stderr.WriteLine(line);

@@ -68,6 +68,20 @@ public partial class PackagingTests
         docker.ShouldContain("COPY --from=render-build /render/planbot-render /usr/local/bin/planbot-render");
     }
 
+    /// <summary>
+    /// planbot's runtime settings (issue 19): no background GC thread, and thread-pool workers that block
+    /// instead of spinning (the spinning took CPU from terraform on a 2-core runner). The NativeAOT
+    /// publish bakes in the same RuntimeHostConfigurationOption items the JIT build writes here.
+    /// </summary>
+    [Fact]
+    public void Planbot_runs_without_a_spinning_thread_pool_or_a_background_gc()
+    {
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "planbot.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").ToString().ShouldBe("0");
+        properties.GetProperty("System.GC.Concurrent").GetBoolean().ShouldBeFalse();
+    }
+
     /// <summary>The Action's entry point is the NativeAOT planbot (issue 19), published as CI publishes it for PlanBot.Published.Tests and run once before it is copied.</summary>
     [Fact]
     public void The_action_image_runs_the_native_planbot_published_as_ci_tests_it()

@@ -112,6 +112,22 @@ public sealed class PublishedBinaryTests(ITestOutputHelper output) : ActionRunTe
         errors.ShouldContain("HTTP 422 injected fault");
     }
 
+    /// <summary>
+    /// The binary's first gen0 budget (GCgen0size, baked in by the AOT publish) covers a pull request
+    /// with nothing to plan: its run ends before the first collection (issue 19: it cost ~20 ms).
+    /// </summary>
+    [AotBinaryFact]
+    public async Task A_pull_request_with_nothing_to_plan_ends_before_the_first_garbage_collection()
+    {
+        await PushAsync(33, new() { ["docs/README.md"] = "no terraform here\n" });
+        _environment.Set("PLANBOT_TRACE_STARTUP", "1");
+        var (code, errors) = await RunAsync("pull_request", PullRequestEvent(33, "opened"));
+        code.ShouldBe(0, errors);
+        errors.ShouldContain("0 of 2 projects affected");
+        var done = errors.Split('\n').Single(l => l.StartsWith("planbot: trace", StringComparison.Ordinal) && l.EndsWith(": done", StringComparison.Ordinal));
+        done.ShouldContain(" 0 gc: done", Case.Sensitive, "no garbage collection in the whole run");
+    }
+
     [AotBinaryFact]
     public async Task The_actions_executable_leaves_the_service_commands_out_and_says_where_they_are()
     {

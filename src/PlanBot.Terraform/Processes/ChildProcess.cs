@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 
@@ -260,48 +261,63 @@ public static class ChildProcess
 
     private static async Task PumpAsync(StreamReader reader, StreamWriter? sink, Tail tail, SemaphoreSlim gate, CancellationToken stop)
     {
-        var buffer = new char[16 * 1024];
-        int read;
-        while ((read = await ReadAsync(reader, buffer, stop).ConfigureAwait(false)) > 0)
+        // pooled: a run starts ~3 processes per project, each with two pumps (issue 19: fresh buffers were GC work)
+        var buffer = ArrayPool<char>.Shared.Rent(16 * 1024);
+        try
         {
-            tail.Append(buffer.AsSpan(0, read));
-            if (sink is not null)
+            int read;
+            while ((read = await ReadAsync(reader, buffer, stop).ConfigureAwait(false)) > 0)
             {
-                await gate.WaitAsync().ConfigureAwait(false);
-                try
+                tail.Append(buffer.AsSpan(0, read));
+                if (sink is not null)
                 {
-                    await sink.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate.Release();
+                    await gate.WaitAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await sink.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
         }
     }
 
     /// <summary>stdout copied byte for byte to <paramref name="sink"/>; only its last <see cref="TailChars"/> bytes are kept as text (for diagnostics).</summary>
     private static async Task CopyAsync(Stream source, FileStream sink, Tail tail, CancellationToken stop)
     {
-        var buffer = new byte[64 * 1024];
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         var last = new byte[TailChars];
         var kept = 0;
-        int read;
-        while ((read = await ReadAsync(source, buffer, stop).ConfigureAwait(false)) > 0)
+        try
         {
-            await sink.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
-            if (read >= last.Length)
+            int read;
+            while ((read = await ReadAsync(source, buffer, stop).ConfigureAwait(false)) > 0)
             {
-                buffer.AsSpan(read - last.Length, last.Length).CopyTo(last);
-                kept = last.Length;
+                await sink.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
+                if (read >= last.Length)
+                {
+                    buffer.AsSpan(read - last.Length, last.Length).CopyTo(last);
+                    kept = last.Length;
+                }
+                else
+                {
+                    var keep = Math.Min(kept, last.Length - read);
+                    last.AsSpan(kept - keep, keep).CopyTo(last);
+                    buffer.AsSpan(0, read).CopyTo(last.AsSpan(keep));
+                    kept = keep + read;
+                }
             }
-            else
-            {
-                var keep = Math.Min(kept, last.Length - read);
-                last.AsSpan(kept - keep, keep).CopyTo(last);
-                buffer.AsSpan(0, read).CopyTo(last.AsSpan(keep));
-                kept = keep + read;
-            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
