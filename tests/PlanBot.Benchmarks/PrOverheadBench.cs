@@ -14,7 +14,7 @@ namespace PlanBot.Benchmarks;
 /// difference of the two runs' totals, is printed beside it: it was lost in their noise). A third run puts a shim in front of terraform that stamps its first start: the time
 /// before the first terraform.
 /// </summary>
-public static class PrOverheadBench
+public static partial class PrOverheadBench
 {
     private const int PerLevel = 8;
     private const string Terraform = "/usr/local/bin/terraform";
@@ -61,6 +61,9 @@ public static class PrOverheadBench
         var bot = dlls.Select(_ => new List<Cost>()).ToArray();
         var byHand = new List<Cost>();
         var first = dlls.Select(_ => new List<double>()).ToArray();
+        // the GitHub calls of each build's last run, and of its last shimmed run (with --first-only: the calls before the first terraform, and the first level's lock calls, as its projects then fail at once)
+        var calls = new string[dlls.Count][];
+        var callsToFirst = new string[dlls.Count][];
         var loads = new List<string>();
         var runs = 0;
         for (var round = 0; round <= rounds; round++)
@@ -76,6 +79,7 @@ public static class PrOverheadBench
             {
                 var run = (++runs).ToString(CultureInfo.InvariantCulture);
                 var environment = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), run);
+                var callsBefore = Calls(github).Length;
                 var (cost, _, stderr) = which >= 0
                     ? await ChildTimer.RunAsync([.. StartupBench.Launch(dlls[which]), "run"], environment: environment)
                     : await ChildTimer.RunAsync(["bash", script], environment: new Dictionary<string, string?> { ["REPO"] = scenario.Repo.Root, ["OUT"] = dir.Combine($"by-hand-{run}"), ["TF_IN_AUTOMATION"] = "1", ["CHECKPOINT_DISABLE"] = "1" });
@@ -99,6 +103,11 @@ public static class PrOverheadBench
                 {
                     (which >= 0 ? bot[which] : byHand).Add(cost);
                 }
+
+                if (which >= 0)
+                {
+                    calls[which] = Calls(github)[callsBefore..];
+                }
             }
 
             foreach (var d in order.Where(w => w >= 0))
@@ -106,7 +115,9 @@ public static class PrOverheadBench
                 File.Delete(mark);
                 var shimmed = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), (++runs).ToString(CultureInfo.InvariantCulture));
                 shimmed["PLANBOT_TERRAFORM_BINARY"] = shim;
+                var shimmedBefore = Calls(github).Length;
                 var (timed, _, error) = await ChildTimer.RunAsync([.. StartupBench.Launch(dlls[d]), "run"], environment: shimmed);
+                callsToFirst[d] = Calls(github)[shimmedBefore..];
                 if ((timed.ExitCode != 0 && !firstOnly) || !File.Exists(mark))
                 {
                     Console.Error.WriteLine($"pr-overhead: the shimmed run of {dlls[d]} exited {timed.ExitCode}: {error}");
@@ -127,6 +138,7 @@ public static class PrOverheadBench
             for (var d = 0; d < dlls.Count; d++)
             {
                 Console.WriteLine($"pr-overhead {dlls[d]}: first terraform starts {ChildTimer.Ms(ChildTimer.Median(first[d]))} ms after launch (min {ChildTimer.Ms(first[d].DefaultIfEmpty(double.NaN).Min())}, {rounds} rounds)  [target ≤ 80 ms]");
+                Console.WriteLine($"pr-overhead {dlls[d]}: GitHub calls of the shimmed run (its terraform fails at once: the first level's 8 projects take their locks, the others are skipped): {CallSummary(callsToFirst[d])}");
             }
 
             Console.WriteLine($"pr-overhead: done, loads after each round: {string.Join(" | ", loads)}");
@@ -149,6 +161,7 @@ public static class PrOverheadBench
                               $"wall ×{wallRatio:0.000}, cpu ×{cpuRatio:0.000}; PlanBot's own process: {ChildTimer.Ms(own)} ms CPU = {ofChildren:P1} of its children's (terraform, git), " +
                               $"{ofScript:P1} of the script's terraform  [target ≤ 5 %] (difference of the totals, noisy: {ChildTimer.Ms(difference)} ms); " +
                               $"first terraform starts {ChildTimer.Ms(ChildTimer.Median(first[d]))} ms after launch (min {ChildTimer.Ms(first[d].DefaultIfEmpty(double.NaN).Min())})  [target ≤ 80 ms]");
+            Console.WriteLine($"pr-overhead {dlls[d]}: GitHub calls per run: {CallSummary(calls[d])}");
         }
 
         Console.WriteLine($"pr-overhead: done, {ChildTimer.Load()}");
@@ -166,6 +179,19 @@ public static class PrOverheadBench
 
         return 0;
     }
+
+    /// <summary>The calls so far (read between runs: the child that made them has exited).</summary>
+    private static string[] Calls(FakeGitHub github) => [.. github.Calls];
+
+    /// <summary>"72: 24 POST check-runs, 22 GET issues/N/comments, …": the calls counted by route (numbers and SHAs as N, no query).</summary>
+    private static string CallSummary(IReadOnlyList<string> calls) =>
+        $"{calls.Count}: " + string.Join(", ", calls
+            .Select(c => Number().Replace(c.Split('?')[0].Replace("/repos/acme/infra/", " ", StringComparison.Ordinal), "N"))
+            .GroupBy(c => c, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Count()} {g.Key.Replace("  ", " ", StringComparison.Ordinal)}"));
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<=/)([0-9]+|[0-9a-f]{40})(?=/|$)")]
+    private static partial System.Text.RegularExpressions.Regex Number();
 
     /// <summary>24 projects l{0,1,2}/p{0..7}, each level reading the state of the one above; applied on main, all changed on the PR.</summary>
     private static async Task<Scenario> CreateAsync(FakeGitHub github, TempDir dir)

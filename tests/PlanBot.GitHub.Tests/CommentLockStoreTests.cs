@@ -57,6 +57,26 @@ public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
         (await store.AcquireAsync(key, new("acme/infra", 8, "def", "bob", "r"), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
     }
 
+    [Theory]
+    [InlineData("\"locks\":\"all of them\"")]
+    [InlineData("\"locks\":[null]")]
+    [InlineData("\"locks\":[{\"dir\":5}]")]
+    [InlineData("\"locks\":[{\"dir\":\"envs/prod/network\",\"workspace\":\"default\"}]")]
+    public async Task Damaged_lock_metadata_holds_no_lock_and_the_next_write_keeps_the_other_sections(string locks)
+    {
+        _github.AddComment(8, PlanCommentMeta.With("<!-- planbot:plan -->\nthe plan of #8\n", $"{{\"plan\":{{\"head\":\"def\"}},{locks}}}"), "planbot[bot]");
+        var store = CreateStore();
+        (await store.ListAsync("acme/infra", CancellationToken.None)).ShouldBeEmpty();
+        (await store.AcquireAsync(Network, Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+
+        // #8 takes another project: its comment's damaged locks give way to the new one, the plan section stays
+        var other = Network with { Dir = "envs/prod/app" };
+        (await store.AcquireAsync(other, Pr(8), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        var meta = PlanCommentMeta.Read(_github.CommentsOn(8).Single().Body)!;
+        meta.ShouldStartWith("{\"plan\":{\"head\":\"def\"},\"locks\":[{\"dir\":\"envs/prod/app\"");
+        (await store.ListAsync("acme/infra", CancellationToken.None)).Select(l => (l.Owner.PullRequest, l.Key.Dir)).ShouldBe([(8, "envs/prod/app"), (7, "envs/prod/network")]);
+    }
+
     [Fact]
     public async Task A_runs_projects_taking_their_locks_at_once_all_land_in_the_comment_from_one_read_of_the_open_prs()
     {

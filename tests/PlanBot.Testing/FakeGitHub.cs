@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -20,7 +19,7 @@ namespace PlanBot.Testing;
 public sealed class FakeGitHub : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<Func<HttpContext, bool>> _faults = new();
+    private readonly List<(Func<string, bool> Where, Action<HttpContext> Answer)> _faults = [];
     private long _ids = 1000;
     private readonly object _gate = new();
 
@@ -34,6 +33,9 @@ public sealed class FakeGitHub : IAsyncDisposable
     public Uri Url { get; private set; } = null!;
 
     public List<string> Calls { get; } = [];
+
+    /// <summary>Awaited with each request's "METHOD /path?query" once it is recorded, before it is answered: tests hold requests to see how many a client has in flight.</summary>
+    public Func<string, Task>? BeforeAnswer { get; set; }
 
     public Dictionary<int, JsonObject> Pulls { get; } = [];
     public Dictionary<int, List<string>> PullFiles { get; } = [];
@@ -90,21 +92,38 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     private CommentHold? _hold;
 
-    /// <summary>The next <paramref name="count"/> requests get <paramref name="status"/> (with Retry-After seconds when given).</summary>
-    public void FailNext(int count, int status, int? retryAfter = null)
+    /// <summary>
+    /// Like <see cref="HoldNextComment"/> for the next comment edit (PATCH) whose new body matches: stored, then its
+    /// request waits until the hold is released, so a test knows the client is inside that write.
+    /// </summary>
+    public CommentHold HoldNextEdit(Func<string, bool> matches)
     {
-        for (var i = 0; i < count; i++)
-        {
-            _faults.Enqueue(context =>
-            {
-                context.Response.StatusCode = status;
-                if (retryAfter is { } seconds)
-                {
-                    context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
+        var hold = new CommentHold(matches);
+        Volatile.Write(ref _editHold, hold);
+        return hold;
+    }
 
-                return true;
-            });
+    private CommentHold? _editHold;
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests get <paramref name="status"/> (with Retry-After seconds when given);
+    /// with <paramref name="where"/>, only requests whose "METHOD /path?query" it matches (the others pass).
+    /// </summary>
+    public void FailNext(int count, int status, int? retryAfter = null, Func<string, bool>? where = null)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Add((where ?? (_ => true), context =>
+                {
+                    context.Response.StatusCode = status;
+                    if (retryAfter is { } seconds)
+                    {
+                        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }));
+            }
         }
     }
 
@@ -140,9 +159,10 @@ public sealed class FakeGitHub : IAsyncDisposable
     {
         app.Use(async (context, next) =>
         {
+            var call = $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}";
             lock (_gate)
             {
-                Calls.Add($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+                Calls.Add(call);
             }
 
             if (!context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal))
@@ -152,8 +172,24 @@ public sealed class FakeGitHub : IAsyncDisposable
                 return;
             }
 
-            if (_faults.TryDequeue(out var fault) && fault(context))
+            if (BeforeAnswer is { } before)
             {
+                await before(call);
+            }
+
+            Action<HttpContext>? fault = null;
+            lock (_gate)
+            {
+                if (_faults.FindIndex(f => f.Where(call)) is var at and >= 0)
+                {
+                    fault = _faults[at].Answer;
+                    _faults.RemoveAt(at);
+                }
+            }
+
+            if (fault is not null)
+            {
+                fault(context);
                 await context.Response.WriteAsJsonAsync(new { message = "injected fault" });
                 return;
             }
@@ -192,6 +228,7 @@ public sealed class FakeGitHub : IAsyncDisposable
         app.MapMethods("/repos/{owner}/{repo}/issues/comments/{id:long}", ["PATCH"], async (long id, HttpContext context) =>
         {
             var body = await Body(context);
+            FakeComment edited;
             lock (_gate)
             {
                 var index = Comments.FindIndex(c => c.Id == id);
@@ -201,8 +238,16 @@ public sealed class FakeGitHub : IAsyncDisposable
                 }
 
                 Comments[index] = Comments[index] with { Body = (string)body["body"]!, Updated = DateTimeOffset.UtcNow + ClockSkew };
-                return Results.Json(Json(Comments[index]));
+                edited = Comments[index];
             }
+
+            if (Volatile.Read(ref _editHold) is { } hold && hold.Matches(edited.Body) && Interlocked.CompareExchange(ref _editHold, null, hold) == hold)
+            {
+                hold.Reached.TrySetResult();
+                await hold.Released.Task.WaitAsync(context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            return Results.Json(Json(edited));
         });
         app.MapDelete("/repos/{owner}/{repo}/issues/comments/{id:long}", (long id) =>
         {

@@ -17,6 +17,18 @@ public interface ILockStore
 
     /// <summary>The unexpired locks, optionally of one repository.</summary>
     Task<IReadOnlyList<LockRecord>> ListAsync(string? repo, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts, in the background, the reads <paramref name="owner"/>'s coming project-lock
+    /// acquisitions will need, so they overlap what the caller does meanwhile (reading the config,
+    /// finding the affected projects): the github backend starts its read of the other open PRs' locks.
+    /// Only starts reads, never writes, and returns at once without throwing: a failed read is reported
+    /// by the acquisition that uses it (which reads again when it finds it already failed), and is
+    /// never left an unobserved task exception. Backends with nothing worth reading ahead do nothing.
+    /// </summary>
+    void Prefetch(LockOwner owner)
+    {
+    }
 }
 
 public enum LockKind

@@ -8,22 +8,44 @@ namespace PlanBot.GitHub.Locks;
 
 /// <summary>
 /// The <c>github</c> lock backend, the Action-mode default (a runner's disk is empty on every run):
-/// each PR's project locks live in the hidden metadata of PlanBot's own comment on it, and the
-/// locks held are read back from the repository's open PRs. A closed PR's locks vanish with it.
+/// each PR's project locks live in the hidden metadata of PlanBot's own comment on it (only its
+/// <c>locks</c> section is ours; damaged metadata reads as no locks), and the locks held are read back
+/// from the repository's open PRs (expired ones ignored). A closed PR's locks vanish with it.
 /// Best-effort: two runs deciding at the same instant can both win (there is no compare-and-swap on
 /// comments); <c>dynamodb</c> or <c>azure</c> give strict locks. Run locks are not kept here
 /// (Actions <c>concurrency</c> groups serialize a PR's runs): they are always granted.
+/// GitHub calls are the cost (each 100–300 ms, and the installation's API budget), so: one read of
+/// the other PRs' locks answers a run's acquisitions for <see cref="SnapshotFor"/> (started early by
+/// <see cref="Prefetch"/>, its comment lists read <see cref="ReadsAtOnce"/> at a time), and the
+/// changes to the PR's own comment that queue behind a write go out together in one edit
+/// (<see cref="LockCommentWriter"/>).
 /// </summary>
 public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, IApprovalStore
 {
     /// <summary>How long one read of the other PRs' locks answers further acquisitions: a run's projects planned side by side share it.</summary>
     public static readonly TimeSpan SnapshotFor = TimeSpan.FromSeconds(10);
 
-    // The projects of one run take their locks in parallel, and the PR's comment is one record:
-    // its read-modify-write must not interleave, or one project's lock would overwrite another's.
-    private readonly SemaphoreSlim _ownComment = new(1, 1);
+    /// <summary>How many PRs' comment lists one read of the locks fetches at once: far from GitHub's concurrency limit, and a 40-PR repository reads in 5 round trips instead of 40.</summary>
+    public const int ReadsAtOnce = 8;
+
+    private readonly LockCommentWriter _own = new(vcs);
     private readonly Lock _snapshotGate = new();
     private (string Repo, int PullRequest, DateTimeOffset Taken, Task<List<LockRecord>> Locks)? _snapshot;
+
+    /// <summary>Lock changes waiting for the next write of a PR comment (tests: what the next edit will carry).</summary>
+    internal int QueuedWrites => _own.Queued;
+
+    /// <summary>The shared read of the other PRs' locks, if one was started (tests: wait for a prefetch without observing it).</summary>
+    internal Task? SnapshotRead
+    {
+        get
+        {
+            lock (_snapshotGate)
+            {
+                return _snapshot?.Locks;
+            }
+        }
+    }
 
     public async Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -38,55 +60,65 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             return new LockResult.HeldBy(held.Owner, held.Since, held.Expires);
         }
 
-        await _ownComment.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await _own.ApplyAsync(key.Repo, owner, locks =>
         {
-            var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-            var mine = meta.FirstOrDefault(l => Matches(l, key));
+            var mine = locks.FirstOrDefault(l => Matches(l, key));
             var since = mine is not null && mine.Expires > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(mine.Since) : now;
             var entry = new MetaLock(key.Dir, key.Workspace, since.ToUnixTimeMilliseconds(), (now + ttl).ToUnixTimeMilliseconds(), owner.User, owner.HeadSha, owner.RunId);
-            await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key)), entry], cancellationToken).ConfigureAwait(false);
-            return new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl));
-        }
-        finally
+            return ([.. locks.Where(l => !Matches(l, key)), entry], new LockResult.Acquired(new LockRecord(key, owner, since, now + ttl)));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the read of the other open PRs' locks the owner's acquisitions will share (unless a fresh one is under way).</summary>
+    public void Prefetch(LockOwner owner) => _ = Snapshot(owner.Repo, owner.PullRequest);
+
+    /// <summary>
+    /// The shared read of the locks on the repository's open PRs other than <paramref name="pullRequest"/>,
+    /// started when there is none for this PR younger than <see cref="SnapshotFor"/> (or the last failed).
+    /// </summary>
+    private Task<List<LockRecord>> Snapshot(string repo, int pullRequest)
+    {
+        lock (_snapshotGate)
         {
-            _ownComment.Release();
+            var now = time.GetUtcNow();
+            if (_snapshot is not { } s || s.Repo != repo || s.PullRequest != pullRequest || now - s.Taken > SnapshotFor || s.Locks.IsFaulted || s.Locks.IsCanceled)
+            {
+                _snapshot = s = (repo, pullRequest, now, Observed(ReadAllAsync(repo, pullRequest, CancellationToken.None)));
+            }
+
+            return s.Locks;
         }
     }
 
     /// <summary>
     /// Another open PR's live lock on the key. Answered from one read of the open PRs shared for
-    /// <see cref="SnapshotFor"/> (a read costs a list of open PRs plus a comment list per PR); a
+    /// <see cref="SnapshotFor"/> (a read costs a list of open PRs plus a comment list per other PR); a
     /// lock the snapshot shows is confirmed by a fresh read, since the PR may have closed since.
     /// </summary>
     private async Task<LockRecord?> HeldByOtherAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
     {
-        Task<List<LockRecord>> snapshot;
-        lock (_snapshotGate)
-        {
-            var now = time.GetUtcNow();
-            if (_snapshot is not { } s || s.Repo != key.Repo || s.PullRequest != owner.PullRequest || now - s.Taken > SnapshotFor || s.Locks.IsFaulted || s.Locks.IsCanceled)
-            {
-                _snapshot = s = (key.Repo, owner.PullRequest, now, ReadAllAsync(key.Repo, CancellationToken.None));
-            }
-
-            snapshot = s.Locks;
-        }
-
         LockRecord? Other(IEnumerable<LockRecord> locks) =>
             locks.FirstOrDefault(l => l.Key == key && l.Owner.PullRequest != owner.PullRequest && l.Expires > time.GetUtcNow());
-        if (Other(await snapshot.WaitAsync(cancellationToken).ConfigureAwait(false)) is null)
+        if (Other(await Snapshot(key.Repo, owner.PullRequest).WaitAsync(cancellationToken).ConfigureAwait(false)) is null)
         {
             return null;
         }
 
-        var fresh = ReadAllAsync(key.Repo, cancellationToken);
+        // shared as the next snapshot, so not cancelled with this caller: the others waiting on it would fail with it
+        var fresh = Observed(ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
         lock (_snapshotGate)
         {
             _snapshot = (key.Repo, owner.PullRequest, time.GetUtcNow(), fresh);
         }
 
-        return Other(await fresh.ConfigureAwait(false));
+        return Other(await fresh.WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>A shared read nobody may be left awaiting (a prefetch whose acquisitions never came, callers that cancelled): its failure is observed here, and reported by every await of it.</summary>
+    private static Task<T> Observed<T>(Task<T> read)
+    {
+        _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return read;
     }
 
     public async Task<LockResult> ReleaseAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)
@@ -102,17 +134,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             return refused;
         }
 
-        await _ownComment.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var (comment, meta) = await OwnAsync(key.Repo, owner.PullRequest, cancellationToken).ConfigureAwait(false);
-            await SaveAsync(key.Repo, owner, comment, [.. meta.Where(l => !Matches(l, key))], cancellationToken).ConfigureAwait(false);
-            return new LockResult.Released();
-        }
-        finally
-        {
-            _ownComment.Release();
-        }
+        return await _own.ApplyAsync(key.Repo, owner, locks => ([.. locks.Where(l => !Matches(l, key))], new LockResult.Released()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Approvals stay in PlanBot's PR comment, where the approval workflows read and re-verify them on every run.</summary>
@@ -129,54 +151,40 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
     private async Task<List<LockRecord>> HeldAsync(string repo, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return [.. (await ReadAllAsync(repo, cancellationToken).ConfigureAwait(false)).Where(l => l.Expires > now)];
+        return [.. (await ReadAllAsync(repo, null, cancellationToken).ConfigureAwait(false)).Where(l => l.Expires > now)];
     }
 
-    /// <summary>Every project lock recorded on the repository's open PRs, expired ones included.</summary>
-    private async Task<List<LockRecord>> ReadAllAsync(string repo, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every project lock recorded on the repository's open PRs but <paramref name="except"/> (whose own
+    /// locks an acquisition never waits for), expired ones included; the PRs' comment lists are read
+    /// <see cref="ReadsAtOnce"/> at a time, the result in the order GitHub lists the PRs.
+    /// </summary>
+    private async Task<List<LockRecord>> ReadAllAsync(string repo, int? except, CancellationToken cancellationToken)
     {
-        var result = new List<LockRecord>();
-        foreach (var pr in await vcs.ListOpenPullRequestsAsync(repo, cancellationToken).ConfigureAwait(false))
-        {
-            var meta = Meta(await vcs.ListCommentsAsync(repo, pr.Number, cancellationToken).ConfigureAwait(false));
-            result.AddRange(meta.Locks.Select(l => new LockRecord(
-                new LockKey(LockKind.Project, repo, l.Dir, l.Workspace),
-                new LockOwner(repo, pr.Number, l.Head, l.User, l.Run),
-                DateTimeOffset.FromUnixTimeMilliseconds(l.Since),
-                DateTimeOffset.FromUnixTimeMilliseconds(l.Expires))));
-        }
-
-        return result;
+        var open = (await vcs.ListOpenPullRequestsAsync(repo, cancellationToken).ConfigureAwait(false)).Where(pr => pr.Number != except).ToArray();
+        var locks = new MetaLock[open.Length][];
+        await Parallel.ForEachAsync(Enumerable.Range(0, open.Length), new ParallelOptions { MaxDegreeOfParallelism = ReadsAtOnce, CancellationToken = cancellationToken }, async (i, ct) =>
+            locks[i] = Meta(await vcs.ListCommentsAsync(repo, open[i].Number, ct).ConfigureAwait(false)).Locks).ConfigureAwait(false);
+        return [.. open.SelectMany((pr, i) => locks[i].Select(l => new LockRecord(
+            new LockKey(LockKind.Project, repo, l.Dir, l.Workspace),
+            new LockOwner(repo, pr.Number, l.Head, l.User, l.Run),
+            DateTimeOffset.FromUnixTimeMilliseconds(l.Since),
+            DateTimeOffset.FromUnixTimeMilliseconds(l.Expires))))];
     }
-
-    private async Task<(IssueComment? Comment, MetaLock[] Locks)> OwnAsync(string repo, int pr, CancellationToken cancellationToken) =>
-        Meta(await vcs.ListCommentsAsync(repo, pr, cancellationToken).ConfigureAwait(false));
 
     /// <summary>PlanBot's part-1 comment on a PR and the locks section of its metadata.</summary>
-    private static (IssueComment? Comment, MetaLock[] Locks) Meta(IReadOnlyList<IssueComment> comments)
+    internal static (IssueComment? Comment, MetaLock[] Locks) Meta(IReadOnlyList<IssueComment> comments)
     {
         var first = PlanCommentWriter.FirstPart(comments);
         try
         {
-            return (first, MetaSections.Get(first is null ? null : PlanCommentMeta.Read(first.Body), "locks")?.Deserialize(MetaJsonContext.Default.MetaLockArray) ?? []);
+            var locks = MetaSections.Get(first is null ? null : PlanCommentMeta.Read(first.Body), "locks")?.Deserialize(MetaJsonContext.Default.MetaLockArray) ?? [];
+            // an entry edited into null or missing a field is no lock (and the next write drops it)
+            return (first, [.. locks.Where(l => l is { Dir: not null, Workspace: not null, User: not null, Head: not null, Run: not null })]);
         }
         catch (JsonException)
         {
             return (first, []); // damaged by an edit: no locks rather than a crash
-        }
-    }
-
-    private async Task SaveAsync(string repo, LockOwner owner, IssueComment? comment, MetaLock[] locks, CancellationToken cancellationToken)
-    {
-        // only the locks section is ours: the plan and approvals sections of the metadata stay as they are
-        var json = MetaSections.Set(comment is null ? null : PlanCommentMeta.Read(comment.Body), "locks", JsonSerializer.SerializeToNode(locks, MetaJsonContext.Default.MetaLockArray));
-        if (comment is null)
-        {
-            await vcs.CreateCommentAsync(repo, owner.PullRequest, PlanCommentMeta.With(PlanCommentMeta.Placeholder(owner.HeadSha), json), cancellationToken).ConfigureAwait(false);
-        }
-        else if (PlanCommentMeta.Read(comment.Body) != json)
-        {
-            await vcs.UpdateCommentAsync(repo, comment.Id, PlanCommentMeta.With(comment.Body, json), cancellationToken).ConfigureAwait(false);
         }
     }
 
