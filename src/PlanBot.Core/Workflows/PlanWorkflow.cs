@@ -72,19 +72,31 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var masks = PlanDetails.CompileMasks(config.Comments.Mask);
         var locks = request.Owner is null ? null : request.Locks;
         var run = new ProjectRun(terraform, request, policy, masks, locks, config.LocksTtl);
-        if (request.FanOut is { LockAll: true } && locks is not null && request.Owner is { } lockOwner && request.TakeProjectLocks)
+        var runOrder = RunOrder(request.FanOut, order);
+        if (locks is not null && request.Owner is { } lockOwner && request.TakeProjectLocks && request.FanOut?.Gather is null)
         {
-            foreach (var name in order)
+            // Every project lock of the run is asked for at once (issue 19), not as each project starts: the PR
+            // claims every project it changes, whether or not an upstream failure leaves one unplanned, and the
+            // github backend writes all those queued behind its first edit in one more edit (~2 edits a run
+            // instead of one per project). The first project still waits only for its own.
+            var claimed = request.FanOut is { LockAll: true } ? order : runOrder;
+            var taken = claimed.ToDictionary(n => n, n => TrustedBase.Observed(locks.AcquireAsync(LockKeyOf(lockOwner, selected[n].Project), lockOwner, config.LocksTtl, cancellationToken)), StringComparer.Ordinal);
+            if (request.FanOut is { LockAll: true })
             {
-                var project = selected[name].Project;
-                if (await locks.AcquireAsync(new LockKey(LockKind.Project, lockOwner.Repo, project.Dir, project.Workspace), lockOwner, config.LocksTtl, cancellationToken).ConfigureAwait(false) is LockResult.HeldBy held)
+                foreach (var name in order)
                 {
-                    Report($"{name}: project lock held by #{held.Owner.PullRequest}; its matrix job reports it locked");
+                    if (await taken[name].ConfigureAwait(false) is LockResult.HeldBy held)
+                    {
+                        Report($"{name}: project lock held by #{held.Owner.PullRequest}; its matrix job reports it locked");
+                    }
                 }
+            }
+            else
+            {
+                run = run with { Taken = taken };
             }
         }
 
-        var runOrder = RunOrder(request.FanOut, order);
         var running = runOrder.ToHashSet(StringComparer.Ordinal);
         var results = await DagScheduler.RunAsync(
             runOrder,
@@ -218,7 +230,13 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
 
     private void Report(string message) => progress?.Report(message);
 
-    private sealed record ProjectRun(ITerraform Terraform, PlanRequest Request, ApprovalPolicy Policy, IReadOnlyList<System.Text.RegularExpressions.Regex> Masks, ILockStore? Locks, TimeSpan LockTtl);
+    private sealed record ProjectRun(ITerraform Terraform, PlanRequest Request, ApprovalPolicy Policy, IReadOnlyList<System.Text.RegularExpressions.Regex> Masks, ILockStore? Locks, TimeSpan LockTtl)
+    {
+        /// <summary>The project locks asked for when the run started, by project name (null: each project asks as it starts).</summary>
+        public IReadOnlyDictionary<string, Task<LockResult>>? Taken { get; init; }
+    }
+
+    private static LockKey LockKeyOf(LockOwner owner, Project project) => new(LockKind.Project, owner.Repo, project.Dir, project.Workspace);
 
     /// <summary>
     /// Takes the project lock for the PR (another PR's lock makes this project "locked by #N", the
@@ -232,9 +250,10 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         }
 
         var project = affected.Project;
-        var key = new LockKey(LockKind.Project, owner.Repo, project.Dir, project.Workspace);
+        var key = LockKeyOf(owner, project);
         ProjectResult Locked(string why) => new() { Project = project, Status = ProjectStatus.Locked, Error = why, Reasons = affected.Reasons };
-        if (run.Request.TakeProjectLocks && await locks.AcquireAsync(key, owner, run.LockTtl, cancellationToken).ConfigureAwait(false) is LockResult.HeldBy held)
+        var acquired = run.Taken?.GetValueOrDefault(project.Name) ?? (run.Request.TakeProjectLocks ? locks.AcquireAsync(key, owner, run.LockTtl, cancellationToken) : null);
+        if (acquired is not null && await acquired.ConfigureAwait(false) is LockResult.HeldBy held)
         {
             Report($"{project.Name}: project lock held by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u})");
             return Locked($"locked by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u}); this PR plans it once #{held.Owner.PullRequest} is merged and applied, closed, or unlocked there with `/planbot unlock`");
