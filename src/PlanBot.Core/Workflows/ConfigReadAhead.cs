@@ -11,4 +11,25 @@ namespace PlanBot.Core.Workflows;
 /// <param name="Relative">The config dir it was read under, relative to the checkout ('.' for its root).</param>
 /// <param name="Sha">The commit it was read at (a full SHA).</param>
 /// <param name="Read">The first of planbot.yaml / planbot.yml found there with its text; null: neither.</param>
-public sealed record ConfigReadAhead(string Checkout, string Relative, string Sha, Task<(string Path, string Text)?> Read);
+/// <remarks>
+/// A class with an internal constructor, not a record: only <see cref="RunConfigLoader.ReadAhead"/> makes one,
+/// so no caller can pair another commit's text with a SHA the loader trusts (or change one with <c>with</c>).
+/// </remarks>
+public sealed class ConfigReadAhead
+{
+    internal ConfigReadAhead(string checkout, string relative, string sha, Task<(string Path, string Text)?> read)
+    {
+        Checkout = checkout;
+        Relative = relative;
+        Sha = sha;
+        Read = read;
+    }
+
+    public string Checkout { get; }
+
+    public string Relative { get; }
+
+    public string Sha { get; }
+
+    public Task<(string Path, string Text)?> Read { get; }
+}

@@ -98,13 +98,15 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         }
 
         var running = runOrder.ToHashSet(StringComparer.Ordinal);
-        var results = await DagScheduler.RunAsync(
+        var scheduled = await DagScheduler.RunAsync(
             runOrder,
             n => [.. dependencies[n].Where(running.Contains)],
             config.Parallelism,
             (name, ct) => request.FanOut?.Gather is { } gather ? GatherProjectAsync(run, selected[name], gather, ct) : PlanLockedAsync(run, selected[name], ct),
             (name, reason) => new ProjectResult { Project = selected[name].Project, Status = ProjectStatus.Skipped, Error = reason, Reasons = selected[name].Reasons },
             cancellationToken).ConfigureAwait(false);
+        var results = new Dictionary<string, ProjectResult>(scheduled, StringComparer.Ordinal);
+        var lockWarnings = run.Taken is { } asked ? await SettleLocksAsync(asked, results).ConfigureAwait(false) : [];
 
         var report = new RunReport
         {
@@ -114,7 +116,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             Projects = runOrder.Select(n => results[n]).ToArray(),
             Deleted = changeSet.Deleted,
             Dependencies = dependencies.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
-            Warnings = discovery.Warnings.Concat(graph.Warnings)
+            Warnings = discovery.Warnings.Concat(graph.Warnings).Concat(lockWarnings)
                 .Concat(selected.Values.SelectMany(a => a.Project.ParseErrors.Select(e => $"{a.Project.Name}: HCL syntax error at {e}")))
                 .Distinct().ToArray(),
         };
@@ -234,6 +236,37 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
     {
         /// <summary>The project locks asked for when the run started, by project name (null: each project asks as it starts).</summary>
         public IReadOnlyDictionary<string, Task<LockResult>>? Taken { get; init; }
+    }
+
+    /// <summary>
+    /// Waits for the lock asks of projects that never ran (skipped for an upstream), so no lock write is
+    /// still on its way when the run's comment is written (the github backend edits that same comment)
+    /// or the process ends. A skipped project another PR holds says so; an ask that failed is a warning.
+    /// </summary>
+    private async Task<List<string>> SettleLocksAsync(IReadOnlyDictionary<string, Task<LockResult>> asked, Dictionary<string, ProjectResult> results)
+    {
+        var warnings = new List<string>();
+        foreach (var (name, ask) in asked)
+        {
+            try
+            {
+                if (await ask.ConfigureAwait(false) is LockResult.HeldBy held && results.TryGetValue(name, out var result) && result.Status == ProjectStatus.Skipped)
+                {
+                    results[name] = result with { Status = ProjectStatus.Locked, Error = $"locked by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u}); {result.Error}" };
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // a project that ran met this failure already and reports it; one that never ran says it here
+                if (results.TryGetValue(name, out var result) && result.Status == ProjectStatus.Skipped)
+                {
+                    warnings.Add($"{name}: its project lock could not be taken ({e.Message}); it was not planned ({result.Error})");
+                    Report($"{name}: project lock not taken: {e.Message}");
+                }
+            }
+        }
+
+        return warnings;
     }
 
     private static LockKey LockKeyOf(LockOwner owner, Project project) => new(LockKind.Project, owner.Repo, project.Dir, project.Workspace);

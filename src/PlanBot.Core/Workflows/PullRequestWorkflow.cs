@@ -73,11 +73,6 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         }
 
         var owner = new LockOwner(context.Repo, pr.Number, pr.HeadSha, pr.Author, context.RunId);
-        if (phase == FanOutPhase.Single && context.Selection.IsAffected)
-        {
-            locks.Prefetch(owner); // the github backend reads the other PRs' locks while the file list and discovery run
-        }
-
         var files = !context.Selection.IsAffected ? null : await (context.ChangedFiles ?? vcs.GetChangedFilesAsync(context.Repo, pr.Number, cancellationToken)).ConfigureAwait(false);
         if (files is null && context.Selection.IsAffected)
         {

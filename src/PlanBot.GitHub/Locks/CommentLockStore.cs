@@ -99,16 +99,27 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
     {
         LockRecord? Other(IEnumerable<LockRecord> locks) =>
             locks.FirstOrDefault(l => l.Key == key && l.Owner.PullRequest != owner.PullRequest && l.Expires > time.GetUtcNow());
-        if (Other(await Snapshot(key.Repo, owner.PullRequest).WaitAsync(cancellationToken).ConfigureAwait(false)) is null)
+        var seen = Snapshot(key.Repo, owner.PullRequest);
+        if (Other(await seen.WaitAsync(cancellationToken).ConfigureAwait(false)) is null)
         {
             return null;
         }
 
-        // shared as the next snapshot, so not cancelled with this caller: the others waiting on it would fail with it
-        var fresh = Observed(ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
+        Task<List<LockRecord>> fresh;
         lock (_snapshotGate)
         {
-            _snapshot = (key.Repo, owner.PullRequest, time.GetUtcNow(), fresh);
+            if (_snapshot is { } current && current.Repo == key.Repo && current.PullRequest == owner.PullRequest && current.Locks != seen && !current.Locks.IsFaulted && !current.Locks.IsCanceled)
+            {
+                // a read started after the one this caller saw confirms for it too: a run asking all its locks at
+                // once, with several held by other PRs, confirms them with one read, not one read per project
+                fresh = current.Locks;
+            }
+            else
+            {
+                // shared as the next snapshot, so not cancelled with this caller: the others waiting on it would fail with it
+                fresh = Observed(ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
+                _snapshot = (key.Repo, owner.PullRequest, time.GetUtcNow(), fresh);
+            }
         }
 
         return Other(await fresh.WaitAsync(cancellationToken).ConfigureAwait(false));

@@ -85,7 +85,20 @@ internal sealed class LockCommentWriter(IVcs vcs)
 
             foreach (var one in batch.GroupBy(p => (p.Repo, p.Owner.PullRequest)))
             {
-                await WriteAsync([.. one]).ConfigureAwait(false);
+                Pending[] changes = [.. one];
+                try
+                {
+                    await WriteAsync(changes).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // a bug here must fail this batch's callers, not leave _writing set and every later caller hanging
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    foreach (var change in changes)
+                    {
+                        change.Done.TrySetException(e);
+                    }
+                }
             }
         }
     }

@@ -285,7 +285,7 @@ public static class ChildProcess
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            ArrayPool<char>.Shared.Return(buffer, clearArray: true); // terraform output can hold secrets: the next renter must not see them
         }
     }
 
@@ -317,7 +317,7 @@ public static class ChildProcess
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true); // `show -json` holds sensitive values in clear
         }
 
         await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
