@@ -179,7 +179,19 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
     {
         var store = Store();
         _github.Calls.Clear();
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _github.BeforeAnswer = call =>
+        {
+            if (call.StartsWith("GET /repos/acme/infra/pulls?", StringComparison.Ordinal))
+            {
+                listed.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
         ((ILockStore)store).Prefetch(Pr(7));
+        await listed.Task.WaitAsync(Patience); // the prefetch itself asked, before any acquisition
+        _github.BeforeAnswer = null;
         var dirs = Enumerable.Range(0, 4).Select(i => $"envs/p{i}").ToArray();
         var results = await Task.WhenAll(dirs.Select(d => store.AcquireAsync(Key(d), Pr(7), TimeSpan.FromDays(7), CancellationToken.None))).WaitAsync(Patience);
 
