@@ -225,33 +225,11 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
     public async Task A_prefetch_whose_read_fails_and_is_never_used_leaves_no_unobserved_task_exception()
     {
         const string repo = "acme/unobserved-prefetch";
-        var unobserved = new List<Exception>();
-        void Record(object? sender, UnobservedTaskExceptionEventArgs e)
-        {
-            if (e.Exception.Flatten().InnerExceptions.Any(x => x.Message.Contains(repo, StringComparison.Ordinal)))
-            {
-                lock (unobserved)
-                {
-                    unobserved.Add(e.Exception);
-                }
-            }
-        }
-
-        TaskScheduler.UnobservedTaskException += Record;
-        try
+        var unobserved = await UnobservedErrors.DuringAsync(repo, () =>
         {
             _github.FailNext(1, 422, where: call => call.StartsWith($"GET /repos/{repo}/pulls?", StringComparison.Ordinal));
-            await PrefetchAndDropAsync(repo);
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
-        finally
-        {
-            TaskScheduler.UnobservedTaskException -= Record;
-        }
-
+            return PrefetchAndDropAsync(repo);
+        });
         unobserved.ShouldBeEmpty();
     }
 

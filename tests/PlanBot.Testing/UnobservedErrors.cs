@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 
-namespace PlanBot.Core.Tests.Workflows;
+namespace PlanBot.Testing;
 
 /// <summary>The task exceptions carrying a marker that nobody observed while some work ran (found by the finalizer after a full collection).</summary>
-internal static class UnobservedErrors
+public static class UnobservedErrors
 {
     public static async Task<List<Exception>> DuringAsync(string marker, Func<Task> work)
     {
