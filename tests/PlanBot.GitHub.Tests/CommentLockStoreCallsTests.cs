@@ -17,14 +17,7 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
     private FakeGitHub _github = null!;
 
-    public async Task InitializeAsync()
-    {
-        _github = await FakeGitHub.StartAsync();
-        for (var pr = 1; pr <= 40; pr++)
-        {
-            _github.AddPull(pr, $"head{pr}", "base");
-        }
-    }
+    public async Task InitializeAsync() => _github = await CommentLockStoreTests.WithOpenPullsAsync();
 
     public async Task DisposeAsync() => await _github.DisposeAsync();
 

@@ -13,13 +13,18 @@ public sealed class CommentLockStoreTests : LockStoreContract, IAsyncLifetime
 {
     private FakeGitHub _github = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _github = await WithOpenPullsAsync();
+
+    /// <summary>A fake GitHub with PRs #1–#40 open: the PRs whose comments the backend keeps locks in.</summary>
+    internal static async Task<FakeGitHub> WithOpenPullsAsync()
     {
-        _github = await FakeGitHub.StartAsync();
+        var github = await FakeGitHub.StartAsync();
         for (var pr = 1; pr <= 40; pr++)
         {
-            _github.AddPull(pr, $"head{pr}", "base");
+            github.AddPull(pr, $"head{pr}", "base");
         }
+
+        return github;
     }
 
     public async Task DisposeAsync() => await _github.DisposeAsync();

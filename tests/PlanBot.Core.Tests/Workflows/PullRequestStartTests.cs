@@ -140,31 +140,8 @@ public sealed class PullRequestStartTests : IAsyncLifetime
         await _repo.CommitAsync("broken on main");
         await _repo.GitAsync("checkout", "-q", "pr");
         var marker = $"GET /repos/acme/infra/pulls/7/files: 502 ({Guid.NewGuid():N})";
-        var unobserved = new List<Exception>();
-        void Seen(object? sender, UnobservedTaskExceptionEventArgs e)
-        {
-            if (e.Exception.InnerExceptions.Any(x => x.Message == marker))
-            {
-                lock (unobserved)
-                {
-                    unobserved.Add(e.Exception);
-                }
-            }
-        }
-
-        TaskScheduler.UnobservedTaskException += Seen;
-        try
-        {
-            await FailWithTheListAskedAsync(marker);
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            unobserved.ShouldBeEmpty("the failed list's error was marked as seen");
-        }
-        finally
-        {
-            TaskScheduler.UnobservedTaskException -= Seen;
-        }
+        var unobserved = await UnobservedErrors.DuringAsync(marker, () => FailWithTheListAskedAsync(marker));
+        unobserved.ShouldBeEmpty("the failed list's error was marked as seen");
     }
 
     private async Task FailWithTheListAskedAsync(string failure)
