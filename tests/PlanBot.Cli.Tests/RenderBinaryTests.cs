@@ -41,7 +41,7 @@ public class RenderBinaryTests
         using var dir = new TempDir();
         var bad = dir.Combine("bad.json");
         await File.WriteAllTextAsync(bad, "{\"format_version\": ");
-        var empty = dir.Combine("empty.json"); // a file of no bytes is not mapped (MappedFile) but read, and is not JSON
+        var empty = dir.Combine("empty.json"); // a file of no bytes is not mapped (MappedPlanFile) but read, and is not JSON
         await File.WriteAllBytesAsync(empty, []);
         foreach (var (args, says) in new[]
                  {
