@@ -80,6 +80,18 @@ public class RenderBinaryTests
         (await stdout).ShouldBe(await PlanbotRender(path));
     }
 
+    /// <summary>planbot-render is linked like the Action's planbot: at a fixed address, not dehydrated, hardened (docs/security.md).</summary>
+    [RenderBinaryTheory]
+    [InlineData("planbot-render")]
+    public void The_published_native_binary_is_linked_at_a_fixed_address_and_keeps_its_hardening(string binary)
+    {
+        var elf = ElfImage.Read(RenderBinary.Path!);
+        Path.GetFileName(RenderBinary.Path).ShouldBe(binary);
+        elf.PositionIndependent.ShouldBeFalse();
+        elf.Sections.ShouldNotContain(".hydrated");
+        (elf.RelRo, elf.BindNow, elf.ExecutableStack).ShouldBe((true, true, false));
+    }
+
     private static async Task<string> PlanbotRender(string path)
     {
         var stdout = new StringWriter();
