@@ -15,8 +15,8 @@ ARG TARGETARCH
 RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
  && dotnet publish src/PlanBot.Cli -c Release -r $RID --self-contained false -p:PublishReadyToRun=true -o /out
 
-# planbot-render: the comment of one plan JSON as a NativeAOT binary (src/PlanBot.Render, issue 19),
-# ~50 ms and ~10 MiB where `planbot render` takes ~250 ms and ~45 MiB. .ci/run publishes it the same
+# planbot-render: the comment of one plan JSON as a NativeAOT binary of Core alone (src/PlanBot.Render,
+# issue 19), byte for byte `planbot render`'s with default settings. .ci/run publishes it the same
 # way and runs RenderBinaryTests on it; the smoke test runs the binary here.
 FROM ${SDK_IMAGE} AS render-build
 RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
@@ -27,9 +27,9 @@ RUN RID=linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) \
  && dotnet publish src/PlanBot.Render -c Release -r $RID -o /render \
  && /render/planbot-render --help >/dev/null
 
-# The Action's planbot: the same CLI as a NativeAOT executable without the service's commands (issue 19:
-# ~10× faster to start than `dotnet planbot.dll`; docs/performance.md). .ci/run publishes it the same way
-# and runs PlanBot.Published.Tests on it.
+# The Action's planbot: the same CLI as a NativeAOT executable without the service's commands, linked at a
+# fixed address (issue 19: starts in ~15 ms, `dotnet planbot.dll` in ~125; docs/performance.md, and
+# docs/security.md for the ASLR trade-off). .ci/run publishes it the same way and runs PlanBot.Published.Tests on it.
 FROM ${SDK_IMAGE} AS action-build
 RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

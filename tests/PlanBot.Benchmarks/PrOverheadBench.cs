@@ -64,6 +64,9 @@ public static partial class PrOverheadBench
         // the GitHub calls of each build's last run, and of its last shimmed run (with --first-only: the calls before the first terraform, and the first level's lock calls, as its projects then fail at once)
         var calls = new string[dlls.Count][];
         var callsToFirst = new string[dlls.Count][];
+        // the shimmed runs' GitHub calls as the fake GitHub received them (unix ns), and each build's last one before its first terraform, in ms after launch
+        var received = new List<(long UnixNs, string Call)>();
+        var beforeFirst = new string[dlls.Count];
         var loads = new List<string>();
         var runs = 0;
         for (var round = 0; round <= rounds; round++)
@@ -116,7 +119,22 @@ public static partial class PrOverheadBench
                 var shimmed = StartupBench.Actions(github, dir, scenario.Repo.Root, "pull_request", dir.Combine("event.json"), (++runs).ToString(CultureInfo.InvariantCulture));
                 shimmed["PLANBOT_TERRAFORM_BINARY"] = shim;
                 var shimmedBefore = Calls(github).Length;
+                lock (received)
+                {
+                    received.Clear();
+                }
+
+                github.BeforeAnswer = call =>
+                {
+                    lock (received)
+                    {
+                        received.Add(((DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100, call));
+                    }
+
+                    return Task.CompletedTask;
+                };
                 var (timed, _, error) = await ChildTimer.RunAsync([.. StartupBench.Launch(dlls[d]), "run"], environment: shimmed);
+                github.BeforeAnswer = null;
                 callsToFirst[d] = Calls(github)[shimmedBefore..];
                 if ((timed.ExitCode != 0 && !firstOnly) || !File.Exists(mark))
                 {
@@ -124,9 +142,15 @@ public static partial class PrOverheadBench
                     return 1;
                 }
 
+                var firstNs = long.Parse((await File.ReadAllTextAsync(mark)).Trim(), CultureInfo.InvariantCulture);
                 if (round > 0)
                 {
-                    first[d].Add((long.Parse((await File.ReadAllTextAsync(mark)).Trim(), CultureInfo.InvariantCulture) - timed.StartedUnixNs) / 1e6);
+                    first[d].Add((firstNs - timed.StartedUnixNs) / 1e6);
+                }
+
+                lock (received)
+                {
+                    beforeFirst[d] = string.Join(", ", received.Where(r => r.UnixNs < firstNs).Select(r => $"{Number().Replace(r.Call.Split('?')[0].Replace("/repos/acme/infra/", "", StringComparison.Ordinal), "N")} {(r.UnixNs - timed.StartedUnixNs) / 1e6:0}"));
                 }
             }
 
@@ -139,6 +163,7 @@ public static partial class PrOverheadBench
             {
                 Console.WriteLine($"pr-overhead {dlls[d]}: first terraform starts {ChildTimer.Ms(ChildTimer.Median(first[d]))} ms after launch (min {ChildTimer.Ms(first[d].DefaultIfEmpty(double.NaN).Min())}, {rounds} rounds)  [target ≤ 80 ms]");
                 Console.WriteLine($"pr-overhead {dlls[d]}: GitHub calls of the shimmed run (its terraform fails at once: the first level's 8 projects take their locks, the others are skipped): {CallSummary(callsToFirst[d])}");
+                Console.WriteLine($"pr-overhead {dlls[d]}: GitHub calls before the first terraform in the last round, as received (ms after launch): {beforeFirst[d]}");
             }
 
             Console.WriteLine($"pr-overhead: done, loads after each round: {string.Join(" | ", loads)}");
