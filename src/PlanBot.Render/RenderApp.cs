@@ -53,9 +53,7 @@ public static class RenderApp
         try
         {
             var masks = PlanDetails.CompileMasks(PlanBotConfig.Default.Comments.Mask);
-            var plan = MappedFile.TryMap(planJson) is { } mapped
-                ? PlanReader.ReadDetailed(mapped, planJson, masks)
-                : await PlanReader.ReadDetailedFileAsync(planJson, masks).ConfigureAwait(false);
+            var plan = await MappedPlanFile.ReadDetailedOnceAsync(planJson, masks).ConfigureAwait(false);
             await stdout.WriteAsync(Render(plan, project)).ConfigureAwait(false);
             await stdout.FlushAsync().ConfigureAwait(false);
             return 0;

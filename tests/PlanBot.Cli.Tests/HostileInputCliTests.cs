@@ -78,6 +78,31 @@ public class HostileInputCliTests
         OneLine(errors, "cannot read the pull_request event");
     }
 
+    /// <summary>`planbot render` maps its one plan (MappedPlanFile); what cannot be mapped is read, and worded, as before.</summary>
+    [Theory]
+    [InlineData("missing", "cannot read the plan file")]
+    [InlineData("directory", "cannot read the plan file")]
+    [InlineData("empty", "plan.json:1: not a valid terraform plan JSON document")]
+    [InlineData("truncated", "plan.json")]
+    public async Task Render_of_a_plan_file_that_cannot_be_mapped_or_read_exits_2(string kind, string says)
+    {
+        using var dir = new TempDir();
+        var file = kind == "directory" ? dir.Path : dir.Combine("plan.json");
+        if (kind == "empty")
+        {
+            await File.WriteAllBytesAsync(file, []);
+        }
+        else if (kind == "truncated")
+        {
+            await File.WriteAllTextAsync(file, """{"format_version": "1.2", "resource_changes": [""");
+        }
+
+        var (code, output, errors) = await Run("render", "--plan-json", file);
+        code.ShouldBe(2, errors);
+        OneLine(errors, says);
+        output.ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task An_unwritable_output_exits_2_before_terraform_runs()
     {

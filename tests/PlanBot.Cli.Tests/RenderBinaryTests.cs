@@ -41,7 +41,7 @@ public class RenderBinaryTests
         using var dir = new TempDir();
         var bad = dir.Combine("bad.json");
         await File.WriteAllTextAsync(bad, "{\"format_version\": ");
-        var empty = dir.Combine("empty.json"); // a file of no bytes is not mapped (MappedFile) but read, and is not JSON
+        var empty = dir.Combine("empty.json"); // a file of no bytes is not mapped (MappedPlanFile) but read, and is not JSON
         await File.WriteAllBytesAsync(empty, []);
         foreach (var (args, says) in new[]
                  {
@@ -78,6 +78,18 @@ public class RenderBinaryTests
         await process.WaitForExitAsync();
         process.ExitCode.ShouldBe(0, await stderr);
         (await stdout).ShouldBe(await PlanbotRender(path));
+    }
+
+    /// <summary>planbot-render is linked like the Action's planbot: at a fixed address, not dehydrated, hardened (docs/security.md).</summary>
+    [RenderBinaryTheory]
+    [InlineData("planbot-render")]
+    public void The_published_native_binary_is_linked_at_a_fixed_address_and_keeps_its_hardening(string binary)
+    {
+        var elf = ElfImage.Read(RenderBinary.Path!);
+        Path.GetFileName(RenderBinary.Path).ShouldBe(binary);
+        elf.PositionIndependent.ShouldBeFalse();
+        elf.Sections.ShouldNotContain(".hydrated");
+        (elf.RelRo, elf.BindNow, elf.ExecutableStack).ShouldBe((true, true, false));
     }
 
     private static async Task<string> PlanbotRender(string path)

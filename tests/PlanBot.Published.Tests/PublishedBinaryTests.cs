@@ -128,6 +128,27 @@ public sealed class PublishedBinaryTests(ITestOutputHelper output) : ActionRunTe
         done.ShouldContain(" 0 gc: done", Case.Sensitive, "no garbage collection in the whole run");
     }
 
+    /// <summary>
+    /// The Action's executable starts without expanding or relocating its type data (issue 19): it is
+    /// linked at a fixed address and not dehydrated, and keeps the hardening a fixed address allows
+    /// (docs/security.md "The Action's executable is not position-independent"). git, a
+    /// position-independent executable, shows the reader tells the two apart.
+    /// </summary>
+    [AotBinaryFact]
+    public void The_actions_executable_is_linked_at_a_fixed_address_and_keeps_relro_bind_now_and_a_non_executable_stack()
+    {
+        ElfImage.Read(OnPath("git")).PositionIndependent.ShouldBeTrue("git is a position-independent executable");
+        var planbot = ElfImage.Read(PublishedBinary.Aot.ShouldNotBeNull());
+        planbot.PositionIndependent.ShouldBeFalse("PositionIndependentExecutable=false");
+        planbot.Sections.ShouldNotContain(".hydrated", "IlcDehydrate=false: no data to expand at start-up");
+        planbot.RelRo.ShouldBeTrue();
+        planbot.BindNow.ShouldBeTrue();
+        planbot.ExecutableStack.ShouldBeFalse();
+    }
+
+    private static string OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(dir => Path.Combine(dir, name)).First(File.Exists);
+
     [AotBinaryFact]
     public async Task The_actions_executable_leaves_the_service_commands_out_and_says_where_they_are()
     {

@@ -25,7 +25,8 @@ public static class RenderCommand
         {
             output.CheckWritable(parse);
             var config = parse.GetValue(repo) is { } dir ? cli.Settings.LoadConfig(Path.GetFullPath(dir)).Config : PlanBotConfig.Default;
-            var plan = await PlanReader.ReadDetailedFileAsync(parse.GetValue(planJson)!, PlanDetails.CompileMasks(config.Comments.Mask), cancellationToken).ConfigureAwait(false);
+            // one plan, then the process exits: mapped, not copied (MappedPlanFile)
+            var plan = await MappedPlanFile.ReadDetailedOnceAsync(parse.GetValue(planJson)!, PlanDetails.CompileMasks(config.Comments.Mask), cancellationToken).ConfigureAwait(false);
             var report = SinglePlanReport.Of(plan, parse.GetValue(project)!, config);
             await output.WriteAsync(cli, parse, report, config.Comments, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
