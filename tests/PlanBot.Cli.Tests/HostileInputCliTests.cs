@@ -32,6 +32,52 @@ public class HostileInputCliTests
         OneLine(errors, "plan.json");
     }
 
+    /// <summary>
+    /// GitHub caps an event payload at 25 MB: a larger GITHUB_EVENT_PATH is refused by its size, naming the variable,
+    /// the size and the limit, before it is read (a sparse file: its length alone says so); a file with no length
+    /// (a device that never ends) is refused once what was read passes the cap, never read whole.
+    /// </summary>
+    [Fact]
+    public async Task An_event_file_over_githubs_25_mb_is_refused_naming_the_variable_its_size_and_the_limit()
+    {
+        using var dir = new TempDir();
+        var eventPath = dir.Combine("event.json");
+        await using (var file = File.Create(eventPath))
+        {
+            file.SetLength(25 * 1024 * 1024 + 1); // sparse: nothing is written
+        }
+
+        async Task<(int Code, string Errors)> RunWith(string path)
+        {
+            var settings = Hosting.PlanBotSettings.From(name => name switch
+            {
+                "GITHUB_EVENT_NAME" => "pull_request", "GITHUB_EVENT_PATH" => path, "GITHUB_REPOSITORY" => "acme/infra", "GITHUB_TOKEN" => "t",
+                "GITHUB_WORKSPACE" => dir.Path, "PLANBOT_DATA_DIR" => dir.Combine("data"), _ => null,
+            });
+            var stderr = new StringWriter();
+            var code = await CliApp.RunAsync(["run"], new StringWriter(), stderr, settings).WaitAsync(TimeSpan.FromMinutes(2)); // a read of the whole device never ends
+            return (code, stderr.ToString());
+        }
+
+        var (code, errors) = await RunWith(eventPath);
+        code.ShouldBe(2, errors);
+        OneLine(errors, $"GITHUB_EVENT_PATH {eventPath} is 26,214,401 bytes, over the 26,214,400 bytes (25 MB) GitHub caps an event payload at");
+
+        (code, errors) = await RunWith("/dev/zero");
+        code.ShouldBe(2, errors);
+        OneLine(errors, "GITHUB_EVENT_PATH /dev/zero is more than 26,214,400 bytes, over the 26,214,400 bytes (25 MB)");
+
+        // at the cap it is read and parsed: the refusal is the size, not the content
+        await using (var file = File.OpenWrite(eventPath))
+        {
+            file.SetLength(25 * 1024 * 1024);
+        }
+
+        (code, errors) = await RunWith(eventPath);
+        code.ShouldBe(2, errors);
+        OneLine(errors, "cannot read the pull_request event");
+    }
+
     /// <summary>`planbot render` maps its one plan (MappedPlanFile); what cannot be mapped is read, and worded, as before.</summary>
     [Theory]
     [InlineData("missing", "cannot read the plan file")]

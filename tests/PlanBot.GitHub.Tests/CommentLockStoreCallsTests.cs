@@ -107,12 +107,9 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
         await hold.Reached.Task.WaitAsync(Patience);
         _github.Calls.Clear();
         var rest = dirs.Skip(1).Select(d => store.ReleaseAsync(Key(d), Pr(7), CancellationToken.None)).ToArray();
-        var deadline = DateTime.UtcNow + Patience;
-        while (store.QueuedWrites < rest.Length && !rest.Any(r => r.IsCompleted) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10); // a release first reads the locks held (its own read, not shared): wait until all five queued
-        }
-
+        // a release first reads the locks held (its own read, not shared): wait until all five queued, or one
+        // answered without queuing (then the count below says so at once rather than after the patience)
+        await Task.WhenAny(store.QueuedWritesReach(rest.Length), Task.WhenAny(rest)).WaitAsync(Patience);
         store.QueuedWrites.ShouldBe(rest.Length);
         hold.Released.SetResult();
         (await first.WaitAsync(Patience)).ShouldBeOfType<LockResult.Released>();

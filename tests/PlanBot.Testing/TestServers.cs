@@ -58,11 +58,7 @@ public static class TestServers
     {
         var script = Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "sqs.js");
         Install(Path.Combine(Fixtures.RepoRoot, ".ci", "emulators", "node_modules", "local-aws-sqs", "package.json"));
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[script, "--port", "0", "--hostname", "127.0.0.1"])
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = Supervised("node", [script, "--port", "0", "--hostname", "127.0.0.1"]);
 
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Text.StringBuilder();
@@ -139,11 +135,7 @@ public static class TestServers
         }
 
         var port = FreePort();
-        var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments(port.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = Supervised(executable, arguments(port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {bin}");
         process.OutputDataReceived += (_, _) => { };
@@ -172,6 +164,39 @@ public static class TestServers
         }
 
         throw new InvalidOperationException($"{bin} did not listen on port {port} within {startSeconds} s");
+    }
+
+    /// <summary>
+    /// Runs a server under <c>sh</c> holding the test process's end of a pipe as its stdin: when the test process
+    /// is gone, however it ended, the kernel closes that pipe and the watcher SIGKILLs the server. Ending the
+    /// servers from the test process at exit cannot be relied on: vstest kills the testhost ~100 ms after the run
+    /// (VSTEST_TESTHOST_SHUTDOWN_TIMEOUT), often before a ProcessExit handler ran or finished, and
+    /// <c>Process.Kill(entireProcessTree: true)</c> SIGSTOPs a process, scans /proc for its children and only then
+    /// SIGKILLs it: killed in between, the server was left stopped (state T), re-parented to init, for good.
+    /// The server's own stdin is /dev/null: it never reads the terminal (no SIGTTIN) nor the pipe. The watcher's
+    /// output goes to /dev/null so it never holds the server's output pipes open. The wrapper exits with the server.
+    /// </summary>
+    private static ProcessStartInfo Supervised(string executable, IEnumerable<string> arguments)
+    {
+        const string watchdog = """
+            exec 3<&0
+            "$@" 0</dev/null &
+            server=$!
+            { while IFS= read -r _; do :; done; kill -KILL "$server"; } 0<&3 3<&- >/dev/null 2>&1 &
+            watcher=$!
+            exec 3<&-
+            wait "$server"
+            code=$?
+            kill -KILL "$watcher" 2>/dev/null
+            exit "$code"
+            """;
+        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["-c", watchdog, "planbot-test-server", executable, .. arguments])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return info;
     }
 
     private static void Track(Process process)
@@ -247,21 +272,27 @@ public static class TestServers
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Closes each server's watched stdin: its watcher SIGKILLs it (the kernel does the same if this never runs).</summary>
     private static void StopAll()
     {
         lock (Started)
         {
             foreach (var process in Started)
             {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // already gone
-                }
+                Stop(process);
             }
+        }
+    }
+
+    internal static void Stop(Process process)
+    {
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // the wrapper is gone already: so is its server
         }
     }
 }
@@ -271,16 +302,13 @@ public sealed class SqsEmulator(string endpoint, Process process) : IDisposable
 {
     public string Endpoint { get; } = endpoint;
 
+    /// <summary>Stops the server as the end of the test process would (<see cref="TestServers"/>' watcher SIGKILLs it) and waits until it is gone.</summary>
     public void Dispose()
     {
-        try
+        TestServers.Stop(process);
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
+            throw new InvalidOperationException($"the SQS emulator (pid {process.Id}) did not stop within a minute of its watched stdin closing");
         }
     }
 }

@@ -202,9 +202,9 @@ public static class RunCommand
         WebhookEvent webhook;
         try
         {
-            webhook = WebhookParser.Parse(eventName, File.ReadAllBytes(eventPath));
+            webhook = WebhookParser.Parse(eventName, ReadEventFile(eventPath));
         }
-        catch (Exception e) when (e is JsonException or IOException)
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"GITHUB_EVENT_PATH {eventPath}: cannot read the {eventName} event ({e.Message})");
         }
@@ -212,6 +212,41 @@ public static class RunCommand
         var repository = webhook.Repo.Length > 0 ? webhook.Repo : ActionSettings.Required(action.Repository, "GITHUB_REPOSITORY");
         return GitHubEvents.ToEvent(webhook) with { Repo = repository };
     }
+
+    /// <summary>GitHub caps a webhook payload at 25 MB (the service refuses a larger body the same way: ServerOptions.MaxBodyBytes).</summary>
+    internal const int MaxEventBytes = 25 * 1024 * 1024;
+
+    /// <summary>
+    /// The event file's bytes, refused when over <see cref="MaxEventBytes"/> before any is read: its length when
+    /// it has one, else (a pipe, a device) as soon as what was read passes the cap. A file GitHub could not have
+    /// written must not make the run allocate whatever it holds.
+    /// </summary>
+    private static byte[] ReadEventFile(string eventPath)
+    {
+        using var file = new FileStream(eventPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        if (file.CanSeek && file.Length > MaxEventBytes)
+        {
+            throw TooLarge(eventPath, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{file.Length:N0} bytes"));
+        }
+
+        using var content = new MemoryStream(file.CanSeek ? (int)file.Length : 0); // a /proc file says 0 and still has content: it grows
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = file.Read(chunk)) > 0)
+        {
+            if (content.Length + read > MaxEventBytes)
+            {
+                throw TooLarge(eventPath, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"more than {MaxEventBytes:N0} bytes"));
+            }
+
+            content.Write(chunk, 0, read);
+        }
+
+        return content.Length == content.Capacity ? content.GetBuffer() : content.ToArray();
+    }
+
+    private static UsageException TooLarge(string eventPath, string size) =>
+        new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"GITHUB_EVENT_PATH {eventPath} is {size}, over the {MaxEventBytes:N0} bytes (25 MB) GitHub caps an event payload at; point GITHUB_EVENT_PATH at the event file the runner wrote"));
 
     /// <summary>schedule / workflow_dispatch: drift.json, the job summary and `drifted-projects`.</summary>
     private static async Task WriteDriftOutputsAsync(DriftReport report, PlanBotConfig config, PlanBotSettings settings, CancellationToken cancellationToken)

@@ -35,6 +35,9 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
     /// <summary>Lock changes waiting for the next write of a PR comment (tests: what the next edit will carry).</summary>
     internal int QueuedWrites => _own.Queued;
 
+    /// <summary>Completes once at least <paramref name="count"/> lock changes wait for the next write (tests: instead of polling <see cref="QueuedWrites"/>).</summary>
+    internal Task QueuedWritesReach(int count) => _own.QueuedAtLeast(count);
+
     /// <summary>The shared read of the other PRs' locks, if one was started (tests: wait for a prefetch without observing it).</summary>
     internal Task? SnapshotRead
     {

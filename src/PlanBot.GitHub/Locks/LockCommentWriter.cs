@@ -27,6 +27,7 @@ internal sealed class LockCommentWriter(IVcs vcs)
     private readonly Lock _gate = new();
     private List<Pending> _queue = [];
     private bool _writing;
+    private List<(int Count, TaskCompletionSource Reached)>? _waiters;
 
     /// <summary>The changes waiting behind the write in flight: the next batch.</summary>
     internal int Queued
@@ -37,6 +38,25 @@ internal sealed class LockCommentWriter(IVcs vcs)
             {
                 return _queue.Count;
             }
+        }
+    }
+
+    /// <summary>
+    /// Completes once at least <paramref name="count"/> changes wait behind the write in flight (tests: a signal,
+    /// not a poll of <see cref="Queued"/>, for "every caller started meanwhile has queued").
+    /// </summary>
+    internal Task QueuedAtLeast(int count)
+    {
+        lock (_gate)
+        {
+            if (_queue.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (_waiters ??= []).Add((count, reached));
+            return reached.Task;
         }
     }
 
@@ -54,6 +74,14 @@ internal sealed class LockCommentWriter(IVcs vcs)
             _queue.Add(pending);
             start = !_writing;
             _writing = true;
+            if (_waiters is { Count: > 0 } waiters)
+            {
+                foreach (var waiter in waiters.Where(w => w.Count <= _queue.Count).ToArray())
+                {
+                    waiters.Remove(waiter);
+                    waiter.Reached.TrySetResult();
+                }
+            }
         }
 
         if (start)

@@ -6,7 +6,8 @@ using PlanBot.Core.Common;
 namespace PlanBot.Terraform.Git;
 
 /// <summary>The git command line, asked the questions <see cref="IGit"/> defines.</summary>
-public sealed class GitCli : IGit
+/// <param name="inherited">The environment git starts from instead of this process's own (tests); either way without what <see cref="GitEnvironment.Withheld"/> names.</param>
+public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null) : IGit
 {
     /// <summary>
     /// Full commit SHAs already verified per repository: a commit that exists keeps existing (a branch
@@ -51,7 +52,7 @@ public sealed class GitCli : IGit
 
     private async Task<string> RevParseAsync(string repoDir, string reference, bool fullSha, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["rev-parse", "--verify", "--quiet", reference + "^{commit}"], cancellationToken, allowFailure: true, query: true, inherited: inherited).ConfigureAwait(false);
         if (output.Trim() is not { Length: 40 } sha)
         {
             throw new UsageException($"'{reference}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
@@ -67,7 +68,7 @@ public sealed class GitCli : IGit
 
     public async Task<string> MergeBaseAsync(string repoDir, string a, string b, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["merge-base", a, b], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["merge-base", a, b], cancellationToken, allowFailure: true, query: true, inherited: inherited).ConfigureAwait(false);
         return output.Trim() is { Length: 40 } sha
             ? sha
             : throw new UsageException($"{a[..7]} and {b[..7]} have no common ancestor; is the base from the same repository (a shallow clone needs `git fetch --unshallow`)?");
@@ -75,7 +76,7 @@ public sealed class GitCli : IGit
 
     public async Task<IReadOnlyList<ChangedFile>> DiffAsync(string repoDir, string fromSha, string toSha, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(repoDir, ["-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M", "--no-ext-diff", fromSha, toSha], cancellationToken, query: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M", "--no-ext-diff", fromSha, toSha], cancellationToken, query: true, inherited: inherited).ConfigureAwait(false);
         return ParseNameStatus(output);
     }
 
@@ -83,7 +84,7 @@ public sealed class GitCli : IGit
     {
         var commit = await ResolveAsync(repoDir, sha, cancellationToken).ConfigureAwait(false);
         // ls-tree tells "no such file" apart from a failure; only a regular file (not a symlink) is read
-        var entry = await RunAsync(repoDir, ["ls-tree", commit, "--", path], cancellationToken, query: true).ConfigureAwait(false);
+        var entry = await RunAsync(repoDir, ["ls-tree", commit, "--", path], cancellationToken, query: true, inherited: inherited).ConfigureAwait(false);
         if (entry.Trim().Length == 0)
         {
             return null;
@@ -94,7 +95,7 @@ public sealed class GitCli : IGit
             throw new UsageException($"{path} at {commit[..7]} is not a regular file (a symlink or directory); make it a plain file");
         }
 
-        return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken, query: true).ConfigureAwait(false);
+        return await RunAsync(repoDir, ["show", $"{commit}:{path}"], cancellationToken, query: true, inherited: inherited).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -123,7 +124,7 @@ public sealed class GitCli : IGit
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(10));
-        var objects = GitObjects.Start(repoDir);
+        var objects = GitObjects.Start(repoDir, inherited);
         await using (objects.ConfigureAwait(false))
         {
             var commit = await objects.ReadAsync(sha + "^{commit}", timeout.Token).ConfigureAwait(false)
@@ -218,7 +219,7 @@ public sealed class GitCli : IGit
             throw new ArgumentException($"'{odd}' is not a full ref name", nameof(fullRefs));
         }
 
-        var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true, query: true).ConfigureAwait(false);
+        var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true, query: true, inherited: inherited).ConfigureAwait(false);
         var found = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -292,13 +293,14 @@ public sealed class GitCli : IGit
 
     /// <summary>Checks <paramref name="sha"/> out into a new detached worktree at <paramref name="path"/>.</summary>
     public Task AddWorktreeAsync(string repoDir, string sha, string path, CancellationToken cancellationToken) =>
-        RunAsync(repoDir, ["worktree", "add", "--detach", "--force", path, sha], cancellationToken);
+        RunAsync(repoDir, ["worktree", "add", "--detach", "--force", path, sha], cancellationToken, inherited: inherited);
 
     public Task RemoveWorktreeAsync(string repoDir, string path, CancellationToken cancellationToken) =>
-        RunAsync(repoDir, ["worktree", "remove", "--force", path], cancellationToken, allowFailure: true);
+        RunAsync(repoDir, ["worktree", "remove", "--force", path], cancellationToken, allowFailure: true, inherited: inherited);
 
     /// <param name="query">A local question that starts no other process (no fetch, no clone): run without a session of its own (<see cref="ProcessSpec.OwnSession"/>).</param>
-    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false, bool query = false)
+    /// <param name="inherited">The environment git starts from instead of this process's own; either way without what <see cref="GitEnvironment.Withheld"/> names.</param>
+    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false, bool query = false, IReadOnlyDictionary<string, string>? inherited = null)
     {
         var stdout = Path.GetTempFileName();
         try
@@ -310,7 +312,9 @@ public sealed class GitCli : IGit
                 WorkingDirectory = repoDir,
                 StdoutFile = stdout,
                 Timeout = TimeSpan.FromMinutes(10),
-                Environment = new Dictionary<string, string?> { ["GIT_TERMINAL_PROMPT"] = "0", ["LC_ALL"] = "C" },
+                Inherited = inherited,
+                Withhold = GitEnvironment.Withheld, // git answers about repoDir, with its own configuration, and runs no program PlanBot's environment names
+                Environment = GitEnvironment.Settings,
                 OwnSession = !query,
             }, cancellationToken).ConfigureAwait(false);
             if (outcome.NotFound)

@@ -30,8 +30,9 @@ public sealed class GitObjects : IAsyncDisposable
         _errors = process.StandardError.ReadToEndAsync();
     }
 
+    /// <param name="inherited">The environment git starts from instead of this process's own; either way without what <see cref="GitEnvironment.Withheld"/> names.</param>
     /// <exception cref="UsageException">git is not installed.</exception>
-    public static GitObjects Start(string repoDir)
+    public static GitObjects Start(string repoDir, IReadOnlyDictionary<string, string>? inherited = null)
     {
         var info = new ProcessStartInfo("git")
         {
@@ -46,8 +47,7 @@ public sealed class GitObjects : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        info.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        info.Environment["LC_ALL"] = "C";
+        GitEnvironment.Apply(info.Environment, inherited);
         var process = new Process { StartInfo = info };
         try
         {
