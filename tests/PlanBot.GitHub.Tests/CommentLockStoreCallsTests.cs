@@ -67,6 +67,41 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
             .ShouldBe([.. Enumerable.Range(0, queued).Select(i => $"envs/p{i}"), "envs/renewed"], ignoreOrder: true);
     }
 
+    /// <summary>A run's locks reach the writer microseconds apart: those that come while the PR's comment is read join that read's edit.</summary>
+    [Fact]
+    public async Task Acquisitions_that_arrive_while_the_comment_is_read_join_its_edit()
+    {
+        var store = Store();
+        (await store.AcquireAsync(Key("envs/before"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        _github.Calls.Clear();
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        _github.BeforeAnswer = async call =>
+        {
+            if (call.StartsWith("GET /repos/acme/infra/issues/7/comments", StringComparison.Ordinal) && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                reading.SetResult();
+                await release.Task;
+            }
+        };
+
+        var first = store.AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        await reading.Task.WaitAsync(Patience);
+        var rest = Enumerable.Range(1, 5).Select(i => store.AcquireAsync(Key($"envs/p{i}"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ToArray();
+        await Task.WhenAny(store.QueuedWritesReach(rest.Length), Task.WhenAny(rest)).WaitAsync(Patience);
+        store.QueuedWrites.ShouldBe(rest.Length, "queued while the first one's read is in flight");
+        release.SetResult();
+
+        (await first.WaitAsync(Patience)).ShouldBeOfType<LockResult.Acquired>();
+        (await Task.WhenAll(rest).WaitAsync(Patience)).ShouldAllBe(r => r is LockResult.Acquired);
+        Count("GET /repos/acme/infra/issues/7/comments").ShouldBe(1, "one read of the PR's comment");
+        Count("PATCH /repos/acme/infra/issues/comments/").ShouldBe(1, "the six locks in one edit");
+        _github.BeforeAnswer = null;
+        (await Store().ListAsync("acme/infra", CancellationToken.None)).Where(l => l.Owner.PullRequest == 7).Select(l => l.Key.Dir)
+            .ShouldBe(["envs/before", .. Enumerable.Range(0, 6).Select(i => $"envs/p{i}")], ignoreOrder: true);
+    }
+
     [Fact]
     public async Task A_failed_shared_edit_fails_every_acquisition_of_its_batch_and_none_is_told_acquired()
     {

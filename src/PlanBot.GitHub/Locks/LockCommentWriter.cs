@@ -9,10 +9,14 @@ namespace PlanBot.GitHub.Locks;
 /// Writes the lock changes of the <c>github</c> backend into PlanBot's comment on a PR, as a group
 /// commit. The comment is one record, so its read-modify-write must not interleave (one project's
 /// lock would overwrite another's); rather than each change waiting its turn for a read and an edit
-/// of its own, the changes that queue while a write is in flight are applied together by the next
-/// one: one comment read and at most one edit for the lot (per PR), and each caller gets the result
-/// of its own change. A failed read or edit fails every change of its batch, so nobody is told a lock
-/// is taken that was not written.
+/// of its own, the changes of one PR are applied together: one comment read and at most one edit for
+/// the lot, and each caller gets the result of its own change. A batch is sealed when its read
+/// returns, not when it starts, so the changes that arrive while the comment is being read join it
+/// (a run asks for all its project locks at once, and they reach the writer a few microseconds
+/// apart: sealed at the start, the first lock went alone and the rest waited for a second read and
+/// edit, ~12 ms before the first terraform on loopback, a round trip or two on GitHub). Changes that
+/// arrive during the edit wait for the next batch. A failed read fails the changes that were waiting
+/// for it, a failed edit every change of its batch, so nobody is told a lock is taken that was not written.
 /// </summary>
 internal sealed class LockCommentWriter(IVcs vcs)
 {
@@ -25,7 +29,7 @@ internal sealed class LockCommentWriter(IVcs vcs)
     }
 
     private readonly Lock _gate = new();
-    private List<Pending> _queue = [];
+    private readonly List<Pending> _queue = [];
     private bool _writing;
     private List<(int Count, TaskCompletionSource Reached)>? _waiters;
 
@@ -93,12 +97,12 @@ internal sealed class LockCommentWriter(IVcs vcs)
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Writes batch after batch until nothing is queued; never throws (every change is answered by <see cref="WriteAsync"/>).</summary>
+    /// <summary>Writes batch after batch, one PR at a time, until nothing is queued; never throws (every change is answered by <see cref="WriteAsync"/>).</summary>
     private async Task WriteQueuedAsync()
     {
         while (true)
         {
-            List<Pending> batch;
+            (string Repo, int PullRequest) pr;
             lock (_gate)
             {
                 if (_queue.Count == 0)
@@ -107,56 +111,81 @@ internal sealed class LockCommentWriter(IVcs vcs)
                     return;
                 }
 
-                batch = _queue;
-                _queue = [];
+                pr = (_queue[0].Repo, _queue[0].Owner.PullRequest);
             }
 
-            foreach (var one in batch.GroupBy(p => (p.Repo, p.Owner.PullRequest)))
+            var taken = new List<Pending>();
+            try
             {
-                Pending[] changes = [.. one];
-                try
-                {
-                    await WriteAsync(changes).ConfigureAwait(false);
-                }
+                await WriteAsync(pr, taken).ConfigureAwait(false);
+            }
 #pragma warning disable CA1031 // a bug here must fail this batch's callers, not leave _writing set and every later caller hanging
-                catch (Exception e)
+            catch (Exception e)
 #pragma warning restore CA1031
+            {
+                foreach (var change in taken)
                 {
-                    foreach (var change in changes)
-                    {
-                        change.Done.TrySetException(e);
-                    }
+                    change.Done.TrySetException(e);
                 }
             }
         }
     }
 
-    /// <summary>One PR's batch: one read of its comments, the changes in the order they came, one save.</summary>
-    private async Task WriteAsync(Pending[] batch)
+    /// <summary>The queued changes of <paramref name="pr"/>, in the order they came, out of the queue and into <paramref name="taken"/>; the cancelled ones answered as such.</summary>
+    private Pending[] Take((string Repo, int PullRequest) pr, List<Pending> taken)
     {
-        foreach (var gone in batch.Where(p => p.Cancellation.IsCancellationRequested))
+        Pending[] mine;
+        lock (_gate)
+        {
+            mine = [.. _queue.Where(p => (p.Repo, p.Owner.PullRequest) == pr)];
+            _queue.RemoveAll(p => (p.Repo, p.Owner.PullRequest) == pr);
+            taken.AddRange(mine);
+        }
+
+        foreach (var gone in mine.Where(p => p.Cancellation.IsCancellationRequested))
         {
             gone.Done.TrySetCanceled(gone.Cancellation);
         }
 
-        var live = batch.Where(p => !p.Cancellation.IsCancellationRequested).ToArray();
+        return [.. mine.Where(p => !p.Cancellation.IsCancellationRequested)];
+    }
+
+    /// <summary>One PR's batch: one read of its comments, the changes queued until it returns applied in the order they came, one save.</summary>
+    private async Task WriteAsync((string Repo, int PullRequest) pr, List<Pending> taken)
+    {
+        var live = Take(pr, taken);
         if (live.Length == 0)
         {
             return;
         }
 
+        IReadOnlyList<IssueComment> comments;
+        using (var reading = new AllCancelled(live.Select(p => p.Cancellation)))
+        {
+            try
+            {
+                comments = await vcs.ListCommentsAsync(pr.Repo, pr.PullRequest, reading.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Fail(live, e, reading.Token);
+                return;
+            }
+        }
+
+        // sealed now: what queued for this PR while its comment was read goes in the same edit
+        live = [.. live, .. Take(pr, taken)];
         using var cancel = new AllCancelled(live.Select(p => p.Cancellation));
         try
         {
-            var (repo, owner) = (live[0].Repo, live[0].Owner);
-            var (comment, locks) = CommentLockStore.Meta(await vcs.ListCommentsAsync(repo, owner.PullRequest, cancel.Token).ConfigureAwait(false));
+            var (comment, locks) = CommentLockStore.Meta(comments);
             var results = new LockResult[live.Length];
             for (var i = 0; i < live.Length; i++)
             {
                 (locks, results[i]) = live[i].Change(locks);
             }
 
-            await SaveAsync(repo, owner, comment, locks, cancel.Token).ConfigureAwait(false);
+            await SaveAsync(pr.Repo, live[0].Owner, comment, locks, cancel.Token).ConfigureAwait(false);
             for (var i = 0; i < live.Length; i++)
             {
                 live[i].Done.TrySetResult(results[i]);
@@ -164,11 +193,16 @@ internal sealed class LockCommentWriter(IVcs vcs)
         }
         catch (Exception e)
         {
-            foreach (var p in live)
-            {
-                _ = e is OperationCanceledException && cancel.Token.IsCancellationRequested ? p.Done.TrySetCanceled(cancel.Token) : p.Done.TrySetException(e);
-                _ = p.Done.Task.Exception; // observed here: a caller that stopped waiting leaves no unobserved exception behind
-            }
+            Fail(live, e, cancel.Token);
+        }
+    }
+
+    private static void Fail(IEnumerable<Pending> batch, Exception e, CancellationToken cancelled)
+    {
+        foreach (var p in batch)
+        {
+            _ = e is OperationCanceledException && cancelled.IsCancellationRequested ? p.Done.TrySetCanceled(cancelled) : p.Done.TrySetException(e);
+            _ = p.Done.Task.Exception; // observed here: a caller that stopped waiting leaves no unobserved exception behind
         }
     }
 
