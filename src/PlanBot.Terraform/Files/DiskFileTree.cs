@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using PlanBot.Core.Discovery;
 using PlanBot.Core.Ports;
@@ -63,24 +64,34 @@ public sealed class DiskFileTree : IFileTree
     public string ReadText(string path)
     {
         var full = ResolveInside(path);
-        using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        // Unbuffered (the chunks below are the buffer), and the chunk comes from the shared pool: a run
+        // reads every .tf of the repository before its first terraform, and two fresh 64 KiB arrays per
+        // file were zeroed pages the collector cleared and the kernel faulted in (issue 19).
+        using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         if (stream.CanSeek && stream.Length > MaxFileBytes)
         {
             throw TooLarge(path, stream.Length);
         }
 
         // Read with the cap enforced as bytes arrive: a device or a pipe reports no length.
-        using var buffer = new MemoryStream();
-        var chunk = new byte[1 << 16];
-        int read;
-        while ((read = stream.Read(chunk)) > 0)
+        using var buffer = new MemoryStream(stream.CanSeek ? (int)stream.Length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
         {
-            if (buffer.Length + read > MaxFileBytes)
+            int read;
+            while ((read = stream.Read(chunk)) > 0)
             {
-                throw TooLarge(path, null);
-            }
+                if (buffer.Length + read > MaxFileBytes)
+                {
+                    throw TooLarge(path, null);
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk, clearArray: true); // a .tf can hold a secret
         }
 
         buffer.Position = 0;
