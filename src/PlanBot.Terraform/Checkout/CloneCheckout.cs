@@ -11,13 +11,16 @@ namespace PlanBot.Terraform.Checkout;
 /// <summary>
 /// The service's checkouts under dataDir/workspaces: one per pull request and one of each
 /// repository's default branch, cloned blobless with the installation token passed as an
-/// <c>http.extraHeader</c> (never in the URL, never stored in .git/config) and fetched on every use.
+/// <c>http.extraHeader</c> in git's environment (<see cref="GitEnvironment.Config"/>: never in the URL, never on
+/// the command line another local user can read in <c>ps</c>, never stored in .git/config) and fetched on every use.
 /// Only https:// clone URLs; file:// ones when <paramref name="allowFileClone"/> (tests).
 /// </summary>
 /// <param name="token">The installation token for a repository.</param>
 /// <param name="cloneBase">Where repositories are cloned from when the event names no clone URL.</param>
-public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken, Task<string>> token, bool allowFileClone, string cloneBase = "https://github.com/") : IRepoCheckout
+/// <param name="inherited">The environment git starts from instead of this process's own (tests); see <see cref="GitCli"/>.</param>
+public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken, Task<string>> token, bool allowFileClone, string cloneBase = "https://github.com/", IReadOnlyDictionary<string, string>? inherited = null) : IRepoCheckout
 {
+    private readonly Lazy<Task> _gitReadsConfigEnvironment = new(() => RequireConfigEnvironmentAsync(dataDir, inherited));
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _defaultBranches = new(StringComparer.OrdinalIgnoreCase);
     private readonly WorktreeCheckout _worktrees = new(dataDir);
 
@@ -31,7 +34,7 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
         if (!Directory.Exists(Path.Combine(workspace, ".git")))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(workspace)!);
-            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, [.. auth, "clone", "--quiet", "--filter=blob:none", "--no-checkout", url, workspace], cancellationToken).ConfigureAwait(false);
+            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, ["clone", "--quiet", "--filter=blob:none", "--no-checkout", url, workspace], cancellationToken, inherited: inherited, environment: auth).ConfigureAwait(false);
         }
 
         // a merged PR's commands (a new approval of held-back projects) plan its merge commit, too
@@ -46,7 +49,7 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
                 string[] branches = pullRequest.DefaultBranch is { } main && main != pullRequest.BaseRef && SafeBranch(main)
                     ? [$"+refs/heads/{pullRequest.BaseRef}:refs/remotes/origin/{pullRequest.BaseRef}", $"+refs/heads/{main}:refs/remotes/origin/{main}"] // the policy's branch
                     : [$"+refs/heads/{pullRequest.BaseRef}:refs/remotes/origin/{pullRequest.BaseRef}"];
-                await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits, .. branches], cancellationToken).ConfigureAwait(false);
+                await GitCli.RunAsync(workspace, ["fetch", "--quiet", "origin", .. commits, .. branches], cancellationToken, inherited: inherited, environment: auth).ConfigureAwait(false);
                 fetched = true;
             }
             catch (UsageException)
@@ -57,10 +60,10 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
 
         if (!fetched)
         {
-            await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin", .. commits], cancellationToken).ConfigureAwait(false);
+            await GitCli.RunAsync(workspace, ["fetch", "--quiet", "origin", .. commits], cancellationToken, inherited: inherited, environment: auth).ConfigureAwait(false);
         }
 
-        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", pullRequest.HeadSha], cancellationToken).ConfigureAwait(false);
+        await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", pullRequest.HeadSha], cancellationToken, inherited: inherited).ConfigureAwait(false);
         return workspace;
     }
 
@@ -88,7 +91,7 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
         try
         {
             var workspace = await FetchDefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
-            await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", sha ?? "origin/HEAD"], cancellationToken).ConfigureAwait(false);
+            await GitCli.RunAsync(workspace, ["checkout", "--quiet", "--force", "--detach", sha ?? "origin/HEAD"], cancellationToken, inherited: inherited).ConfigureAwait(false);
             return new CheckedOutTree(workspace, workspace, new DiskFileTree(workspace), () =>
             {
                 gate.Release();
@@ -114,12 +117,12 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
         var workspace = Path.Combine(dataDir, "workspaces", repo.Replace('/', '~'), "default-branch");
         if (Directory.Exists(Path.Combine(workspace, ".git")))
         {
-            var remoteHead = (await GitCli.RunAsync(workspace, ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], cancellationToken, allowFailure: true).ConfigureAwait(false)).Trim();
+            var remoteHead = (await GitCli.RunAsync(workspace, ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], cancellationToken, allowFailure: true, inherited: inherited).ConfigureAwait(false)).Trim();
             const string prefix = "refs/remotes/origin/";
             if (remoteHead.StartsWith(prefix, StringComparison.Ordinal) && SafeBranch(remoteHead[prefix.Length..]))
             {
                 var auth = await AuthAsync(repo, url, cancellationToken).ConfigureAwait(false);
-                var listed = await GitCli.RunAsync(workspace, [.. auth, "ls-remote", "--", url, "refs/heads/" + remoteHead[prefix.Length..]], cancellationToken).ConfigureAwait(false);
+                var listed = await GitCli.RunAsync(workspace, ["ls-remote", "--", url, "refs/heads/" + remoteHead[prefix.Length..]], cancellationToken, inherited: inherited, environment: auth).ConfigureAwait(false);
                 var sha = listed.Split('\t', 2)[0].Trim();
                 return sha.Length == 40 && sha.All(char.IsAsciiHexDigitLower) ? sha : null;
             }
@@ -132,7 +135,7 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
         try
         {
             var fetched = await FetchDefaultBranchAsync(repo, cloneUrl, cancellationToken).ConfigureAwait(false);
-            return (await GitCli.RunAsync(fetched, ["rev-parse", "origin/HEAD"], cancellationToken).ConfigureAwait(false)).Trim();
+            return (await GitCli.RunAsync(fetched, ["rev-parse", "origin/HEAD"], cancellationToken, inherited: inherited).ConfigureAwait(false)).Trim();
         }
         finally
         {
@@ -159,22 +162,41 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
         if (!Directory.Exists(Path.Combine(workspace, ".git")))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(workspace)!);
-            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, [.. auth, "clone", "--quiet", "--filter=blob:none", url, workspace], cancellationToken).ConfigureAwait(false);
+            await GitCli.RunAsync(Path.GetDirectoryName(workspace)!, ["clone", "--quiet", "--filter=blob:none", url, workspace], cancellationToken, inherited: inherited, environment: auth).ConfigureAwait(false);
         }
 
-        await GitCli.RunAsync(workspace, [.. auth, "fetch", "--quiet", "origin"], cancellationToken).ConfigureAwait(false);
+        await GitCli.RunAsync(workspace, ["fetch", "--quiet", "origin"], cancellationToken, inherited: inherited, environment: auth).ConfigureAwait(false);
         return workspace;
     }
 
-    /// <summary>The one-command git config that authenticates a clone or fetch; refuses URLs that are not https (or file:// when allowed).</summary>
-    private async Task<string[]> AuthAsync(string repo, string url, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one-command git environment that authenticates a clone or fetch (the header in <c>GIT_CONFIG_*</c>,
+    /// which only PlanBot's user can read, not in <c>-c</c>, which every local user can); refuses URLs that are
+    /// not https (or file:// when allowed), and a git too old to read that environment.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string?>> AuthAsync(string repo, string url, CancellationToken cancellationToken)
     {
         if (url.StartsWith("file://", StringComparison.Ordinal) ? !allowFileClone : !url.StartsWith("https://", StringComparison.Ordinal))
         {
             throw new UsageException($"clone URL {url} refused: only https:// (file:// needs PLANBOT_ALLOW_FILE_CLONE=1, for tests)");
         }
 
+        await _gitReadsConfigEnvironment.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         var value = await token(repo, cancellationToken).ConfigureAwait(false);
-        return ["-c", "http.extraHeader=AUTHORIZATION: basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + value))];
+        return GitEnvironment.Config(("http.extraHeader", "AUTHORIZATION: basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + value))));
+    }
+
+    /// <summary>
+    /// Once per process: an older git than 2.31 ignores <c>GIT_CONFIG_COUNT</c>, so every fetch would go without the
+    /// token and fail with an authentication error that names neither cause nor fix; this says both instead.
+    /// </summary>
+    private static async Task RequireConfigEnvironmentAsync(string dataDir, IReadOnlyDictionary<string, string>? inherited)
+    {
+        Directory.CreateDirectory(dataDir);
+        var output = await GitCli.RunAsync(dataDir, ["--version"], CancellationToken.None, query: true, inherited: inherited).ConfigureAwait(false);
+        if (GitEnvironment.ParseVersion(output) is { } version && version < GitEnvironment.ConfigEnvironmentSince)
+        {
+            throw new UsageException($"{output.Trim()} is too old for the webhook service: it passes the installation token in GIT_CONFIG_COUNT/GIT_CONFIG_KEY_0/GIT_CONFIG_VALUE_0, which git reads from {GitEnvironment.ConfigEnvironmentSince} on; install git 2.31 or newer");
+        }
     }
 }

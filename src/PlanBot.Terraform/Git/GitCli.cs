@@ -300,7 +300,9 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
 
     /// <param name="query">A local question that starts no other process (no fetch, no clone): run without a session of its own (<see cref="ProcessSpec.OwnSession"/>).</param>
     /// <param name="inherited">The environment git starts from instead of this process's own; either way without what <see cref="GitEnvironment.Withheld"/> names.</param>
-    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false, bool query = false, IReadOnlyDictionary<string, string>? inherited = null)
+    /// <param name="environment">Set for this command on top of <see cref="GitEnvironment.Settings"/>, withheld names included (a secret's
+    /// <see cref="GitEnvironment.Config"/>: the environment is readable only by PlanBot's user, the command line by everyone's).</param>
+    public static async Task<string> RunAsync(string repoDir, string[] arguments, CancellationToken cancellationToken, bool allowFailure = false, bool query = false, IReadOnlyDictionary<string, string>? inherited = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var stdout = Path.GetTempFileName();
         try
@@ -314,7 +316,7 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
                 Timeout = TimeSpan.FromMinutes(10),
                 Inherited = inherited,
                 Withhold = GitEnvironment.Withheld, // git answers about repoDir, with its own configuration, and runs no program PlanBot's environment names
-                Environment = GitEnvironment.Settings,
+                Environment = environment is null ? GitEnvironment.Settings : Over(GitEnvironment.Settings, environment),
                 OwnSession = !query,
             }, cancellationToken).ConfigureAwait(false);
             if (outcome.NotFound)
@@ -333,5 +335,17 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
         {
             File.Delete(stdout);
         }
+    }
+
+    /// <summary><paramref name="top"/>'s values over <paramref name="bottom"/>'s.</summary>
+    private static Dictionary<string, string?> Over(IReadOnlyDictionary<string, string?> bottom, IReadOnlyDictionary<string, string?> top)
+    {
+        var merged = new Dictionary<string, string?>(bottom, StringComparer.Ordinal);
+        foreach (var (key, value) in top)
+        {
+            merged[key] = value;
+        }
+
+        return merged;
     }
 }

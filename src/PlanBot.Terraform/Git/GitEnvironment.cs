@@ -12,9 +12,10 @@ namespace PlanBot.Terraform.Git;
 /// or <c>core.fsmonitor</c> runs a program), run another program (<c>GIT_EXTERNAL_DIFF</c>,
 /// <c>GIT_EXEC_PATH</c>, <c>GIT_TEMPLATE_DIR</c>'s hooks, <c>GIT_PROXY_COMMAND</c>, <c>GIT_EDITOR</c>, <c>GIT_PAGER</c>),
 /// change what git prints (<c>GIT_DIFF_OPTS</c>), or write the
-/// installation token PlanBot passes on git's command line (<c>-c http.extraHeader=…</c>) somewhere
+/// installation token PlanBot passes in git's environment (<see cref="Config"/>: <c>http.extraHeader</c>) somewhere
 /// (<c>GIT_TRACE*</c>, <c>GIT_CURL_VERBOSE</c>); <c>GIT_SSL_NO_VERIFY</c> would send that token over a TLS
 /// connection nobody checked. A deny-list would let through whatever git adds next, so this is an allow-list.
+/// The <c>GIT_CONFIG_*</c> PlanBot sets itself for one command are explicit values, which win over the withholding.
 /// </summary>
 public static class GitEnvironment
 {
@@ -75,6 +76,52 @@ public static class GitEnvironment
         {
             child[key] = value;
         }
+    }
+
+    /// <summary>
+    /// Configuration for one git command passed in its environment (<c>GIT_CONFIG_COUNT</c>, <c>GIT_CONFIG_KEY_n</c>,
+    /// <c>GIT_CONFIG_VALUE_n</c>), as <c>-c key=value</c> would pass it on the command line. For a secret: a
+    /// process's command line is readable by every local user (<c>ps</c>, <c>/proc/PID/cmdline</c>), its environment
+    /// only by the same user. git reads these from 2.31 (<see cref="ConfigEnvironmentSince"/>); an older git ignores them.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> Config(params (string Key, string Value)[] settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal) { ["GIT_CONFIG_COUNT"] = settings.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        for (var i = 0; i < settings.Length; i++)
+        {
+            var (key, value) = settings[i];
+            if (key.Length == 0 || key.Contains('\0', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"git configuration {i} has an empty key or a NUL character, which an environment variable cannot hold", nameof(settings));
+            }
+
+            environment[$"GIT_CONFIG_KEY_{i}"] = key;
+            environment[$"GIT_CONFIG_VALUE_{i}"] = value;
+        }
+
+        return environment;
+    }
+
+    /// <summary>The first git that reads <see cref="Config"/>'s variables (2.31.0, March 2021).</summary>
+    public static Version ConfigEnvironmentSince { get; } = new(2, 31);
+
+    /// <summary>The version in <c>git --version</c>'s answer (<c>git version 2.39.5</c>, <c>… 2.30.1 (Apple Git-130)</c>, <c>… 2.44.0.windows.1</c>); null when it names none.</summary>
+    public static Version? ParseVersion(string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        const string prefix = "git version ";
+        var text = output.Trim();
+        if (!text.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = text[prefix.Length..].Split('.', ' ');
+        return parts.Length >= 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var major)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minor)
+            ? new Version(major, minor)
+            : null;
     }
 
     /// <summary>Set on every git PlanBot runs: never wait for a password on a terminal; messages in English (some are parsed).</summary>
