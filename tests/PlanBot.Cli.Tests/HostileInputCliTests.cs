@@ -78,6 +78,29 @@ public class HostileInputCliTests
         OneLine(errors, "cannot read the pull_request event");
     }
 
+    /// <summary>A plan piped in (`--plan-json <(terraform show -json p)`) cannot be mapped: it is read from the pipe, once.</summary>
+    [Fact]
+    public async Task Render_of_a_plan_piped_through_a_fifo_writes_the_same_comment_as_the_file()
+    {
+        using var dir = new TempDir();
+        var plan = Fixtures.Path("plans", "jond3k-tfplan-validator", "delete-create.json");
+        var fifo = dir.Combine("plan.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync();
+            mkfifo.ExitCode.ShouldBe(0);
+        }
+
+        // the writer blocks until render opens the fifo for reading, then writes the plan and closes it
+        var writer = Task.Run(async () => await File.WriteAllBytesAsync(fifo, await File.ReadAllBytesAsync(plan)));
+        var (code, piped, errors) = await Run("render", "--plan-json", fifo, "--project", "files");
+        await writer.WaitAsync(TimeSpan.FromMinutes(1));
+        code.ShouldBe(0, errors);
+        var (_, fromFile, _) = await Run("render", "--plan-json", plan, "--project", "files");
+        piped.ShouldBe(fromFile.Replace(plan, fifo, StringComparison.Ordinal));
+        piped.ShouldContain("files"); // the project named: a comment, not an empty output
+    }
+
     /// <summary>`planbot render` maps its one plan (MappedPlanFile); what cannot be mapped is read, and worded, as before.</summary>
     [Theory]
     [InlineData("missing", "cannot read the plan file")]

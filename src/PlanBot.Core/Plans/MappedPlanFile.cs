@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 using System.Runtime.InteropServices;
 
 namespace PlanBot.Core.Plans;
@@ -10,48 +11,82 @@ namespace PlanBot.Core.Plans;
 /// every 4 KiB of fresh memory. A read-only private mapping with <c>MAP_POPULATE</c> maps the page
 /// cache's pages in one call. The mapping is never unmapped: it lives as long as the process, and the
 /// reader keeps slices of it for the diffs. That is why a run, which reads many plans, does not use it.
-/// Anything but a regular, non-empty file on Linux is read as before
-/// (<see cref="PlanReader.ReadDetailedFileAsync(string, IReadOnlyList{System.Text.RegularExpressions.Regex}, CancellationToken, string?)"/>),
-/// which also words every error. A file truncated by another process while it is rendered ends the
+/// A pipe, a device, an empty file or one beyond an array's size is read from the same handle; a path
+/// that cannot be opened is worded by
+/// <see cref="PlanReader.ReadDetailedFileAsync(string, IReadOnlyList{System.Text.RegularExpressions.Regex}, CancellationToken, string?)"/>. A file truncated by another process while it is rendered ends the
 /// process (SIGBUS), as it would any program that maps its input.
 /// </summary>
 public static partial class MappedPlanFile
 {
-    /// <summary>The plan's summary and masked diffs, read from the mapped file when it can be mapped.</summary>
-    /// <exception cref="PlanFormatException">Unreadable, not JSON, not a plan, or a format this PlanBot does not read.</exception>
-    public static async Task<PlanSummary> ReadDetailedOnceAsync(string path, IReadOnlyList<System.Text.RegularExpressions.Regex> masks, CancellationToken cancellationToken = default) =>
-        TryMap(path) is { } mapped
-            ? PlanReader.ReadDetailed(mapped, path, masks)
-            : await PlanReader.ReadDetailedFileAsync(path, masks, cancellationToken).ConfigureAwait(false);
-
     private const int ProtRead = 0x1;
     private const int MapPrivate = 0x02;
     private const int MapPopulate = 0x8000;
 
+    /// <summary>The plan's summary and masked diffs, read from the mapped file when it can be mapped.</summary>
+    /// <exception cref="PlanFormatException">Unreadable, not JSON, not a plan, or a format this PlanBot does not read.</exception>
+    public static async Task<PlanSummary> ReadDetailedOnceAsync(string path, IReadOnlyList<System.Text.RegularExpressions.Regex> masks, CancellationToken cancellationToken = default)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return await PlanReader.ReadDetailedFileAsync(path, masks, cancellationToken).ConfigureAwait(false); // words why it cannot be read
+        }
+
+        using (handle)
+        {
+            if (TryMap(handle) is { } mapped)
+            {
+                return PlanReader.ReadDetailed(mapped, path, masks);
+            }
+
+            // A pipe (`--plan-json <(terraform show -json p)`, /dev/stdin), an empty file or one beyond an
+            // array's size: read from this handle, so a pipe is not opened (and its writer cut off) twice.
+            byte[] bytes;
+            try
+            {
+                await using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+                using var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                bytes = copy.ToArray();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                throw new PlanFormatException($"{path}: cannot read the plan file ({e.Message})", e);
+            }
+
+            return PlanReader.ReadDetailed(bytes, path, masks);
+        }
+    }
+
     /// <summary>The file's bytes, mapped; null when it cannot be mapped (read it the ordinary way).</summary>
-    private static unsafe ReadOnlyMemory<byte>? TryMap(string path)
+    private static unsafe ReadOnlyMemory<byte>? TryMap(SafeFileHandle handle)
     {
         if (!OperatingSystem.IsLinux())
         {
             return null;
         }
 
+        long length;
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            var length = RandomAccess.GetLength(handle);
-            if (length is 0 or > int.MaxValue)
-            {
-                return null; // empty (not JSON: said by the reader), not a regular file, or beyond an array's size
-            }
-
-            var address = Mmap(0, (nuint)length, ProtRead, MapPrivate | MapPopulate, (int)handle.DangerousGetHandle(), 0);
-            return address == -1 ? null : new Mapping((byte*)address, (int)length).Memory;
+            length = RandomAccess.GetLength(handle);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or NotSupportedException)
         {
-            return null;
+            return null; // a pipe or a device that cannot seek
         }
+
+        if (length is 0 or > int.MaxValue)
+        {
+            return null; // empty (not JSON: said by the reader), a device, or beyond an array's size
+        }
+
+        var address = Mmap(0, (nuint)length, ProtRead, MapPrivate | MapPopulate, (int)handle.DangerousGetHandle(), 0);
+        return address == -1 ? null : new Mapping((byte*)address, (int)length).Memory;
     }
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
