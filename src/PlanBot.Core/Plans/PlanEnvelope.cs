@@ -151,6 +151,12 @@ public static class PlanEnvelope
                 throw new PlanIntegrityException($"{name}: the encrypted plan does not decrypt: it was altered, or PLANBOT_PLAN_KEY is not the key it was planned with; re-plan with `/planbot plan`", e);
             }
         }
+        else if (key is not null)
+        {
+            // With a key every object PlanBot writes is encrypted: one in clear was written without the key or
+            // put there by someone who can write the store, whose recomputed SHA-256 would otherwise pass.
+            throw new PlanIntegrityException($"{name}: the plan is stored in clear but PLANBOT_PLAN_KEY is set: it was written without the key, or replaced by someone who can write the store; it will not be applied. Re-plan with `/planbot plan`");
+        }
         else
         {
             body = data[Header..];

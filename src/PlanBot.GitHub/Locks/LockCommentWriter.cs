@@ -126,6 +126,7 @@ internal sealed class LockCommentWriter(IVcs vcs)
                 foreach (var change in taken)
                 {
                     change.Done.TrySetException(e);
+                    _ = change.Done.Task.Exception; // observed: a caller that stopped waiting leaves no unobserved exception behind
                 }
             }
         }

@@ -20,7 +20,8 @@ namespace PlanBot.Terraform.Checkout;
 /// <param name="inherited">The environment git starts from instead of this process's own (tests); see <see cref="GitCli"/>.</param>
 public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken, Task<string>> token, bool allowFileClone, string cloneBase = "https://github.com/", IReadOnlyDictionary<string, string>? inherited = null) : IRepoCheckout
 {
-    private readonly Lazy<Task> _gitReadsConfigEnvironment = new(() => RequireConfigEnvironmentAsync(dataDir, inherited));
+    /// <summary>The git version check; kept once it passed or found git too old, asked again after any other failure (a full disk, a failed fork).</summary>
+    private Task<string?>? _gitReadsConfigEnvironment;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _defaultBranches = new(StringComparer.OrdinalIgnoreCase);
     private readonly WorktreeCheckout _worktrees = new(dataDir);
 
@@ -181,22 +182,30 @@ public sealed class CloneCheckout(string dataDir, Func<string, CancellationToken
             throw new UsageException($"clone URL {url} refused: only https:// (file:// needs PLANBOT_ALLOW_FILE_CLONE=1, for tests)");
         }
 
-        await _gitReadsConfigEnvironment.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var check = _gitReadsConfigEnvironment;
+        if (check is null || check.IsFaulted || check.IsCanceled)
+        {
+            check = _gitReadsConfigEnvironment = GitReadsConfigEnvironmentAsync(dataDir, inherited); // two racing checks are harmless
+        }
+
+        if (await check.WaitAsync(cancellationToken).ConfigureAwait(false) is { } tooOld)
+        {
+            throw new UsageException($"{tooOld} is too old for the webhook service: it passes the installation token in GIT_CONFIG_COUNT/GIT_CONFIG_KEY_0/GIT_CONFIG_VALUE_0, which git reads from {GitEnvironment.ConfigEnvironmentSince} on; install git 2.31 or newer");
+        }
+
         var value = await token(repo, cancellationToken).ConfigureAwait(false);
         return GitEnvironment.Config(("http.extraHeader", "AUTHORIZATION: basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + value))));
     }
 
     /// <summary>
     /// Once per process: an older git than 2.31 ignores <c>GIT_CONFIG_COUNT</c>, so every fetch would go without the
-    /// token and fail with an authentication error that names neither cause nor fix; this says both instead.
+    /// token and fail with an authentication error that names neither cause nor fix. The version git gave when it is
+    /// older (the caller says so, and the fix), else null.
     /// </summary>
-    private static async Task RequireConfigEnvironmentAsync(string dataDir, IReadOnlyDictionary<string, string>? inherited)
+    private static async Task<string?> GitReadsConfigEnvironmentAsync(string dataDir, IReadOnlyDictionary<string, string>? inherited)
     {
         Directory.CreateDirectory(dataDir);
         var output = await GitCli.RunAsync(dataDir, ["--version"], CancellationToken.None, query: true, inherited: inherited).ConfigureAwait(false);
-        if (GitEnvironment.ParseVersion(output) is { } version && version < GitEnvironment.ConfigEnvironmentSince)
-        {
-            throw new UsageException($"{output.Trim()} is too old for the webhook service: it passes the installation token in GIT_CONFIG_COUNT/GIT_CONFIG_KEY_0/GIT_CONFIG_VALUE_0, which git reads from {GitEnvironment.ConfigEnvironmentSince} on; install git 2.31 or newer");
-        }
+        return GitEnvironment.ParseVersion(output) is { } version && version < GitEnvironment.ConfigEnvironmentSince ? output.Trim() : null;
     }
 }

@@ -51,6 +51,22 @@ public class PlanEnvelopeTests
         Should.Throw<PlanIntegrityException>(() => PlanEnvelope.Open(sealedBytes, null, "short.plan")).Message.ShouldContain("does not decompress");
     }
 
+    /// <summary>With a key, an object in clear (its SHA-256 recomputed by whoever wrote it) is refused before it is decompressed.</summary>
+    [Fact]
+    public void With_a_plan_key_an_object_in_clear_is_refused_and_never_decompressed()
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        var big = new StoredPlan(Encoding.UTF8.GetBytes(PlanGenerator.Plan(100)), "{}");
+        var clear = PlanEnvelope.Seal(big, null, Key);
+        (clear[7] & 3).ShouldBe(2, "compressed, not encrypted");
+        PlanEnvelope.Open(clear, null, "clear.plan", Key).PlanFile.ShouldBe(big.PlanFile);
+        Should.Throw<PlanIntegrityException>(() => PlanEnvelope.Open(clear, key, "clear.plan", Key)).Message.ShouldContain("stored in clear but PLANBOT_PLAN_KEY is set");
+
+        BinaryPrimitives.WriteInt64BigEndian(clear.AsSpan(40), long.MaxValue); // a damaged length: refused as clear first, not read
+        Should.Throw<PlanIntegrityException>(() => PlanEnvelope.Open(clear, key, "clear.plan", Key)).Message.ShouldContain("stored in clear");
+        PlanEnvelope.Open(PlanEnvelope.Seal(big, key, Key), key, "sealed.plan", Key).PlanFile.ShouldBe(big.PlanFile);
+    }
+
     [Fact]
     public void A_bound_object_needs_its_key_to_be_opened()
     {
