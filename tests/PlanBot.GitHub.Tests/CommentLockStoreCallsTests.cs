@@ -102,6 +102,39 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
             .ShouldBe(["envs/before", .. Enumerable.Range(0, 6).Select(i => $"envs/p{i}")], ignoreOrder: true);
     }
 
+    /// <summary>A failed comment read fails the changes that were waiting for it; those that came during it get a read of their own.</summary>
+    [Fact]
+    public async Task A_failed_comment_read_fails_only_what_waited_for_it_and_what_came_meanwhile_is_written_by_the_next_read()
+    {
+        var store = Store();
+        (await store.AcquireAsync(Key("envs/before"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        _github.BeforeAnswer = async call =>
+        {
+            if (call.StartsWith("GET /repos/acme/infra/issues/7/comments", StringComparison.Ordinal) && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                reading.SetResult();
+                await release.Task;
+            }
+        };
+
+        var first = store.AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
+        await reading.Task.WaitAsync(Patience);
+        var rest = Enumerable.Range(1, 3).Select(i => store.AcquireAsync(Key($"envs/p{i}"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ToArray();
+        await Task.WhenAny(store.QueuedWritesReach(rest.Length), Task.WhenAny(rest)).WaitAsync(Patience);
+        store.QueuedWrites.ShouldBe(rest.Length);
+        _github.FailNext(1, 422, where: call => call.StartsWith("GET /repos/acme/infra/issues/7/comments", StringComparison.Ordinal));
+        release.SetResult();
+
+        (await Should.ThrowAsync<VcsException>(first.WaitAsync(Patience))).Message.ShouldContain("HTTP 422");
+        (await Task.WhenAll(rest).WaitAsync(Patience)).ShouldAllBe(r => r is LockResult.Acquired);
+        _github.BeforeAnswer = null;
+        (await Store().ListAsync("acme/infra", CancellationToken.None)).Where(l => l.Owner.PullRequest == 7).Select(l => l.Key.Dir)
+            .ShouldBe(["envs/before", "envs/p1", "envs/p2", "envs/p3"], ignoreOrder: true);
+    }
+
     [Fact]
     public async Task A_failed_shared_edit_fails_every_acquisition_of_its_batch_and_none_is_told_acquired()
     {
