@@ -67,13 +67,12 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
             .ShouldBe([.. Enumerable.Range(0, queued).Select(i => $"envs/p{i}"), "envs/renewed"], ignoreOrder: true);
     }
 
-    /// <summary>A run's locks reach the writer microseconds apart: those that come while the PR's comment is read join that read's edit.</summary>
-    [Fact]
-    public async Task Acquisitions_that_arrive_while_the_comment_is_read_join_its_edit()
+    /// <summary>
+    /// PR 7's next comment read held at GitHub: "envs/p0" is asked and reaches that read, then
+    /// <paramref name="more"/> acquisitions (envs/p1…) queue meanwhile; the read goes on once Release is set.
+    /// </summary>
+    private async Task<(Task<LockResult> First, Task<LockResult>[] Others, TaskCompletionSource Release)> QueueWhileTheCommentIsReadAsync(CommentLockStore store, int more)
     {
-        var store = Store();
-        (await store.AcquireAsync(Key("envs/before"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
-        _github.Calls.Clear();
         var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = 0;
@@ -88,8 +87,19 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
 
         var first = store.AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
         await reading.Task.WaitAsync(Patience);
-        var rest = Enumerable.Range(1, 5).Select(i => store.AcquireAsync(Key($"envs/p{i}"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ToArray();
+        var rest = Enumerable.Range(1, more).Select(i => store.AcquireAsync(Key($"envs/p{i}"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ToArray();
         await Task.WhenAny(store.QueuedWritesReach(rest.Length), Task.WhenAny(rest)).WaitAsync(Patience);
+        return (first, rest, release);
+    }
+
+    /// <summary>A run's locks reach the writer microseconds apart: those that come while the PR's comment is read join that read's edit.</summary>
+    [Fact]
+    public async Task Acquisitions_that_arrive_while_the_comment_is_read_join_its_edit()
+    {
+        var store = Store();
+        (await store.AcquireAsync(Key("envs/before"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
+        _github.Calls.Clear();
+        var (first, rest, release) = await QueueWhileTheCommentIsReadAsync(store, 5);
         store.QueuedWrites.ShouldBe(rest.Length, "queued while the first one's read is in flight");
         release.SetResult();
 
@@ -108,22 +118,7 @@ public sealed class CommentLockStoreCallsTests : IAsyncLifetime
     {
         var store = Store();
         (await store.AcquireAsync(Key("envs/before"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ShouldBeOfType<LockResult.Acquired>();
-        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = 0;
-        _github.BeforeAnswer = async call =>
-        {
-            if (call.StartsWith("GET /repos/acme/infra/issues/7/comments", StringComparison.Ordinal) && Interlocked.Exchange(ref held, 1) == 0)
-            {
-                reading.SetResult();
-                await release.Task;
-            }
-        };
-
-        var first = store.AcquireAsync(Key("envs/p0"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None);
-        await reading.Task.WaitAsync(Patience);
-        var rest = Enumerable.Range(1, 3).Select(i => store.AcquireAsync(Key($"envs/p{i}"), Pr(7), TimeSpan.FromDays(7), CancellationToken.None)).ToArray();
-        await Task.WhenAny(store.QueuedWritesReach(rest.Length), Task.WhenAny(rest)).WaitAsync(Patience);
+        var (first, rest, release) = await QueueWhileTheCommentIsReadAsync(store, 3);
         store.QueuedWrites.ShouldBe(rest.Length);
         _github.FailNext(1, 422, where: call => call.StartsWith("GET /repos/acme/infra/issues/7/comments", StringComparison.Ordinal));
         release.SetResult();
