@@ -107,6 +107,14 @@ public static class ChangeDetector
 
     private static bool IsDoc(string path) => path.EndsWith(".md", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether <paramref name="changes"/> can affect any project, judged before the projects are known: a
+    /// change of Markdown files only cannot, by the dir rule (a when_modified glob could still name one). A hint
+    /// for reads started early (the lock backend's prefetch, issue 19), never for what is planned.
+    /// </summary>
+    public static bool MayAffectAProject(IReadOnlyList<ChangedFile>? changes) =>
+        changes is null || changes.Any(c => c.Paths.Any(p => !IsDoc(p)));
+
     /// <summary>The deepest dir from <paramref name="dir"/> up to the root for which <paramref name="match"/> holds.</summary>
     private static string? DeepestDir(string dir, Func<string, bool> match)
     {

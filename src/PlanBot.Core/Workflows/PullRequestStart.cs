@@ -9,16 +9,19 @@ public sealed record PullRequestStarted(TrustedBase Trusted, RunConfig Config, T
 
 /// <summary>
 /// The start of a pull request's run, ordered so the first terraform starts as early as the trust
-/// boundary allows (issue 19): the local git questions the event alone can ask start in one wave (the
-/// PR head's verification, planbot.yaml at the event's base read ahead on the guess that it is the
-/// trusted commit, beside <see cref="TrustedBase.ResolveAsync"/>'s own), the trusted side is resolved
-/// (it can refuse the run), then the PR's file list is asked of the code host while the configuration
-/// is finished, since neither needs the other. A read ahead is taken only for the commit it read
+/// boundary allows (issue 19): everything the event alone can ask starts in one wave. The PR's file list
+/// is asked of the code host first (on GitHub the slowest answer of the start, a round trip of 100–300 ms
+/// or more for a paged list), then the local git questions: the PR head's verification, planbot.yaml at
+/// the event's base read ahead on the guess that it is the trusted commit, beside
+/// <see cref="TrustedBase.ResolveAsync"/>'s own. The trusted side is resolved (it can refuse the run), and
+/// the configuration is finished. Which files a PR changes is a fact of the event, not something the
+/// trusted side decides, and the list is only a read: it is <em>used</em> only once the trusted
+/// configuration is loaded, and a run the trusted side refuses drops it (its failure marked as seen).
+/// A read ahead is taken only for the commit it read
 /// (<see cref="RunConfigLoader.LoadForPullRequestAsync(IGit, string, TrustedBase, string?, ServerPolicy?, ConfigReadAhead?, CancellationToken)"/>). The list is asked only for a run that will surely want it whatever the
 /// configuration says: a single job planning the affected projects of a PR that is neither a draft
 /// nor from a fork (those are planned only when the trusted policy says so, and then the workflow
-/// asks). A refused repository never gets here (the dispatcher refuses it first), and a run the
-/// trusted side refuses throws before anything is asked.
+/// asks). A refused repository never gets here (the dispatcher refuses it first).
 /// </summary>
 public static class PullRequestStart
 {
@@ -37,9 +40,10 @@ public static class PullRequestStart
     {
         ArgumentNullException.ThrowIfNull(vcs);
         ArgumentNullException.ThrowIfNull(pr);
-        // the first wave (issue 19): every local git question the event alone can ask starts at once, beside the
-        // trusted side's own (TrustedBase starts the branch's head and, on a guess, the fork point). Only git is
-        // asked here; the code host is asked nothing before the trusted side is resolved.
+        // the first wave (issue 19): the code host's answer takes longest, so it is asked first, then every local git
+        // question the event alone can ask, beside the trusted side's own (TrustedBase starts the branch's head and,
+        // on a guess, the fork point). The list is read only; nothing is written before the trusted side is resolved.
+        var files = listFiles ? Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
         if (listFiles && TrustedBase.IsSha(pr.HeadSha))
         {
             // the plan verifies the head first: asked now, its git process runs in the first wave (a failure is the plan's to tell)
@@ -51,7 +55,6 @@ public static class PullRequestStart
         var readAhead = RunConfigLoader.ReadAhead(git, checkout, configDir, pr.BaseSha, cancellationToken);
         var trusted = await TrustedBase.ResolveAsync(git, checkout, pr, cancellationToken).ConfigureAwait(false);
         progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
-        var files = listFiles ? Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
         var config = await RunConfigLoader.LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, readAhead, cancellationToken).ConfigureAwait(false);
         return new PullRequestStarted(trusted, config, files);
     }

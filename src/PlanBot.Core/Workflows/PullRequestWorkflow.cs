@@ -79,6 +79,14 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
             progress?.Report($"#{pr.Number} changes more files than GitHub lists ({3_000:N0}): using git diff");
         }
 
+        if (phase != FanOutPhase.Gather && Discovery.ChangeDetector.MayAffectAProject(files))
+        {
+            // the lock backend's reads (github: the other open PRs' locks, a round trip and one more per PR) start now and
+            // overlap discovery, so the first project's lock ask finds them done (issue 19). Not for a PR that changes
+            // only Markdown: those reads would be spent on a run that plans nothing. A gather takes no project locks.
+            locks.Prefetch(owner);
+        }
+
         var (fanOut, storedWarnings) = FanOutPlans.Target(phase, context, plans);
         var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files, FanOut = fanOut };
         var report = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);

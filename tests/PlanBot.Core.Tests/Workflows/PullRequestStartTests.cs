@@ -8,9 +8,9 @@ using PlanBot.Testing;
 namespace PlanBot.Core.Tests.Workflows;
 
 /// <summary>
-/// The PR's file list is asked of the code host while planbot.yaml is read (issue 19), and only for
-/// a run that will want it whatever the trusted policy says: never for a draft, a fork or a fanned-out
-/// job, and never before the trusted side is resolved (a run it refuses asks nothing). Real git.
+/// The PR's file list is asked of the code host first, beside the git questions and while planbot.yaml
+/// is read (issue 19), and only for a run that will want it whatever the trusted policy says: never for
+/// a draft, a fork or a fanned-out job. A run the trusted side refuses drops the list unused. Real git.
 /// </summary>
 public sealed class PullRequestStartTests : IAsyncLifetime
 {
@@ -38,7 +38,7 @@ public sealed class PullRequestStartTests : IAsyncLifetime
     private PullRequestInfo Pr => new() { Number = 7, HeadSha = _head, BaseSha = _base, BaseRef = "main", DefaultBranch = "main" };
 
     [Fact]
-    public async Task The_file_list_is_asked_once_the_trusted_side_is_known_and_not_waited_for_by_the_config()
+    public async Task The_file_list_is_not_waited_for_by_the_config()
     {
         var vcs = Host.Create();
         var started = await PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None);
@@ -51,14 +51,14 @@ public sealed class PullRequestStartTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_first_wave_asks_the_head_the_config_and_the_fork_point_at_the_events_base_beside_the_branchs_head_and_nothing_of_the_host()
+    public async Task The_first_wave_asks_the_file_list_the_head_the_config_and_the_fork_point_at_the_events_base_beside_the_branchs_head()
     {
         var git = new RecordingGit(holdFirstRef: true);
         var vcs = Host.Create();
         var running = PullRequestStart.RunAsync(git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None);
         git.Snapshot().ShouldBe([$"resolve {_head}", $"show {_base}", $"merge-base {_base} {_head}", "first-ref"], "one wave, before the trusted side is known");
         running.IsCompleted.ShouldBeFalse();
-        Host.Of(vcs).Asked.ShouldBeEmpty("the code host waits for the trusted side");
+        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"], "the code host's slow answer is asked with the first wave, not after the trusted side");
         git.Release();
 
         var started = await running;
@@ -120,16 +120,28 @@ public sealed class PullRequestStartTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Nothing_is_asked_when_the_list_is_not_wanted_or_the_trusted_side_refuses_the_run()
+    public async Task Nothing_is_asked_when_the_list_is_not_wanted()
     {
         var vcs = Host.Create();
         var started = await PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, Pr with { Draft = true }, listFiles: false, null, null, null, CancellationToken.None);
         started.ChangedFiles.ShouldBeNull();
-
-        // a PR into another branch whose default branch is not in the checkout: refused before anything is asked
-        var refused = Pr with { BaseRef = "release", DefaultBranch = "trunk" };
-        await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, refused, listFiles: true, null, null, null, CancellationToken.None));
         Host.Of(vcs).Asked.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_run_the_trusted_side_refuses_drops_the_list_asked_meanwhile_and_leaves_nothing_unobserved()
+    {
+        // a PR into another branch whose default branch is not in the checkout: refused; the list asked beside the git questions fails later
+        var marker = $"GET /repos/acme/infra/pulls/7/files: 502 ({Guid.NewGuid():N})";
+        var vcs = Host.Create();
+        Host.Of(vcs).Fail = new VcsException(marker, 502);
+        var refused = Pr with { BaseRef = "release", DefaultBranch = "trunk" };
+        PlanBot.Core.Common.UsageException? error = null;
+        var unobserved = await UnobservedErrors.DuringAsync(marker, async () =>
+            error = await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, refused, listFiles: true, null, null, null, CancellationToken.None)));
+        error.ShouldNotBeNull().Message.ShouldContain("its policy is read from the default branch trunk", customMessage: "the trusted side's refusal is the error told, not the list's");
+        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+        unobserved.ShouldBeEmpty("the dropped list's failure was marked as seen");
     }
 
     [Fact]
