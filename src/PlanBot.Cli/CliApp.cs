@@ -107,7 +107,8 @@ public sealed record CliContext(TextWriter Stdout, TextWriter Stderr, PlanBotSet
     /// <summary>PLANBOT_TRACE_STARTUP's phase marks; null when off.</summary>
     public StartupTrace? Trace { get; init; }
 
-    public IProgress<string> Progress => new StderrProgress(Stderr);
+    /// <summary>Progress lines on stderr; with the trace on, each carries the trace's figures (when it was told, in ms after launch).</summary>
+    public IProgress<string> Progress => Trace is { } trace ? new TracedProgress(trace) : new StderrProgress(Stderr);
 
     /// <summary>The engine, composed by <see cref="PlanBotServices.AddPlanBot"/> with these settings (default: the context's).</summary>
     public ServiceProvider Services(PlanBotSettings? settings = null)
@@ -125,6 +126,11 @@ public sealed record CliContext(TextWriter Stdout, TextWriter Stderr, PlanBotSet
         var provider = services.BuildServiceProvider();
         Trace?.Mark("services composed");
         return provider;
+    }
+
+    private sealed class TracedProgress(StartupTrace trace) : IProgress<string>
+    {
+        public void Report(string value) => trace.Mark(value);
     }
 
     private sealed class StderrProgress(TextWriter stderr) : IProgress<string>

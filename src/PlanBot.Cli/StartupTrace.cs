@@ -57,6 +57,9 @@ public sealed class StartupTrace
         public Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, CancellationToken cancellationToken) =>
             Timed($"git show-first {string.Join(' ', paths)}", () => inner.ShowFirstFileAsync(repoDir, sha, paths, cancellationToken));
 
+        public Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, IReadOnlyList<string> verify, CancellationToken cancellationToken) =>
+            Timed($"git show-first {string.Join(' ', paths)} verifying {verify.Count}", () => inner.ShowFirstFileAsync(repoDir, sha, paths, verify, cancellationToken));
+
         public Task<string?> FirstRefAsync(string repoDir, IReadOnlyList<string> fullRefs, CancellationToken cancellationToken) =>
             Timed($"git first-ref {string.Join(' ', fullRefs)}", () => inner.FirstRefAsync(repoDir, fullRefs, cancellationToken));
 

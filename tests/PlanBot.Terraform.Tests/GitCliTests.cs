@@ -119,6 +119,39 @@ public class GitCliTests
     }
 
     /// <summary>
+    /// The commits a read of planbot.yaml verifies on the way (issue 19: the PR head, in the same cat-file process)
+    /// are remembered exactly as rev-parse's answer would be: a commit that is there is, and an annotated tag's id
+    /// (which peels to another id), a tree or a missing object are not, and are asked of rev-parse, which tells why.
+    /// </summary>
+    [Fact]
+    public async Task Commits_verified_beside_a_read_are_remembered_as_rev_parse_would_remember_them()
+    {
+        using var repo = await GitRepo.CreateAsync();
+        repo.Write("planbot.yaml", "parallelism: 2\n");
+        var @base = await repo.CommitAsync();
+        repo.Write("main.tf", "# head\n");
+        var head = await repo.CommitAsync();
+        await repo.GitAsync("tag", "-a", "-m", "annotated", "v1", head);
+        var tag = (await repo.GitAsync("rev-parse", "v1")).Trim();
+        var tree = (await repo.GitAsync("rev-parse", "HEAD^{tree}")).Trim();
+        var missing = new string('c', 40);
+        var git = new GitCli();
+
+        (await git.ShowFirstFileAsync(repo.Root, @base, ["planbot.yaml"], [head, tag, tree, missing, "main"], CancellationToken.None))
+            .ShouldBe(("planbot.yaml", "parallelism: 2\n"), "the read is the read without verifying anything");
+        (await git.ResolveAsync(repo.Root, tag, CancellationToken.None)).ShouldBe(head, "rev-parse peels the tag: its answer is another id");
+
+        // the repository's objects are gone: what was verified answers from memory, the rest is asked of git (and fails)
+        Directory.Delete(Path.Combine(repo.Root, ".git", "objects"), recursive: true);
+        (await git.ResolveAsync(repo.Root, head, CancellationToken.None)).ShouldBe(head);
+        (await git.ResolveAsync(repo.Root, @base, CancellationToken.None)).ShouldBe(@base);
+        foreach (var other in (string[])[tag, tree, missing])
+        {
+            (await Should.ThrowAsync<UsageException>(() => git.ResolveAsync(repo.Root, other, CancellationToken.None))).Message.ShouldContain("is not a commit", customMessage: $"{other} was not remembered");
+        }
+    }
+
+    /// <summary>
     /// A directory (or the root) the commit has but the object store cannot give (a damaged or partial
     /// clone) is an error naming it, never "no planbot.yaml": the trusted config must not become the defaults.
     /// </summary>

@@ -41,7 +41,10 @@ public sealed class WorktreeCheckoutTests : IAsyncLifetime
         await using (var here = await checkout.AtAsync(_repo.Root, _first, CancellationToken.None))
         {
             here.Root.ShouldBe(_repo.Root, "the commit checked out: no worktree");
+            checkout.InPlace(_repo.Root, _first).ShouldNotBeNull().Root.ShouldBe(here.Tree.Root, "the tree a run reads ahead is the one it plans in");
         }
+
+        checkout.InPlace(_repo.Root, _second).ShouldBeNull("another commit is planned in a worktree: nothing to read ahead here");
 
         var other = await checkout.AtAsync(_repo.Root, _second, CancellationToken.None);
         await using (other)
@@ -59,6 +62,7 @@ public sealed class WorktreeCheckoutTests : IAsyncLifetime
         // main is checked out: HEAD is a symbolic ref
         WorktreeCheckout.DetachedHead(_repo.Root).ShouldBeNull();
         var checkout = new WorktreeCheckout(_data.Path, _repo.Root);
+        checkout.InPlace(_repo.Root, _second).ShouldBeNull("not known without git: no read ahead");
         await using (var here = await checkout.AtAsync(_repo.Root, _second, CancellationToken.None))
         {
             here.Root.ShouldBe(_repo.Root);

@@ -13,10 +13,15 @@ namespace PlanBot.Core.Discovery;
 /// </summary>
 public static class ProjectDiscovery
 {
-    public static DiscoveryResult Discover(IFileTree tree, PlanBotConfig config)
+    public static DiscoveryResult Discover(IFileTree tree, PlanBotConfig config) => Discover(tree, config, null);
+
+    /// <param name="readAhead">The tree's files read ahead (<see cref="TreeReadAhead"/>); used only when it read this very tree, and stopped here.</param>
+    public static DiscoveryResult Discover(IFileTree tree, PlanBotConfig config, TreeReadAhead? readAhead)
     {
+        ArgumentNullException.ThrowIfNull(tree);
+        readAhead?.Stop();
         var warnings = new ConcurrentBag<string>();
-        var dirs = ReadDirs(tree, config, warnings);
+        var dirs = ReadDirs(tree, config, readAhead?.Root == tree.Root ? readAhead : null, warnings);
         var targets = dirs.Values.ToDictionary(d => d.Dir, d => LocalModuleTargets(d, warnings).Distinct().ToArray(), StringComparer.Ordinal);
         var closures = new ModuleClosures(targets);
         var calledBy = ModuleCallers(targets);
@@ -122,13 +127,13 @@ public static class ProjectDiscovery
 
     private static bool IsUnderExamples(string dir) => RepoPath.Segments(dir).Contains("examples");
 
-    private static Dictionary<string, DirFacts> ReadDirs(IFileTree tree, PlanBotConfig config, ConcurrentBag<string> warnings)
+    private static Dictionary<string, DirFacts> ReadDirs(IFileTree tree, PlanBotConfig config, TreeReadAhead? readAhead, ConcurrentBag<string> warnings)
     {
         var ignore = config.Discovery.Ignore;
-        var all = tree.ListFiles();
+        var all = readAhead?.ListFiles() ?? tree.ListFiles();
         var known = new HashSet<string>(all, StringComparer.Ordinal);
         var byDir = all
-            .Where(f => DirFactsReader.IsTerraformFile(f) || TerragruntReader.IsUnitFile(f))
+            .Where(IsDiscoveryFile)
             .Where(f => !ignore.Any(g => g.MatchesPathOrParent(f)))
             .GroupBy(RepoPath.DirectoryOf)
             .ToArray();
@@ -136,7 +141,7 @@ public static class ProjectDiscovery
         var result = new ConcurrentDictionary<string, DirFacts>(StringComparer.Ordinal);
         Parallel.ForEach(byDir, group =>
         {
-            var files = group.Select(f => ParseSafely(tree, f, warnings)).OfType<HclFile>().ToArray();
+            var files = group.Select(f => Warned(readAhead?.Parse(f, p => ParseFile(tree, p)) ?? ParseFile(tree, f), warnings)).OfType<HclFile>().ToArray();
             if (files.Length > 0)
             {
                 var (version, versionPath) = VersionChoice.ReadVersionFile(tree, group.Key, known);
@@ -146,22 +151,35 @@ public static class ProjectDiscovery
         return new Dictionary<string, DirFacts>(result, StringComparer.Ordinal);
     }
 
-    /// <summary>The parsed file; null (with a warning) for a file the tree skips by design.</summary>
-    private static HclFile? ParseSafely(IFileTree tree, string path, ConcurrentBag<string> warnings)
+    /// <summary>A file discovery reads: Terraform's own (.tf, .tf.json) and Terragrunt's unit file.</summary>
+    internal static bool IsDiscoveryFile(string path) => DirFactsReader.IsTerraformFile(path) || TerragruntReader.IsUnitFile(path);
+
+    /// <summary>The parsed file; skipped (with the warning) for a file the tree skips by design; a read error is the file's diagnostic.</summary>
+    internal static ParsedFile ParseFile(IFileTree tree, string path)
     {
         try
         {
-            return DirFactsReader.ParseFile(path, tree.ReadText(path));
+            return new ParsedFile(DirFactsReader.ParseFile(path, tree.ReadText(path)), null);
         }
         catch (SkippedFileException e)
         {
-            warnings.Add(e.Message);
-            return null;
+            return new ParsedFile(null, e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new HclFile(path, HclBody.Empty, [new HclDiagnostic(1, 1, "could not read file: " + e.Message)]);
+            return new ParsedFile(new HclFile(path, HclBody.Empty, [new HclDiagnostic(1, 1, "could not read file: " + e.Message)]), null);
         }
+    }
+
+    /// <summary>The parsed file, or null with its warning told.</summary>
+    private static HclFile? Warned(ParsedFile parsed, ConcurrentBag<string> warnings)
+    {
+        if (parsed.Skipped is { } warning)
+        {
+            warnings.Add(warning);
+        }
+
+        return parsed.File;
     }
 
     /// <summary>Local module dir → the dirs that call it (a dir calling itself is not counted).</summary>

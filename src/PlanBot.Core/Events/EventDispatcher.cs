@@ -1,5 +1,6 @@
 using PlanBot.Core.Comments;
 using PlanBot.Core.Config;
+using PlanBot.Core.Discovery;
 using PlanBot.Core.Ports;
 using PlanBot.Core.Rendering;
 using PlanBot.Core.Workflows;
@@ -124,12 +125,15 @@ public sealed class EventDispatcher(EngineParts parts)
     {
         var checkout = await parts.Checkout.PullRequestAsync(repo, pr, cancellationToken).ConfigureAwait(false);
         var fanOut = comment is null ? run.FanOut : null;
+        var plansAffected = comment is null && PullRequestStart.ListsFilesEarly(pr, fanOut, ProjectSelection.Affected);
+        // a run that will find the affected projects reads the head's Terraform files meanwhile, when the checkout is that tree (issue 19)
+        using var readAhead = plansAffected && parts.Checkout.InPlace(checkout, pr.HeadSha) is { } tree ? TreeReadAhead.Start(tree) : null;
         // the PR's file list is asked while planbot.yaml is read, only for a run that will want it (PullRequestStart)
-        var started = await PullRequestStart.RunAsync(parts.Git, Vcs, repo, checkout, pr, comment is null && PullRequestStart.ListsFilesEarly(pr, fanOut, ProjectSelection.Affected),
+        var started = await PullRequestStart.RunAsync(parts.Git, Vcs, repo, checkout, pr, plansAffected,
             parts.ConfigDir, parts.ServerPolicy, parts.Progress, cancellationToken).ConfigureAwait(false);
         var config = started.Config;
         var workflows = Workflows(config.Config);
-        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl, FanOut = fanOut, ChangedFiles = started.ChangedFiles };
+        var context = new PullRequestContext { Repo = repo, PullRequest = pr, RepoDir = checkout, RunId = run.RunId, RunUrl = run.RunUrl, FanOut = fanOut, ChangedFiles = started.ChangedFiles, ReadAhead = readAhead };
         var options = Options(config.Config, run);
         var outcome = comment is null
             ? await workflows.PullRequests.RunAsync(context, config.Config, options, cancellationToken).ConfigureAwait(false)

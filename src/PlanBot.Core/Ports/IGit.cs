@@ -51,6 +51,25 @@ public interface IGit
     }
 
     /// <summary>
+    /// <see cref="ShowFirstFileAsync(string, string, IReadOnlyList{string}, CancellationToken)"/>, with each of
+    /// <paramref name="verify"/> (full commit SHAs) checked on the way to be a commit in the checkout, in the same
+    /// question where the command line can (issue 19: a run's first wave has one git process less). A commit so
+    /// verified is not asked again by <see cref="ResolveAsync"/>; one that is not is asked there, which tells its
+    /// error. By default each is resolved beside the read.
+    /// </summary>
+    /// <exception cref="Common.UsageException">As the read without <paramref name="verify"/>; never for a commit of <paramref name="verify"/>.</exception>
+    Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, IReadOnlyList<string> verify, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(verify);
+        foreach (var commit in verify)
+        {
+            _ = Common.Background.Observed(ResolveAsync(repoDir, commit, cancellationToken));
+        }
+
+        return ShowFirstFileAsync(repoDir, sha, paths, cancellationToken);
+    }
+
+    /// <summary>
     /// The commit of the first of <paramref name="fullRefs"/> (<c>refs/…</c>, matched exactly, never by git's
     /// short-name rules) that exists in the checkout; null when none does.
     /// </summary>

@@ -44,4 +44,11 @@ public interface IRepoCheckout
 
     /// <summary>The files of a directory on disk, for discovery.</summary>
     IFileTree TreeOf(string root);
+
+    /// <summary>
+    /// The tree <see cref="AtAsync"/> would give for <paramref name="sha"/> when it is the checkout itself, known
+    /// without starting a process (the Action's workspace at the event's head); null when it would be another
+    /// tree or that is not known at once. A run reads its Terraform files ahead from it (<see cref="Discovery.TreeReadAhead"/>).
+    /// </summary>
+    IFileTree? InPlace(string repoDir, string sha) => null;
 }

@@ -34,6 +34,8 @@ public sealed record PlanRequest
     public IReadOnlyList<ChangedFile>? ChangedFiles { get; init; }
     /// <summary>A fanned-out plan's part (a matrix job's projects, or the gather's stored results); null: plan every affected project.</summary>
     public FanOutTarget? FanOut { get; init; }
+    /// <summary>The tree's Terraform files read ahead (<see cref="TreeReadAhead"/>); used only when it read <see cref="Tree"/>.</summary>
+    public TreeReadAhead? ReadAhead { get; init; }
 }
 
 /// <summary>
@@ -49,7 +51,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
     public async Task<RunReport> RunAsync(PlanRequest request, CancellationToken cancellationToken)
     {
         var config = request.Config;
-        var discovery = ProjectDiscovery.Discover(request.Tree, config);
+        var discovery = ProjectDiscovery.Discover(request.Tree, config, request.ReadAhead);
         var graph = ProjectGraph.Build(discovery.Projects, config.SourceFile ?? "planbot.yaml");
 
         var changes = request.ChangedFiles ?? await git.DiffAsync(
@@ -80,7 +82,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
             // github backend writes all those queued behind its first edit in one more edit (~2 edits a run
             // instead of one per project). The first project still waits only for its own.
             var claimed = request.FanOut is { LockAll: true } ? order : runOrder;
-            var taken = claimed.ToDictionary(n => n, n => TrustedBase.Observed(locks.AcquireAsync(LockKeyOf(lockOwner, selected[n].Project), lockOwner, config.LocksTtl, cancellationToken)), StringComparer.Ordinal);
+            var taken = claimed.ToDictionary(n => n, n => Background.Observed(locks.AcquireAsync(LockKeyOf(lockOwner, selected[n].Project), lockOwner, config.LocksTtl, cancellationToken)), StringComparer.Ordinal);
             if (request.FanOut is { LockAll: true })
             {
                 foreach (var name in order)

@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 
@@ -43,21 +44,21 @@ public static class PullRequestStart
         // the first wave (issue 19): the code host's answer takes longest, so it is asked first, then every local git
         // question the event alone can ask, beside the trusted side's own (TrustedBase starts the branch's head and,
         // on a guess, the fork point). The list is read only; nothing is written before the trusted side is resolved.
-        var files = listFiles ? Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
-        if (listFiles && TrustedBase.IsSha(pr.HeadSha))
-        {
-            // the plan verifies the head first: asked now, its git process runs in the first wave (a failure is the plan's to tell)
-            _ = Observed(git.ResolveAsync(checkout, pr.HeadSha, cancellationToken));
-        }
+        var files = listFiles ? Background.Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
+        // the plan verifies the head first: asked now, in the first wave (a failure is the plan's to tell), in the same git
+        // question as the read ahead below when there is one
+        string[] head = listFiles && TrustedBase.IsSha(pr.HeadSha) ? [pr.HeadSha] : [];
 
         // a guess: the checkout's default branch is usually the event's base, so its planbot.yaml is read now and
         // taken only if the trusted side resolves to that very commit (or the fork point is it)
-        var readAhead = RunConfigLoader.ReadAhead(git, checkout, configDir, pr.BaseSha, cancellationToken);
+        var readAhead = RunConfigLoader.ReadAhead(git, checkout, configDir, pr.BaseSha, head, cancellationToken);
+        if (readAhead is null && head.Length > 0)
+        {
+            _ = Background.Observed(git.ResolveAsync(checkout, pr.HeadSha, cancellationToken));
+        }
         var trusted = await TrustedBase.ResolveAsync(git, checkout, pr, cancellationToken).ConfigureAwait(false);
         progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
         var config = await RunConfigLoader.LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, readAhead, cancellationToken).ConfigureAwait(false);
         return new PullRequestStarted(trusted, config, files);
     }
-
-    private static Task<T> Observed<T>(Task<T> task) => TrustedBase.Observed(task);
 }

@@ -27,6 +27,8 @@ public sealed record PullRequestContext
     public FanOutRun? FanOut { get; init; }
     /// <summary>The PR's changed files, asked of the code host while the configuration was read (<see cref="PullRequestStart"/>); null: the workflow asks when it plans the affected projects.</summary>
     public Task<IReadOnlyList<ChangedFile>?>? ChangedFiles { get; init; }
+    /// <summary>The head's Terraform files, being read and parsed while the run started (<see cref="Discovery.TreeReadAhead"/>); null: discovery reads them.</summary>
+    public Discovery.TreeReadAhead? ReadAhead { get; init; }
 }
 
 public sealed record PullRequestOutcome(RunReport? Report, IReadOnlyList<string> Parts, CommitState Gate, string? NotPlanned);
@@ -88,7 +90,7 @@ public sealed class PullRequestWorkflow(IVcs vcs, IPlanRunner planner, ILockStor
         }
 
         var (fanOut, storedWarnings) = FanOutPlans.Target(phase, context, plans);
-        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files, FanOut = fanOut };
+        var target = new PlanTarget { RepoDir = context.RepoDir, BaseRef = pr.BaseSha, HeadRef = pr.HeadSha, Selection = context.Selection, Owner = owner, ChangedFiles = files, FanOut = fanOut, ReadAhead = context.ReadAhead };
         var report = await planner.PlanAsync(target, config, locks, cancellationToken).ConfigureAwait(false);
         if (plans is not null)
         {

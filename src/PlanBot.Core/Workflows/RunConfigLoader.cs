@@ -1,3 +1,4 @@
+using PlanBot.Core.Common;
 using PlanBot.Core.Config;
 using PlanBot.Core.Ports;
 
@@ -114,7 +115,8 @@ public static class RunConfigLoader
     /// read; it is parsed, and its errors named, only if <see cref="LoadForPullRequestAsync(IGit, string, TrustedBase, string?, ServerPolicy?, ConfigReadAhead?, CancellationToken)"/>
     /// takes it. Null: nothing started (not a full SHA, or a config dir outside the checkout, which the load refuses).
     /// </summary>
-    public static ConfigReadAhead? ReadAhead(IGit git, string checkout, string? configDir, string sha, CancellationToken cancellationToken)
+    /// <param name="verify">Commits (full SHAs) verified in the same git question (<see cref="IGit.ShowFirstFileAsync(string, string, IReadOnlyList{string}, IReadOnlyList{string}, CancellationToken)"/>); not when null is returned.</param>
+    public static ConfigReadAhead? ReadAhead(IGit git, string checkout, string? configDir, string sha, IReadOnlyList<string> verify, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(git);
         if (!TrustedBase.IsSha(sha) || Relative(checkout, Dir(checkout, configDir)) is not { } relative)
@@ -122,7 +124,7 @@ public static class RunConfigLoader
             return null;
         }
 
-        return new ConfigReadAhead(checkout, relative, sha, TrustedBase.Observed(Show(git, checkout, sha, relative, cancellationToken)));
+        return new ConfigReadAhead(checkout, relative, sha, Background.Observed(git.ShowFirstFileAsync(checkout, sha, Paths(relative), verify, cancellationToken)));
     }
 
     /// <summary>The config dir relative to the checkout, with '/'; null when it is outside it.</summary>

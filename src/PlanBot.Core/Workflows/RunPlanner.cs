@@ -21,6 +21,8 @@ public sealed record PlanTarget
     public bool TakeProjectLocks { get; init; } = true;
     /// <summary>A fanned-out plan's part; null: plan every affected project.</summary>
     public FanOutTarget? FanOut { get; init; }
+    /// <summary>The head's Terraform files read ahead; used only when the plan's tree is the one it read.</summary>
+    public Discovery.TreeReadAhead? ReadAhead { get; init; }
 }
 
 /// <summary>Plans a change; the workflows above the plan engine depend on this, not on a checkout.</summary>
@@ -87,6 +89,7 @@ public sealed class RunPlanner(IGit git, IRepoCheckout checkout, PlanWorkflow en
                 ChangedFiles = target.ChangedFiles,
                 TakeProjectLocks = target.TakeProjectLocks,
                 FanOut = target.FanOut,
+                ReadAhead = target.ReadAhead,
             };
             return await engine.RunAsync(request, cancellationToken).ConfigureAwait(false);
         }

@@ -45,7 +45,7 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
         // speculative (issue 19): most runs trust the event's base itself (the checkout's origin/BRANCH is the
         // event's base), so its merge base with the head is asked beside the branch's head; its answer is used
         // only when the trusted commit turns out to be the event's base (a merge base depends on the two SHAs only)
-        var guessed = IsSha(pr.BaseSha) && IsSha(pr.HeadSha) ? Observed(MergeBaseOrNullAsync(git, checkout, pr.BaseSha, pr.HeadSha, cancellationToken)) : null;
+        var guessed = IsSha(pr.BaseSha) && IsSha(pr.HeadSha) ? Background.Observed(MergeBaseOrNullAsync(git, checkout, pr.BaseSha, pr.HeadSha, cancellationToken)) : null;
         string? head = null;
         string? note = null;
         Task<string?>? forkPoint = null;
@@ -60,7 +60,7 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
             if (intoDefault && head is not null && head != pr.BaseSha)
             {
                 // the branch moved on since the event (or is stale): the fork point from its head is asked beside the staleness check
-                forkPoint = Observed(MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken));
+                forkPoint = Background.Observed(MergeBaseOrNullAsync(git, checkout, head, pr.HeadSha, cancellationToken));
                 if (await MergeBaseOrNullAsync(git, checkout, head, pr.BaseSha, cancellationToken).ConfigureAwait(false) == head)
                 {
                     note = $"{branch} in the checkout ({Naming.ShortSha(head)}) is older than the event's base (a stale fetch)";
@@ -95,16 +95,6 @@ public sealed partial record TrustedBase(string Sha, string Label, string? ForkP
 
     /// <summary>A full commit SHA as git writes it: only these are handed to a question started on a guess (no ref rules, no option).</summary>
     internal static bool IsSha(string? text) => text is { Length: 40 or 64 } && text.All(char.IsAsciiHexDigitLower);
-
-    /// <summary>
-    /// The task, its failure marked as seen: a guess whose answer is not used (or a run that stops before it
-    /// needs it) must not leave an unobserved exception behind. Whoever awaits it still gets the error.
-    /// </summary>
-    internal static Task<T> Observed<T>(Task<T> task)
-    {
-        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
-    }
 
     /// <summary>
     /// A branch's head in a checkout, resolved by its full ref names only: <c>refs/remotes/origin/BRANCH</c>

@@ -86,7 +86,7 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             var now = time.GetUtcNow();
             if (_snapshot is not { } s || s.Repo != repo || s.PullRequest != pullRequest || now - s.Taken > SnapshotFor || s.Locks.IsFaulted || s.Locks.IsCanceled)
             {
-                _snapshot = s = (repo, pullRequest, now, Observed(ReadAllAsync(repo, pullRequest, CancellationToken.None)));
+                _snapshot = s = (repo, pullRequest, now, Core.Common.Background.Observed(ReadAllAsync(repo, pullRequest, CancellationToken.None)));
             }
 
             return s.Locks;
@@ -120,19 +120,12 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
             else
             {
                 // shared as the next snapshot, so not cancelled with this caller: the others waiting on it would fail with it
-                fresh = Observed(ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
+                fresh = Core.Common.Background.Observed(ReadAllAsync(key.Repo, owner.PullRequest, CancellationToken.None));
                 _snapshot = (key.Repo, owner.PullRequest, time.GetUtcNow(), fresh);
             }
         }
 
         return Other(await fresh.WaitAsync(cancellationToken).ConfigureAwait(false));
-    }
-
-    /// <summary>A shared read nobody may be left awaiting (a prefetch whose acquisitions never came, callers that cancelled): its failure is observed here, and reported by every await of it.</summary>
-    private static Task<T> Observed<T>(Task<T> read)
-    {
-        _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return read;
     }
 
     public async Task<LockResult> ReleaseAsync(LockKey key, LockOwner owner, CancellationToken cancellationToken)

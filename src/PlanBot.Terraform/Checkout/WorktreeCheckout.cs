@@ -36,6 +36,9 @@ public sealed class WorktreeCheckout(string dataDir, string? workspace = null, s
             await _git.RemoveWorktreeAsync(repoDir, temporary, CancellationToken.None).ConfigureAwait(false));
     }
 
+    /// <summary>The checkout itself when its HEAD is detached exactly at <paramref name="sha"/> (read from .git/HEAD: <see cref="DetachedHead"/>), as <see cref="AtAsync"/> gives it.</summary>
+    public IFileTree? InPlace(string repoDir, string sha) => DetachedHead(repoDir) is { } head && head == sha ? new DiskFileTree(repoDir) : null;
+
     /// <summary>
     /// The commit of a detached HEAD read from <c>REPO/.git/HEAD</c> itself, without a git process (issue 19: the
     /// Action's workspace is a detached HEAD at the event's commit, and a process costs the run's start 5–10 ms).

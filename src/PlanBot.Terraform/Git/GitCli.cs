@@ -105,11 +105,27 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
     /// error, a path through something that is not a directory is not there, and a path that is there but
     /// is not a regular file (a symlink, a directory, a submodule) is an error.
     /// </summary>
-    public async Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    public Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, CancellationToken cancellationToken) =>
+        ShowFirstFileAsync(repoDir, sha, paths, [], cancellationToken);
+
+    /// <summary>
+    /// As above, with each of <paramref name="verify"/> asked as <c>SHA^{commit}</c> in the same <c>git cat-file --batch</c>
+    /// first: a commit whose answer is itself is remembered as <see cref="ResolveAsync"/>'s <c>rev-parse</c> would remember
+    /// it (an annotated tag's id peels to another id, and is not). Until the answer is in, a <see cref="ResolveAsync"/> of
+    /// it waits for it instead of starting its own process; one the batch does not verify (not there, not a commit, or
+    /// the read failed before it) is asked of <c>rev-parse</c> then, which tells the error.
+    /// </summary>
+    public async Task<(string Path, string Text)?> ShowFirstFileAsync(string repoDir, string sha, IReadOnlyList<string> paths, IReadOnlyList<string> verify, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(verify);
         if (!GitObjects.IsObjectId(sha) || paths.Any(p => p.Split('/').Any(part => part is "" or "." or ".." || part.Any(char.IsControl))))
         {
+            foreach (var commit in verify)
+            {
+                _ = Background.Observed(ResolveAsync(repoDir, commit, cancellationToken));
+            }
+
             // a branch name or an unusual path: git's own rules, one file at a time
             foreach (var path in paths)
             {
@@ -122,11 +138,66 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
             return null;
         }
 
+        var answers = Awaited(repoDir, verify);
+        try
+        {
+            return await ShowFirstFileInOneBatchAsync(repoDir, sha, paths, answers, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var answer in answers.Values)
+            {
+                answer.TrySetResult(false); // not asked (the read failed first): rev-parse decides, if anyone asks
+            }
+        }
+    }
+
+    /// <summary>
+    /// For each full SHA of <paramref name="verify"/> not yet known, the answer the batch will give, with the
+    /// verification <see cref="ResolveAsync"/> waits for registered meanwhile: the batch's answer, else rev-parse's.
+    /// </summary>
+    private Dictionary<string, TaskCompletionSource<bool>> Awaited(string repoDir, IReadOnlyList<string> verify)
+    {
+        var answers = new Dictionary<string, TaskCompletionSource<bool>>(StringComparer.Ordinal);
+        foreach (var commit in verify.Where(c => GitObjects.IsObjectId(c) && !_commits.ContainsKey((repoDir, c))).Distinct(StringComparer.Ordinal))
+        {
+            var answer = answers[commit] = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var key = (repoDir, commit);
+            var verifying = VerifiedAsync(repoDir, commit, answer.Task);
+            if (_verifying.TryAdd(key, verifying))
+            {
+                // forgotten once answered (the answer itself is remembered in _commits, or asked again)
+                _ = verifying.ContinueWith(t => _verifying.TryRemove(new KeyValuePair<(string, string), Task<string>>(key, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            _ = Background.Observed(verifying);
+        }
+
+        return answers;
+    }
+
+    /// <summary>The commit once the batch verified it; else rev-parse's answer (or error), asked only then.</summary>
+    private async Task<string> VerifiedAsync(string repoDir, string commit, Task<bool> batch) =>
+        await batch.ConfigureAwait(false) ? commit : await RevParseAsync(repoDir, commit, true, CancellationToken.None).ConfigureAwait(false);
+
+    private async Task<(string Path, string Text)?> ShowFirstFileInOneBatchAsync(string repoDir, string sha, IReadOnlyList<string> paths, Dictionary<string, TaskCompletionSource<bool>> verify, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(10));
         var objects = GitObjects.Start(repoDir, inherited);
         await using (objects.ConfigureAwait(false))
         {
+            foreach (var (other, answer) in verify)
+            {
+                var verified = await objects.ReadAsync(other + "^{commit}", timeout.Token).ConfigureAwait(false) is { } found && found.Id == other;
+                if (verified)
+                {
+                    _commits[(repoDir, other)] = true;
+                }
+
+                answer.TrySetResult(verified);
+            }
+
             var commit = await objects.ReadAsync(sha + "^{commit}", timeout.Token).ConfigureAwait(false)
                 ?? throw new UsageException($"'{sha}' is not a commit in {repoDir}; pass an existing branch, tag or SHA (fetch it first if it is remote)");
             if (commit.Id == sha)
