@@ -52,11 +52,7 @@ public static partial class PrOverheadBench
         await File.WriteAllTextAsync(script, Script);
         var shim = dir.Combine("terraform-shim");
         var mark = dir.Combine("first-terraform");
-        await File.WriteAllTextAsync(shim, $"#!/bin/sh\n(set -C; date +%s%N > '{mark}') 2>/dev/null\n" + (firstOnly ? "exit 1\n" : $"exec {Terraform} \"$@\"\n"));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        Console.WriteLine($"pr-overhead: the first terraform is stamped by {await StampShim.WriteAsync(shim, mark, firstOnly ? null : Terraform)}");
 
         var bot = dlls.Select(_ => new List<Cost>()).ToArray();
         var byHand = new List<Cost>();

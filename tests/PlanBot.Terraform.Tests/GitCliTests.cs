@@ -119,6 +119,54 @@ public class GitCliTests
     }
 
     /// <summary>
+    /// The default branch's head read from the checkout's ref files (issue 19: no git process in the first wave)
+    /// gives exactly what <c>git for-each-ref</c> gives, loose or packed; any layout it does not read plainly
+    /// (a symbolic ref, a linked worktree's .git file, the reftable store, a name with a dot part) is left to git.
+    /// </summary>
+    [Fact]
+    public async Task Refs_read_from_the_checkouts_files_are_the_ones_git_lists_loose_or_packed()
+    {
+        using var repo = await GitRepo.CreateAsync();
+        var first = await repo.CommitAsync();
+        repo.Write("more.tf", "# more");
+        var second = await repo.CommitAsync();
+        await repo.GitAsync("update-ref", "refs/remotes/origin/main", first);
+        await repo.GitAsync("update-ref", "refs/remotes/origin/feature/x", second);
+        await repo.GitAsync("update-ref", "refs/heads/refs/remotes/origin/gone", first); // named like a candidate: never it
+        string[] candidates = ["refs/remotes/origin/main", "refs/heads/main", "refs/remotes/origin/feature/x", "refs/remotes/origin/gone", "refs/remotes/origin/feature"];
+
+        async Task<string?[]> Listed()
+        {
+            var listed = (await repo.GitAsync(["for-each-ref", "--format=%(refname) %(objectname)", .. candidates])).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split(' ')).ToDictionary(f => f[0], f => f[1]);
+            return [.. candidates.Select(c => listed.GetValueOrDefault(c))];
+        }
+
+        var loose = await Listed();
+        loose.ShouldBe([first, second, second, null, null], "the control: what git lists");
+        RefFiles.TryRead(repo.Root, candidates).ShouldBe(loose);
+        await repo.GitAsync("pack-refs", "--all", "--prune");
+        File.Exists(Path.Combine(repo.Root, ".git", "refs", "remotes", "origin", "main")).ShouldBeFalse("the control: packed now");
+        RefFiles.TryRead(repo.Root, candidates).ShouldBe(await Listed());
+        await repo.GitAsync("update-ref", "refs/remotes/origin/main", second); // a loose ref over its packed line
+        RefFiles.TryRead(repo.Root, candidates).ShouldBe(await Listed());
+        (await new GitCli().FirstRefAsync(repo.Root, ["refs/remotes/origin/gone", "refs/remotes/origin/main"], CancellationToken.None)).ShouldBe(second);
+
+        RefFiles.TryRead(repo.Root, ["refs/remotes/origin/./main"]).ShouldBeNull("a dot part: git's rules, not a path");
+        await repo.GitAsync("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main");
+        RefFiles.TryRead(repo.Root, ["refs/remotes/origin/HEAD"]).ShouldBeNull("a symbolic ref is git's to follow");
+        Directory.CreateDirectory(Path.Combine(repo.Root, ".git", "reftable"));
+        RefFiles.TryRead(repo.Root, candidates).ShouldBeNull("another ref store");
+        Directory.Delete(Path.Combine(repo.Root, ".git", "reftable"));
+
+        using var linked = new TempDir("planbot-linked");
+        var worktree = Path.Combine(linked.Path, "wt");
+        await repo.GitAsync("worktree", "add", "-q", "--detach", worktree, first);
+        RefFiles.TryRead(worktree, candidates).ShouldBeNull("a worktree's .git is a file");
+        (await new GitCli().FirstRefAsync(worktree, candidates, CancellationToken.None)).ShouldBe(second, "git answers there");
+    }
+
+    /// <summary>
     /// The commits a read of planbot.yaml verifies on the way (issue 19: the PR head, in the same cat-file process)
     /// are remembered exactly as rev-parse's answer would be: a commit that is there is, and an annotated tag's id
     /// (which peels to another id), a tree or a missing object are not, and are asked of rev-parse, which tells why.

@@ -44,7 +44,8 @@ public static class PullRequestStart
         // the first wave (issue 19): the code host's answer takes longest, so it is asked first, then every local git
         // question the event alone can ask, beside the trusted side's own (TrustedBase starts the branch's head and,
         // on a guess, the fork point). The list is read only; nothing is written before the trusted side is resolved.
-        var files = listFiles ? Background.Observed(vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken)) : null;
+        // on the thread pool: the client's set-up before its first await (handlers, request, serializer) must not hold back the git processes
+        var files = listFiles ? Background.Observed(Task.Run(() => vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken), CancellationToken.None)) : null;
         // the plan verifies the head first: asked now, in the first wave (a failure is the plan's to tell), in the same git
         // question as the read ahead below when there is one
         string[] head = listFiles && TrustedBase.IsSha(pr.HeadSha) ? [pr.HeadSha] : [];

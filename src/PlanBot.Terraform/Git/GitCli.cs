@@ -138,7 +138,7 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
             return null;
         }
 
-        var answers = Awaited(repoDir, verify);
+        var answers = Awaited(repoDir, [sha, .. verify]); // the commit read is verified on the way too (the branch's head is usually it)
         try
         {
             return await ShowFirstFileInOneBatchAsync(repoDir, sha, paths, answers, cancellationToken).ConfigureAwait(false);
@@ -187,7 +187,7 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
         var objects = GitObjects.Start(repoDir, inherited);
         await using (objects.ConfigureAwait(false))
         {
-            foreach (var (other, answer) in verify)
+            foreach (var (other, answer) in verify.Where(v => v.Key != sha))
             {
                 var verified = await objects.ReadAsync(other + "^{commit}", timeout.Token).ConfigureAwait(false) is { } found && found.Id == other;
                 if (verified)
@@ -203,6 +203,11 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
             if (commit.Id == sha)
             {
                 _commits[(repoDir, sha)] = true;
+            }
+
+            if (verify.TryGetValue(sha, out var read))
+            {
+                read.TrySetResult(commit.Id == sha);
             }
 
             var root = System.Text.Encoding.ASCII.GetString(commit.Content, 0, Math.Min(commit.Content.Length, 5 + 64 + 1)).Split('\n')[0];
@@ -288,6 +293,26 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
         if (fullRefs.FirstOrDefault(r => !r.StartsWith("refs/", StringComparison.Ordinal) || r.Any(c => c is '*' or '?' or '[' or '\\' or ' ' || char.IsControl(c))) is { } odd)
         {
             throw new ArgumentException($"'{odd}' is not a full ref name", nameof(fullRefs));
+        }
+
+        if (RefFiles.TryRead(repoDir, fullRefs) is { } values)
+        {
+            // read from the checkout's ref files (issue 19); each id found is peeled as rev-parse ID^{commit} peels it,
+            // answered without a process when it is a commit already verified (or being verified: the event's base, in
+            // the wave's cat-file), and one that is no commit at all gives way to the next candidate, as below
+            foreach (var value in values.OfType<string>())
+            {
+                try
+                {
+                    return await ResolveAsync(repoDir, value, cancellationToken).ConfigureAwait(false);
+                }
+                catch (UsageException)
+                {
+                    // not a commit: the next candidate
+                }
+            }
+
+            return null;
         }
 
         var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true, query: true, inherited: inherited).ConfigureAwait(false);

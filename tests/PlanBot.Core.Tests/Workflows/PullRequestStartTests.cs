@@ -43,7 +43,7 @@ public sealed class PullRequestStartTests : IAsyncLifetime
         var vcs = Host.Create();
         var started = await PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None);
 
-        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+        (await Host.Of(vcs).Asks).ShouldBe(["GetChangedFilesAsync #7"]);
         started.Config.Config.Approval.Destructive.ShouldBeTrue("the policy came from main");
         started.ChangedFiles.ShouldNotBeNull().IsCompleted.ShouldBeFalse("the host has not answered, yet the configuration is read: they ran side by side");
         Host.Of(vcs).Answer([new ChangedFile("app/main.tf", FileChangeKind.Modified)]);
@@ -58,13 +58,13 @@ public sealed class PullRequestStartTests : IAsyncLifetime
         var running = PullRequestStart.RunAsync(git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None);
         git.Snapshot().ShouldBe([$"resolve {_head}", $"show {_base}", $"merge-base {_base} {_head}", "first-ref"], "one wave, before the trusted side is known");
         running.IsCompleted.ShouldBeFalse();
-        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"], "the code host's slow answer is asked with the first wave, not after the trusted side");
+        (await Host.Of(vcs).Asks).ShouldBe(["GetChangedFilesAsync #7"], "the code host's slow answer is asked with the first wave, not after the trusted side");
         git.Release();
 
         var started = await running;
         started.Config.Config.Approval.Destructive.ShouldBeTrue("the policy came from main, which is the event's base");
         git.Snapshot().ShouldBe([$"resolve {_head}", $"show {_base}", $"merge-base {_base} {_head}", "first-ref"], "the guesses were the answers: nothing read again");
-        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+        (await Host.Of(vcs).Asks).ShouldBe(["GetChangedFilesAsync #7"]);
     }
 
     [Fact]
@@ -137,10 +137,14 @@ public sealed class PullRequestStartTests : IAsyncLifetime
         Host.Of(vcs).Fail = new VcsException(marker, 502);
         var refused = Pr with { BaseRef = "release", DefaultBranch = "trunk" };
         PlanBot.Core.Common.UsageException? error = null;
+        List<string> asked = [];
         var unobserved = await UnobservedErrors.DuringAsync(marker, async () =>
-            error = await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, refused, listFiles: true, null, null, null, CancellationToken.None)));
+        {
+            error = await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, refused, listFiles: true, null, null, null, CancellationToken.None));
+            asked = await Host.Of(vcs).Asks; // the list failed within the watched time
+        });
         error.ShouldNotBeNull().Message.ShouldContain("its policy is read from the default branch trunk", customMessage: "the trusted side's refusal is the error told, not the list's");
-        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+        asked.ShouldBe(["GetChangedFilesAsync #7"]);
         unobserved.ShouldBeEmpty("the dropped list's failure was marked as seen");
     }
 
@@ -162,7 +166,7 @@ public sealed class PullRequestStartTests : IAsyncLifetime
         Host.Of(vcs).Fail = new VcsException(failure, 502);
         var error = await Should.ThrowAsync<ConfigException>(() => PullRequestStart.RunAsync(_git, vcs, "acme/infra", _repo.Root, Pr, listFiles: true, null, null, null, CancellationToken.None));
         error.Errors.Single().File.ShouldStartWith("planbot.yaml (base main at ");
-        Host.Of(vcs).Asked.ShouldBe(["GetChangedFilesAsync #7"]);
+        (await Host.Of(vcs).Asks).ShouldBe(["GetChangedFilesAsync #7"]);
     }
 
     /// <summary>The code host: records what is asked; the file list is answered when the test says so (or fails).</summary>
@@ -170,7 +174,21 @@ public sealed class PullRequestStartTests : IAsyncLifetime
     {
         private readonly TaskCompletionSource<IReadOnlyList<ChangedFile>?> _files = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        private readonly TaskCompletionSource _asked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public List<string> Asked { get; } = [];
+
+        /// <summary>What was asked, once something was (the list is asked on the thread pool).</summary>
+        public Task<List<string>> Asks => WaitForAsks();
+
+        private async Task<List<string>> WaitForAsks()
+        {
+            await _asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            lock (Asked)
+            {
+                return [.. Asked];
+            }
+        }
 
         public Exception? Fail { get; set; }
 
@@ -186,6 +204,8 @@ public sealed class PullRequestStartTests : IAsyncLifetime
             {
                 Asked.Add($"{targetMethod!.Name} #{args![1]}");
             }
+
+            _asked.TrySetResult();
 
             return targetMethod.Name == nameof(IVcs.GetChangedFilesAsync)
                 ? Fail is { } fail ? Task.FromException<IReadOnlyList<ChangedFile>?>(fail) : _files.Task
