@@ -184,7 +184,7 @@ public static class StartupBench
             await scenario.Repo.GitAsync("checkout", "-q", "-B", "pr-7");
             scenario.Repo.Write("README.md", "docs only\n");
             var head = await scenario.Repo.CommitAsync("docs");
-            await scenario.Repo.GitAsync("checkout", "-q", "--detach"); // as actions/checkout leaves the workspace
+            await scenario.Repo.GitAsync("checkout", "-q", "--detach"); // as action/plan.yml's actions/checkout (ref: the PR head) leaves the workspace
             github.AddPull(7, head, (await scenario.Repo.GitAsync("rev-parse", "main")).Trim());
             github.PullFiles[7] = ["README.md"];
             var run = new NoOpRun(github, scenario, dll);

@@ -102,6 +102,12 @@ public partial class PackagingTests
         var workflows = Directory.EnumerateFiles(Path.Combine(Fixtures.RepoRoot, "action"), "*.yml").Select(Path.GetFileName).Order().ToArray();
         workflows.ShouldBe(["apply-fanout.yml", "apply.yml", "commands.yml", "drift.yml", "plan-fanout.yml", "plan.yml"]);
         Read("action", "plan.yml").ShouldContain("fetch-depth: 0");
+        foreach (var planning in (string[])["plan.yml", "plan-fanout.yml"])
+        {
+            // the PR's head is checked out, so it is planned in place (not in a worktree of its own) and read ahead (issue 19)
+            Read("action", planning).Split("actions/checkout@").Skip(1).ShouldAllBe(step => step.Contains("ref: ${{ github.event.pull_request.head.sha }}", StringComparison.Ordinal), planning);
+        }
+
         Read("action", "plan.yml").ShouldContain("statuses: write");
         Read("action", "commands.yml").ShouldContain("issue_comment");
     }

@@ -152,6 +152,21 @@ public class GitCliTests
         RefFiles.TryRead(repo.Root, candidates).ShouldBe(await Listed());
         (await new GitCli().FirstRefAsync(repo.Root, ["refs/remotes/origin/gone", "refs/remotes/origin/main"], CancellationToken.None)).ShouldBe(second);
 
+        // an annotated tag's id under a packed name (a ^ line after it) is the tag's: git peels it
+        await repo.GitAsync("-c", "user.name=Test", "-c", "user.email=test@planbot.invalid", "tag", "-a", "-m", "t", "v1", first);
+        var tag = (await repo.GitAsync("rev-parse", "v1")).Trim();
+        await repo.GitAsync("update-ref", "refs/remotes/origin/tagged", tag);
+        await repo.GitAsync("pack-refs", "--all", "--prune");
+        RefFiles.TryRead(repo.Root, ["refs/remotes/origin/tagged"]).ShouldBe([tag]);
+        (await new GitCli().FirstRefAsync(repo.Root, ["refs/remotes/origin/tagged", "refs/heads/main"], CancellationToken.None)).ShouldBe(first, "peeled to its commit, as for-each-ref's answer was");
+
+        // an empty directory where the loose file would be: git reads the packed line, and so does this
+        File.Exists(Path.Combine(repo.Root, ".git", "refs", "remotes", "origin", "main")).ShouldBeFalse("the control: packed");
+        Directory.CreateDirectory(Path.Combine(repo.Root, ".git", "refs", "remotes", "origin", "main"));
+        RefFiles.TryRead(repo.Root, candidates).ShouldBe(await Listed());
+        RefFiles.TryRead(repo.Root, ["refs/remotes/origin/main"]).ShouldBe([second]);
+        Directory.Delete(Path.Combine(repo.Root, ".git", "refs", "remotes", "origin", "main"));
+
         RefFiles.TryRead(repo.Root, ["refs/remotes/origin/./main"]).ShouldBeNull("a dot part: git's rules, not a path");
         await repo.GitAsync("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main");
         RefFiles.TryRead(repo.Root, ["refs/remotes/origin/HEAD"]).ShouldBeNull("a symbolic ref is git's to follow");
@@ -190,9 +205,12 @@ public class GitCliTests
         (await git.ResolveAsync(repo.Root, tag, CancellationToken.None)).ShouldBe(head, "rev-parse peels the tag: its answer is another id");
 
         // the repository's objects are gone: what was verified answers from memory, the rest is asked of git (and fails)
+        await repo.GitAsync("update-ref", "refs/remotes/origin/main", @base);
         Directory.Delete(Path.Combine(repo.Root, ".git", "objects"), recursive: true);
         (await git.ResolveAsync(repo.Root, head, CancellationToken.None)).ShouldBe(head);
         (await git.ResolveAsync(repo.Root, @base, CancellationToken.None)).ShouldBe(@base);
+        (await git.FirstRefAsync(repo.Root, ["refs/remotes/origin/main", "refs/heads/main"], CancellationToken.None)).ShouldBe(@base, "the branch's head read from its ref file is the commit the read verified: no git");
+        (await new GitCli().FirstRefAsync(repo.Root, ["refs/remotes/origin/main", "refs/heads/main"], CancellationToken.None)).ShouldBeNull("the control: unverified, git is asked, and cannot say");
         foreach (var other in (string[])[tag, tree, missing])
         {
             (await Should.ThrowAsync<UsageException>(() => git.ResolveAsync(repo.Root, other, CancellationToken.None))).Message.ShouldContain("is not a commit", customMessage: $"{other} was not remembered");

@@ -22,6 +22,7 @@ public static class ProjectDiscovery
         readAhead?.Stop();
         var warnings = new ConcurrentBag<string>();
         var dirs = ReadDirs(tree, config, readAhead?.Root == tree.Root ? readAhead : null, warnings);
+        readAhead?.Release();
         var targets = dirs.Values.ToDictionary(d => d.Dir, d => LocalModuleTargets(d, warnings).Distinct().ToArray(), StringComparer.Ordinal);
         var closures = new ModuleClosures(targets);
         var calledBy = ModuleCallers(targets);

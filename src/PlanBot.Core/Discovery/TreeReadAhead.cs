@@ -28,7 +28,8 @@ public sealed class TreeReadAhead : IDisposable
     {
         _tree = tree;
         _files = new Lazy<IReadOnlyList<string>>(tree.ListFiles, LazyThreadSafetyMode.ExecutionAndPublication);
-        Done = Task.Factory.StartNew(ReadAll, _stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var stop = _stop.Token; // taken now: the source may be disposed before the thread reads it
+        Done = Task.Factory.StartNew(() => ReadAll(stop), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>The tree's root: the read ahead answers for this tree only.</summary>
@@ -54,7 +55,23 @@ public sealed class TreeReadAhead : IDisposable
 
     /// <summary>The parsed file at <paramref name="path"/>, parsed now by <paramref name="parse"/> unless the read ahead did (or is doing) it.</summary>
     internal ParsedFile Parse(string path, Func<string, ParsedFile> parse) =>
-        _parsed.GetOrAdd(path, p => new Lazy<ParsedFile>(() => parse(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        _released ? parse(path) : _parsed.GetOrAdd(path, p => new Lazy<ParsedFile>(() => parse(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    private volatile bool _released;
+
+    /// <summary>Parsed files held (tests).</summary>
+    internal int Held => _parsed.Count;
+
+    /// <summary>
+    /// Stops the read and lets go of what it holds (discovery has taken what it needed): the parsed files of dirs it
+    /// ignored, and its own copies, are not kept for the rest of the run. What is parsed after is not kept.
+    /// </summary>
+    internal void Release()
+    {
+        Stop();
+        _released = true;
+        _parsed.Clear();
+    }
 
     /// <summary>Whether <see cref="Stop"/> was called (tests).</summary>
     internal bool Stopped { get; private set; }
@@ -79,9 +96,8 @@ public sealed class TreeReadAhead : IDisposable
         _stop.Dispose();
     }
 
-    private void ReadAll()
+    private void ReadAll(CancellationToken token)
     {
-        var token = _stop.Token;
 #pragma warning disable CA1031 // a failure here is kept by the Lazy it happened in, and discovery meets it again, as its own, when it asks for that list or file
         try
         {

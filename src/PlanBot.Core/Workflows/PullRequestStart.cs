@@ -10,14 +10,14 @@ public sealed record PullRequestStarted(TrustedBase Trusted, RunConfig Config, T
 
 /// <summary>
 /// The start of a pull request's run, ordered so the first terraform starts as early as the trust
-/// boundary allows (issue 19): everything the event alone can ask starts in one wave. The PR's file list
-/// is asked of the code host first (on GitHub the slowest answer of the start, a round trip of 100–300 ms
-/// or more for a paged list), then the local git questions: the PR head's verification, planbot.yaml at
-/// the event's base read ahead on the guess that it is the trusted commit, beside
-/// <see cref="TrustedBase.ResolveAsync"/>'s own. The trusted side is resolved (it can refuse the run), and
-/// the configuration is finished. Which files a PR changes is a fact of the event, not something the
-/// trusted side decides, and the list is only a read: it is <em>used</em> only once the trusted
-/// configuration is loaded, and a run the trusted side refuses drops it (its failure marked as seen).
+/// boundary allows (issue 19): everything the event alone can ask starts in one wave. The local git
+/// questions start first (the PR head's verification and planbot.yaml at the event's base, read ahead on
+/// the guess that it is the trusted commit, beside <see cref="TrustedBase.ResolveAsync"/>'s own), then
+/// the PR's file list is asked of the code host while they run (on GitHub the slowest answer of the
+/// start, a round trip of 100–300 ms or more for a paged list). The trusted side is resolved (it can
+/// refuse the run), and the configuration is finished. Which files a PR changes is a fact of the event,
+/// not something the trusted side decides, and the list is only a read: it is <em>used</em> only once the
+/// trusted configuration is loaded, and a run that fails before that cancels it (its failure marked as seen).
 /// A read ahead is taken only for the commit it read
 /// (<see cref="RunConfigLoader.LoadForPullRequestAsync(IGit, string, TrustedBase, string?, ServerPolicy?, ConfigReadAhead?, CancellationToken)"/>). The list is asked only for a run that will surely want it whatever the
 /// configuration says: a single job planning the affected projects of a PR that is neither a draft
@@ -41,13 +41,10 @@ public static class PullRequestStart
     {
         ArgumentNullException.ThrowIfNull(vcs);
         ArgumentNullException.ThrowIfNull(pr);
-        // the first wave (issue 19): the code host's answer takes longest, so it is asked first, then every local git
-        // question the event alone can ask, beside the trusted side's own (TrustedBase starts the branch's head and,
-        // on a guess, the fork point). The list is read only; nothing is written before the trusted side is resolved.
-        // on the thread pool: the client's set-up before its first await (handlers, request, serializer) must not hold back the git processes
-        var files = listFiles ? Background.Observed(Task.Run(() => vcs.GetChangedFilesAsync(repo, pr.Number, cancellationToken), CancellationToken.None)) : null;
-        // the plan verifies the head first: asked now, in the first wave (a failure is the plan's to tell), in the same git
-        // question as the read ahead below when there is one
+        // the first wave (issue 19): every local git question the event alone can ask starts (the PR head's verification and
+        // planbot.yaml at the event's base in one cat-file; TrustedBase's branch head and, on a guess, fork point), then the
+        // code host's file list, the slowest answer of all, while those git processes run. The list is a read only; it is
+        // used once the trusted configuration is loaded, and cancelled when the start fails (a refused run drops it).
         string[] head = listFiles && TrustedBase.IsSha(pr.HeadSha) ? [pr.HeadSha] : [];
 
         // a guess: the checkout's default branch is usually the event's base, so its planbot.yaml is read now and
@@ -55,11 +52,39 @@ public static class PullRequestStart
         var readAhead = RunConfigLoader.ReadAhead(git, checkout, configDir, pr.BaseSha, head, cancellationToken);
         if (readAhead is null && head.Length > 0)
         {
-            _ = Background.Observed(git.ResolveAsync(checkout, pr.HeadSha, cancellationToken));
+            _ = Background.Observed(git.ResolveAsync(checkout, pr.HeadSha, cancellationToken)); // the plan verifies the head first
         }
-        var trusted = await TrustedBase.ResolveAsync(git, checkout, pr, cancellationToken).ConfigureAwait(false);
-        progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
-        var config = await RunConfigLoader.LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, readAhead, cancellationToken).ConfigureAwait(false);
+
+        var resolving = TrustedBase.ResolveAsync(git, checkout, pr, cancellationToken);
+        var listing = listFiles ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        var files = listing is null ? null : Background.Observed(vcs.GetChangedFilesAsync(repo, pr.Number, listing.Token));
+        _ = files?.ContinueWith(_ => listing!.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        TrustedBase trusted;
+        RunConfig config;
+        try
+        {
+            trusted = await resolving.ConfigureAwait(false);
+            progress?.Report(trusted.Note ?? $"#{pr.Number}: policy from {trusted.Label}");
+            config = await RunConfigLoader.LoadForPullRequestAsync(git, checkout, trusted, configDir, policy, readAhead, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (listing is not null)
+        {
+            Cancel(listing); // the run ends here: the list's remaining pages are not asked for
+            throw;
+        }
+
         return new PullRequestStarted(trusted, config, files);
+    }
+
+    private static void Cancel(CancellationTokenSource listing)
+    {
+        try
+        {
+            listing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the list was answered (and its source let go) already
+        }
     }
 }

@@ -18,6 +18,9 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RepoDir, string Sha), Task<string>> _verifying = new();
 
+    /// <summary>Commits a <c>cat-file</c> batch is verifying now (<see cref="ShowFirstFileAsync(string, string, IReadOnlyList{string}, IReadOnlyList{string}, CancellationToken)"/>): true when it did.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RepoDir, string Sha), Task<bool>> _batchVerifying = new();
+
     public async Task<string> ResolveAsync(string repoDir, string reference, CancellationToken cancellationToken)
     {
         if (reference.StartsWith('-'))
@@ -26,7 +29,7 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
         }
 
         var fullSha = reference.Length == 40 && reference.All(char.IsAsciiHexDigitLower);
-        if (fullSha && _commits.ContainsKey((repoDir, reference)))
+        if (fullSha && await KnownCommitAsync(repoDir, reference, cancellationToken).ConfigureAwait(false))
         {
             return reference;
         }
@@ -49,6 +52,14 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
 
         return await RevParseAsync(repoDir, reference, false, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Whether <paramref name="sha"/> is a commit verified already, or verified by the batch reading it now (its answer is
+    /// waited for: a few ms, where a process of its own costs more). False: not known, ask git.
+    /// </summary>
+    private async Task<bool> KnownCommitAsync(string repoDir, string sha, CancellationToken cancellationToken) =>
+        _commits.ContainsKey((repoDir, sha))
+        || (_batchVerifying.TryGetValue((repoDir, sha), out var pending) && await pending.WaitAsync(cancellationToken).ConfigureAwait(false));
 
     private async Task<string> RevParseAsync(string repoDir, string reference, bool fullSha, CancellationToken cancellationToken)
     {
@@ -138,47 +149,28 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
             return null;
         }
 
-        var answers = Awaited(repoDir, [sha, .. verify]); // the commit read is verified on the way too (the branch's head is usually it)
+        // the commit read is verified on the way too (the branch's head is usually it); a ResolveAsync of any of them meanwhile
+        // waits for the batch's answer, and asks rev-parse itself only if the batch did not verify it
+        var answers = new Dictionary<string, TaskCompletionSource<bool>>(StringComparer.Ordinal);
+        foreach (var commit in ((string[])[sha, .. verify]).Where(c => GitObjects.IsObjectId(c) && !_commits.ContainsKey((repoDir, c))).Distinct(StringComparer.Ordinal))
+        {
+            var answer = answers[commit] = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _batchVerifying.TryAdd((repoDir, commit), answer.Task);
+        }
+
         try
         {
             return await ShowFirstFileInOneBatchAsync(repoDir, sha, paths, answers, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            foreach (var answer in answers.Values)
+            foreach (var (commit, answer) in answers)
             {
-                answer.TrySetResult(false); // not asked (the read failed first): rev-parse decides, if anyone asks
+                answer.TrySetResult(false); // not reached (the read failed first): not verified here
+                _batchVerifying.TryRemove(new KeyValuePair<(string, string), Task<bool>>((repoDir, commit), answer.Task));
             }
         }
     }
-
-    /// <summary>
-    /// For each full SHA of <paramref name="verify"/> not yet known, the answer the batch will give, with the
-    /// verification <see cref="ResolveAsync"/> waits for registered meanwhile: the batch's answer, else rev-parse's.
-    /// </summary>
-    private Dictionary<string, TaskCompletionSource<bool>> Awaited(string repoDir, IReadOnlyList<string> verify)
-    {
-        var answers = new Dictionary<string, TaskCompletionSource<bool>>(StringComparer.Ordinal);
-        foreach (var commit in verify.Where(c => GitObjects.IsObjectId(c) && !_commits.ContainsKey((repoDir, c))).Distinct(StringComparer.Ordinal))
-        {
-            var answer = answers[commit] = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var key = (repoDir, commit);
-            var verifying = VerifiedAsync(repoDir, commit, answer.Task);
-            if (_verifying.TryAdd(key, verifying))
-            {
-                // forgotten once answered (the answer itself is remembered in _commits, or asked again)
-                _ = verifying.ContinueWith(t => _verifying.TryRemove(new KeyValuePair<(string, string), Task<string>>(key, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-
-            _ = Background.Observed(verifying);
-        }
-
-        return answers;
-    }
-
-    /// <summary>The commit once the batch verified it; else rev-parse's answer (or error), asked only then.</summary>
-    private async Task<string> VerifiedAsync(string repoDir, string commit, Task<bool> batch) =>
-        await batch.ConfigureAwait(false) ? commit : await RevParseAsync(repoDir, commit, true, CancellationToken.None).ConfigureAwait(false);
 
     private async Task<(string Path, string Text)?> ShowFirstFileInOneBatchAsync(string repoDir, string sha, IReadOnlyList<string> paths, Dictionary<string, TaskCompletionSource<bool>> verify, CancellationToken cancellationToken)
     {
@@ -189,7 +181,8 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
         {
             foreach (var (other, answer) in verify.Where(v => v.Key != sha))
             {
-                var verified = await objects.ReadAsync(other + "^{commit}", timeout.Token).ConfigureAwait(false) is { } found && found.Id == other;
+                // the id only: a commit's message is not read into memory just to learn that it is one
+                var verified = await objects.ReadIdAsync(other + "^{commit}", timeout.Token).ConfigureAwait(false) == other;
                 if (verified)
                 {
                     _commits[(repoDir, other)] = true;
@@ -297,22 +290,18 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
 
         if (RefFiles.TryRead(repoDir, fullRefs) is { } values)
         {
-            // read from the checkout's ref files (issue 19); each id found is peeled as rev-parse ID^{commit} peels it,
-            // answered without a process when it is a commit already verified (or being verified: the event's base, in
-            // the wave's cat-file), and one that is no commit at all gives way to the next candidate, as below
-            foreach (var value in values.OfType<string>())
+            // read from the checkout's ref files (issue 19). The first that exists answers without a process when it is a
+            // commit already verified, or being verified by the wave's cat-file (the event's base, usually); any other id's
+            // type is git's to tell (below), and no candidate at all needs no git
+            if (values.FirstOrDefault(v => v is not null) is not { } first)
             {
-                try
-                {
-                    return await ResolveAsync(repoDir, value, cancellationToken).ConfigureAwait(false);
-                }
-                catch (UsageException)
-                {
-                    // not a commit: the next candidate
-                }
+                return null;
             }
 
-            return null;
+            if (await KnownCommitAsync(repoDir, first, cancellationToken).ConfigureAwait(false))
+            {
+                return first;
+            }
         }
 
         var output = await RunAsync(repoDir, ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", .. fullRefs], cancellationToken, allowFailure: true, query: true, inherited: inherited).ConfigureAwait(false);

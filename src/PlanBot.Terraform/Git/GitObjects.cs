@@ -67,6 +67,19 @@ public sealed class GitObjects : IAsyncDisposable
     /// <exception cref="UsageException">git stopped answering.</exception>
     public async Task<GitObject?> ReadAsync(string name, CancellationToken cancellationToken)
     {
+        if (await AskAsync(name, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        var content = new byte[found.Size + 1]; // and the closing newline
+        await _output.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+        return new GitObject(found.Id, found.Type, content[..^1]);
+    }
+
+    /// <summary>Asks for <paramref name="name"/> and reads the answer's header: the object's id, type and size; null when it is missing.</summary>
+    private async Task<(string Id, string Type, long Size)?> AskAsync(string name, CancellationToken cancellationToken)
+    {
         var id = name.EndsWith("^{commit}", StringComparison.Ordinal) ? name[..^"^{commit}".Length] : name;
         if (!IsObjectId(id))
         {
@@ -85,9 +98,37 @@ public sealed class GitObjects : IAsyncDisposable
             return fields.Length == 2 && fields[0] == name ? null : throw Broken($"answered '{Printable(header)}' for {name}");
         }
 
-        var content = new byte[size + 1]; // and the closing newline
-        await _output.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
-        return new GitObject(fields[0], fields[1], content[..^1]);
+        return (fields[0], fields[1], size);
+    }
+
+    /// <summary>
+    /// The id of the object <paramref name="name"/> names (an id, or <c>ID^{commit}</c>), its content skipped unread into
+    /// memory (a commit verified only, whatever the size of its message); null when the checkout does not hold it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name that is not an object id.</exception>
+    /// <exception cref="UsageException">git stopped answering.</exception>
+    public async Task<string?> ReadIdAsync(string name, CancellationToken cancellationToken)
+    {
+        if (await AskAsync(name, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            for (var left = found.Size + 1; left > 0;) // and the closing newline
+            {
+                var read = await _output.ReadAsync(chunk.AsMemory(0, (int)Math.Min(left, chunk.Length)), cancellationToken).ConfigureAwait(false);
+                left -= read > 0 ? read : throw Broken("stopped answering");
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        return found.Id;
     }
 
     /// <summary>

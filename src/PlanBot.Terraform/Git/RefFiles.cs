@@ -46,11 +46,7 @@ public static class RefFiles
                     continue;
                 }
 
-                if (Directory.Exists(loose))
-                {
-                    continue; // a directory of refs under that name: git has no ref of the name itself
-                }
-
+                // no loose file (or a directory of refs under that name, as git reads it): its packed line, if any
                 packed ??= Packed(gitDir);
                 if (packed is null)
                 {

@@ -70,6 +70,7 @@ public sealed class TreeReadAheadTests : IDisposable
         Found(ProjectDiscovery.Discover(tree, Config, readAhead)).ShouldBe(alone);
         tree.Reads.Values.ShouldAllBe(n => n == 1, "discovery took what was read ahead");
         tree.Lists.ShouldBe(1);
+        readAhead.Held.ShouldBe(0, "let go once discovery took what it needed: the ignored dir's parse is not kept for the run");
     }
 
     [Fact]

@@ -41,6 +41,26 @@ public sealed class LockPrefetchTests
     }
 
     [Fact]
+    public async Task A_list_too_long_for_the_host_counts_as_affecting_projects()
+    {
+        var locks = new PrefetchSpy();
+        var planner = new Planner(locks);
+        var context = new PullRequestContext
+        {
+            Repo = "acme/infra",
+            PullRequest = Pr,
+            RepoDir = "/nowhere",
+            RunId = "9",
+            ChangedFiles = Task.FromResult<IReadOnlyList<ChangedFile>?>(null), // more than GitHub lists: git diff decides later
+        };
+
+        var workflow = new PullRequestWorkflow(new InMemoryVcs(), planner, locks, new InMemoryLockStore(), TimeProvider.System);
+        (await Should.ThrowAsync<InvalidOperationException>(() => workflow.RunAsync(context, PlanBotConfig.Default, new CommentOptions(), CancellationToken.None)))
+            .Message.ShouldBe(Planner.Stop);
+        planner.PrefetchedBeforePlan.ShouldBe(["acme/infra#7 by alice, run 9"]);
+    }
+
+    [Fact]
     public async Task A_gather_reads_nothing_ahead()
     {
         var locks = new PrefetchSpy();
