@@ -23,6 +23,8 @@ public sealed class TreeReadAhead : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<ParsedFile>> _parsed = new(StringComparer.Ordinal);
     private readonly Lazy<IReadOnlyList<string>> _files;
     private readonly CancellationTokenSource _stop = new();
+    private int _parsedAhead;
+    private volatile bool _released;
 
     private TreeReadAhead(IFileTree tree)
     {
@@ -37,8 +39,6 @@ public sealed class TreeReadAhead : IDisposable
 
     /// <summary>Completes when the background read has read every file or was stopped (tests).</summary>
     internal Task Done { get; }
-
-    private int _parsedAhead;
 
     /// <summary>Files this read ahead parsed itself (tests: the work discovery found done).</summary>
     internal int ParsedAhead => Volatile.Read(ref _parsedAhead);
@@ -56,8 +56,6 @@ public sealed class TreeReadAhead : IDisposable
     /// <summary>The parsed file at <paramref name="path"/>, parsed now by <paramref name="parse"/> unless the read ahead did (or is doing) it.</summary>
     internal ParsedFile Parse(string path, Func<string, ParsedFile> parse) =>
         _released ? parse(path) : _parsed.GetOrAdd(path, p => new Lazy<ParsedFile>(() => parse(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
-
-    private volatile bool _released;
 
     /// <summary>Parsed files held (tests).</summary>
     internal int Held => _parsed.Count;
