@@ -20,65 +20,38 @@ public sealed class LockPrefetchTests
     [InlineData("app/main.tf", true)]
     [InlineData("scripts/deploy.sh", true)]
     [InlineData("README.md", false)]
-    public async Task The_lock_reads_start_before_the_plan_when_the_files_can_affect_a_project(string changed, bool prefetched)
-    {
-        var locks = new PrefetchSpy();
-        var planner = new Planner(locks);
-        var context = new PullRequestContext
-        {
-            Repo = "acme/infra",
-            PullRequest = Pr,
-            RepoDir = "/nowhere",
-            RunId = "9",
-            ChangedFiles = Task.FromResult<IReadOnlyList<ChangedFile>?>([new ChangedFile(changed, FileChangeKind.Modified), new ChangedFile("docs/notes.md", FileChangeKind.Added)]),
-        };
-
-        var workflow = new PullRequestWorkflow(new InMemoryVcs(), planner, locks, new InMemoryLockStore(), TimeProvider.System);
-        (await Should.ThrowAsync<InvalidOperationException>(() => workflow.RunAsync(context, PlanBotConfig.Default, new CommentOptions(), CancellationToken.None)))
-            .Message.ShouldBe(Planner.Stop);
-
-        planner.PrefetchedBeforePlan.ShouldBe(prefetched ? ["acme/infra#7 by alice, run 9"] : []);
-    }
+    public async Task The_lock_reads_start_before_the_plan_when_the_files_can_affect_a_project(string changed, bool prefetched) =>
+        (await PrefetchedBeforeThePlanAsync([new ChangedFile(changed, FileChangeKind.Modified), new ChangedFile("docs/notes.md", FileChangeKind.Added)]))
+            .ShouldBe(prefetched ? ["acme/infra#7 by alice, run 9"] : []);
 
     [Fact]
-    public async Task A_list_too_long_for_the_host_counts_as_affecting_projects()
-    {
-        var locks = new PrefetchSpy();
-        var planner = new Planner(locks);
-        var context = new PullRequestContext
-        {
-            Repo = "acme/infra",
-            PullRequest = Pr,
-            RepoDir = "/nowhere",
-            RunId = "9",
-            ChangedFiles = Task.FromResult<IReadOnlyList<ChangedFile>?>(null), // more than GitHub lists: git diff decides later
-        };
-
-        var workflow = new PullRequestWorkflow(new InMemoryVcs(), planner, locks, new InMemoryLockStore(), TimeProvider.System);
-        (await Should.ThrowAsync<InvalidOperationException>(() => workflow.RunAsync(context, PlanBotConfig.Default, new CommentOptions(), CancellationToken.None)))
-            .Message.ShouldBe(Planner.Stop);
-        planner.PrefetchedBeforePlan.ShouldBe(["acme/infra#7 by alice, run 9"]);
-    }
+    public async Task A_list_too_long_for_the_host_counts_as_affecting_projects() =>
+        (await PrefetchedBeforeThePlanAsync(null)).ShouldBe(["acme/infra#7 by alice, run 9"], "more than GitHub lists: git diff decides later");
 
     [Fact]
-    public async Task A_gather_reads_nothing_ahead()
+    public async Task A_gather_reads_nothing_ahead() =>
+        (await PrefetchedBeforeThePlanAsync([new ChangedFile("app/main.tf", FileChangeKind.Modified)], new FanOutRun { Phase = FanOutPhase.Gather })).ShouldBe([]);
+
+    /// <summary>Runs the PR's workflow with <paramref name="changed"/> as its file list up to where it plans; what was prefetched by then.</summary>
+    private static async Task<IReadOnlyList<string>> PrefetchedBeforeThePlanAsync(IReadOnlyList<ChangedFile>? changed, FanOutRun? fanOut = null)
     {
         var locks = new PrefetchSpy();
+        var planner = new Planner(locks);
         var context = new PullRequestContext
         {
             Repo = "acme/infra",
             PullRequest = Pr,
             RepoDir = "/nowhere",
             RunId = "9",
-            FanOut = new FanOutRun { Phase = FanOutPhase.Gather },
-            ChangedFiles = Task.FromResult<IReadOnlyList<ChangedFile>?>([new ChangedFile("app/main.tf", FileChangeKind.Modified)]),
+            FanOut = fanOut,
+            ChangedFiles = Task.FromResult(changed),
         };
 
-        var planner = new Planner(locks);
+        // a fanned-out run needs a shared plan store
         var workflow = new PullRequestWorkflow(new InMemoryVcs(), planner, locks, new InMemoryLockStore(), TimeProvider.System, plans: new InMemoryPlanStore());
         (await Should.ThrowAsync<InvalidOperationException>(() => workflow.RunAsync(context, PlanBotConfig.Default with { PlansStore = "s3" }, new CommentOptions(), CancellationToken.None)))
             .Message.ShouldBe(Planner.Stop);
-        planner.PrefetchedBeforePlan.ShouldBe([]);
+        return planner.PrefetchedBeforePlan.ShouldNotBeNull();
     }
 
     /// <summary>Stops the run where it would plan, noting which prefetches had been asked by then.</summary>
