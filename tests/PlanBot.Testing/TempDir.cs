@@ -13,6 +13,15 @@ public sealed class TempDir : IDisposable
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Writes <paramref name="text"/> to <paramref name="relative"/> ('/'-separated) under the directory, its directories made; the full path.</summary>
+    public string Write(string relative, string text)
+    {
+        var full = Combine(relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+        return full;
+    }
+
     public void Dispose()
     {
         try

@@ -15,13 +15,7 @@ public sealed class DiskFileTreeTests : IDisposable
     private readonly TempDir _repo = new("planbot-tree");
     private readonly TempDir _outside = new("planbot-outside");
 
-    private string Write(string path, string content)
-    {
-        var full = _repo.Combine(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, content);
-        return full;
-    }
+    private string Write(string path, string content) => _repo.Write(path, content);
 
     private void Link(string path, string target) => File.CreateSymbolicLink(_repo.Combine(path), target);
 

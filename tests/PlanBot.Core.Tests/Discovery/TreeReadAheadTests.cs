@@ -37,12 +37,7 @@ public sealed class TreeReadAheadTests : IDisposable
         _outside.Dispose();
     }
 
-    private void Write(string path, string text)
-    {
-        var full = _repo.Combine(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, text);
-    }
+    private void Write(string path, string text) => _repo.Write(path, text);
 
     private static PlanBotConfig Config => ConfigLoader.Parse("planbot.yaml", "discovery:\n  ignore: [\"vendor/**\"]\n");
 
