@@ -29,6 +29,13 @@ public interface ILockStore
     void Prefetch(LockOwner owner)
     {
     }
+
+    /// <summary>
+    /// False where a run lease is not stored (the github backend: each Action run has its own runner, and a
+    /// lease answers at once without a write), so taking one can never stand in another run's way. A PR's
+    /// run starts <c>terraform init</c> while its project lock is asked only there (issue 19).
+    /// </summary>
+    bool StoresRunLeases => true;
 }
 
 public enum LockKind

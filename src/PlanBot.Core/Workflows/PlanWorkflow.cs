@@ -281,17 +281,20 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
     {
         if (run.Locks is not { } locks || run.Request.Owner is not { } owner)
         {
-            return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, cancellationToken).ConfigureAwait(false);
+            return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, null, cancellationToken).ConfigureAwait(false);
         }
 
         var project = affected.Project;
         var key = LockKeyOf(owner, project);
-        ProjectResult Locked(string why) => new() { Project = project, Status = ProjectStatus.Locked, Error = why, Reasons = affected.Reasons };
         var acquired = run.Taken?.GetValueOrDefault(project.Name) ?? (run.Request.TakeProjectLocks ? locks.AcquireAsync(key, owner, run.LockTtl, cancellationToken) : null);
+        if (acquired is { IsCompleted: false } && !locks.StoresRunLeases && project.Exists && StartsWithInit(project))
+        {
+            return await InitWhileLockAskedAsync(run, affected, locks, key, owner, acquired, cancellationToken).ConfigureAwait(false);
+        }
+
         if (acquired is not null && await acquired.ConfigureAwait(false) is LockResult.HeldBy held)
         {
-            Report($"{project.Name}: project lock held by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u})");
-            return Locked($"locked by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u}); this PR plans it once #{held.Owner.PullRequest} is merged and applied, closed, or unlocked there with `/planbot unlock`");
+            return LockedBy(affected, held);
         }
 
         if (run.Request.TakeProjectLocks)
@@ -302,30 +305,137 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
         var (lease, busy) = await RunLease.TakeAsync(locks, key with { Kind = LockKind.Run }, owner, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
-            return Locked($"terraform is already running on this project (run {busy!.Owner.RunId} of #{busy.Owner.PullRequest}); try `/planbot plan` again when it ends");
+            return Busy(affected, busy!);
         }
 
         await using (lease.ConfigureAwait(false))
         {
-            return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, cancellationToken).ConfigureAwait(false);
+            return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<ProjectResult> PlanProjectAsync(ITerraform terraform, AffectedProject affected, PlanRequest request, ApprovalPolicy policy, IReadOnlyList<System.Text.RegularExpressions.Regex> masks, CancellationToken cancellationToken)
+    /// <summary>
+    /// The project's <c>terraform init</c> runs while its project lock is still being asked (issue 19): on
+    /// the github backend the ask is two GitHub round trips, and init only prepares the working dir
+    /// (providers, modules, backend) without taking a state lock. Only where run leases are stored
+    /// nowhere (<see cref="ILockStore.StoresRunLeases"/>), so a PR that turns out not to hold the project
+    /// never holds anything another run waits for. The lock still decides: held by another PR, the
+    /// project is "locked by #N" as before; the plan and everything after it run only once this PR holds
+    /// it. An init started for a project the PR did not get is let finish, never killed (a kill during a
+    /// provider's unpacking could leave it broken in a shared plugin cache), and its result is not used.
+    /// </summary>
+    private async Task<ProjectResult> InitWhileLockAskedAsync(ProjectRun run, AffectedProject affected, ILockStore locks, LockKey key, LockOwner owner, Task<LockResult> acquired, CancellationToken cancellationToken)
     {
         var project = affected.Project;
-        var started = Stopwatch.GetTimestamp();
-        var artifacts = Path.Combine(request.ArtifactsDir, SafeName(project.Name));
-        Directory.CreateDirectory(artifacts);
-        var context = new TerraformContext
+        RunLease? lease;
+        LockResult.HeldBy? busy;
+        try
         {
-            WorkingDir = project.Dir == RepoPath.Root ? request.Tree.Root : Path.Combine(request.Tree.Root, project.Dir),
-            Workspace = project.Workspace,
-            LogFile = Path.Combine(artifacts, "terraform.log"),
-            Run = project.Run,
+            (lease, busy) = await RunLease.TakeAsync(locks, key with { Kind = LockKind.Run }, owner, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _ = Background.Observed(acquired); // its failure, if any, is not this one
+            throw;
+        }
+
+        if (lease is null)
+        {
+            return await acquired.ConfigureAwait(false) is LockResult.HeldBy other ? LockedBy(affected, other) : Busy(affected, busy!);
+        }
+
+        await using (lease.ConfigureAwait(false))
+        {
+            var files = ProjectFiles.For(project, run.Request);
+            var started = Stopwatch.GetTimestamp();
+            Report($"{project.Name}: terraform init");
+            var init = run.Terraform.InitAsync(files.Context, cancellationToken);
+            LockResult answer;
+            try
+            {
+                answer = await acquired.ConfigureAwait(false);
+            }
+            catch
+            {
+                await LetFinishAsync(init).ConfigureAwait(false);
+                throw;
+            }
+
+            if (answer is LockResult.HeldBy held)
+            {
+                await LetFinishAsync(init).ConfigureAwait(false);
+                return LockedBy(affected, held);
+            }
+
+            Report($"{project.Name}: project lock held for #{owner.PullRequest} (@{owner.User}, run {owner.RunId})");
+            return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, new StartedInit(files, init, started), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for an init started for a project this PR did not get; whatever it ends with is not this project's result.</summary>
+    private static async Task LetFinishAsync(Task<TerraformResult> init)
+    {
+        try
+        {
+            await init.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the project's result is the lock's answer; the init's own failure is in its log
+        catch (Exception)
+        {
+        }
+#pragma warning restore CA1031
+    }
+
+    /// <summary>True when the project's plan workflow starts with PlanBot's own init (not a run step of planbot.yaml).</summary>
+    private static bool StartsWithInit(Project project) =>
+        (project.Workflow?.Plan ?? WorkflowDefinition.DefaultPlan) is [{ Command: null, Kind: StepKind.Init }, ..];
+
+    private ProjectResult LockedBy(AffectedProject affected, LockResult.HeldBy held)
+    {
+        Report($"{affected.Project.Name}: project lock held by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u})");
+        return new ProjectResult
+        {
+            Project = affected.Project,
+            Status = ProjectStatus.Locked,
+            Reasons = affected.Reasons,
+            Error = $"locked by #{held.Owner.PullRequest} (@{held.Owner.User}, since {held.Since:u}); this PR plans it once #{held.Owner.PullRequest} is merged and applied, closed, or unlocked there with `/planbot unlock`",
         };
-        var planFile = Path.Combine(artifacts, "plan.tfplan");
-        var jsonFile = Path.Combine(artifacts, "plan.json");
+    }
+
+    private static ProjectResult Busy(AffectedProject affected, LockResult.HeldBy busy) => new()
+    {
+        Project = affected.Project,
+        Status = ProjectStatus.Locked,
+        Reasons = affected.Reasons,
+        Error = $"terraform is already running on this project (run {busy.Owner.RunId} of #{busy.Owner.PullRequest}); try `/planbot plan` again when it ends",
+    };
+
+    /// <summary>Where a project's plan writes (its artifacts dir, created) and the context its terraform runs in.</summary>
+    private sealed record ProjectFiles(TerraformContext Context, string PlanFile, string JsonFile)
+    {
+        public static ProjectFiles For(Project project, PlanRequest request)
+        {
+            var artifacts = Path.Combine(request.ArtifactsDir, SafeName(project.Name));
+            Directory.CreateDirectory(artifacts);
+            var context = new TerraformContext
+            {
+                WorkingDir = project.Dir == RepoPath.Root ? request.Tree.Root : Path.Combine(request.Tree.Root, project.Dir),
+                Workspace = project.Workspace,
+                LogFile = Path.Combine(artifacts, "terraform.log"),
+                Run = project.Run,
+            };
+            return new ProjectFiles(context, Path.Combine(artifacts, "plan.tfplan"), Path.Combine(artifacts, "plan.json"));
+        }
+    }
+
+    /// <summary>The workflow's first step, init, already started (<see cref="InitWhileLockAskedAsync"/>).</summary>
+    private sealed record StartedInit(ProjectFiles Files, Task<TerraformResult> Init, long Started);
+
+    private async Task<ProjectResult> PlanProjectAsync(ITerraform terraform, AffectedProject affected, PlanRequest request, ApprovalPolicy policy, IReadOnlyList<System.Text.RegularExpressions.Regex> masks, StartedInit? startedInit, CancellationToken cancellationToken)
+    {
+        var project = affected.Project;
+        var started = startedInit?.Started ?? Stopwatch.GetTimestamp();
+        var (context, planFile, jsonFile) = startedInit?.Files ?? ProjectFiles.For(project, request);
         ProjectResult Result(ProjectStatus status) => new()
         {
             Project = project,
@@ -358,8 +468,19 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
                 continue;
             }
 
-            Report($"{project.Name}: terraform {step.Title}");
-            var done = step.Kind == StepKind.Init ? await terraform.InitAsync(context, cancellationToken).ConfigureAwait(false) : await terraform.PlanAsync(context, planFile, cancellationToken).ConfigureAwait(false);
+            Task<TerraformResult> running;
+            if (step.Kind == StepKind.Init && startedInit is { Init: var init })
+            {
+                running = init; // the first step, started while the project lock was asked
+                startedInit = null;
+            }
+            else
+            {
+                Report($"{project.Name}: terraform {step.Title}");
+                running = step.Kind == StepKind.Init ? terraform.InitAsync(context, cancellationToken) : terraform.PlanAsync(context, planFile, cancellationToken);
+            }
+
+            var done = await running.ConfigureAwait(false);
             if (done.Ok && step.Kind == StepKind.Init && project.Workspace != "default")
             {
                 done = await terraform.SelectWorkspaceAsync(context, cancellationToken).ConfigureAwait(false);

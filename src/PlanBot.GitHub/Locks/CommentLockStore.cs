@@ -50,6 +50,9 @@ public sealed class CommentLockStore(IVcs vcs, TimeProvider time) : ILockStore, 
         }
     }
 
+    /// <summary>A run lease is answered at once and stored nowhere (<see cref="AcquireAsync"/>).</summary>
+    public bool StoresRunLeases => false;
+
     public async Task<LockResult> AcquireAsync(LockKey key, LockOwner owner, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
