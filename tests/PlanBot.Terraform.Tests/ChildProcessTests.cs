@@ -70,6 +70,48 @@ public class ChildProcessTests
         IsAlive(int.Parse((await File.ReadAllTextAsync(marker)).Trim())).ShouldBeFalse("the query's own child is killed with it");
     }
 
+    /// <summary>
+    /// A child in its own session is spawned directly (posix_spawn, issue 19: no setsid hop): it starts
+    /// with no signal ignored or blocked, stdin at end of file, in its dir, with exactly the environment given.
+    /// </summary>
+    [Fact]
+    public async Task A_session_child_starts_clean_in_its_dir_with_only_its_environment()
+    {
+        using var dir = new TempDir();
+        var outcome = await ChildProcess.RunAsync(new ProcessSpec
+        {
+            FileName = "sh",
+            Arguments = ["-c", "grep -E '^Sig(Ign|Blk):' /proc/$$/status; cat; echo \"pid=$$ session=$(cut -d' ' -f6 /proc/$$/stat) dir=$(pwd) only=${ONLY-unset} home=${HOME-unset}\""],
+            WorkingDirectory = dir.Path,
+            Inherited = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH")!, ["ONLY"] = "this one" },
+        }, CancellationToken.None);
+
+        outcome.ExitCode.ShouldBe(0, outcome.StderrTail);
+        var lines = outcome.StdoutTail.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[0].ShouldBe("SigBlk:\t0000000000000000"); // /proc lists the blocked before the ignored
+        // signals 1-31 at their default (PlanBot ignores SIGPIPE; the child must not inherit that); 32 and 33 are glibc's own
+        (Convert.ToUInt64(lines[1]["SigIgn:\t".Length..], 16) & 0x7FFF_FFFF).ShouldBe(0UL, lines[1]);
+        var pid = lines[2].Split(' ')[0]["pid=".Length..];
+        lines[2].ShouldBe($"pid={pid} session={pid} dir={dir.Path} only=this one home=unset", "stdin read nothing; nothing but the given environment");
+    }
+
+    [Fact]
+    public async Task A_session_child_killed_by_a_signal_exits_as_process_reports_it_and_a_bad_start_is_told()
+    {
+        using var dir = new TempDir();
+        var killed = await ChildProcess.RunAsync(new ProcessSpec { FileName = "sh", Arguments = ["-c", "kill -TERM $$"], WorkingDirectory = dir.Path }, CancellationToken.None);
+        killed.ExitCode.ShouldBe(128 + 15);
+        killed.NotFound.ShouldBeFalse();
+
+        var gone = await ChildProcess.RunAsync(new ProcessSpec { FileName = "sh", Arguments = ["-c", "true"], WorkingDirectory = dir.Combine("no-such-dir") }, CancellationToken.None);
+        gone.NotFound.ShouldBeTrue();
+        gone.StderrTail.ShouldBe($"cannot start 'sh': No such file or directory (in {dir.Combine("no-such-dir")})");
+
+        var nul = await ChildProcess.RunAsync(new ProcessSpec { FileName = "sh", Arguments = ["-c", "true\0rm"], WorkingDirectory = dir.Path }, CancellationToken.None);
+        nul.NotFound.ShouldBeTrue();
+        nul.StderrTail.ShouldContain("holds a NUL character");
+    }
+
     /// <summary>Running or sleeping; a killed process may linger as a zombie until its new parent reaps it.</summary>
     private static bool IsAlive(int pid)
     {

@@ -75,9 +75,10 @@ public static class ChildProcess
             return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': not found on PATH", TimeSpan.Zero) { Limit = spec.Timeout };
         }
 
-        var ownGroup = spec.OwnSession && OperatingSystem.IsLinux() && File.Exists(SetSid);
-        info.FileName = ownGroup ? SetSid : executable;
-        if (ownGroup)
+        var spawned = spec.OwnSession && SessionChild.Supported;
+        var ownGroup = spawned || (spec.OwnSession && OperatingSystem.IsLinux() && File.Exists(SetSid));
+        info.FileName = ownGroup && !spawned ? SetSid : executable;
+        if (ownGroup && !spawned)
         {
             info.ArgumentList.Add(executable); // setsid execs it: same pid, same exit code, its own process group
         }
@@ -88,18 +89,28 @@ public static class ChildProcess
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var process = new Process { StartInfo = info };
+        using var process = spawned ? null : new Process { StartInfo = info };
+        Child child;
         try
         {
-            process.Start();
+            if (process is null)
+            {
+                // in a session of its own without the setsid hop (issue 19); the same environment block Process would pass
+                child = new Child(SessionChild.Start(executable, spec.Arguments, info.Environment, spec.WorkingDirectory));
+            }
+            else
+            {
+                process.Start();
+                process.StandardInput.Close(); // never wait for input: -input=false plus a closed stdin
+                child = new Child(process);
+            }
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': {e.Message}", TimeSpan.Zero);
         }
 
-        process.StandardInput.Close(); // never wait for input: -input=false plus a closed stdin
-
+        using var owned = child;
         await using var log = spec.LogFile is null ? null : new StreamWriter(PrivateFile.OpenWrite(spec.LogFile, FileMode.Append), Encoding.UTF8);
         await using var stdoutFile = spec.StdoutFile is null ? null : PrivateFile.OpenWrite(spec.StdoutFile, FileMode.Create);
         log?.WriteLine($"$ {spec.FileName} {string.Join(' ', spec.Arguments)}   (in {spec.WorkingDirectory})");
@@ -109,9 +120,9 @@ public static class ChildProcess
         using var stopReading = new CancellationTokenSource();
         // stdout to its own file (show -json: tens of MB) is copied as bytes, never decoded and re-encoded (issue 19)
         var pumpOut = stdoutFile is null
-            ? PumpAsync(process.StandardOutput, log, stdoutTail, gate, stopReading.Token)
-            : CopyAsync(process.StandardOutput.BaseStream, stdoutFile, stdoutTail, stopReading.Token);
-        var pumpErr = PumpAsync(process.StandardError, log, stderrTail, gate, stopReading.Token);
+            ? PumpAsync(child.StandardOutput, log, stdoutTail, gate, stopReading.Token)
+            : CopyAsync(child.StandardOutput.BaseStream, stdoutFile, stdoutTail, stopReading.Token);
+        var pumpErr = PumpAsync(child.StandardError, log, stderrTail, gate, stopReading.Token);
 
         using var timeout = new CancellationTokenSource(spec.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -119,14 +130,15 @@ public static class ChildProcess
         var cancelled = false;
         try
         {
-            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            await child.WaitForExitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
             cancelled = !timedOut;
-            Kill(process, ownGroup);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            KillGroup(child.Id, ownGroup);
+            child.KillTree();
+            await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         // The pipes reach end of file when every process holding them has exited. A process that
@@ -141,7 +153,7 @@ public static class ChildProcess
         catch (TimeoutException)
         {
             pipesAbandoned = true;
-            KillGroup(process.Id, ownGroup);
+            KillGroup(child.Id, ownGroup);
             await stopReading.CancelAsync().ConfigureAwait(false);
             try
             {
@@ -155,7 +167,7 @@ public static class ChildProcess
 
         if (!timedOut && !cancelled)
         {
-            KillGroup(process.Id, ownGroup); // leftovers of a finished step (background children) end with it
+            KillGroup(child.Id, ownGroup); // leftovers of a finished step (background children) end with it
         }
 
         await gate.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false); // no pump writes to the log past this point
@@ -169,7 +181,7 @@ public static class ChildProcess
             log?.WriteLine($"planbot: stopped reading output {PipeGrace.TotalSeconds:0} s after the process ended: a process it started still held the output open");
         }
 
-        return new ProcessOutcome(process.ExitCode, timedOut, cancelled, false, stdoutTail.ToString(), stderrTail.ToString(), Stopwatch.GetElapsedTime(started))
+        return new ProcessOutcome(child.ExitCode, timedOut, cancelled, false, stdoutTail.ToString(), stderrTail.ToString(), Stopwatch.GetElapsedTime(started))
         {
             Limit = spec.Timeout,
             PipesAbandoned = pipesAbandoned,
@@ -235,16 +247,70 @@ public static class ChildProcess
         return OperatingSystem.IsWindows() ? spec.FileName : null; // Windows resolves extensions itself
     }
 
-    private static void Kill(Process process, bool ownGroup)
+    /// <summary>The started child: a <see cref="Process"/>, or a <see cref="SessionChild"/> spawned in its own session.</summary>
+    private sealed class Child : IDisposable
     {
-        KillGroup(process.Id, ownGroup);
-        try
+        private readonly Process? _process;
+        private readonly SessionChild? _session;
+
+        public Child(Process process)
         {
-            process.Kill(entireProcessTree: true);
+            _process = process;
+            StandardOutput = process.StandardOutput;
+            StandardError = process.StandardError;
         }
-        catch (InvalidOperationException)
+
+        public Child(SessionChild session)
         {
-            // already exited
+            _session = session;
+            // as Process reads its pipes: UTF-8, 4 KiB reads
+            StandardOutput = new StreamReader(session.StandardOutput, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 4096);
+            StandardError = new StreamReader(session.StandardError, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 4096);
+        }
+
+        public int Id => _process?.Id ?? _session!.Id;
+
+        public StreamReader StandardOutput { get; }
+
+        public StreamReader StandardError { get; }
+
+        public int ExitCode => _process?.ExitCode ?? _session!.Exited.Result;
+
+        public Task WaitForExitAsync(CancellationToken cancellationToken) =>
+            _process?.WaitForExitAsync(cancellationToken) ?? _session!.Exited.WaitAsync(cancellationToken);
+
+        /// <summary>Ends the child and what it started that left its process group (still its descendants by parent id).</summary>
+        public void KillTree()
+        {
+            try
+            {
+                if (_process is not null)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    return;
+                }
+
+                if (!_session!.Exited.IsCompleted)
+                {
+                    // not reaped before Dispose, so the pid is still the child's (SessionChild)
+                    using var running = Process.GetProcessById(_session.Id);
+                    running.Kill(entireProcessTree: true);
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                _session?.Kill(); // already exited, or gone from /proc between the two looks
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_session is not null)
+            {
+                StandardOutput.Dispose();
+                StandardError.Dispose();
+                _session.Dispose();
+            }
         }
     }
 
