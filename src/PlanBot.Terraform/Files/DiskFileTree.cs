@@ -64,39 +64,74 @@ public sealed class DiskFileTree : IFileTree
     public string ReadText(string path)
     {
         var full = ResolveInside(path);
-        // Unbuffered (the chunks below are the buffer), and the chunk comes from the shared pool: a run
-        // reads every .tf of the repository before its first terraform, and two fresh 64 KiB arrays per
-        // file were zeroed pages the collector cleared and the kernel faulted in (issue 19).
+        // Unbuffered, into one pooled buffer, decoded once: a run reads every .tf of the repository before
+        // its first terraform, and fresh arrays per file (a stream's buffers, a reader's, a builder's) were
+        // zeroed pages the collector cleared and the kernel faulted in (issue 19). Only the text is allocated.
         using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-        if (stream.CanSeek && stream.Length > MaxFileBytes)
+        var length = stream.CanSeek ? stream.Length : 0;
+        if (length > MaxFileBytes)
         {
-            throw TooLarge(path, stream.Length);
+            throw TooLarge(path, length);
         }
 
-        // Read with the cap enforced as bytes arrive: a device or a pipe reports no length.
-        using var buffer = new MemoryStream(stream.CanSeek ? (int)stream.Length : 0);
-        var chunk = ArrayPool<byte>.Shared.Rent(1 << 16);
+        var buffer = Take((int)Math.Max(length + 1, 4096));
+        var filled = 0;
         try
         {
+            // Read with the cap enforced as bytes arrive: a device or a pipe reports no length, and a file can grow.
             int read;
-            while ((read = stream.Read(chunk)) > 0)
+            while ((read = stream.Read(buffer, filled, buffer.Length - filled)) > 0)
             {
-                if (buffer.Length + read > MaxFileBytes)
+                filled += read;
+                if (filled > MaxFileBytes)
                 {
                     throw TooLarge(path, null);
                 }
 
-                buffer.Write(chunk, 0, read);
+                if (filled == buffer.Length)
+                {
+                    var larger = Take((int)Math.Min(buffer.Length * 2L, MaxFileBytes + 1));
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    Give(buffer, filled);
+                    buffer = larger;
+                }
             }
+
+            return Decode(buffer.AsSpan(0, filled));
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk, clearArray: true); // a .tf can hold a secret
+            Give(buffer, filled);
         }
+    }
 
-        buffer.Position = 0;
-        using var reader = new StreamReader(buffer, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return reader.ReadToEnd();
+    /// <summary>Files up to this size are read into the shared pool's arrays; a larger one gets its own, so the pool never keeps it.</summary>
+    private const int PooledBytes = 1 << 20;
+
+    private static byte[] Take(int size) => size <= PooledBytes ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+
+    private static void Give(byte[] buffer, int filled)
+    {
+        buffer.AsSpan(0, filled).Clear(); // a .tf can hold a secret; only what was read is cleared, not a whole large array
+        if (buffer.Length <= PooledBytes)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The text of a file's bytes, as a StreamReader detecting byte order marks reads it (UTF-8 unless a BOM says otherwise).</summary>
+    internal static string Decode(ReadOnlySpan<byte> bytes)
+    {
+        var (encoding, bom) = bytes switch
+        {
+            [0xEF, 0xBB, 0xBF, ..] => (Encoding.UTF8, 3),
+            [0xFF, 0xFE, 0x00, 0x00, ..] => (Encoding.UTF32, 4),
+            [0xFF, 0xFE, ..] => (Encoding.Unicode, 2),
+            [0xFE, 0xFF, ..] => (Encoding.BigEndianUnicode, 2),
+            [0x00, 0x00, 0xFE, 0xFF, ..] => (new UTF32Encoding(bigEndian: true, byteOrderMark: true), 4),
+            _ => (Encoding.UTF8, 0),
+        };
+        return encoding.GetString(bytes[bom..]);
     }
 
     private static IOException TooLarge(string path, long? length) => new(

@@ -99,6 +99,55 @@ public sealed class DiskFileTreeTests : IDisposable
         result.Warnings.ShouldContain(w => w.Contains("net/passwd.tf is a symlink to /etc/passwd", StringComparison.Ordinal));
     }
 
+    /// <summary>Read from one pooled buffer (issue 19), a file's text is still exactly what a StreamReader detecting byte order marks reads.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("7265736F7572636520227822207B7D0A")] // plain UTF-8
+    [InlineData("EFBBBF6C6F63616C73207B7D")] // UTF-8 with its BOM
+    [InlineData("FFFE6C006F00630061006C007300")] // UTF-16 LE
+    [InlineData("FEFF006C006F00630061006C0073")] // UTF-16 BE
+    [InlineData("FFFE00006C000000")] // UTF-32 LE
+    [InlineData("0000FEFF0000006C")] // UTF-32 BE
+    [InlineData("6C6FC3A9FF80C30A")] // invalid UTF-8: replacement characters, as the reader makes them
+    [InlineData("EF")] // a lone BOM byte
+    public void A_files_text_is_what_a_reader_detecting_byte_order_marks_reads(string hex)
+    {
+        var bytes = Convert.FromHexString(hex);
+        File.WriteAllBytes(_repo.Combine("f.tf"), bytes);
+        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+
+        new DiskFileTree(_repo.Path).ReadText("f.tf").ShouldBe(reader.ReadToEnd());
+    }
+
+    [Fact]
+    public async Task A_stream_with_no_length_is_read_whole_past_the_first_buffer()
+    {
+        // a named pipe reports no length: the buffer grows as bytes arrive, under the same cap
+        var text = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"# line {i} é\n"));
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [_repo.Combine("pipe.tf")]))
+        {
+            await mkfifo.WaitForExitAsync();
+            mkfifo.ExitCode.ShouldBe(0);
+        }
+
+        var writer = Task.Run(() => File.WriteAllText(_repo.Combine("pipe.tf"), text));
+        string read;
+        try
+        {
+            read = await Task.Run(() => new DiskFileTree(_repo.Path).ReadText("pipe.tf")).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (!writer.IsCompleted)
+            {
+                using var drain = File.OpenRead(_repo.Combine("pipe.tf")); // the read failed: let the writer's open return
+            }
+        }
+
+        await writer.WaitAsync(TimeSpan.FromSeconds(30));
+        read.ShouldBe(text);
+    }
+
     public void Dispose()
     {
         _repo.Dispose();
