@@ -37,7 +37,13 @@ public static class CliApp
         stderr = MaskingWriter.Wrap(stderr, settings.Secrets);
         var trace = StartupTrace.Create(settings.TraceStartup, stderr);
         trace?.Mark("settings read");
-        var root = new RootCommand("PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.");
+        // A plain command named planbot with the two options a RootCommand adds: RootCommand names itself by
+        // reflecting over the entry assembly, ~1.5 ms of a NativeAOT start before anything is parsed (issue 19).
+        var root = new Command("planbot", "PlanBot: Terraform pull requests, planned in dependency order, summarized, approved and applied.")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
         var context = new CliContext(stdout, stderr, settings) { Trace = trace };
         // Only the command being run is built (its options cost start-up time, issue 19); without one, all of them (help, errors).
         var named = args.Length > 0 && AllCommands.Any(c => c.Name == args[0]) ? args[0] : null;

@@ -39,6 +39,11 @@ public static class RunCommand
                 throw new ConfigException(refused); // allowed_repositories: before decide-only or any other work; exit 2
             }
 
+            if (planBotEvent is PlanBotEvent.PullRequestChanged)
+            {
+                CryptoWarmUp.Start(); // its plans hash before the first terraform starts
+            }
+
             await using var services = cli.Services(settings);
             if (settings.Action.DecideOnly)
             {
@@ -77,7 +82,9 @@ public static class RunCommand
             {
                 FanOut = planBotEvent is PlanBotEvent.PullRequestChanged || fanOut?.Phase is FanOutPhase.ApplyMatrix or FanOutPhase.Apply or FanOutPhase.ApplyGather ? fanOut : null,
             };
-            var outcome = await services.GetRequiredService<EventDispatcher>().DispatchAsync(planBotEvent, run, cancellationToken).ConfigureAwait(false);
+            var dispatcher = services.GetRequiredService<EventDispatcher>();
+            cli.Trace?.Mark("engine built");
+            var outcome = await dispatcher.DispatchAsync(planBotEvent, run, cancellationToken).ConfigureAwait(false);
             cli.Trace?.Mark("event dispatched");
             var config = outcome.Config?.Config ?? PlanBotConfig.Default;
             if (fanOut?.Phase is FanOutPhase.ApplyMatrix)
