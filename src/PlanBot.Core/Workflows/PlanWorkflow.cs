@@ -299,7 +299,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
 
         if (run.Request.TakeProjectLocks)
         {
-            Report($"{project.Name}: project lock held for #{owner.PullRequest} (@{owner.User}, run {owner.RunId})");
+            ReportHeldFor(project, owner);
         }
 
         var (lease, busy) = await RunLease.TakeAsync(locks, key with { Kind = LockKind.Run }, owner, cancellationToken).ConfigureAwait(false);
@@ -367,7 +367,7 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
                 return LockedBy(affected, held);
             }
 
-            Report($"{project.Name}: project lock held for #{owner.PullRequest} (@{owner.User}, run {owner.RunId})");
+            ReportHeldFor(project, owner);
             return await PlanProjectAsync(run.Terraform, affected, run.Request, run.Policy, run.Masks, new StartedInit(files, init, started), cancellationToken).ConfigureAwait(false);
         }
     }
@@ -389,6 +389,9 @@ public sealed class PlanWorkflow(Func<TerraformSettings, ITerraform> terraformFo
     /// <summary>True when the project's plan workflow starts with PlanBot's own init (not a run step of planbot.yaml).</summary>
     private static bool StartsWithInit(Project project) =>
         (project.Workflow?.Plan ?? WorkflowDefinition.DefaultPlan) is [{ Command: null, Kind: StepKind.Init }, ..];
+
+    private void ReportHeldFor(Project project, LockOwner owner) =>
+        Report($"{project.Name}: project lock held for #{owner.PullRequest} (@{owner.User}, run {owner.RunId})");
 
     private ProjectResult LockedBy(AffectedProject affected, LockResult.HeldBy held)
     {

@@ -120,7 +120,7 @@ public sealed class DiskFileTree : IFileTree
     }
 
     /// <summary>The text of a file's bytes, as a StreamReader detecting byte order marks reads it (UTF-8 unless a BOM says otherwise).</summary>
-    internal static string Decode(ReadOnlySpan<byte> bytes)
+    private static string Decode(ReadOnlySpan<byte> bytes)
     {
         var (encoding, bom) = bytes switch
         {

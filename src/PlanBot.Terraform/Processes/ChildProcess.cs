@@ -89,21 +89,11 @@ public static class ChildProcess
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var process = spawned ? null : new Process { StartInfo = info };
         Child child;
         try
         {
-            if (process is null)
-            {
-                // in a session of its own without the setsid hop (issue 19); the same environment block Process would pass
-                child = new Child(SessionChild.Start(executable, spec.Arguments, info.Environment, spec.WorkingDirectory));
-            }
-            else
-            {
-                process.Start();
-                process.StandardInput.Close(); // never wait for input: -input=false plus a closed stdin
-                child = new Child(process);
-            }
+            // in a session of its own without the setsid hop (issue 19), with the same environment block Process would pass
+            child = spawned ? new Child(SessionChild.Start(executable, spec.Arguments, info.Environment, spec.WorkingDirectory)) : Child.Start(info);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -253,11 +243,29 @@ public static class ChildProcess
         private readonly Process? _process;
         private readonly SessionChild? _session;
 
-        public Child(Process process)
+        private Child(Process process)
         {
             _process = process;
             StandardOutput = process.StandardOutput;
             StandardError = process.StandardError;
+        }
+
+        /// <summary>Starts <paramref name="info"/> with .NET's Process; stdin is closed at once (-input=false plus a closed stdin).</summary>
+        public static Child Start(ProcessStartInfo info)
+        {
+            var process = new Process { StartInfo = info };
+            try
+            {
+                process.Start();
+            }
+            catch
+            {
+                process.Dispose();
+                throw;
+            }
+
+            process.StandardInput.Close();
+            return new Child(process);
         }
 
         public Child(SessionChild session)
@@ -305,12 +313,15 @@ public static class ChildProcess
 
         public void Dispose()
         {
-            if (_session is not null)
+            if (_process is not null)
             {
-                StandardOutput.Dispose();
-                StandardError.Dispose();
-                _session.Dispose();
+                _process.Dispose(); // its streams with it
+                return;
             }
+
+            StandardOutput.Dispose();
+            StandardError.Dispose();
+            _session!.Dispose();
         }
     }
 
