@@ -149,4 +149,31 @@ public sealed class GitEnvironmentTests : IAsyncLifetime
         GitEnvironment.Apply(child, new Dictionary<string, string> { ["PATH"] = "/usr/bin", ["GIT_DIR"] = "/x", ["GIT_ASKPASS"] = "/bin/askpass", ["GIT_TERMINAL_PROMPT"] = "1" });
         child.ShouldBe(new Dictionary<string, string?> { ["PATH"] = "/usr/bin", ["GIT_ASKPASS"] = "/bin/askpass", ["GIT_TERMINAL_PROMPT"] = "0", ["LC_ALL"] = "C" }, ignoreOrder: true);
     }
+
+    /// <summary>
+    /// The cat-file batch starts the git on the PATH of the environment it is given, as every other git does
+    /// (before, it took the test process's PATH): a wrapper named git there is the one that answers, and a
+    /// PATH with no git is told as git missing, not thrown as a start failure.
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task The_cat_file_batch_runs_the_git_on_the_path_it_inherits()
+    {
+        var bin = Path.Combine(_dir.Path, "bin");
+        Directory.CreateDirectory(bin);
+        var marker = Path.Combine(_dir.Path, "wrapper-ran");
+        var wrapper = Path.Combine(bin, "git");
+        var realGit = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "git")).First(File.Exists);
+        File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{marker}'\nexec '{realGit}' \"$@\"\n");
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var environment = new Dictionary<string, string> { ["PATH"] = bin, ["HOME"] = _dir.Path };
+
+        var git = new GitCli(environment);
+        (await git.ShowFirstFileAsync(_repo.Root, _head, ["nope.yaml", "planbot.yaml"], CancellationToken.None)).ShouldBe(("planbot.yaml", "parallelism: 1\n"));
+        File.ReadAllText(marker).ShouldContain("cat-file --batch");
+
+        var missing = new GitCli(new Dictionary<string, string> { ["PATH"] = Path.Combine(_dir.Path, "empty"), ["HOME"] = _dir.Path });
+        var error = await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => missing.ShowFirstFileAsync(_repo.Root, _head, ["planbot.yaml"], CancellationToken.None));
+        error.Message.ShouldContain("git is not installed or not on PATH");
+    }
 }

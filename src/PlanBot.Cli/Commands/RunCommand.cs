@@ -41,7 +41,7 @@ public static class RunCommand
 
             if (planBotEvent is PlanBotEvent.PullRequestChanged)
             {
-                CryptoWarmUp.Start(); // its plans hash before the first terraform starts
+                WarmUp.Start(); // its plans hash, and its git and HTTP calls set timeouts, before the first terraform starts
             }
 
             await using var services = cli.Services(settings);

@@ -31,7 +31,9 @@ public sealed class TreeReadAhead : IDisposable
         _tree = tree;
         _files = new Lazy<IReadOnlyList<string>>(tree.ListFiles, LazyThreadSafetyMode.ExecutionAndPublication);
         var stop = _stop.Token; // taken now: the source may be disposed before the thread reads it
-        Done = Task.Factory.StartNew(() => ReadAll(stop), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // its thread is started from a pool thread: a thread that starts a thread waits until the new one runs, and on a
+        // busy 2-core runner that wait was milliseconds of the caller's way to its first git (issue 19)
+        Done = Task.Run(() => Task.Factory.StartNew(() => ReadAll(stop), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default), stop);
     }
 
     /// <summary>The tree's root: the read ahead answers for this tree only.</summary>

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text;
 using PlanBot.Core.Common;
+using PlanBot.Terraform.Processes;
 
 namespace PlanBot.Terraform.Git;
 
@@ -13,19 +13,23 @@ public sealed record GitObject(string Id, string Type, byte[] Content);
 /// <c>show</c> each (issue 19: every git process costs a run's start-up 3–50 ms). Only object ids
 /// (hex) and <c>ID^{commit}</c> are ever written to it, so no name is open to git's ref rules and no
 /// input can break its line protocol. Disposing closes its input; git then exits (killed if it does not).
+/// git starts as every child does (<see cref="StartedChild"/>: <c>posix_spawn</c> where it can), on the
+/// git found on the PATH of the environment it is given.
 /// </summary>
 public sealed class GitObjects : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly StartedChild _process;
+    private readonly Stream _input;
     private readonly BufferedStream _output;
     private readonly Task<string> _errors;
     private readonly string _repoDir;
     private readonly byte[] _header = new byte[256];
 
-    private GitObjects(Process process, string repoDir)
+    private GitObjects(StartedChild process, string repoDir)
     {
         _process = process;
         _repoDir = repoDir;
+        _input = process.StandardInput!;
         _output = new BufferedStream(process.StandardOutput.BaseStream, 64 * 1024);
         _errors = process.StandardError.ReadToEndAsync();
     }
@@ -34,32 +38,19 @@ public sealed class GitObjects : IAsyncDisposable
     /// <exception cref="UsageException">git is not installed.</exception>
     public static GitObjects Start(string repoDir, IReadOnlyDictionary<string, string>? inherited = null)
     {
-        var info = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = repoDir,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in (string[])["-C", repoDir, "cat-file", "--batch"])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        GitEnvironment.Apply(info.Environment, inherited);
-        var process = new Process { StartInfo = info };
+        var environment = inherited?.ToDictionary(e => e.Key, string? (e) => e.Value, StringComparer.Ordinal) ?? StartedChild.OwnEnvironment();
+        GitEnvironment.Apply(environment, null);
+        const string NotInstalled = "git is not installed or not on PATH ({0}); PlanBot needs it to find what changed";
+        var git = StartedChild.Resolve("git", repoDir, environment.GetValueOrDefault("PATH"))
+            ?? throw new UsageException(string.Format(System.Globalization.CultureInfo.InvariantCulture, NotInstalled, "no git on its PATH"));
         try
         {
-            process.Start();
+            return new GitObjects(StartedChild.Start(git, ["-C", repoDir, "cat-file", "--batch"], environment, repoDir, ownSession: false, standardInput: true), repoDir);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            process.Dispose();
-            throw new UsageException($"git is not installed or not on PATH ({e.Message}); PlanBot needs it to find what changed");
+            throw new UsageException(string.Format(System.Globalization.CultureInfo.InvariantCulture, NotInstalled, e.Message));
         }
-
-        return new GitObjects(process, repoDir);
     }
 
     /// <summary>The object <paramref name="name"/> names (an id, or <c>ID^{commit}</c>); null when the checkout does not hold it.</summary>
@@ -86,9 +77,8 @@ public sealed class GitObjects : IAsyncDisposable
             throw new ArgumentException($"'{name}' is not an object id", nameof(name));
         }
 
-        var input = _process.StandardInput;
-        await input.WriteAsync((name + "\n").AsMemory(), cancellationToken).ConfigureAwait(false);
-        await input.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _input.WriteAsync(Encoding.ASCII.GetBytes(name + "\n"), cancellationToken).ConfigureAwait(false); // hex digits and ^{commit} only (checked above)
+        await _input.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // "<id> <type> <size>\n<content>\n", or "<name> missing\n" (also "ambiguous", "dangling", …)
         var header = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
@@ -198,20 +188,13 @@ public sealed class GitObjects : IAsyncDisposable
     {
         try
         {
-            _process.StandardInput.Close(); // end of input: git exits
+            _input.Close(); // end of input: git exits
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
         {
-            try
-            {
-                _process.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // exited meanwhile
-            }
+            _process.KillTree(); // it did not exit: it starts nothing, so it alone
         }
         finally
         {

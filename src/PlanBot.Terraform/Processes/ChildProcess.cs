@@ -21,10 +21,11 @@ public sealed record ProcessSpec
     public string? StdoutFile { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>
-    /// Run the child in a session of its own (through <c>setsid</c>), so a timeout or cancel reaches
-    /// everything it started. False for a short local query that starts nothing (git rev-parse, merge-base,
-    /// for-each-ref…): the <c>setsid</c> hop costs each child a dynamic load and locale set-up (issue 19),
-    /// and the child's own tree is still killed on timeout.
+    /// Run the child in a session of its own (<c>posix_spawn</c>'s <c>POSIX_SPAWN_SETSID</c>, or the <c>setsid</c>
+    /// hop where that is missing), so a timeout or cancel reaches everything it started. False for a short
+    /// local query that starts nothing (git rev-parse, merge-base, for-each-ref…): where the <c>setsid</c> hop
+    /// is used it costs each child a dynamic load and locale set-up (issue 19), and the child's own tree is
+    /// still killed on timeout.
     /// </summary>
     public bool OwnSession { get; init; } = true;
 }
@@ -51,49 +52,24 @@ public sealed record ProcessOutcome(int ExitCode, bool TimedOut, bool Cancelled,
 public static class ChildProcess
 {
     private const int TailChars = 64 * 1024;
-    private const string SetSid = "/usr/bin/setsid";
 
     /// <summary>How long output is still read after the child exited or was killed.</summary>
     public static TimeSpan PipeGrace { get; } = TimeSpan.FromSeconds(3);
 
     public static async Task<ProcessOutcome> RunAsync(ProcessSpec spec, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo
-        {
-            WorkingDirectory = spec.WorkingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        SetEnvironment(info.Environment, spec);
-        var executable = ResolveExecutable(spec, info.Environment.TryGetValue("PATH", out var path) ? path : null);
+        var environment = ChildEnvironment(spec);
+        var executable = StartedChild.Resolve(spec.FileName, spec.WorkingDirectory, environment.GetValueOrDefault("PATH"));
         if (executable is null)
         {
             return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': not found on PATH", TimeSpan.Zero) { Limit = spec.Timeout };
         }
 
-        var spawned = spec.OwnSession && SessionChild.Supported;
-        var ownGroup = spawned || (spec.OwnSession && OperatingSystem.IsLinux() && File.Exists(SetSid));
-        info.FileName = ownGroup && !spawned ? SetSid : executable;
-        if (ownGroup && !spawned)
-        {
-            info.ArgumentList.Add(executable); // setsid execs it: same pid, same exit code, its own process group
-        }
-
-        foreach (var argument in spec.Arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
         var started = Stopwatch.GetTimestamp();
-        Child child;
+        StartedChild child;
         try
         {
-            // in a session of its own without the setsid hop (issue 19), with the same environment block Process would pass
-            child = spawned ? new Child(SessionChild.Start(executable, spec.Arguments, info.Environment, spec.WorkingDirectory)) : Child.Start(info);
+            child = StartedChild.Start(executable, spec.Arguments, environment, spec.WorkingDirectory, spec.OwnSession);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -126,7 +102,7 @@ public static class ChildProcess
         {
             timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
             cancelled = !timedOut;
-            KillGroup(child.Id, ownGroup);
+            child.KillGroup();
             child.KillTree();
             await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
@@ -143,7 +119,7 @@ public static class ChildProcess
         catch (TimeoutException)
         {
             pipesAbandoned = true;
-            KillGroup(child.Id, ownGroup);
+            child.KillGroup();
             await stopReading.CancelAsync().ConfigureAwait(false);
             try
             {
@@ -157,7 +133,7 @@ public static class ChildProcess
 
         if (!timedOut && !cancelled)
         {
-            KillGroup(child.Id, ownGroup); // leftovers of a finished step (background children) end with it
+            child.KillGroup(); // leftovers of a finished step (background children) end with it
         }
 
         await gate.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false); // no pump writes to the log past this point
@@ -179,22 +155,15 @@ public static class ChildProcess
     }
 
     /// <summary>
-    /// The child's environment block (the runtime fills it with this process's environment): replaced
-    /// by <see cref="ProcessSpec.Inherited"/> when given, stripped of <see cref="ProcessSpec.Withhold"/>'s
-    /// names, then <see cref="ProcessSpec.Environment"/>'s changes. PlanBot reads no setting here: this is
-    /// only what the child gets.
+    /// The child's environment block: <see cref="ProcessSpec.Inherited"/> when given, else this process's
+    /// environment, stripped of <see cref="ProcessSpec.Withhold"/>'s names, then <see cref="ProcessSpec.Environment"/>'s
+    /// changes. PlanBot reads no setting here: this is only what the child gets.
     /// </summary>
-    private static void SetEnvironment(IDictionary<string, string?> child, ProcessSpec spec)
+    private static Dictionary<string, string?> ChildEnvironment(ProcessSpec spec)
     {
-        if (spec.Inherited is { } inherited)
-        {
-            child.Clear();
-            foreach (var (key, value) in inherited)
-            {
-                child[key] = value;
-            }
-        }
-
+        var child = spec.Inherited is { } inherited
+            ? inherited.ToDictionary(e => e.Key, string? (e) => e.Value, StringComparer.Ordinal)
+            : StartedChild.OwnEnvironment();
         if (spec.Withhold is { } withhold)
         {
             foreach (var key in child.Keys.Where(withhold).ToArray())
@@ -214,126 +183,8 @@ public static class ChildProcess
                 child[key] = value;
             }
         }
-    }
 
-    /// <summary>The file to execute: a path as given, or the first executable match on the child's PATH.</summary>
-    private static string? ResolveExecutable(ProcessSpec spec, string? path)
-    {
-        if (spec.FileName.Contains('/', StringComparison.Ordinal))
-        {
-            var full = Path.GetFullPath(spec.FileName, spec.WorkingDirectory);
-            return File.Exists(full) ? full : null;
-        }
-
-        foreach (var dir in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, spec.FileName);
-            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
-            {
-                return candidate;
-            }
-        }
-
-        return OperatingSystem.IsWindows() ? spec.FileName : null; // Windows resolves extensions itself
-    }
-
-    /// <summary>The started child: a <see cref="Process"/>, or a <see cref="SessionChild"/> spawned in its own session.</summary>
-    private sealed class Child : IDisposable
-    {
-        private readonly Process? _process;
-        private readonly SessionChild? _session;
-
-        private Child(Process process)
-        {
-            _process = process;
-            StandardOutput = process.StandardOutput;
-            StandardError = process.StandardError;
-        }
-
-        /// <summary>Starts <paramref name="info"/> with .NET's Process; stdin is closed at once (-input=false plus a closed stdin).</summary>
-        public static Child Start(ProcessStartInfo info)
-        {
-            var process = new Process { StartInfo = info };
-            try
-            {
-                process.Start();
-            }
-            catch
-            {
-                process.Dispose();
-                throw;
-            }
-
-            process.StandardInput.Close();
-            return new Child(process);
-        }
-
-        public Child(SessionChild session)
-        {
-            _session = session;
-            // as Process reads its pipes: UTF-8, 4 KiB reads
-            StandardOutput = new StreamReader(session.StandardOutput, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 4096);
-            StandardError = new StreamReader(session.StandardError, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 4096);
-        }
-
-        public int Id => _process?.Id ?? _session!.Id;
-
-        public StreamReader StandardOutput { get; }
-
-        public StreamReader StandardError { get; }
-
-        public int ExitCode => _process?.ExitCode ?? _session!.Exited.Result;
-
-        public Task WaitForExitAsync(CancellationToken cancellationToken) =>
-            _process?.WaitForExitAsync(cancellationToken) ?? _session!.Exited.WaitAsync(cancellationToken);
-
-        /// <summary>Ends the child and what it started that left its process group (still its descendants by parent id).</summary>
-        public void KillTree()
-        {
-            try
-            {
-                if (_process is not null)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    return;
-                }
-
-                if (!_session!.Exited.IsCompleted)
-                {
-                    // not reaped before Dispose, so the pid is still the child's (SessionChild)
-                    using var running = Process.GetProcessById(_session.Id);
-                    running.Kill(entireProcessTree: true);
-                }
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-            {
-                _session?.Kill(); // already exited, or gone from /proc between the two looks
-            }
-        }
-
-        public void Dispose()
-        {
-            if (_process is not null)
-            {
-                _process.Dispose(); // its streams with it
-                return;
-            }
-
-            StandardOutput.Dispose();
-            StandardError.Dispose();
-            _session!.Dispose();
-        }
-    }
-
-    /// <summary>SIGKILL to the child's process group (its pid: setsid made it the leader); quiet when the group is gone.</summary>
-    private static void KillGroup(int pid, bool ownGroup)
-    {
-        if (!ownGroup)
-        {
-            return;
-        }
-
-        _ = Signals.Kill(-pid, Signals.SigKill); // ESRCH when the group is gone already: nothing left to end
+        return child;
     }
 
     private static async Task PumpAsync(StreamReader reader, StreamWriter? sink, Tail tail, SemaphoreSlim gate, CancellationToken stop)

@@ -5,32 +5,39 @@ using Microsoft.Win32.SafeHandles;
 namespace PlanBot.Terraform.Processes;
 
 /// <summary>
-/// A child started by <c>posix_spawn</c> in a session of its own (<c>POSIX_SPAWN_SETSID</c>): the
-/// process-group kill of <see cref="ChildProcess"/> without the <c>/usr/bin/setsid</c> hop, a second
+/// A child started by <c>posix_spawn</c>, in a session of its own (<c>POSIX_SPAWN_SETSID</c>) when asked:
+/// the process-group kill of <see cref="ChildProcess"/> without the <c>/usr/bin/setsid</c> hop, a second
 /// dynamically linked program started before every terraform (~2.6 ms and its page faults each, 72
-/// times on a 24-project PR, one of them before the first terraform: issue 19).
+/// times on a 24-project PR, one of them before the first terraform: issue 19). git's local queries
+/// and its <c>cat-file</c> batch start this way too, without a session: .NET's <c>Process</c> is then never
+/// used on a run's way to its first terraform (its first start set up the runtime's child handling
+/// there, on the critical path).
 /// <para>
-/// The child starts with stdin on /dev/null, stdout and stderr on pipes, every signal at its default
-/// and none blocked, and only the environment given. Its exit is observed without reaping it
-/// (<c>waitid</c> with <c>WNOWAIT</c>), so its pid stays its own until <see cref="Dispose"/>: a kill
-/// sent after the exit can never reach another process that was given the same pid.
+/// The child starts with stdin on /dev/null (or a pipe, when asked), stdout and stderr on pipes,
+/// every signal at its default and none blocked, and only the environment given. Its exit is observed
+/// without reaping it (<c>waitid</c> with <c>WNOWAIT</c>), so its pid stays its own until
+/// <see cref="Dispose"/>: a kill sent after the exit can never reach another process that was given the same pid.
 /// </para>
 /// </summary>
-internal sealed partial class SessionChild : IDisposable
+internal sealed partial class SpawnedChild : IDisposable
 {
     private const int OCloexec = 0x80000; // O_CLOEXEC (x86_64 and aarch64)
-    private const short Flags = 0x80 | 0x08 | 0x04; // POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF (glibc)
+    private const short Flags = 0x08 | 0x04; // POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF (glibc)
+    private const short SetSid = 0x80; // POSIX_SPAWN_SETSID (glibc)
     private const int PidFlag = 1; // P_PID
     private const int WExited = 4;
     private const int WNoWait = 0x01000000;
     private const int EIntr = 4;
 
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _ownSession;
     private int _reaped;
 
-    private SessionChild(int pid, int stdout, int stderr)
+    private SpawnedChild(int pid, bool ownSession, int stdin, int stdout, int stderr)
     {
         Id = pid;
+        _ownSession = ownSession;
+        StandardInput = stdin < 0 ? null : new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle((nint)stdin, ownsHandle: true));
         StandardOutput = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle((nint)stdout, ownsHandle: true));
         StandardError = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle((nint)stderr, ownsHandle: true));
         new Thread(WaitForExit, maxStackSize: 64 * 1024) { IsBackground = true, Name = "planbot child wait" }.Start();
@@ -39,8 +46,11 @@ internal sealed partial class SessionChild : IDisposable
     /// <summary>Where a child can be started this way: Linux with glibc 2.29+ (posix_spawn_file_actions_addchdir_np).</summary>
     public static bool Supported { get; } = OperatingSystem.IsLinux() && HasSpawnChdir();
 
-    /// <summary>The child's pid, which is also its session and process group id.</summary>
+    /// <summary>The child's pid; in a session of its own, also its session and process group id.</summary>
     public int Id { get; }
+
+    /// <summary>The child's stdin when it was started with a pipe there; null: it reads /dev/null.</summary>
+    public Stream? StandardInput { get; }
 
     public Stream StandardOutput { get; }
 
@@ -50,8 +60,10 @@ internal sealed partial class SessionChild : IDisposable
     public Task<int> Exited => _exit.Task;
 
     /// <summary>Starts <paramref name="executable"/> (a full path) with <paramref name="arguments"/> after it.</summary>
+    /// <param name="ownSession">In a session (and process group) of its own, for <see cref="ChildProcess"/>'s group kill; false: in PlanBot's.</param>
+    /// <param name="standardInput">stdin on a pipe PlanBot writes (<see cref="StandardInput"/>), not /dev/null.</param>
     /// <exception cref="System.ComponentModel.Win32Exception">The child could not be started (the executable, the directory or a pipe).</exception>
-    public static unsafe SessionChild Start(string executable, IReadOnlyList<string> arguments, IEnumerable<KeyValuePair<string, string?>> environment, string workingDirectory)
+    public static unsafe SpawnedChild Start(string executable, IReadOnlyList<string> arguments, IEnumerable<KeyValuePair<string, string?>> environment, string workingDirectory, bool ownSession, bool standardInput = false)
     {
         string[] argumentValues = [executable, .. arguments];
         string[] environmentValues = [.. environment.Where(e => e.Value is not null).Select(e => $"{e.Key}={e.Value}")];
@@ -64,9 +76,10 @@ internal sealed partial class SessionChild : IDisposable
         var fileActions = NativeMemory.AllocZeroed(1024); // posix_spawn_file_actions_t is 80 bytes, posix_spawnattr_t 336, sigset_t 128 (glibc): room to spare
         var attributes = NativeMemory.AllocZeroed(1024);
         var signals = NativeMemory.AllocZeroed(256);
+        int* input = stackalloc int[2];
         int* output = stackalloc int[2];
         int* errors = stackalloc int[2];
-        output[0] = output[1] = errors[0] = errors[1] = -1;
+        input[0] = input[1] = output[0] = output[1] = errors[0] = errors[1] = -1;
         nint* argv = null;
         nint* envp = null;
         try
@@ -77,7 +90,16 @@ internal sealed partial class SessionChild : IDisposable
             Check(Pipe2(errors, OCloexec) == 0 ? 0 : Marshal.GetLastPInvokeError(), "pipe");
             Check(FileActionsInit(fileActions), "posix_spawn_file_actions_init");
             Check(AttrInit(attributes), "posix_spawnattr_init");
-            Check(AddOpen(fileActions, 0, Utf8("/dev/null", strings), 0, 0), "posix_spawn_file_actions_addopen"); // O_RDONLY: stdin at end of file, as -input=false expects
+            if (standardInput)
+            {
+                Check(Pipe2(input, OCloexec) == 0 ? 0 : Marshal.GetLastPInvokeError(), "pipe");
+                Check(AddDup2(fileActions, input[0], 0), "posix_spawn_file_actions_adddup2");
+            }
+            else
+            {
+                Check(AddOpen(fileActions, 0, Utf8("/dev/null", strings), 0, 0), "posix_spawn_file_actions_addopen"); // O_RDONLY: stdin at end of file, as -input=false expects
+            }
+
             Check(AddDup2(fileActions, output[1], 1), "posix_spawn_file_actions_adddup2");
             Check(AddDup2(fileActions, errors[1], 2), "posix_spawn_file_actions_adddup2");
             Check(AddChdir(fileActions, Utf8(workingDirectory, strings)), "posix_spawn_file_actions_addchdir_np");
@@ -85,7 +107,7 @@ internal sealed partial class SessionChild : IDisposable
             Check(SetSigMask(attributes, signals), "posix_spawnattr_setsigmask"); // nothing blocked
             Check(SigFillSet(signals) == 0 ? 0 : Marshal.GetLastPInvokeError(), "sigfillset");
             Check(SetSigDefault(attributes, signals), "posix_spawnattr_setsigdefault"); // every signal at its default, SIGPIPE included
-            Check(SetFlags(attributes, Flags), "posix_spawnattr_setflags");
+            Check(SetFlags(attributes, ownSession ? (short)(Flags | SetSid) : Flags), "posix_spawnattr_setflags");
             int pid;
             var spawned = Spawn(&pid, Utf8(executable, strings), fileActions, attributes, argv, envp);
             if (spawned != 0)
@@ -93,15 +115,15 @@ internal sealed partial class SessionChild : IDisposable
                 throw new System.ComponentModel.Win32Exception(spawned, $"{Marshal.GetPInvokeErrorMessage(spawned)} (in {workingDirectory})");
             }
 
-            var (stdout, stderr) = (output[0], errors[0]);
-            output[0] = errors[0] = -1; // the child's streams own them from here
+            var (stdin, stdout, stderr) = (input[1], output[0], errors[0]);
+            input[1] = output[0] = errors[0] = -1; // the child's streams own them from here
             try
             {
-                return new SessionChild(pid, stdout, stderr);
+                return new SpawnedChild(pid, ownSession, stdin, stdout, stderr);
             }
             catch
             {
-                _ = Signals.Kill(-pid, Signals.SigKill); // nobody could read or wait for it: end it and reap it
+                _ = Signals.Kill(pid, Signals.SigKill); // nobody could read or wait for it: end it and reap it
                 int status;
                 _ = WaitPid(pid, &status, 0);
                 throw;
@@ -109,11 +131,11 @@ internal sealed partial class SessionChild : IDisposable
         }
         finally
         {
-            foreach (var fd in (int[])[output[0], output[1], errors[0], errors[1]])
+            foreach (var fd in (int[])[input[0], input[1], output[0], output[1], errors[0], errors[1]])
             {
                 if (fd >= 0)
                 {
-                    _ = Close(fd); // the write ends are the child's alone; the read ends only if it never started
+                    _ = Close(fd); // the child's ends are the child's alone; PlanBot's ends only if it never started
                 }
             }
 
@@ -149,7 +171,7 @@ internal sealed partial class SessionChild : IDisposable
         {
             if (!_exit.Task.IsCompleted)
             {
-                _ = Signals.Kill(-Id, Signals.SigKill);
+                _ = Signals.Kill(_ownSession ? -Id : Id, Signals.SigKill); // a child in PlanBot's own group is ended alone
             }
 
             int status;
@@ -161,6 +183,7 @@ internal sealed partial class SessionChild : IDisposable
             }
         }
 
+        StandardInput?.Dispose();
         StandardOutput.Dispose();
         StandardError.Dispose();
     }

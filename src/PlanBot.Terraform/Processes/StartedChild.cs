@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace PlanBot.Terraform.Processes;
+
+/// <summary>
+/// A started child process with its pipes, for <see cref="ChildProcess"/> and git's <c>cat-file</c> batch: a
+/// <see cref="SpawnedChild"/> where <c>posix_spawn</c> can start it (Linux, glibc 2.29+), else .NET's
+/// <see cref="Process"/>, behind <c>/usr/bin/setsid</c> when it needs a session of its own. One place
+/// decides how every child starts, so no caller reaches for <see cref="Process"/> on the run's way to its
+/// first terraform (issue 19).
+/// </summary>
+internal sealed class StartedChild : IDisposable
+{
+    private const string SetSid = "/usr/bin/setsid";
+
+    private readonly Process? _process;
+    private readonly SpawnedChild? _spawned;
+
+    private StartedChild(Process process, bool ownGroup, bool standardInput)
+    {
+        _process = process;
+        OwnGroup = ownGroup;
+        StandardInput = standardInput ? process.StandardInput.BaseStream : null;
+        StandardOutput = process.StandardOutput;
+        StandardError = process.StandardError;
+    }
+
+    private StartedChild(SpawnedChild spawned, bool ownGroup)
+    {
+        _spawned = spawned;
+        OwnGroup = ownGroup;
+        StandardInput = spawned.StandardInput;
+        // as Process reads its pipes: UTF-8, 4 KiB reads
+        StandardOutput = new StreamReader(spawned.StandardOutput, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 4096);
+        StandardError = new StreamReader(spawned.StandardError, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 4096);
+    }
+
+    public int Id => _process?.Id ?? _spawned!.Id;
+
+    /// <summary>The child leads a process group of its own (its pid), which a group kill reaches whole.</summary>
+    public bool OwnGroup { get; }
+
+    /// <summary>The child's stdin, when it was started with one PlanBot writes; null: it is closed (or /dev/null).</summary>
+    public Stream? StandardInput { get; }
+
+    public StreamReader StandardOutput { get; }
+
+    public StreamReader StandardError { get; }
+
+    public int ExitCode => _process?.ExitCode ?? _spawned!.Exited.Result;
+
+    /// <summary>
+    /// Starts <paramref name="executable"/> (resolved by <see cref="Resolve"/>) in <paramref name="workingDirectory"/>
+    /// with exactly <paramref name="environment"/>; <paramref name="ownSession"/>: in a session of its own where
+    /// this system can make one; <paramref name="standardInput"/>: stdin on a pipe, else closed at once.
+    /// </summary>
+    /// <exception cref="System.ComponentModel.Win32Exception">The child could not be started.</exception>
+    public static StartedChild Start(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput = false) =>
+        Start(executable, arguments, environment, workingDirectory, ownSession, standardInput, spawn: SpawnedChild.Supported);
+
+    /// <param name="spawn">With <c>posix_spawn</c>; false: with <see cref="Process"/> (tests reach the fallback through it).</param>
+    internal static StartedChild Start(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn)
+    {
+        if (spawn)
+        {
+            return new StartedChild(SpawnedChild.Start(executable, arguments, environment, workingDirectory, ownSession, standardInput), ownSession);
+        }
+
+        var ownGroup = ownSession && OperatingSystem.IsLinux() && File.Exists(SetSid);
+        var info = new ProcessStartInfo
+        {
+            FileName = ownGroup ? SetSid : executable,
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        if (ownGroup)
+        {
+            info.ArgumentList.Add(executable); // setsid execs it: same pid, same exit code, its own process group
+        }
+
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment.Clear();
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+
+        if (!standardInput)
+        {
+            process.StandardInput.Close(); // -input=false plus a closed stdin
+        }
+
+        return new StartedChild(process, ownGroup, standardInput);
+    }
+
+    /// <summary>The file to execute: a path as given (against <paramref name="workingDirectory"/>), or the first executable match on <paramref name="path"/> (the child's PATH); null when there is none.</summary>
+    public static string? Resolve(string fileName, string workingDirectory, string? path)
+    {
+        if (fileName.Contains('/', StringComparison.Ordinal))
+        {
+            var full = Path.GetFullPath(fileName, workingDirectory);
+            return File.Exists(full) ? full : null;
+        }
+
+        foreach (var dir in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, fileName);
+            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
+            {
+                return candidate;
+            }
+        }
+
+        return OperatingSystem.IsWindows() ? fileName : null; // Windows resolves extensions itself
+    }
+
+    /// <summary>This process's environment, as a child would inherit it.</summary>
+    public static Dictionary<string, string?> OwnEnvironment()
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            environment[(string)entry.Key] = (string?)entry.Value;
+        }
+
+        return environment;
+    }
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) =>
+        _process?.WaitForExitAsync(cancellationToken) ?? _spawned!.Exited.WaitAsync(cancellationToken);
+
+    /// <summary>SIGKILL to the child's process group, when it has one of its own; quiet when the group is gone.</summary>
+    public void KillGroup()
+    {
+        if (OwnGroup)
+        {
+            _ = Signals.Kill(-Id, Signals.SigKill); // ESRCH when the group is gone already: nothing left to end
+        }
+    }
+
+    /// <summary>Ends the child and what it started that left its process group (still its descendants by parent id).</summary>
+    public void KillTree()
+    {
+        try
+        {
+            if (_process is not null)
+            {
+                _process.Kill(entireProcessTree: true);
+                return;
+            }
+
+            if (!_spawned!.Exited.IsCompleted)
+            {
+                // not reaped before Dispose, so the pid is still the child's (SpawnedChild)
+                using var running = Process.GetProcessById(_spawned.Id);
+                running.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            _spawned?.Kill(); // already exited, or gone from /proc between the two looks
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_process is not null)
+        {
+            _process.Dispose(); // its streams with it
+            return;
+        }
+
+        StandardOutput.Dispose();
+        StandardError.Dispose();
+        _spawned!.Dispose();
+    }
+}
