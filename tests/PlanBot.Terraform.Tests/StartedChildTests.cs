@@ -63,4 +63,37 @@ public class StartedChildTests
         StartedChild.Resolve("./not-executable", dir.Path, "/nonexistent").ShouldBe(dir.Combine("not-executable"));
         StartedChild.Resolve("./missing", dir.Path, "/bin").ShouldBeNull();
     }
+
+    /// <summary>
+    /// A program still open for writing (a terraform PlanBot has just installed, whose file another child being
+    /// started at that instant briefly holds too) cannot be executed: ETXTBSY. The start tries again for about a
+    /// second, so a write that ends meanwhile costs a moment, and one that does not is told by name.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task A_program_still_open_for_writing_is_started_once_the_write_ends(bool spawn)
+    {
+        using var dir = new TempDir();
+        var program = dir.Combine("fresh-true");
+        var environment = new Dictionary<string, string?>();
+
+        var writing = new FileStream(program, FileMode.CreateNew, FileAccess.Write);
+        await writing.WriteAsync(await File.ReadAllBytesAsync("/bin/true"));
+        await writing.FlushAsync();
+        File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var error = Should.Throw<System.ComponentModel.Win32Exception>(() => StartedChild.Start(program, [], environment, dir.Path, ownSession: false, standardInput: false, spawn));
+        error.NativeErrorCode.ShouldBe(26, "held open for writing the whole time, it is never executable: " + error.Message);
+
+        var released = Task.Run(async () =>
+        {
+            await Task.Delay(100);
+            await writing.DisposeAsync();
+        });
+        using var child = StartedChild.Start(program, [], environment, dir.Path, ownSession: false, standardInput: false, spawn);
+        await released;
+        await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        child.ExitCode.ShouldBe(0);
+    }
 }

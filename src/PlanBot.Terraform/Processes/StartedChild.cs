@@ -13,6 +13,9 @@ namespace PlanBot.Terraform.Processes;
 internal sealed class StartedChild : IDisposable
 {
     private const string SetSid = "/usr/bin/setsid";
+    private const int TextFileBusy = 26; // ETXTBSY (Linux)
+    private const int BusyAttempts = 20; // 5, 10, … 95 ms apart: ~1 s
+
 
     private readonly Process? _process;
     private readonly SpawnedChild? _spawned;
@@ -61,6 +64,25 @@ internal sealed class StartedChild : IDisposable
 
     /// <param name="spawn">With <c>posix_spawn</c>; false: with <see cref="Process"/> (tests reach the fallback through it).</param>
     internal static StartedChild Start(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn)
+    {
+        // ETXTBSY: the executable is still open for writing somewhere. A terraform binary PlanBot has just installed is,
+        // for a moment, in every child another thread is starting at that instant (each starts with a copy of PlanBot's
+        // open files, the installer's too, until its exec closes them). That passes within milliseconds: try again,
+        // for about a second in all, before telling it.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return StartOnce(executable, arguments, environment, workingDirectory, ownSession, standardInput, spawn);
+            }
+            catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == TextFileBusy && attempt < BusyAttempts)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(5 * attempt));
+            }
+        }
+    }
+
+    private static StartedChild StartOnce(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn)
     {
         if (spawn)
         {
@@ -135,17 +157,12 @@ internal sealed class StartedChild : IDisposable
         return OperatingSystem.IsWindows() ? fileName : null; // Windows resolves extensions itself
     }
 
-    /// <summary>This process's environment, as a child would inherit it.</summary>
-    public static Dictionary<string, string?> OwnEnvironment()
-    {
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
-        {
-            environment[(string)entry.Key] = (string?)entry.Value;
-        }
-
-        return environment;
-    }
+    /// <summary>
+    /// This process's environment as a child inherits it by default: the block .NET's <see cref="Process"/> would
+    /// pass (a fresh <see cref="ProcessStartInfo.Environment"/>; building it sets up nothing of Process's own). No
+    /// setting is read from it: runs hand their children the runner snapshot PlanBotSettings took instead.
+    /// </summary>
+    public static Dictionary<string, string?> OwnEnvironment() => new(new ProcessStartInfo().Environment, StringComparer.Ordinal);
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) =>
         _process?.WaitForExitAsync(cancellationToken) ?? _spawned!.Exited.WaitAsync(cancellationToken);
