@@ -15,7 +15,7 @@ namespace PlanBot.Terraform.Processes;
 /// <para>
 /// The child starts with stdin on /dev/null (or a pipe, when asked), stdout and stderr on pipes,
 /// every signal at its default and none blocked, and only the environment given. Its exit is observed
-/// without reaping it (<c>waitid</c> with <c>WNOWAIT</c>), so its pid stays its own until
+/// without reaping it (<see cref="ChildExits"/>: <c>waitid</c> with <c>WNOWAIT</c>), so its pid stays its own until
 /// <see cref="Dispose"/>: a kill sent after the exit can never reach another process that was given the same pid.
 /// </para>
 /// </summary>
@@ -24,9 +24,6 @@ internal sealed partial class SpawnedChild : IDisposable
     private const int OCloexec = 0x80000; // O_CLOEXEC (x86_64 and aarch64)
     private const short Flags = 0x08 | 0x04; // POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF (glibc)
     private const short SetSid = 0x80; // POSIX_SPAWN_SETSID (glibc)
-    private const int PidFlag = 1; // P_PID
-    private const int WExited = 4;
-    private const int WNoWait = 0x01000000;
     private const int EIntr = 4;
 
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,7 +37,10 @@ internal sealed partial class SpawnedChild : IDisposable
         StandardInput = stdin < 0 ? null : new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle((nint)stdin, ownsHandle: true));
         StandardOutput = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle((nint)stdout, ownsHandle: true));
         StandardError = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle((nint)stderr, ownsHandle: true));
-        new Thread(WaitForExit, maxStackSize: 64 * 1024) { IsBackground = true, Name = "planbot child wait" }.Start();
+        if (!ChildExits.Watch(pid, code => _exit.TrySetResult(code)))
+        {
+            new Thread(() => _exit.TrySetResult(ChildExits.ExitCode(ChildExits.PidType, Id)), maxStackSize: 64 * 1024) { IsBackground = true, Name = "planbot child wait" }.Start();
+        }
     }
 
     /// <summary>Where a child can be started this way: Linux with glibc 2.29+ (posix_spawn_file_actions_addchdir_np).</summary>
@@ -188,29 +188,6 @@ internal sealed partial class SpawnedChild : IDisposable
         StandardError.Dispose();
     }
 
-    private unsafe void WaitForExit()
-    {
-        // siginfo_t (128 bytes): si_code at offset 8, si_status at 24 for SIGCHLD
-        var info = stackalloc byte[128];
-        while (true)
-        {
-            new Span<byte>(info, 128).Clear();
-            if (WaitId(PidFlag, Id, info, WExited | WNoWait) == 0)
-            {
-                var code = *(int*)(info + 8);
-                var status = *(int*)(info + 24);
-                _exit.TrySetResult(code == 1 ? status : 128 + status); // CLD_EXITED, else CLD_KILLED / CLD_DUMPED
-                return;
-            }
-
-            if (Marshal.GetLastPInvokeError() != EIntr)
-            {
-                _exit.TrySetResult(-1); // ECHILD: reaped by another waiter (a runtime told to reap every child)
-                return;
-            }
-        }
-    }
-
     private static unsafe nint* Pointers(string[] values, List<nint> strings)
     {
         var array = (nint*)NativeMemory.AllocZeroed((nuint)(values.Length + 1), (nuint)sizeof(nint));
@@ -284,9 +261,6 @@ internal sealed partial class SpawnedChild : IDisposable
 
     [LibraryImport("libc", EntryPoint = "posix_spawn")]
     private static unsafe partial int Spawn(int* pid, nint path, void* actions, void* attributes, nint* argv, nint* envp);
-
-    [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
-    private static unsafe partial int WaitId(int idType, int id, byte* info, int options);
 
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
     private static unsafe partial int WaitPid(int pid, int* status, int options);
