@@ -176,4 +176,20 @@ public sealed class GitEnvironmentTests : IAsyncLifetime
         var error = await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => missing.ShowFirstFileAsync(_repo.Root, _head, ["planbot.yaml"], CancellationToken.None));
         error.Message.ShouldContain("git is not installed or not on PATH");
     }
+
+    /// <summary>
+    /// A cat-file batch in a directory that is no repository: git exits at once, and the write that finds its
+    /// stdin closed (EPIPE) is told as git's own error, not thrown as a broken pipe.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_in_a_directory_that_is_no_repository_tells_gits_error()
+    {
+        var plain = Path.Combine(_dir.Path, "plain");
+        Directory.CreateDirectory(plain);
+        var ceiling = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "", ["HOME"] = _dir.Path };
+        await using var objects = await GitObjects.StartAsync(plain, ceiling, CancellationToken.None);
+        await Task.Delay(300); // git has exited by now (most runs): the write meets a closed pipe
+        var error = await Should.ThrowAsync<PlanBot.Core.Common.UsageException>(() => objects.ReadAsync(_head, CancellationToken.None));
+        error.Message.ShouldContain("is it a git repository PlanBot can read?");
+    }
 }

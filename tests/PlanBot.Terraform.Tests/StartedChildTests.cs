@@ -21,38 +21,41 @@ public class StartedChildTests
         var ours = File.ReadAllText("/proc/self/stat").Split(") ")[1].Split(' ')[2]; // process group id (field 5)
         var environment = new Dictionary<string, string?> { ["ONLY"] = "this", ["PATH"] = "/usr/bin:/bin" };
         var sh = StartedChild.Resolve("sh", dir.Path, "/usr/bin:/bin").ShouldNotBeNull();
-        using var child = StartedChild.Start(sh, ["-c", "read line; echo \"$line $(pwd) $ONLY $(cut -d' ' -f5 /proc/$$/stat) $$\"; echo to-stderr >&2; exit 3"], environment, dir.Path, ownSession, standardInput: true, spawn);
+        var script = "read line; echo \"$line $(pwd) $(cut -d' ' -f5 /proc/$$/stat) $$\"; tr '\\0' '\\n' < /proc/$$/environ | sort >&2; exit 3";
+        using var child = await StartedChild.StartAsync(sh, ["-c", script], environment, dir.Path, ownSession, standardInput: true, spawn, CancellationToken.None);
 
         await child.StandardInput.ShouldNotBeNull().WriteAsync("hello\n"u8.ToArray());
         child.StandardInput.Close();
         var stdout = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-        (await child.StandardError.ReadToEndAsync()).ShouldBe("to-stderr\n");
+        (await child.StandardError.ReadToEndAsync()).ShouldBe("ONLY=this\nPATH=/usr/bin:/bin\n", "exactly the environment given: nothing of PlanBot's own");
         await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         child.ExitCode.ShouldBe(3);
-        stdout[..3].ShouldBe(["hello", dir.Path, "this"]);
-        var (group, pid) = (stdout[3], stdout[4]);
+        stdout[..2].ShouldBe(["hello", dir.Path]);
+        var (group, pid) = (stdout[2], stdout[3]);
         pid.ShouldBe(child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         child.OwnGroup.ShouldBe(ownSession);
         group.ShouldBe(ownSession ? pid : ours, ownSession ? "a child that needs its own session leads its own group" : "a query stays in PlanBot's group");
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Without_a_stdin_pipe_the_child_reads_end_of_file(bool spawn)
+    [InlineData(true, "/dev/null")]
+    [InlineData(false, "pipe:")]
+    public async Task Without_a_stdin_pipe_the_child_reads_end_of_file_never_planbots_stdin(bool spawn, string stdin)
     {
         using var dir = new TempDir();
-        var cat = StartedChild.Resolve("cat", dir.Path, "/usr/bin:/bin").ShouldNotBeNull();
-        using var child = StartedChild.Start(cat, [], new Dictionary<string, string?>(), dir.Path, ownSession: true, standardInput: false, spawn);
+        var sh = StartedChild.Resolve("sh", dir.Path, "/usr/bin:/bin").ShouldNotBeNull();
+        using var child = await StartedChild.StartAsync(sh, ["-c", "readlink /proc/$$/fd/0; cat"], new Dictionary<string, string?> { ["PATH"] = "/usr/bin:/bin" }, dir.Path, ownSession: true, standardInput: false, spawn, CancellationToken.None);
         child.StandardInput.ShouldBeNull();
-        (await child.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30))).ShouldBeEmpty("cat ends at once: its stdin is at end of file, never a terminal or PlanBot's own");
+        var output = await child.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        output.ShouldStartWith(stdin, customMessage: "/dev/null, or Process's stdin pipe closed at once");
+        output.Trim().Split('\n').Length.ShouldBe(1, "cat ended at once: its stdin is at end of file");
         await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         child.ExitCode.ShouldBe(0);
     }
 
     [Fact]
-    public void A_program_is_found_on_the_childs_path_and_a_path_is_taken_as_given()
+    public void A_program_is_found_in_an_absolute_directory_of_the_childs_path_and_a_path_is_taken_as_given()
     {
         using var dir = new TempDir();
         StartedChild.Resolve("sh", dir.Path, "/nonexistent:/bin:/usr/bin").ShouldBe("/bin/sh");
@@ -65,15 +68,39 @@ public class StartedChildTests
     }
 
     /// <summary>
-    /// A program still open for writing (a terraform PlanBot has just installed, whose file another child being
-    /// started at that instant briefly holds too) cannot be executed: ETXTBSY. The start tries again for about a
-    /// second, so a write that ends meanwhile costs a moment, and one that does not is told by name.
+    /// A relative PATH entry ("." or "bin") would be checked against PlanBot's directory and run from the child's,
+    /// which is the PR's checkout: it is skipped, so a program the PR commits there never runs in git's or terraform's place.
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void A_relative_path_entry_is_never_searched()
+    {
+        var cwd = Directory.GetCurrentDirectory();
+        var local = Path.Combine(cwd, "planbot-relative-path-probe");
+        File.WriteAllText(local, "#!/bin/sh\n");
+        try
+        {
+            File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            StartedChild.Resolve("planbot-relative-path-probe", "/tmp", cwd).ShouldBe(local, "control: found where the entry is absolute");
+            StartedChild.Resolve("planbot-relative-path-probe", "/tmp", ".").ShouldBeNull();
+            StartedChild.Resolve("planbot-relative-path-probe", "/tmp", "./").ShouldBeNull();
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    /// <summary>
+    /// A program still open for writing cannot be executed: ETXTBSY. A start tries again for about a second, so a
+    /// write that ends meanwhile costs a moment, and one that does not is told by name.
     /// </summary>
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public async Task A_program_still_open_for_writing_is_started_once_the_write_ends(bool spawn)
+    public async Task A_program_still_open_for_writing_is_started_once_the_write_ends(bool spawn, bool ownSession)
     {
         using var dir = new TempDir();
         var program = dir.Combine("fresh-true");
@@ -83,16 +110,47 @@ public class StartedChildTests
         await writing.WriteAsync(await File.ReadAllBytesAsync("/bin/true"));
         await writing.FlushAsync();
         File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var error = Should.Throw<System.ComponentModel.Win32Exception>(() => StartedChild.Start(program, [], environment, dir.Path, ownSession: false, standardInput: false, spawn));
+        var error = await Should.ThrowAsync<System.ComponentModel.Win32Exception>(() => StartedChild.StartAsync(program, [], environment, dir.Path, ownSession, standardInput: false, spawn, CancellationToken.None));
         error.NativeErrorCode.ShouldBe(26, "held open for writing the whole time, it is never executable: " + error.Message);
 
-        var released = Task.Run(async () =>
+        // released 20 ms after the first attempt, on a thread of its own (the pool may be busy): well inside the ~1 s of tries
+        var release = new Thread(() =>
         {
-            await Task.Delay(100);
-            await writing.DisposeAsync();
+            Thread.Sleep(20);
+            writing.Dispose();
         });
-        using var child = StartedChild.Start(program, [], environment, dir.Path, ownSession: false, standardInput: false, spawn);
-        await released;
+        release.Start();
+        using var child = await StartedChild.StartAsync(program, [], environment, dir.Path, ownSession, standardInput: false, spawn, CancellationToken.None);
+        release.Join();
+        await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        child.ExitCode.ShouldBe(0);
+    }
+
+    /// <summary>
+    /// While PlanBot writes a program it will run (the installer's terraform), no child starts: none can hold a copy
+    /// of the write descriptor when the program is first run, whichever way children start (through the setsid hop,
+    /// ETXTBSY could not even be tried again).
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task No_child_starts_while_planbot_writes_a_program(bool spawn)
+    {
+        using var dir = new TempDir();
+        Task<StartedChild> starting;
+        var writing = StartedChild.WritingExecutable();
+        try
+        {
+            starting = Task.Run(() => StartedChild.StartAsync("/bin/true", [], new Dictionary<string, string?>(), dir.Path, ownSession: true, standardInput: false, spawn, CancellationToken.None));
+            Thread.Sleep(200); // not awaited: the lock is this thread's, as the installer's is during its synchronous copy
+            starting.IsCompleted.ShouldBeFalse("a start waits while a program is being written");
+        }
+        finally
+        {
+            writing.Dispose();
+        }
+
+        using var child = await starting.WaitAsync(TimeSpan.FromSeconds(30));
         await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         child.ExitCode.ShouldBe(0);
     }

@@ -176,7 +176,7 @@ public sealed class GitCli(IReadOnlyDictionary<string, string>? inherited = null
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(10));
-        var objects = GitObjects.Start(repoDir, inherited);
+        var objects = await GitObjects.StartAsync(repoDir, inherited, timeout.Token).ConfigureAwait(false);
         await using (objects.ConfigureAwait(false))
         {
             foreach (var (other, answer) in verify.Where(v => v.Key != sha))

@@ -51,7 +51,7 @@ public static class GitEnvironment
         name.StartsWith("GIT_", StringComparison.Ordinal) && !Kept.Contains(name);
 
     /// <summary>
-    /// Makes <paramref name="child"/> (a <see cref="System.Diagnostics.ProcessStartInfo.Environment"/>) what git starts
+    /// Makes <paramref name="child"/> (the environment block a git is started with) what git starts
     /// with: <paramref name="inherited"/> instead of this process's environment when given, minus the withheld names,
     /// plus the settings every git PlanBot runs gets (no prompt, untranslated messages: they are parsed).
     /// </summary>

@@ -36,7 +36,7 @@ public sealed class GitObjects : IAsyncDisposable
 
     /// <param name="inherited">The environment git starts from instead of this process's own; either way without what <see cref="GitEnvironment.Withheld"/> names.</param>
     /// <exception cref="UsageException">git is not installed.</exception>
-    public static GitObjects Start(string repoDir, IReadOnlyDictionary<string, string>? inherited = null)
+    public static async Task<GitObjects> StartAsync(string repoDir, IReadOnlyDictionary<string, string>? inherited, CancellationToken cancellationToken)
     {
         var environment = inherited?.ToDictionary(e => e.Key, string? (e) => e.Value, StringComparer.Ordinal) ?? StartedChild.OwnEnvironment();
         GitEnvironment.Apply(environment, null);
@@ -45,7 +45,7 @@ public sealed class GitObjects : IAsyncDisposable
             ?? throw new UsageException(string.Format(System.Globalization.CultureInfo.InvariantCulture, NotInstalled, "no git on its PATH"));
         try
         {
-            return new GitObjects(StartedChild.Start(git, ["-C", repoDir, "cat-file", "--batch"], environment, repoDir, ownSession: false, standardInput: true), repoDir);
+            return new GitObjects(await StartedChild.StartAsync(git, ["-C", repoDir, "cat-file", "--batch"], environment, repoDir, ownSession: false, standardInput: true, cancellationToken).ConfigureAwait(false), repoDir);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -77,8 +77,17 @@ public sealed class GitObjects : IAsyncDisposable
             throw new ArgumentException($"'{name}' is not an object id", nameof(name));
         }
 
-        await _input.WriteAsync(Encoding.ASCII.GetBytes(name + "\n"), cancellationToken).ConfigureAwait(false); // hex digits and ^{commit} only (checked above)
-        await _input.FlushAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _input.WriteAsync(Encoding.ASCII.GetBytes(name + "\n"), cancellationToken).ConfigureAwait(false); // hex digits and ^{commit} only (checked above)
+            await _input.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // EPIPE: git has exited (not a repository, or it failed): what it said is the error
+            await Task.WhenAny(_errors, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+            throw Broken("stopped answering");
+        }
 
         // "<id> <type> <size>\n<content>\n", or "<name> missing\n" (also "ambiguous", "dangling", …)
         var header = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
@@ -189,16 +198,16 @@ public sealed class GitObjects : IAsyncDisposable
         try
         {
             _input.Close(); // end of input: git exits
+            await _output.DisposeAsync().ConfigureAwait(false); // and if a cancelled read left it writing an object, it ends on SIGPIPE
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
         {
-            _process.KillTree(); // it did not exit: it starts nothing, so it alone
+            _process.KillTree(); // it did not exit: it and anything it started
         }
         finally
         {
-            await _output.DisposeAsync().ConfigureAwait(false);
             _process.Dispose();
         }
     }

@@ -23,6 +23,7 @@ internal static unsafe partial class ChildExits
     private const int EpollCtlDel = 2;
     private const uint EpollIn = 0x001;
     private const int EIntr = 4;
+    private const int EInval = 22;
     private const int MaxEvents = 16;
 
     private static readonly Lock Gate = new();
@@ -55,7 +56,7 @@ internal static unsafe partial class ChildExits
 
         lock (Gate)
         {
-            if (_broken || (_epoll < 0 && !StartWatching()))
+            if (_broken || (_epoll < 0 && !StartWatching(pidfd)))
             {
                 _ = Close(pidfd);
                 return false;
@@ -110,8 +111,16 @@ internal static unsafe partial class ChildExits
         }
     }
 
-    private static bool StartWatching()
+    /// <summary>The watching thread, once <paramref name="pidfd"/> shows that waitid reads pidfds (Linux 5.4; 5.3 has pidfd_open without it).</summary>
+    private static bool StartWatching(int pidfd)
     {
+        var info = stackalloc byte[128];
+        if (WaitId(PidFdType, pidfd, info, WExited | WNoWait | WNoHang) != 0 && Marshal.GetLastPInvokeError() == EInval)
+        {
+            _broken = true;
+            return false;
+        }
+
         _epoll = EpollCreate1(EpollCloexec);
         if (_epoll < 0)
         {

@@ -45,9 +45,10 @@ public sealed record ProcessOutcome(int ExitCode, bool TimedOut, bool Cancelled,
 /// <summary>
 /// Runs a child process with its output streamed to files (never unbounded in memory: only the last
 /// 64 KiB of each stream are kept), a timeout, and the whole process group and tree killed on timeout
-/// or cancel. On Linux the child runs in its own session (setsid), so one signal reaches every
-/// process it started, including ones re-parented to init; a process that made its own session and
-/// keeps the output pipes open is not waited for beyond <see cref="PipeGrace"/>.
+/// or cancel. On Linux a child with <see cref="ProcessSpec.OwnSession"/> runs in its own session
+/// (<see cref="StartedChild"/>), so one signal reaches every process it started, including ones re-parented
+/// to init; a process that made its own session and keeps the output pipes open is not waited for beyond
+/// <see cref="PipeGrace"/>.
 /// </summary>
 public static class ChildProcess
 {
@@ -69,11 +70,15 @@ public static class ChildProcess
         StartedChild child;
         try
         {
-            child = StartedChild.Start(executable, spec.Arguments, environment, spec.WorkingDirectory, spec.OwnSession);
+            child = await StartedChild.StartAsync(executable, spec.Arguments, environment, spec.WorkingDirectory, spec.OwnSession, standardInput: false, cancellationToken).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             return new ProcessOutcome(-1, false, false, true, "", $"cannot start '{spec.FileName}': {e.Message}", TimeSpan.Zero);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new ProcessOutcome(-1, false, true, false, "", "planbot: cancelled before it started", TimeSpan.Zero) { Limit = spec.Timeout };
         }
 
         using var owned = child;

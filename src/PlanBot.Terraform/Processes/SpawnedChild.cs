@@ -103,6 +103,12 @@ internal sealed partial class SpawnedChild : IDisposable
             Check(AddDup2(fileActions, output[1], 1), "posix_spawn_file_actions_adddup2");
             Check(AddDup2(fileActions, errors[1], 2), "posix_spawn_file_actions_adddup2");
             Check(AddChdir(fileActions, Utf8(workingDirectory, strings)), "posix_spawn_file_actions_addchdir_np");
+            if (HasCloseFrom)
+            {
+                // what PlanBot itself inherited without close-on-exec (a runner's descriptors) is not passed on
+                Check(AddCloseFrom(fileActions, 3), "posix_spawn_file_actions_addclosefrom_np");
+            }
+
             Check(SigEmptySet(signals) == 0 ? 0 : Marshal.GetLastPInvokeError(), "sigemptyset");
             Check(SetSigMask(attributes, signals), "posix_spawnattr_setsigmask"); // nothing blocked
             Check(SigFillSet(signals) == 0 ? 0 : Marshal.GetLastPInvokeError(), "sigfillset");
@@ -214,6 +220,9 @@ internal sealed partial class SpawnedChild : IDisposable
         }
     }
 
+    /// <summary>glibc 2.34+: descriptors from 3 up closed in the child, whatever their close-on-exec flag.</summary>
+    private static bool HasCloseFrom { get; } = Supported && NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "posix_spawn_file_actions_addclosefrom_np", out _);
+
     private static bool HasSpawnChdir() =>
         NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "posix_spawn_file_actions_addchdir_np", out _);
 
@@ -237,6 +246,9 @@ internal sealed partial class SpawnedChild : IDisposable
 
     [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addchdir_np")]
     private static unsafe partial int AddChdir(void* actions, nint path);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
+    private static unsafe partial int AddCloseFrom(void* actions, int from);
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_init")]
     private static unsafe partial int AttrInit(void* attributes);

@@ -16,6 +16,8 @@ internal sealed class StartedChild : IDisposable
     private const int TextFileBusy = 26; // ETXTBSY (Linux)
     private const int BusyAttempts = 20; // 5, 10, … 95 ms apart: ~1 s
 
+    private static readonly ReaderWriterLockSlim ExecutableWrites = new(LockRecursionPolicy.NoRecursion);
+
 
     private readonly Process? _process;
     private readonly SpawnedChild? _spawned;
@@ -56,19 +58,21 @@ internal sealed class StartedChild : IDisposable
     /// <summary>
     /// Starts <paramref name="executable"/> (resolved by <see cref="Resolve"/>) in <paramref name="workingDirectory"/>
     /// with exactly <paramref name="environment"/>; <paramref name="ownSession"/>: in a session of its own where
-    /// this system can make one; <paramref name="standardInput"/>: stdin on a pipe, else closed at once.
+    /// this system can make one; <paramref name="standardInput"/>: stdin on a pipe PlanBot writes, else at end of
+    /// file (/dev/null, or a pipe closed at once).
     /// </summary>
     /// <exception cref="System.ComponentModel.Win32Exception">The child could not be started.</exception>
-    public static StartedChild Start(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput = false) =>
-        Start(executable, arguments, environment, workingDirectory, ownSession, standardInput, spawn: SpawnedChild.Supported);
+    public static Task<StartedChild> StartAsync(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, CancellationToken cancellationToken) =>
+        StartAsync(executable, arguments, environment, workingDirectory, ownSession, standardInput, spawn: SpawnedChild.Supported, cancellationToken);
 
     /// <param name="spawn">With <c>posix_spawn</c>; false: with <see cref="Process"/> (tests reach the fallback through it).</param>
-    internal static StartedChild Start(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn)
+    internal static async Task<StartedChild> StartAsync(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn, CancellationToken cancellationToken)
     {
-        // ETXTBSY: the executable is still open for writing somewhere. A terraform binary PlanBot has just installed is,
-        // for a moment, in every child another thread is starting at that instant (each starts with a copy of PlanBot's
-        // open files, the installer's too, until its exec closes them). That passes within milliseconds: try again,
-        // for about a second in all, before telling it.
+        // ETXTBSY: the executable is still open for writing somewhere. PlanBot's own installs cannot cause it
+        // (WritingExecutable), but a program some other writer has just finished can be, for a moment, in a child
+        // that writer's process is starting at that instant (each child holds a copy of its parent's open files
+        // until its exec closes them). That passes within milliseconds: try again, for about a second in all,
+        // before telling it. (Through the setsid hop the hop itself reports it, as exit code 126.)
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -77,17 +81,39 @@ internal sealed class StartedChild : IDisposable
             }
             catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == TextFileBusy && attempt < BusyAttempts)
             {
-                Thread.Sleep(TimeSpan.FromMilliseconds(5 * attempt));
+                await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt), cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
+    /// <summary>
+    /// Held while PlanBot writes a program it will run (a terraform it installs): no child starts meanwhile, so none
+    /// holds a copy of the write descriptor when the program is first run (which would fail with ETXTBSY). A start
+    /// returns only after its child's exec (vfork), so the lock covers the whole window.
+    /// </summary>
+    public static IDisposable WritingExecutable()
+    {
+        ExecutableWrites.EnterWriteLock();
+        return new WriteHeld();
+    }
+
     private static StartedChild StartOnce(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn)
     {
-        if (spawn)
+        ExecutableWrites.EnterReadLock();
+        try
         {
-            return new StartedChild(SpawnedChild.Start(executable, arguments, environment, workingDirectory, ownSession, standardInput), ownSession);
+            return spawn
+                ? new StartedChild(SpawnedChild.Start(executable, arguments, environment, workingDirectory, ownSession, standardInput), ownSession)
+                : StartProcess(executable, arguments, environment, workingDirectory, ownSession, standardInput);
         }
+        finally
+        {
+            ExecutableWrites.ExitReadLock();
+        }
+    }
+
+    private static StartedChild StartProcess(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput)
+    {
 
         var ownGroup = ownSession && OperatingSystem.IsLinux() && File.Exists(SetSid);
         var info = new ProcessStartInfo
@@ -136,7 +162,11 @@ internal sealed class StartedChild : IDisposable
         return new StartedChild(process, ownGroup, standardInput);
     }
 
-    /// <summary>The file to execute: a path as given (against <paramref name="workingDirectory"/>), or the first executable match on <paramref name="path"/> (the child's PATH); null when there is none.</summary>
+    /// <summary>
+    /// The file to execute: a path as given (against <paramref name="workingDirectory"/>), or the first executable
+    /// match in an absolute directory of <paramref name="path"/> (the child's PATH); null when there is none. A
+    /// relative PATH entry is skipped: the child runs in its own directory, so it would name another file there.
+    /// </summary>
     public static string? Resolve(string fileName, string workingDirectory, string? path)
     {
         if (fileName.Contains('/', StringComparison.Ordinal))
@@ -147,6 +177,11 @@ internal sealed class StartedChild : IDisposable
 
         foreach (var dir in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
+            if (!Path.IsPathRooted(dir))
+            {
+                continue; // "." or "bin": checked here against PlanBot's directory, run from the child's (the PR's checkout)
+            }
+
             var candidate = Path.Combine(dir, fileName);
             if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
             {
@@ -202,14 +237,24 @@ internal sealed class StartedChild : IDisposable
 
     public void Dispose()
     {
-        if (_process is not null)
-        {
-            _process.Dispose(); // its streams with it
-            return;
-        }
-
+        // Process.Dispose leaves the redirected streams to the finalizer: their pipes are closed here, either way
+        StandardInput?.Dispose();
         StandardOutput.Dispose();
         StandardError.Dispose();
-        _spawned!.Dispose();
+        _process?.Dispose();
+        _spawned?.Dispose();
+    }
+
+    private sealed class WriteHeld : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                ExecutableWrites.ExitWriteLock();
+            }
+        }
     }
 }
