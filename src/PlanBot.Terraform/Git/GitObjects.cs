@@ -85,7 +85,7 @@ public sealed class GitObjects : IAsyncDisposable
         catch (IOException)
         {
             // EPIPE: git has exited (not a repository, or it failed): what it said is the error
-            await Task.WhenAny(_errors, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+            await Task.WhenAny(_errors, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken)).ConfigureAwait(false);
             throw Broken("stopped answering");
         }
 
@@ -187,7 +187,7 @@ public sealed class GitObjects : IAsyncDisposable
 
     private UsageException Broken(string what)
     {
-        var errors = _errors.IsCompleted ? _errors.Result.Trim() : "";
+        var errors = _errors.IsCompletedSuccessfully ? _errors.Result.Trim() : "";
         return new UsageException($"git cat-file in {_repoDir} {what}{(errors.Length > 0 ? $": {errors.Split('\n')[0]}" : "")}; is it a git repository PlanBot can read?");
     }
 

@@ -30,9 +30,10 @@ internal static unsafe partial class ChildExits
     private static readonly Dictionary<int, Action<int>> Watched = [];
     private static readonly bool Available = OperatingSystem.IsLinux() && HasPidFdOpen();
 
-    // struct epoll_event is packed on x86-64 (12 bytes, data at 4), naturally aligned elsewhere (16 bytes, data at 8)
-    private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
-    private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+    // struct epoll_event is packed on x86-64 and 4-aligned on x86 (12 bytes, data at 4), naturally aligned elsewhere (16 bytes, data at 8)
+    private static readonly bool PackedEvents = RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
+    private static readonly int EventSize = PackedEvents ? 12 : 16;
+    private static readonly int DataOffset = PackedEvents ? 4 : 8;
 
     private static int _epoll = -1;
     private static bool _broken;
@@ -121,23 +122,34 @@ internal static unsafe partial class ChildExits
             return false;
         }
 
-        _epoll = EpollCreate1(EpollCloexec);
-        if (_epoll < 0)
+        var epoll = EpollCreate1(EpollCloexec);
+        if (epoll < 0)
         {
             _broken = true;
             return false;
         }
 
-        new Thread(Loop, maxStackSize: 64 * 1024) { IsBackground = true, Name = "planbot child exits" }.Start();
+        try
+        {
+            new Thread(() => Loop(epoll), maxStackSize: 64 * 1024) { IsBackground = true, Name = "planbot child exits" }.Start();
+        }
+        catch (OutOfMemoryException)
+        {
+            _ = Close(epoll);
+            _broken = true; // nothing would ever read the set: each child waits on a thread of its own
+            return false;
+        }
+
+        _epoll = epoll; // only once something reads it
         return true;
     }
 
-    private static void Loop()
+    private static void Loop(int epoll)
     {
         var events = stackalloc byte[MaxEvents * 16];
         while (true)
         {
-            var ready = EpollWait(_epoll, events, MaxEvents, -1);
+            var ready = EpollWait(epoll, events, MaxEvents, -1);
             if (ready < 0)
             {
                 if (Marshal.GetLastPInvokeError() == EIntr)
@@ -152,20 +164,24 @@ internal static unsafe partial class ChildExits
             for (var i = 0; i < ready; i++)
             {
                 var pidfd = (int)*(ulong*)(events + (i * EventSize) + DataOffset);
-                if (ReadExit(PidFdType, pidfd, WExited | WNoWait | WNoHang) is not { } code)
-                {
-                    continue; // a pidfd is readable once its process has exited: never seen otherwise, and never waited for here
-                }
-
+                var code = ReadExit(PidFdType, pidfd, WExited | WNoWait | WNoHang);
                 Action<int>? exited;
                 lock (Gate)
                 {
                     Watched.Remove(pidfd, out exited);
-                    _ = EpollCtl(_epoll, EpollCtlDel, pidfd, null);
+                    _ = EpollCtl(epoll, EpollCtlDel, pidfd, null);
+                }
+
+                if (code is null)
+                {
+                    // readable, yet no exit to read: a tracer (strace -p, gdb) holds the exited child until it lets go. The set is
+                    // level-triggered, so it would be reported again at once: this one child waits on a thread of its own instead.
+                    WaitAlone(pidfd, exited);
+                    continue;
                 }
 
                 _ = Close(pidfd);
-                exited?.Invoke(code);
+                exited?.Invoke(code.Value);
             }
         }
     }
@@ -183,14 +199,18 @@ internal static unsafe partial class ChildExits
 
         foreach (var (pidfd, exited) in left)
         {
-            new Thread(() =>
-            {
-                var code = ExitCode(PidFdType, pidfd);
-                _ = Close(pidfd);
-                exited(code);
-            }, maxStackSize: 64 * 1024) { IsBackground = true, Name = "planbot child wait" }.Start();
+            WaitAlone(pidfd, exited);
         }
     }
+
+    /// <summary>A thread of its own blocked until the child <paramref name="pidfd"/> names can be read as exited.</summary>
+    private static void WaitAlone(int pidfd, Action<int>? exited) =>
+        new Thread(() =>
+        {
+            var code = ExitCode(PidFdType, pidfd);
+            _ = Close(pidfd);
+            exited?.Invoke(code);
+        }, maxStackSize: 64 * 1024) { IsBackground = true, Name = "planbot child wait" }.Start();
 
     private static bool HasPidFdOpen() =>
         NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "pidfd_open", out _);

@@ -69,7 +69,7 @@ internal sealed class StartedChild : IDisposable
     internal static async Task<StartedChild> StartAsync(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn, CancellationToken cancellationToken)
     {
         // ETXTBSY: the executable is still open for writing somewhere. PlanBot's own installs cannot cause it
-        // (WritingExecutable), but a program some other writer has just finished can be, for a moment, in a child
+        // (ExecutableWritten), but a program some other writer has just finished can be, for a moment, in a child
         // that writer's process is starting at that instant (each child holds a copy of its parent's open files
         // until its exec closes them). That passes within milliseconds: try again, for about a second in all,
         // before telling it. (Through the setsid hop the hop itself reports it, as exit code 126.)
@@ -87,14 +87,23 @@ internal sealed class StartedChild : IDisposable
     }
 
     /// <summary>
-    /// Held while PlanBot writes a program it will run (a terraform it installs): no child starts meanwhile, so none
-    /// holds a copy of the write descriptor when the program is first run (which would fail with ETXTBSY). A start
-    /// returns only after its child's exec (vfork), so the lock covers the whole window.
+    /// Called once PlanBot has closed a program it wrote (a terraform it installs) and before anything runs it: waits
+    /// until every child start in flight has finished. A child started while the program was open for writing holds a
+    /// copy of that descriptor until its exec, and running the program meanwhile fails with ETXTBSY; a start returns
+    /// only after its child's exec (vfork, or Process's exec pipe), so once the starts in flight are done no copy is
+    /// left, and a start that begins now never sees the descriptor. The write itself holds nothing up.
     /// </summary>
-    public static IDisposable WritingExecutable()
+    public static void ExecutableWritten()
     {
-        ExecutableWrites.EnterWriteLock();
-        return new WriteHeld();
+        ExecutableWrites.EnterWriteLock(); // waits for the starts in flight (readers); new ones wait the moment it is held
+        ExecutableWrites.ExitWriteLock();
+    }
+
+    /// <summary>Holds the start lock as a start in flight does (tests: <see cref="ExecutableWritten"/> waits for it). Release it on the same thread.</summary>
+    internal static IDisposable StartInFlight()
+    {
+        ExecutableWrites.EnterReadLock();
+        return new ReadHeld();
     }
 
     private static StartedChild StartOnce(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput, bool spawn)
@@ -245,7 +254,7 @@ internal sealed class StartedChild : IDisposable
         _spawned?.Dispose();
     }
 
-    private sealed class WriteHeld : IDisposable
+    private sealed class ReadHeld : IDisposable
     {
         private int _released;
 
@@ -253,7 +262,7 @@ internal sealed class StartedChild : IDisposable
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                ExecutableWrites.ExitWriteLock();
+                ExecutableWrites.ExitReadLock();
             }
         }
     }

@@ -171,13 +171,15 @@ public sealed class VersionInstaller(string versionsDir, HttpClient? http = null
                 return $"'{exe}' is {entry.Length:N0} bytes, over the {MaxBinaryBytes:N0}-byte limit";
             }
 
-            // no child starts while the binary is open for writing: none can hold the descriptor when it is first run (ETXTBSY)
-            using (Processes.StartedChild.WritingExecutable())
             using (var source = entry.Open())
             using (var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write))
             {
                 source.CopyTo(output);
             }
+
+            // a child started by another thread meanwhile holds a copy of the write descriptor until its exec: wait those out,
+            // or the first run of this binary can fail with ETXTBSY
+            Processes.StartedChild.ExecutableWritten();
 
             if (!OperatingSystem.IsWindows())
             {
