@@ -47,6 +47,69 @@ public class ChildExitsTests
         }
     }
 
+    /// <summary>
+    /// A child whose exit a tracer holds back (strace -p, gdb: its pidfd is readable before PlanBot can read the exit)
+    /// is not spun on: it leaves the watcher for a thread of its own, and its exit is still seen once the tracer lets go.
+    /// </summary>
+    [Fact]
+    public async Task A_child_whose_exit_a_tracer_holds_back_is_not_spun_on()
+    {
+        using var dir = new TempDir();
+        using var child = SpawnedChild.Start("/bin/sleep", ["1"], new Dictionary<string, string?>(), dir.Path, ownSession: false);
+        const string Tracer = "import ctypes, sys\nlibc = ctypes.CDLL(None, use_errno=True)\n" +
+            "if libc.ptrace(0x4206, int(sys.argv[1]), None, None) != 0: sys.exit('PTRACE_SEIZE failed: errno %d' % ctypes.get_errno())\n" +
+            "print('seized', flush=True)\nsys.stdin.read()\n"; // holds the child until its stdin closes; exiting detaches it
+        using var tracer = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3", ["-c", Tracer, child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            (await tracer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe("seized");
+            var stat = $"/proc/{child.Id}/stat";
+            while (File.ReadAllText(stat).Split(") ")[1][0] != 'Z')
+            {
+                await Task.Delay(20); // until it has exited (a zombie the tracer has not released)
+            }
+
+            var before = WatcherTicks();
+            await Task.Delay(1000);
+            var spent = WatcherTicks() - before;
+            child.Exited.IsCompleted.ShouldBeFalse("the tracer still holds the exit");
+            spent.ShouldBeLessThan(20, "clock ticks of CPU the exit watchers used in a second (a spinning watcher uses ~100)");
+        }
+        finally
+        {
+            tracer.StandardInput.Close();
+        }
+
+        (await child.Exited.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe(0);
+    }
+
+    /// <summary>CPU clock ticks (user + system) used so far by the threads that wait for children's exits.</summary>
+    private static long WatcherTicks()
+    {
+        long ticks = 0;
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() is "planbot child e" or "planbot child w")
+                {
+                    var fields = File.ReadAllText(Path.Combine(task, "stat")).Split(") ")[1].Split(' '); // state is field 3
+                    ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture); // utime, stime (14, 15)
+                }
+            }
+            catch (IOException)
+            {
+                // the thread ended between the listing and the read
+            }
+        }
+
+        return ticks;
+    }
+
     /// <summary>The names of this process's threads (a thread that ends while they are read is left out).</summary>
     private static List<string> ThreadNames()
     {
