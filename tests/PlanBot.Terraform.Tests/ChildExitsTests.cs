@@ -55,7 +55,7 @@ public class ChildExitsTests
     public async Task A_child_whose_exit_a_tracer_holds_back_is_not_spun_on()
     {
         using var dir = new TempDir();
-        using var child = SpawnedChild.Start("/bin/sleep", ["1"], new Dictionary<string, string?>(), dir.Path, ownSession: false);
+        using var child = SpawnedChild.Start("/bin/cat", [], new Dictionary<string, string?>(), dir.Path, ownSession: false, standardInput: true); // runs until its input ends
         const string Tracer = "import ctypes, sys\nlibc = ctypes.CDLL(None, use_errno=True)\n" +
             "if libc.ptrace(0x4206, int(sys.argv[1]), None, None) != 0: sys.exit('PTRACE_SEIZE failed: errno %d' % ctypes.get_errno())\n" +
             "print('seized', flush=True)\nsys.stdin.read()\n"; // holds the child until its stdin closes; exiting detaches it
@@ -63,10 +63,13 @@ public class ChildExitsTests
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
+            RedirectStandardError = true,
         })!;
         try
         {
-            (await tracer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe("seized");
+            var seized = await tracer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            seized.ShouldBe("seized", seized is null ? await tracer.StandardError.ReadToEndAsync() : null);
+            child.StandardInput!.Close(); // cat ends; the tracer now holds its exit
             var stat = $"/proc/{child.Id}/stat";
             while (File.ReadAllText(stat).Split(") ")[1][0] != 'Z')
             {
