@@ -81,7 +81,9 @@ public class ChildProcessTests
         var outcome = await ChildProcess.RunAsync(new ProcessSpec
         {
             FileName = "sh",
-            Arguments = ["-c", "grep -E '^Sig(Ign|Blk):' /proc/$$/status; cat; echo \"pid=$$ session=$(cut -d' ' -f6 /proc/$$/stat) dir=$(pwd) only=${ONLY-unset} home=${HOME-unset}\""],
+            // the shell reads its own status with builtins before it forks anything: dash blocks every signal around a fork,
+            // so a grep it started could catch it mid-fork
+            Arguments = ["-c", "while IFS= read -r l; do case \"$l\" in SigBlk:*|SigIgn:*) echo \"$l\";; esac; done < /proc/$$/status; cat; echo \"pid=$$ session=$(cut -d' ' -f6 /proc/$$/stat) dir=$(pwd) only=${ONLY-unset} home=${HOME-unset}\""],
             WorkingDirectory = dir.Path,
             Inherited = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH")!, ["ONLY"] = "this one" },
         }, CancellationToken.None);
