@@ -38,7 +38,7 @@ public sealed class GitObjects : IAsyncDisposable
     /// <exception cref="UsageException">git is not installed.</exception>
     public static async Task<GitObjects> StartAsync(string repoDir, IReadOnlyDictionary<string, string>? inherited, CancellationToken cancellationToken)
     {
-        var environment = inherited?.ToDictionary(e => e.Key, string? (e) => e.Value, StringComparer.Ordinal) ?? StartedChild.OwnEnvironment();
+        var environment = StartedChild.EnvironmentFrom(inherited);
         GitEnvironment.Apply(environment, null);
         const string NotInstalled = "git is not installed or not on PATH ({0}); PlanBot needs it to find what changed";
         var git = StartedChild.Resolve("git", repoDir, environment.GetValueOrDefault("PATH"))

@@ -166,9 +166,7 @@ public static class ChildProcess
     /// </summary>
     private static Dictionary<string, string?> ChildEnvironment(ProcessSpec spec)
     {
-        var child = spec.Inherited is { } inherited
-            ? inherited.ToDictionary(e => e.Key, string? (e) => e.Value, StringComparer.Ordinal)
-            : StartedChild.OwnEnvironment();
+        var child = StartedChild.EnvironmentFrom(spec.Inherited);
         if (spec.Withhold is { } withhold)
         {
             foreach (var key in child.Keys.Where(withhold).ToArray())

@@ -123,7 +123,6 @@ internal sealed class StartedChild : IDisposable
 
     private static StartedChild StartProcess(string executable, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, bool ownSession, bool standardInput)
     {
-
         var ownGroup = ownSession && OperatingSystem.IsLinux() && File.Exists(SetSid);
         var info = new ProcessStartInfo
         {
@@ -201,12 +200,16 @@ internal sealed class StartedChild : IDisposable
         return OperatingSystem.IsWindows() ? fileName : null; // Windows resolves extensions itself
     }
 
+    /// <summary>The environment a child starts from, to be changed before it starts: a copy of <paramref name="inherited"/> (the runner snapshot), else <see cref="OwnEnvironment"/>.</summary>
+    public static Dictionary<string, string?> EnvironmentFrom(IReadOnlyDictionary<string, string>? inherited) =>
+        inherited?.ToDictionary(e => e.Key, string? (e) => e.Value, StringComparer.Ordinal) ?? OwnEnvironment();
+
     /// <summary>
     /// This process's environment as a child inherits it by default: the block .NET's <see cref="Process"/> would
     /// pass (a fresh <see cref="ProcessStartInfo.Environment"/>; building it sets up nothing of Process's own). No
     /// setting is read from it: runs hand their children the runner snapshot PlanBotSettings took instead.
     /// </summary>
-    public static Dictionary<string, string?> OwnEnvironment() => new(new ProcessStartInfo().Environment, StringComparer.Ordinal);
+    private static Dictionary<string, string?> OwnEnvironment() => new(new ProcessStartInfo().Environment, StringComparer.Ordinal);
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) =>
         _process?.WaitForExitAsync(cancellationToken) ?? _spawned!.Exited.WaitAsync(cancellationToken);
